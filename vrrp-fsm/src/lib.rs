@@ -1,0 +1,1 @@
+//! Pure VRRP state machine (issue 4).
