@@ -3,8 +3,8 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::{
-    Auth, Centiseconds, ChecksumForm, ChecksumPolicy, EmitError, Error, Family, Priority,
-    Seconds, Version, Vrid, VrrpPacket,
+    auth, checksum, field, Auth, Centiseconds, ChecksumForm, ChecksumPolicy, EmitError, Error,
+    Family, Priority, Seconds, Version, Vrid, VrrpPacket,
 };
 
 /// The version-specific fields. Invalid combinations (a v3 advert with a password, a v2
@@ -72,18 +72,152 @@ pub struct Decoded<'a> {
 }
 
 /// Check and parse a received VRRP message whose IP layer has been validated
-/// ([`crate::ip`]): length, version, type, VRID, count vs length, checksum per `policy`
-/// (using `src`/`dst` for the pseudo-header), v2 auth type.
+/// ([`crate::ip`]): length, version, checksum per `policy` (using `src`/`dst` for the
+/// pseudo-header), type, VRID, count vs length, interval, v2 auth type — in the order of
+/// RFC 9568 §7.1 where it gives one.
 ///
 /// Authentication *data* is not compared here: the expected password is configuration,
 /// see [`Advertisement::check_auth`].
 pub fn decode<'a>(
-    _payload: &'a [u8],
-    _src: IpAddr,
-    _dst: IpAddr,
-    _policy: ChecksumPolicy,
+    payload: &'a [u8],
+    src: IpAddr,
+    dst: IpAddr,
+    policy: ChecksumPolicy,
 ) -> Result<Decoded<'a>, Error> {
-    todo!()
+    let packet = VrrpPacket::new_checked(payload)?;
+    let family = family_of(src);
+    let version = version_of(&packet, family)?;
+    let checksum_form = verify_checksum(&packet, version, src, dst, policy)?;
+    let advert = parse_bytes(payload, family)?;
+    Ok(Decoded {
+        advert,
+        checksum_form,
+    })
+}
+
+fn family_of(addr: IpAddr) -> Family {
+    match addr {
+        IpAddr::V4(_) => Family::V4,
+        IpAddr::V6(_) => Family::V6,
+    }
+}
+
+/// RFC 9568 §7.1: "MUST verify that the VRRP version ..."; RFC 3768 §5.1: v2 is IPv4 only.
+fn version_of<T: AsRef<[u8]>>(packet: &VrrpPacket<T>, family: Family) -> Result<Version, Error> {
+    match (packet.version(), family) {
+        (2, Family::V4) => Ok(Version::V2),
+        (2, Family::V6) => Err(Error::V2OverIpv6),
+        (3, _) => Ok(Version::V3),
+        (v, _) => Err(Error::Version(v)),
+    }
+}
+
+/// The pseudo-header sum for a checksum `form`, or 0 where the form has none.
+fn initial_sum(form: ChecksumForm, src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
+    match form {
+        ChecksumForm::MessageOnly => Some(0),
+        ChecksumForm::PseudoHeader => checksum::pseudo_header_sum(src, dst, len),
+        ChecksumForm::OldUnicast => {
+            checksum::pseudo_header_sum(src, IpAddr::V4(crate::MULTICAST_V4), len)
+        }
+    }
+}
+
+/// The forms to try for `version` over the family of `src`, under `policy`:
+/// RFC 3768 §5.3.8 v2 is message-only; RFC 9568 §5.2.8 v3/IPv6 always has the
+/// pseudo-header; v3/IPv4 is either, as configured.
+fn forms(version: Version, src: IpAddr, policy: ChecksumPolicy) -> &'static [ChecksumForm] {
+    use ChecksumForm::{MessageOnly, OldUnicast, PseudoHeader};
+    match (version, src, policy) {
+        (Version::V2, _, _) => &[MessageOnly],
+        (Version::V3, IpAddr::V6(_), _) => &[PseudoHeader],
+        (Version::V3, IpAddr::V4(_), ChecksumPolicy::Only(MessageOnly)) => &[MessageOnly],
+        (Version::V3, IpAddr::V4(_), ChecksumPolicy::Only(PseudoHeader)) => &[PseudoHeader],
+        (Version::V3, IpAddr::V4(_), ChecksumPolicy::Only(OldUnicast)) => &[OldUnicast],
+        (Version::V3, IpAddr::V4(_), ChecksumPolicy::Either) => {
+            &[PseudoHeader, MessageOnly, OldUnicast]
+        }
+    }
+}
+
+/// RFC 9568 §7.1: "MUST verify the VRRP checksum".
+fn verify_checksum<T: AsRef<[u8]>>(
+    packet: &VrrpPacket<T>,
+    version: Version,
+    src: IpAddr,
+    dst: IpAddr,
+    policy: ChecksumPolicy,
+) -> Result<ChecksumForm, Error> {
+    let bytes = packet.as_bytes();
+    forms(version, src, policy)
+        .iter()
+        .copied()
+        .find(|&form| {
+            initial_sum(form, src, dst, bytes.len())
+                .is_some_and(|initial| checksum::verifies(initial, bytes))
+        })
+        .ok_or(Error::Checksum)
+}
+
+/// Field checks after the checksum: type, VRID, length, count, interval, v2 auth type.
+fn parse_bytes(bytes: &[u8], family: Family) -> Result<Advertisement<'_>, Error> {
+    let packet = VrrpPacket::new_checked(bytes)?;
+    let version = version_of(&packet, family)?;
+    // RFC 9568 §5.2.2: only type 1 is defined.
+    if packet.msg_type() != 1 {
+        return Err(Error::Type(packet.msg_type()));
+    }
+    // RFC 9568 §5.2.3: VRID 1..=255.
+    let vrid = Vrid::new(packet.vrid()).ok_or(Error::VridZero)?;
+    // RFC 9568 §7.1: the length must match the address count.
+    if packet.len() != packet.expected_len(family) {
+        return Err(Error::Length {
+            count: packet.count(),
+            len: packet.len(),
+            family,
+        });
+    }
+    // RFC 9568 §5.2.5: at least one address.
+    if packet.count() == 0 {
+        return Err(Error::NoAddresses);
+    }
+    let addr_len = usize::from(packet.count()) * family.addr_len();
+    let addresses = Addresses::Wire {
+        family,
+        bytes: &packet_payload(bytes)[..addr_len],
+    };
+    let fields = match version {
+        Version::V2 => {
+            // RFC 3768 §5.3.7: whole seconds; 0 would make every timer fire at once.
+            if packet.interval_v2() == 0 {
+                return Err(Error::IntervalZero);
+            }
+            let auth_data = &packet_payload(bytes)[addr_len..];
+            VersionFields::V2 {
+                interval: Seconds(packet.interval_v2()),
+                auth: auth::from_wire(packet.auth_type(), auth_data)?,
+            }
+        }
+        Version::V3 => {
+            let cs = packet.interval_v3();
+            if cs == 0 {
+                return Err(Error::IntervalZero);
+            }
+            VersionFields::V3 {
+                interval: Centiseconds::new(cs).ok_or(Error::IntervalZero)?,
+            }
+        }
+    };
+    Ok(Advertisement {
+        vrid,
+        priority: Priority(packet.priority()),
+        fields,
+        addresses,
+    })
+}
+
+fn packet_payload(bytes: &[u8]) -> &[u8] {
+    &bytes[field::HEADER_LEN..]
 }
 
 impl<'a> Advertisement<'a> {
@@ -95,17 +229,21 @@ impl<'a> Advertisement<'a> {
         }
     }
 
-    /// Read the fields of a checked view. Does not verify the checksum.
-    pub fn parse<T: AsRef<[u8]> + ?Sized>(
-        _packet: &'a VrrpPacket<T>,
-        _family: Family,
+    /// Read the fields of a checked view. Does not verify the checksum (see [`decode`]).
+    pub fn parse<T: AsRef<[u8]>>(
+        packet: &'a VrrpPacket<T>,
+        family: Family,
     ) -> Result<Advertisement<'a>, Error> {
-        todo!()
+        parse_bytes(packet.as_bytes(), family)
     }
 
     /// Bytes [`Advertisement::emit`] writes.
     pub fn buffer_len(&self) -> usize {
-        todo!()
+        let trailer = match self.fields {
+            VersionFields::V2 { .. } => field::AUTH_DATA_LEN,
+            VersionFields::V3 { .. } => 0,
+        };
+        field::HEADER_LEN + self.addresses.len() * self.addresses.family().addr_len() + trailer
     }
 
     /// Write the advert, checksum included, into `buf`; returns the bytes written.
@@ -113,17 +251,89 @@ impl<'a> Advertisement<'a> {
     /// `form` chooses the v3/IPv4 checksum form (ignored where the form is fixed).
     pub fn emit(
         &self,
-        _buf: &mut [u8],
-        _src: IpAddr,
-        _dst: IpAddr,
-        _form: ChecksumForm,
+        buf: &mut [u8],
+        src: IpAddr,
+        dst: IpAddr,
+        form: ChecksumForm,
     ) -> Result<usize, EmitError> {
-        todo!()
+        let family = self.addresses.family();
+        for ip in [family_of(src), family_of(dst)] {
+            if ip != family {
+                return Err(EmitError::FamilyMismatch { list: family, ip });
+            }
+        }
+        if family == Family::V6 && self.version() == Version::V2 {
+            return Err(EmitError::V2OverIpv6);
+        }
+        let count = self.addresses.len();
+        if !(1..=255).contains(&count) {
+            return Err(EmitError::AddressCount(count));
+        }
+        let len = self.buffer_len();
+        if buf.len() < len {
+            return Err(EmitError::BufferTooSmall {
+                needed: len,
+                got: buf.len(),
+            });
+        }
+        let out = &mut buf[..len];
+        out[field::VER_TYPE] = (self.version().number() << 4) | 1;
+        out[field::VRID] = self.vrid.get();
+        out[field::PRIORITY] = self.priority.0;
+        out[field::COUNT] = count as u8;
+        match self.fields {
+            VersionFields::V2 { interval, auth } => {
+                out[field::AUTH_TYPE] = auth::type_byte(auth.auth_type());
+                out[field::ADVER_INT_V2] = interval.0;
+                let trailer = len - field::AUTH_DATA_LEN;
+                out[trailer..].copy_from_slice(&auth::data(&auth));
+            }
+            VersionFields::V3 { interval } => {
+                out[field::ADVER_INT_V3].copy_from_slice(&interval.get().to_be_bytes());
+            }
+        }
+        out[field::CHECKSUM].fill(0);
+        let addr_len = family.addr_len();
+        for (i, addr) in self.addresses.iter().enumerate() {
+            let at = field::HEADER_LEN + i * addr_len;
+            match addr {
+                IpAddr::V4(a) => out[at..at + 4].copy_from_slice(&a.octets()),
+                IpAddr::V6(a) => out[at..at + 16].copy_from_slice(&a.octets()),
+            }
+        }
+        let form = match self.version() {
+            Version::V2 => ChecksumForm::MessageOnly,
+            Version::V3 if family == Family::V6 => ChecksumForm::PseudoHeader,
+            Version::V3 => form,
+        };
+        // Families were checked above, so the pseudo-header sum exists.
+        let initial = initial_sum(form, src, dst, len).unwrap_or(0);
+        let sum = checksum::compute(initial, out);
+        out[field::CHECKSUM].copy_from_slice(&sum.to_be_bytes());
+        Ok(len)
     }
 
-    /// Compare v2 authentication with the configured one (RFC 2338 §7.1 / keepalived).
-    pub fn check_auth(&self, _expected: &Auth) -> Result<(), Error> {
-        todo!()
+    /// Compare v2 authentication with the configured one (RFC 2338 §7.1, keepalived):
+    /// a different type is [`Error::AuthTypeMismatch`], a different password
+    /// [`Error::AuthFailure`]. VRRPv3 has no authentication (RFC 9568 §9): always Ok.
+    pub fn check_auth(&self, expected: &Auth) -> Result<(), Error> {
+        let VersionFields::V2 { auth, .. } = self.fields else {
+            return Ok(());
+        };
+        match (auth, expected) {
+            (Auth::None, Auth::None) => Ok(()),
+            (Auth::SimplePassword(got), Auth::SimplePassword(want)) => {
+                if got == *want {
+                    Ok(())
+                } else {
+                    Err(Error::AuthFailure)
+                }
+            }
+            (got, want) => Err(Error::AuthTypeMismatch {
+                got: got.auth_type(),
+                expected: want.auth_type(),
+            }),
+        }
     }
 }
 
@@ -187,9 +397,7 @@ impl Iterator for AddressesIter<'_> {
 
 impl PartialEq for Addresses<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.family() == other.family()
-            && self.len() == other.len()
-            && self.iter().eq(other.iter())
+        self.family() == other.family() && self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 

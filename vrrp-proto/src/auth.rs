@@ -42,3 +42,36 @@ impl Auth {
         }
     }
 }
+
+/// RFC 2338 §5.3.6: the auth type byte on the wire.
+pub(crate) fn type_byte(t: AuthType) -> u8 {
+    match t {
+        AuthType::None => 0,
+        AuthType::SimplePassword => 1,
+        AuthType::Ah => 2,
+    }
+}
+
+/// The 8 authentication data bytes to send.
+pub(crate) fn data(auth: &Auth) -> [u8; 8] {
+    match auth {
+        Auth::None => [0; 8],
+        Auth::SimplePassword(p) => *p,
+    }
+}
+
+/// Read the auth type byte and data of a received v2 advert. Type 0 ignores the data
+/// (RFC 2338 §5.3.6.1: "MUST be set to zero on transmit and ignored on receive").
+pub(crate) fn from_wire(type_byte: u8, data: &[u8]) -> Result<Auth, crate::Error> {
+    match type_byte {
+        0 => Ok(Auth::None),
+        1 => {
+            let mut p = [0u8; 8];
+            let n = data.len().min(8);
+            p[..n].copy_from_slice(&data[..n]);
+            Ok(Auth::SimplePassword(p))
+        }
+        2 => Err(crate::Error::AuthAhUnsupported),
+        other => Err(crate::Error::AuthTypeUnknown(other)),
+    }
+}

@@ -33,7 +33,7 @@ mod packet;
 mod types;
 
 pub use advert::{decode, Addresses, AddressesIter, Advertisement, Decoded, VersionFields};
-// announce: gratuitous_arp, unsolicited_na, virtual_mac (to be written)
+pub use announce::{gratuitous_arp, unsolicited_na, virtual_mac, ARP_FRAME_LEN, NA_FRAME_LEN};
 pub use auth::{Auth, AuthType};
 pub use checksum::{ChecksumForm, ChecksumPolicy};
 pub use error::{Counter, EmitError, Error, GlobalCounter, RouterCounter};

@@ -1,0 +1,574 @@
+//! From the statement tree to the typed [`Config`], collecting warnings.
+
+use super::error::{ConfigError, Warning};
+use super::model::*;
+use super::tree::Statement;
+use super::values::*;
+use std::time::Duration;
+
+/// Top-level blocks keepalived has that vrrpd does not implement: skipped with a warning.
+const SKIPPED_BLOCKS: &[&str] = &[
+    "virtual_server",
+    "virtual_server_group",
+    "real_server",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_use_polling",
+    "bfd_instance",
+    "garp_group",
+];
+
+/// keepalived keywords accepted and deliberately ignored (email alerts, LVS, tuning knobs
+/// with no meaning here). They produce no warning.
+const IGNORED_GLOBAL: &[&str] = &[
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_connect_timeout",
+    "smtp_helo_name",
+    "lvs_id",
+    "lvs_sync_daemon",
+    "lvs_timeouts",
+    "vrrp_iptables",
+    "vrrp_check_unicast_src",
+    "vrrp_priority",
+    "checker_priority",
+    "max_auto_priority",
+    "vrrp_no_swap",
+    "checker_no_swap",
+    "dynamic_interfaces",
+    "vrrp_lower_prio_no_advert",
+    "vrrp_higher_prio_send_advert",
+];
+
+/// Everything built: the config and the warnings on the way.
+pub struct Built {
+    /// The configuration.
+    pub config: Config,
+    /// Warnings, in file order.
+    pub warnings: Vec<Warning>,
+}
+
+/// Build the typed configuration from top-level statements.
+pub fn build(statements: &[Statement]) -> Result<Built, ConfigError> {
+    let mut b = Builder::default();
+    for stmt in statements {
+        match stmt.keyword.as_str() {
+            "global_defs" => b.global_defs(stmt)?,
+            "vrrp_script" => b.script(stmt)?,
+            "vrrp_instance" => b.instance(stmt)?,
+            "vrrp_sync_group" => b.sync_group(stmt)?,
+            kw if SKIPPED_BLOCKS.contains(&kw) => b.warn(
+                stmt,
+                format!("'{kw}' is not implemented by vrrpd (VRRP only); block skipped"),
+            ),
+            kw => {
+                let what = if stmt.block.is_some() {
+                    "block"
+                } else {
+                    "keyword"
+                };
+                b.warn(stmt, format!("unknown {what} '{kw}' ignored"));
+            }
+        }
+    }
+    b.finish()
+}
+
+#[derive(Default)]
+struct Builder {
+    config: Config,
+    warnings: Vec<Warning>,
+}
+
+impl Builder {
+    fn warn(&mut self, stmt: &Statement, message: String) {
+        self.warnings.push(Warning {
+            loc: stmt.loc.clone(),
+            message,
+        });
+    }
+
+    fn unknown(&mut self, stmt: &Statement, section: &str) {
+        self.warn(
+            stmt,
+            format!("unknown keyword '{}' in {section} ignored", stmt.keyword),
+        );
+    }
+
+    fn global_defs(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let g = &mut self.config.global;
+        g.loc = Some(stmt.loc.clone());
+        let mut unknown = Vec::new();
+        for s in stmt.children() {
+            match s.keyword.as_str() {
+                "router_id" => g.router_id = Some(one_arg(s)?.to_string()),
+                "vrrp_version" => g.vrrp_version = int_arg(s, 2u8, 3u8)?,
+                "vrrp_strict" => g.vrrp_strict = true,
+                "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = true,
+                "vrrp_garp_interval" => g.garp_interval = seconds_arg(s, 1000.0)?,
+                "vrrp_gna_interval" => g.gna_interval = seconds_arg(s, 1000.0)?,
+                "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
+                "vrrp_garp_master_repeat" => g.garp_master_repeat = int_arg(s, 1u32, 1000u32)?,
+                "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
+                "vrrp_v3_checksum_as_v2" | "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
+                "script_user" => g.script_user = Some(user_group(s)?),
+                "enable_script_security" => g.enable_script_security = true,
+                kw if IGNORED_GLOBAL.contains(&kw) => {}
+                _ => unknown.push(s),
+            }
+        }
+        for s in unknown {
+            self.unknown(s, "global_defs");
+        }
+        Ok(())
+    }
+
+    fn script(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let name = block_name(stmt)?;
+        let mut script = VrrpScript {
+            name,
+            script: String::new(),
+            interval: Duration::from_secs(1),
+            timeout: None,
+            fall: 1,
+            rise: 1,
+            weight: 0,
+            weight_reverse: false,
+            user: None,
+            init_fail: false,
+            loc: stmt.loc.clone(),
+        };
+        let mut unknown = Vec::new();
+        for s in stmt.children() {
+            match s.keyword.as_str() {
+                "script" => script.script = command(s)?,
+                "interval" => script.interval = seconds_arg(s, 86_400.0)?,
+                "timeout" => script.timeout = Some(seconds_arg(s, 86_400.0)?),
+                "fall" => script.fall = int_arg(s, 1u32, 1_000_000u32)?,
+                "rise" => script.rise = int_arg(s, 1u32, 1_000_000u32)?,
+                "weight" => {
+                    let (w, reverse) = weight(s)?;
+                    script.weight = w;
+                    script.weight_reverse = reverse;
+                }
+                "user" => script.user = Some(user_group(s)?),
+                "init_fail" => {
+                    no_args(s)?;
+                    script.init_fail = true
+                }
+                _ => unknown.push(s),
+            }
+        }
+        if script.script.is_empty() {
+            return Err(ConfigError::invalid(
+                &stmt.loc,
+                format!("vrrp_script {} has no 'script'", script.name),
+            ));
+        }
+        if script.interval.is_zero() {
+            return Err(ConfigError::invalid(
+                &stmt.loc,
+                format!("vrrp_script {}: interval must be above 0", script.name),
+            ));
+        }
+        for s in unknown {
+            self.unknown(s, "vrrp_script");
+        }
+        self.config.scripts.push(script);
+        Ok(())
+    }
+
+    fn instance(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let g = &self.config.global;
+        let mut i = VrrpInstance {
+            name: block_name(stmt)?,
+            state: InitialState::Backup,
+            interface: String::new(),
+            vrid: 0,
+            priority: 100,
+            advert_int: Duration::from_secs(1),
+            version: g.vrrp_version,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            auth: None,
+            vips: Vec::new(),
+            excluded_vips: Vec::new(),
+            unicast_src_ip: None,
+            unicast_peers: Vec::new(),
+            track_interfaces: Vec::new(),
+            track_scripts: Vec::new(),
+            notify: Notify::default(),
+            garp_master_delay: g.garp_master_delay,
+            garp_master_repeat: g.garp_master_repeat,
+            garp_master_refresh: g.garp_master_refresh,
+            use_vmac: None,
+            accept: None,
+            loc: stmt.loc.clone(),
+        };
+        let mut unknown = Vec::new();
+        for s in stmt.children() {
+            if notify_keyword(&mut i.notify, s)? {
+                continue;
+            }
+            match s.keyword.as_str() {
+                "state" => {
+                    i.state = match one_arg(s)? {
+                        "MASTER" => InitialState::Master,
+                        "BACKUP" => InitialState::Backup,
+                        other => {
+                            return Err(ConfigError::invalid(
+                                &s.loc,
+                                format!("state must be MASTER or BACKUP, found '{other}'"),
+                            ))
+                        }
+                    }
+                }
+                "interface" => i.interface = one_arg(s)?.to_string(),
+                "virtual_router_id" => i.vrid = int_arg(s, 1u8, 255u8)?,
+                "priority" => i.priority = int_arg(s, 1u8, 255u8)?,
+                "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
+                "version" => i.version = int_arg(s, 2u8, 3u8)?,
+                "nopreempt" => {
+                    no_args(s)?;
+                    i.preempt = false
+                }
+                "preempt" => i.preempt = true,
+                "preempt_delay" => i.preempt_delay = seconds_arg(s, 1000.0)?,
+                "authentication" => i.auth = authentication(s)?,
+                "virtual_ipaddress" => i.vips = addresses(s)?,
+                "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s)?,
+                "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
+                "unicast_peer" => i.unicast_peers = peers(s)?,
+                "track_interface" => i.track_interfaces = tracked(s)?,
+                "track_script" => i.track_scripts = tracked(s)?,
+                "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
+                "garp_master_repeat" => i.garp_master_repeat = int_arg(s, 1u32, 1000u32)?,
+                "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
+                "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
+                "accept" => i.accept = Some(true),
+                "no_accept" => i.accept = Some(false),
+                "smtp_alert" | "dont_track_primary" | "native_ipv6" | "debug" => {}
+                _ => unknown.push(s),
+            }
+        }
+        validate_instance(stmt, &i)?;
+        for s in unknown {
+            self.unknown(s, "vrrp_instance");
+        }
+        self.config.instances.push(i);
+        Ok(())
+    }
+
+    fn sync_group(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let mut group = SyncGroup {
+            name: block_name(stmt)?,
+            members: Vec::new(),
+            notify: Notify::default(),
+            loc: stmt.loc.clone(),
+        };
+        let mut unknown = Vec::new();
+        for s in stmt.children() {
+            if notify_keyword(&mut group.notify, s)? {
+                continue;
+            }
+            match s.keyword.as_str() {
+                "group" => {
+                    for m in s.children() {
+                        list_line(m)?;
+                        group.members.push((m.keyword.clone(), m.loc.clone()));
+                    }
+                }
+                "smtp_alert" | "global_tracking" | "sync_group_tracking_weight" => {}
+                _ => unknown.push(s),
+            }
+        }
+        for s in unknown {
+            self.unknown(s, "vrrp_sync_group");
+        }
+        self.config.sync_groups.push(group);
+        Ok(())
+    }
+
+    /// Cross-references. Duplicate instance names are errors; a `track_script` naming no
+    /// `vrrp_script`, or a sync-group member naming no instance, is a warning and the
+    /// reference is dropped, as keepalived does ("... not found, ignoring").
+    fn finish(mut self) -> Result<Built, ConfigError> {
+        let c = &mut self.config;
+        for (n, i) in c.instances.iter().enumerate() {
+            if let Some(dup) = c.instances[..n].iter().find(|o| o.name == i.name) {
+                return Err(ConfigError::invalid(
+                    &i.loc,
+                    format!("vrrp_instance {} already defined at {}", i.name, dup.loc),
+                ));
+            }
+        }
+        let scripts: Vec<String> = c.scripts.iter().map(|s| s.name.clone()).collect();
+        for i in &mut c.instances {
+            i.track_scripts.retain(|t| {
+                let known = scripts.contains(&t.name);
+                if !known {
+                    self.warnings.push(Warning {
+                        loc: t.loc.clone(),
+                        message: format!(
+                            "track_script '{}': no vrrp_script of that name, ignored",
+                            t.name
+                        ),
+                    });
+                }
+                known
+            });
+        }
+        let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
+        for g in &mut c.sync_groups {
+            g.members.retain(|(m, loc)| {
+                let known = instances.contains(m);
+                if !known {
+                    self.warnings.push(Warning {
+                        loc: loc.clone(),
+                        message: format!(
+                            "sync group {}: no vrrp_instance named '{m}', ignored",
+                            g.name
+                        ),
+                    });
+                }
+                known
+            });
+        }
+        self.warnings.sort_by(|a, b| {
+            (a.loc.file.as_ref(), a.loc.line).cmp(&(b.loc.file.as_ref(), b.loc.line))
+        });
+        Ok(Built {
+            config: self.config,
+            warnings: self.warnings,
+        })
+    }
+}
+
+/// Rules an instance must meet on its own.
+fn validate_instance(stmt: &Statement, i: &VrrpInstance) -> Result<(), ConfigError> {
+    let fail = |msg: String| Err(ConfigError::invalid(&stmt.loc, msg));
+    if i.interface.is_empty() {
+        return fail(format!("vrrp_instance {} has no 'interface'", i.name));
+    }
+    if i.vrid == 0 {
+        return fail(format!(
+            "vrrp_instance {} has no 'virtual_router_id'",
+            i.name
+        ));
+    }
+    if i.vips.is_empty() {
+        return fail(format!("vrrp_instance {} has no virtual_ipaddress", i.name));
+    }
+    // RFC 3768 §5.3.7: v2 intervals are whole seconds, at least 1.
+    if i.version == 2 && (i.advert_int.subsec_nanos() != 0 || i.advert_int.is_zero()) {
+        return fail(format!(
+            "vrrp_instance {}: advert_int must be whole seconds (>= 1) with VRRPv2",
+            i.name
+        ));
+    }
+    // RFC 9568 §5.2.7: 12-bit centiseconds, 10 ms .. 40.95 s.
+    if i.version == 3
+        && (i.advert_int < Duration::from_millis(10)
+            || i.advert_int > Duration::from_millis(40_950))
+    {
+        return fail(format!(
+            "vrrp_instance {}: advert_int must be from 0.01 to 40.95 s with VRRPv3",
+            i.name
+        ));
+    }
+    if let Some(Authentication::Ah(_)) = &i.auth {
+        return fail(format!(
+            "vrrp_instance {}: auth_type AH is not supported (use PASS or none)",
+            i.name
+        ));
+    }
+    if i.auth.is_some() && i.version == 3 {
+        return fail(format!(
+            "vrrp_instance {}: VRRPv3 has no authentication (RFC 9568 §9)",
+            i.name
+        ));
+    }
+    let family = i.vips[0].addr.is_ipv4();
+    if let Some(v) = i.vips.iter().find(|v| v.addr.is_ipv4() != family) {
+        return Err(ConfigError::invalid(
+            &v.loc,
+            "virtual_ipaddress mixes IPv4 and IPv6 (use virtual_ipaddress_excluded)",
+        ));
+    }
+    if !family && i.version == 2 {
+        return fail(format!(
+            "vrrp_instance {}: IPv6 needs VRRP version 3",
+            i.name
+        ));
+    }
+    Ok(())
+}
+
+fn block_name(stmt: &Statement) -> Result<String, ConfigError> {
+    if stmt.block.is_none() {
+        return Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' needs a block {{ ... }}", stmt.keyword),
+        ));
+    }
+    Ok(one_arg(stmt)?.to_string())
+}
+
+/// A line of a list block: one word, no sub-block.
+fn list_line(s: &Statement) -> Result<(), ConfigError> {
+    if s.block.is_some() {
+        return Err(ConfigError::invalid(
+            &s.loc,
+            format!("unexpected block after '{}'", s.keyword),
+        ));
+    }
+    Ok(())
+}
+
+fn notify_keyword(n: &mut Notify, s: &Statement) -> Result<bool, ConfigError> {
+    let slot = match s.keyword.as_str() {
+        "notify_master" => &mut n.master,
+        "notify_backup" => &mut n.backup,
+        "notify_fault" => &mut n.fault,
+        "notify_stop" => &mut n.stop,
+        "notify" => &mut n.generic,
+        "notify_master_rx_lower_pri" => &mut n.master_rx_lower_pri,
+        _ => return Ok(false),
+    };
+    *slot = Some(command(s)?);
+    Ok(true)
+}
+
+fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {
+    let d = seconds_arg(s, 86_400.0)?;
+    Ok((!d.is_zero()).then_some(d))
+}
+
+/// `weight N [reverse]`, N in -254..=254 (keepalived's range).
+fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
+    match s.args.as_slice() {
+        [w] => Ok((int_in(s, w, -254, 254)?, false)),
+        [w, r] if r == "reverse" => Ok((int_in(s, w, -254, 254)?, true)),
+        _ => Err(ConfigError::invalid(&s.loc, "'weight' takes N [reverse]")),
+    }
+}
+
+fn authentication(stmt: &Statement) -> Result<Option<Authentication>, ConfigError> {
+    let mut kind = None;
+    let mut pass = None;
+    for s in stmt.children() {
+        match s.keyword.as_str() {
+            "auth_type" => kind = Some((one_arg(s)?.to_string(), s)),
+            "auth_pass" => pass = Some(one_arg(s)?.to_string()),
+            _ => {
+                return Err(ConfigError::invalid(
+                    &s.loc,
+                    format!("unknown keyword '{}' in authentication", s.keyword),
+                ))
+            }
+        }
+    }
+    let Some((kind, kind_stmt)) = kind else {
+        return Err(ConfigError::invalid(
+            &stmt.loc,
+            "authentication has no auth_type",
+        ));
+    };
+    let Some(pass) = pass else {
+        return Err(ConfigError::invalid(
+            &stmt.loc,
+            "authentication has no auth_pass",
+        ));
+    };
+    match kind.as_str() {
+        "PASS" => Ok(Some(Authentication::Pass(pass))),
+        "AH" => Ok(Some(Authentication::Ah(pass))),
+        other => Err(ConfigError::invalid(
+            &kind_stmt.loc,
+            format!("auth_type must be PASS or AH, found '{other}'"),
+        )),
+    }
+}
+
+/// `virtual_ipaddress` lines: `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope S] [label L]`.
+fn addresses(stmt: &Statement) -> Result<Vec<VirtualAddress>, ConfigError> {
+    let mut out = Vec::new();
+    for s in stmt.children() {
+        list_line(s)?;
+        let (addr_text, prefix_text) = match s.keyword.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.keyword.as_str(), None),
+        };
+        let addr = ip(s, addr_text)?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix_text {
+            Some(p) => int_in(s, p, 0u8, max)?,
+            None => max,
+        };
+        let mut v = VirtualAddress {
+            addr,
+            prefix,
+            dev: None,
+            label: None,
+            scope: None,
+            broadcast: None,
+            loc: s.loc.clone(),
+        };
+        let mut words = s.args.iter();
+        while let Some(opt) = words.next() {
+            let value = words
+                .next()
+                .ok_or_else(|| ConfigError::invalid(&s.loc, format!("'{opt}' needs a value")))?;
+            match opt.as_str() {
+                "dev" => v.dev = Some(value.clone()),
+                "label" => v.label = Some(value.clone()),
+                "scope" => v.scope = Some(value.clone()),
+                "brd" => v.broadcast = Some(ip(s, value)?),
+                _ => {
+                    return Err(ConfigError::invalid(
+                        &s.loc,
+                        format!("unknown virtual_ipaddress option '{opt}'"),
+                    ))
+                }
+            }
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+fn peers(stmt: &Statement) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    stmt.children()
+        .iter()
+        .map(|s| {
+            list_line(s)?;
+            ip(s, &s.keyword)
+        })
+        .collect()
+}
+
+/// `track_interface` / `track_script` lines: `NAME [weight N]`.
+fn tracked(stmt: &Statement) -> Result<Vec<Tracked>, ConfigError> {
+    let mut out = Vec::new();
+    for s in stmt.children() {
+        list_line(s)?;
+        let weight = match s.args.as_slice() {
+            [] => None,
+            [kw, w] if kw == "weight" => Some(int_in(s, w, -254, 254)?),
+            _ => {
+                return Err(ConfigError::invalid(
+                    &s.loc,
+                    format!("'{}': expected NAME [weight N]", s.keyword),
+                ))
+            }
+        };
+        out.push(Tracked {
+            name: s.keyword.clone(),
+            weight,
+            loc: s.loc.clone(),
+        });
+    }
+    Ok(out)
+}

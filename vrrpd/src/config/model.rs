@@ -1,0 +1,225 @@
+//! The typed configuration: what vrrpd understands of keepalived.conf.
+
+use super::source::Loc;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// `global_defs`.
+    pub global: GlobalDefs,
+    /// `vrrp_script` blocks, in file order.
+    pub scripts: Vec<VrrpScript>,
+    /// `vrrp_instance` blocks, in file order.
+    pub instances: Vec<VrrpInstance>,
+    /// `vrrp_sync_group` blocks, in file order.
+    pub sync_groups: Vec<SyncGroup>,
+}
+
+/// `global_defs { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlobalDefs {
+    /// `router_id`.
+    pub router_id: Option<String>,
+    /// `vrrp_version` (default 2, as keepalived).
+    pub vrrp_version: u8,
+    /// `vrrp_strict`.
+    pub vrrp_strict: bool,
+    /// `vrrp_skip_check_adv_addr`.
+    pub skip_check_adv_addr: bool,
+    /// `vrrp_garp_interval`: delay between gratuitous ARPs of one burst.
+    pub garp_interval: Duration,
+    /// `vrrp_gna_interval`: delay between unsolicited NAs of one burst.
+    pub gna_interval: Duration,
+    /// `vrrp_garp_master_delay` default for instances.
+    pub garp_master_delay: Duration,
+    /// `vrrp_garp_master_repeat` default for instances.
+    pub garp_master_repeat: u32,
+    /// `vrrp_garp_master_refresh` default for instances (None = off).
+    pub garp_master_refresh: Option<Duration>,
+    /// `vrrp_v3_checksum_as_v2`-style: v3/IPv4 checksum without pseudo-header.
+    pub v3_checksum_as_v2: bool,
+    /// `script_user USER [GROUP]`.
+    pub script_user: Option<(String, Option<String>)>,
+    /// `enable_script_security`.
+    pub enable_script_security: bool,
+    /// Where `global_defs` was (for messages).
+    pub loc: Option<Loc>,
+}
+
+impl Default for GlobalDefs {
+    fn default() -> Self {
+        GlobalDefs {
+            router_id: None,
+            vrrp_version: 2,
+            vrrp_strict: false,
+            skip_check_adv_addr: false,
+            garp_interval: Duration::ZERO,
+            gna_interval: Duration::ZERO,
+            garp_master_delay: Duration::from_secs(5),
+            garp_master_repeat: 5,
+            garp_master_refresh: None,
+            v3_checksum_as_v2: false,
+            script_user: None,
+            enable_script_security: false,
+            loc: None,
+        }
+    }
+}
+
+/// `vrrp_script NAME { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VrrpScript {
+    /// Its name, referenced from `track_script`.
+    pub name: String,
+    /// The command line (split by a shell-like rule at run time).
+    pub script: String,
+    /// `interval` (default 1 s).
+    pub interval: Duration,
+    /// `timeout` (default: the interval).
+    pub timeout: Option<Duration>,
+    /// `fall` (default 1).
+    pub fall: u32,
+    /// `rise` (default 1).
+    pub rise: u32,
+    /// `weight` (-254..=254, default 0 = failure means FAULT).
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub weight_reverse: bool,
+    /// `user USER [GROUP]`.
+    pub user: Option<(String, Option<String>)>,
+    /// `init_fail`: start in the failed state.
+    pub init_fail: bool,
+    /// Where the block starts.
+    pub loc: Loc,
+}
+
+/// Initial state asked for by `state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialState {
+    /// `state MASTER`.
+    Master,
+    /// `state BACKUP` (the default).
+    Backup,
+}
+
+/// `authentication { auth_type ...; auth_pass ... }` (VRRPv2 only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// `auth_type PASS` with the password as written (truncated to 8 bytes on the wire).
+    Pass(String),
+    /// `auth_type AH`: recognised, refused by validation (not supported).
+    Ah(String),
+}
+
+/// One line of `virtual_ipaddress`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAddress {
+    /// The address.
+    pub addr: IpAddr,
+    /// Prefix length (default /32 or /128, as keepalived).
+    pub prefix: u8,
+    /// `dev IFNAME` (default: the instance's interface).
+    pub dev: Option<String>,
+    /// `label LABEL`.
+    pub label: Option<String>,
+    /// `scope SCOPE`.
+    pub scope: Option<String>,
+    /// `brd ADDR`.
+    pub broadcast: Option<IpAddr>,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// A tracked object with an optional weight (`track_interface` / `track_script` lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// Interface or script name.
+    pub name: String,
+    /// `weight N` (None: failure means FAULT).
+    pub weight: Option<i32>,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+/// Notify hooks of an instance or a sync group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notify {
+    /// `notify_master`.
+    pub master: Option<String>,
+    /// `notify_backup`.
+    pub backup: Option<String>,
+    /// `notify_fault`.
+    pub fault: Option<String>,
+    /// `notify_stop`.
+    pub stop: Option<String>,
+    /// `notify` (generic, called with TYPE NAME STATE PRIORITY).
+    pub generic: Option<String>,
+    /// `notify_master_rx_lower_pri`.
+    pub master_rx_lower_pri: Option<String>,
+}
+
+/// `vrrp_instance NAME { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VrrpInstance {
+    /// Instance name.
+    pub name: String,
+    /// `state`.
+    pub state: InitialState,
+    /// `interface`.
+    pub interface: String,
+    /// `virtual_router_id`, 1..=255.
+    pub vrid: u8,
+    /// `priority`, 1..=255 (default 100).
+    pub priority: u8,
+    /// `advert_int` (default 1 s; v3 allows fractions down to 10 ms).
+    pub advert_int: Duration,
+    /// `version` (default: global `vrrp_version`).
+    pub version: u8,
+    /// False with `nopreempt`.
+    pub preempt: bool,
+    /// `preempt_delay`.
+    pub preempt_delay: Duration,
+    /// `authentication`.
+    pub auth: Option<Authentication>,
+    /// `virtual_ipaddress`.
+    pub vips: Vec<VirtualAddress>,
+    /// `virtual_ipaddress_excluded`.
+    pub excluded_vips: Vec<VirtualAddress>,
+    /// `unicast_src_ip`.
+    pub unicast_src_ip: Option<IpAddr>,
+    /// `unicast_peer`; empty means multicast.
+    pub unicast_peers: Vec<IpAddr>,
+    /// `track_interface`.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_script`.
+    pub track_scripts: Vec<Tracked>,
+    /// notify hooks.
+    pub notify: Notify,
+    /// `garp_master_delay` (default from global_defs).
+    pub garp_master_delay: Duration,
+    /// `garp_master_repeat`.
+    pub garp_master_repeat: u32,
+    /// `garp_master_refresh` (None: off).
+    pub garp_master_refresh: Option<Duration>,
+    /// `use_vmac [NAME]`: Some(None) for the default name.
+    pub use_vmac: Option<Option<String>>,
+    /// `accept` / `no_accept` (keepalived default: accept unless vrrp_strict).
+    pub accept: Option<bool>,
+    /// Where the block starts.
+    pub loc: Loc,
+}
+
+/// `vrrp_sync_group NAME { group { ... } ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncGroup {
+    /// Group name.
+    pub name: String,
+    /// Member instance names, with where each is written.
+    pub members: Vec<(String, Loc)>,
+    /// Group notify hooks.
+    pub notify: Notify,
+    /// Where the block starts.
+    pub loc: Loc,
+}

@@ -1,0 +1,115 @@
+//! Reading single values out of statements, with errors that name file and line.
+
+use super::error::ConfigError;
+use super::tree::Statement;
+use std::net::IpAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The single argument of `stmt`.
+pub fn one_arg(stmt: &Statement) -> Result<&str, ConfigError> {
+    match stmt.args.as_slice() {
+        [one] => Ok(one),
+        [] => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' needs a value", stmt.keyword),
+        )),
+        _ => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!(
+                "'{}' takes one value, found {}",
+                stmt.keyword,
+                stmt.args.len()
+            ),
+        )),
+    }
+}
+
+/// No arguments expected (a flag such as `nopreempt`).
+pub fn no_args(stmt: &Statement) -> Result<(), ConfigError> {
+    if stmt.args.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' takes no value", stmt.keyword),
+        ))
+    }
+}
+
+/// An integer in `min..=max`.
+pub fn int_in<T>(stmt: &Statement, text: &str, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match text.parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!(
+                "'{}' must be an integer from {min} to {max}, found '{text}'",
+                stmt.keyword
+            ),
+        )),
+    }
+}
+
+/// The single integer argument, in range.
+pub fn int_arg<T>(stmt: &Statement, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    int_in(stmt, one_arg(stmt)?, min, max)
+}
+
+/// Seconds, possibly fractional ("0.5"), as keepalived accepts for intervals and delays;
+/// at most microsecond precision, at most `max_secs`.
+pub fn seconds_arg(stmt: &Statement, max_secs: f64) -> Result<Duration, ConfigError> {
+    let text = one_arg(stmt)?;
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=max_secs).contains(&v) => {
+            Ok(Duration::from_micros((v * 1e6).round() as u64))
+        }
+        _ => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!(
+                "'{}' must be a number of seconds from 0 to {max_secs}, found '{text}'",
+                stmt.keyword
+            ),
+        )),
+    }
+}
+
+/// An IP address.
+pub fn ip(stmt: &Statement, text: &str) -> Result<IpAddr, ConfigError> {
+    text.parse().map_err(|_| {
+        ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}': '{text}' is not an IP address", stmt.keyword),
+        )
+    })
+}
+
+/// `USER [GROUP]`.
+pub fn user_group(stmt: &Statement) -> Result<(String, Option<String>), ConfigError> {
+    match stmt.args.as_slice() {
+        [user] => Ok((user.clone(), None)),
+        [user, group] => Ok((user.clone(), Some(group.clone()))),
+        _ => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' takes USER [GROUP]", stmt.keyword),
+        )),
+    }
+}
+
+/// A script command line: the arguments joined back with single spaces (keepalived accepts
+/// both `notify "/path arg"` and `notify /path arg`).
+pub fn command(stmt: &Statement) -> Result<String, ConfigError> {
+    if stmt.args.is_empty() {
+        return Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' needs a command", stmt.keyword),
+        ));
+    }
+    Ok(stmt.args.join(" "))
+}
