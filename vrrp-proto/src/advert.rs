@@ -73,8 +73,8 @@ pub struct Decoded<'a> {
 
 /// Check and parse a received VRRP message whose IP layer has been validated
 /// ([`crate::ip`]): length, version, checksum per `policy` (using `src`/`dst` for the
-/// pseudo-header), type, VRID, count vs length, interval, v2 auth type — in the order of
-/// RFC 9568 §7.1 where it gives one.
+/// pseudo-header), type, VRID, count, interval, v2 auth type — in the order of RFC 9568
+/// §7.1 where it gives one (version, complete packet, checksum, VRID, count).
 ///
 /// Authentication *data* is not compared here: the expected password is configuration,
 /// see [`Advertisement::check_auth`].
@@ -87,8 +87,9 @@ pub fn decode<'a>(
     let packet = VrrpPacket::new_checked(payload)?;
     let family = family_of(src);
     let version = version_of(&packet, family)?;
-    let checksum_form = verify_checksum(&packet, version, src, dst, policy)?;
-    let advert = parse_bytes(payload, family)?;
+    check_length(&packet, family)?;
+    let checksum_form = verify_checksum(payload, version, src, dst, policy)?;
+    let advert = parse_fields(payload, version, family)?;
     Ok(Decoded {
         advert,
         checksum_form,
@@ -112,20 +113,9 @@ fn version_of<T: AsRef<[u8]>>(packet: &VrrpPacket<T>, family: Family) -> Result<
     }
 }
 
-/// The pseudo-header sum for a checksum `form`, or 0 where the form has none.
-fn initial_sum(form: ChecksumForm, src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
-    match form {
-        ChecksumForm::MessageOnly => Some(0),
-        ChecksumForm::PseudoHeader => checksum::pseudo_header_sum(src, dst, len),
-        ChecksumForm::OldUnicast => {
-            checksum::pseudo_header_sum(src, IpAddr::V4(crate::MULTICAST_V4), len)
-        }
-    }
-}
-
 /// The forms to try for `version` over the family of `src`, under `policy`:
 /// RFC 3768 §5.3.8 v2 is message-only; RFC 9568 §5.2.8 v3/IPv6 always has the
-/// pseudo-header; v3/IPv4 is either, as configured.
+/// pseudo-header; v3/IPv4 is any of the forms seen in the field, as configured.
 fn forms(version: Version, src: IpAddr, policy: ChecksumPolicy) -> &'static [ChecksumForm] {
     use ChecksumForm::{MessageOnly, OldUnicast, PseudoHeader};
     match (version, src, policy) {
@@ -140,84 +130,88 @@ fn forms(version: Version, src: IpAddr, policy: ChecksumPolicy) -> &'static [Che
     }
 }
 
-/// RFC 9568 §7.1: "MUST verify the VRRP checksum".
-fn verify_checksum<T: AsRef<[u8]>>(
-    packet: &VrrpPacket<T>,
+/// RFC 9568 §7.1: "MUST verify the VRRP checksum". The message is summed once; each
+/// accepted form only changes the pseudo-header added to it.
+fn verify_checksum(
+    bytes: &[u8],
     version: Version,
     src: IpAddr,
     dst: IpAddr,
     policy: ChecksumPolicy,
 ) -> Result<ChecksumForm, Error> {
-    let bytes = packet.as_bytes();
+    let message_sum = checksum::sum16(0, bytes);
     forms(version, src, policy)
         .iter()
         .copied()
         .find(|&form| {
-            initial_sum(form, src, dst, bytes.len())
-                .is_some_and(|initial| checksum::verifies(initial, bytes))
+            checksum::initial_sum(form, src, dst, bytes.len())
+                .is_some_and(|initial| checksum::sums_to_ones(initial, message_sum))
         })
         .ok_or(Error::Checksum)
 }
 
-/// Field checks after the checksum: type, VRID, length, count, interval, v2 auth type.
-fn parse_bytes(bytes: &[u8], family: Family) -> Result<Advertisement<'_>, Error> {
-    let packet = VrrpPacket::new_checked(bytes)?;
-    let version = version_of(&packet, family)?;
+/// RFC 9568 §7.1: "MUST verify that the received packet contains the complete VRRP
+/// packet (including fixed fields, and IPvX address(es))" — before the checksum, so a
+/// truncated or padded message is a length error, not a checksum error.
+fn check_length<T: AsRef<[u8]>>(packet: &VrrpPacket<T>, family: Family) -> Result<(), Error> {
+    if packet.len() == packet.expected_len(family) {
+        Ok(())
+    } else {
+        Err(Error::Length {
+            count: packet.count(),
+            len: packet.len(),
+            family,
+        })
+    }
+}
+
+/// Field checks after the checksum: type, VRID, count, interval, v2 auth type.
+/// `bytes` has passed [`VrrpPacket::new_checked`] and [`check_length`].
+#[inline(always)]
+fn parse_fields(
+    bytes: &[u8],
+    version: Version,
+    family: Family,
+) -> Result<Advertisement<'_>, Error> {
+    let packet = VrrpPacket::new_unchecked(bytes);
     // RFC 9568 §5.2.2: only type 1 is defined.
     if packet.msg_type() != 1 {
         return Err(Error::Type(packet.msg_type()));
     }
     // RFC 9568 §5.2.3: VRID 1..=255.
     let vrid = Vrid::new(packet.vrid()).ok_or(Error::VridZero)?;
-    // RFC 9568 §7.1: the length must match the address count.
-    if packet.len() != packet.expected_len(family) {
-        return Err(Error::Length {
-            count: packet.count(),
-            len: packet.len(),
-            family,
-        });
-    }
-    // RFC 9568 §5.2.5: at least one address.
+    // RFC 9568 §5.2.5 (and §7.1, erratum 8299): at least one address.
     if packet.count() == 0 {
         return Err(Error::NoAddresses);
     }
     let addr_len = usize::from(packet.count()) * family.addr_len();
-    let addresses = Addresses::Wire {
-        family,
-        bytes: &packet_payload(bytes)[..addr_len],
-    };
+    let (addrs, trailer) = bytes[field::HEADER_LEN..].split_at(addr_len);
     let fields = match version {
         Version::V2 => {
             // RFC 3768 §5.3.7: whole seconds; 0 would make every timer fire at once.
             if packet.interval_v2() == 0 {
                 return Err(Error::IntervalZero);
             }
-            let auth_data = &packet_payload(bytes)[addr_len..];
             VersionFields::V2 {
                 interval: Seconds(packet.interval_v2()),
-                auth: auth::from_wire(packet.auth_type(), auth_data)?,
+                auth: auth::from_wire(packet.auth_type(), trailer)?,
             }
         }
-        Version::V3 => {
-            let cs = packet.interval_v3();
-            if cs == 0 {
-                return Err(Error::IntervalZero);
-            }
-            VersionFields::V3 {
-                interval: Centiseconds::new(cs).ok_or(Error::IntervalZero)?,
-            }
-        }
+        Version::V3 => VersionFields::V3 {
+            interval: Centiseconds::new(packet.interval_v3())
+                .filter(|cs| cs.get() != 0)
+                .ok_or(Error::IntervalZero)?,
+        },
     };
     Ok(Advertisement {
         vrid,
         priority: Priority(packet.priority()),
         fields,
-        addresses,
+        addresses: Addresses::Wire {
+            family,
+            bytes: addrs,
+        },
     })
-}
-
-fn packet_payload(bytes: &[u8]) -> &[u8] {
-    &bytes[field::HEADER_LEN..]
 }
 
 impl<'a> Advertisement<'a> {
@@ -234,7 +228,9 @@ impl<'a> Advertisement<'a> {
         packet: &'a VrrpPacket<T>,
         family: Family,
     ) -> Result<Advertisement<'a>, Error> {
-        parse_bytes(packet.as_bytes(), family)
+        let version = version_of(packet, family)?;
+        check_length(packet, family)?;
+        parse_fields(packet.as_bytes(), version, family)
     }
 
     /// Bytes [`Advertisement::emit`] writes.
@@ -307,7 +303,7 @@ impl<'a> Advertisement<'a> {
             Version::V3 => form,
         };
         // Families were checked above, so the pseudo-header sum exists.
-        let initial = initial_sum(form, src, dst, len).unwrap_or(0);
+        let initial = checksum::initial_sum(form, src, dst, len).unwrap_or(0);
         let sum = checksum::compute(initial, out);
         out[field::CHECKSUM].copy_from_slice(&sum.to_be_bytes());
         Ok(len)

@@ -102,8 +102,9 @@ pub fn unsolicited_na(
 
 /// RFC 8200 §8.1 pseudo-header for ICMPv6 (next header 58).
 fn icmpv6_pseudo_sum(src: Ipv6Addr, dst: Ipv6Addr, len: usize) -> u32 {
-    let sum = checksum::sum16(checksum::sum16(0, &src.octets()), &dst.octets());
-    sum + len as u32 + u32::from(ICMPV6)
+    // Length and next header first: sum16 carries in 64 bits, a later u32 add could not.
+    let initial = len as u32 + u32::from(ICMPV6);
+    checksum::sum16(checksum::sum16(initial, &src.octets()), &dst.octets())
 }
 
 #[cfg(test)]

@@ -35,16 +35,25 @@ pub enum ChecksumPolicy {
 
 /// One's-complement sum of `data` as big-endian 16-bit words (an odd byte is padded with
 /// zero), added to `initial`. Not folded. Internal.
+///
+/// Sums 32-bit words into a 64-bit accumulator (RFC 1071 §2(C): the sum may be computed in
+/// any word size and folded at the end), folding back to 32 bits on return.
 pub(crate) fn sum16(initial: u32, data: &[u8]) -> u32 {
-    let mut sum = initial;
-    let mut chunks = data.chunks_exact(2);
-    for w in &mut chunks {
-        sum = sum.wrapping_add(u32::from(u16::from_be_bytes([w[0], w[1]])));
+    let mut sum = u64::from(initial);
+    let mut words = data.chunks_exact(4);
+    for w in &mut words {
+        sum += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
     }
-    if let [last] = chunks.remainder() {
-        sum = sum.wrapping_add(u32::from(*last) << 8);
-    }
-    sum
+    sum += match *words.remainder() {
+        [a, b, c] => u64::from(u32::from_be_bytes([a, b, c, 0])),
+        [a, b] => u64::from(u32::from_be_bytes([a, b, 0, 0])),
+        [a] => u64::from(u32::from_be_bytes([a, 0, 0, 0])),
+        _ => 0,
+    };
+    // Fold 64 -> 32 bits twice (end-around carry).
+    let sum = (sum & 0xffff_ffff) + (sum >> 32);
+    let sum = (sum & 0xffff_ffff) + (sum >> 32);
+    sum as u32
 }
 
 /// Fold carries into 16 bits.
@@ -55,6 +64,11 @@ pub(crate) fn fold(mut sum: u32) -> u16 {
     sum as u16
 }
 
+/// 16-bit one's-complement halves of a 32-bit word, added.
+fn halves(w: u32) -> u32 {
+    (w >> 16) + (w & 0xffff)
+}
+
 /// Sum of the IP pseudo-header for a VRRP message of `len` bytes between `src` and `dst`:
 /// IPv4 (RFC 768 layout: src, dst, zero, protocol, length) or IPv6 (RFC 8200 §8.1: src,
 /// dst, 32-bit length, 24 zero bits, next header). `None` if the families differ.
@@ -62,16 +76,36 @@ pub(crate) fn pseudo_header_sum(src: IpAddr, dst: IpAddr, len: usize) -> Option<
     let proto = u32::from(IPPROTO_VRRP);
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
-            let sum = sum16(sum16(0, &s.octets()), &d.octets());
-            Some(sum + proto + (len as u32 & 0xffff))
+            Some(halves(s.to_bits()) + halves(d.to_bits()) + proto + (len as u32 & 0xffff))
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let sum = sum16(sum16(0, &s.octets()), &d.octets());
-            let len = len as u32;
-            Some(sum + (len >> 16) + (len & 0xffff) + proto)
+            let addr = |a: u128| {
+                halves(a as u32)
+                    + halves((a >> 32) as u32)
+                    + halves((a >> 64) as u32)
+                    + halves((a >> 96) as u32)
+            };
+            Some(addr(s.to_bits()) + addr(d.to_bits()) + halves(len as u32) + proto)
         }
         _ => None,
     }
+}
+
+/// The starting sum for a checksum `form`: 0 for message-only, else the pseudo-header's
+/// (`None` if `src` and `dst` are of different families).
+pub(crate) fn initial_sum(form: ChecksumForm, src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
+    match form {
+        ChecksumForm::MessageOnly => Some(0),
+        ChecksumForm::PseudoHeader => pseudo_header_sum(src, dst, len),
+        ChecksumForm::OldUnicast => pseudo_header_sum(src, IpAddr::V4(crate::MULTICAST_V4), len),
+    }
+}
+
+/// True if the VRRP `message` (checksum field included) verifies in `form` when sent from
+/// `src` to `dst`. [`crate::decode`] does this as part of its checks; this is the bare
+/// checksum, for tools and benchmarks.
+pub fn verify_checksum(message: &[u8], src: IpAddr, dst: IpAddr, form: ChecksumForm) -> bool {
+    initial_sum(form, src, dst, message.len()).is_some_and(|initial| verifies(initial, message))
 }
 
 /// The checksum field value for `message` (whose checksum bytes must be zero), starting
@@ -83,7 +117,15 @@ pub(crate) fn compute(initial: u32, message: &[u8]) -> u16 {
 /// True if `message`, checksum field included, sums to all ones with `initial`. Used by
 /// receive: it never rewrites the packet.
 pub(crate) fn verifies(initial: u32, message: &[u8]) -> bool {
-    fold(sum16(initial, message)) == 0xffff
+    sums_to_ones(initial, sum16(0, message))
+}
+
+/// True if a message whose own sum is `message_sum` verifies with `initial`: lets a
+/// receiver try several pseudo-headers while summing the message once.
+pub(crate) fn sums_to_ones(initial: u32, message_sum: u32) -> bool {
+    let total = u64::from(initial) + u64::from(message_sum);
+    let total = (total & 0xffff_ffff) + (total >> 32);
+    fold(total as u32) == 0xffff
 }
 
 #[cfg(test)]

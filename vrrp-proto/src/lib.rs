@@ -35,7 +35,7 @@ mod types;
 pub use advert::{decode, Addresses, AddressesIter, Advertisement, Decoded, VersionFields};
 pub use announce::{gratuitous_arp, unsolicited_na, virtual_mac, ARP_FRAME_LEN, NA_FRAME_LEN};
 pub use auth::{Auth, AuthType};
-pub use checksum::{ChecksumForm, ChecksumPolicy};
+pub use checksum::{verify_checksum, ChecksumForm, ChecksumPolicy};
 pub use error::{Counter, EmitError, Error, GlobalCounter, RouterCounter};
 pub use packet::VrrpPacket;
 pub use types::{Centiseconds, Family, MessageType, Priority, Seconds, Version, Vrid};
