@@ -13,6 +13,37 @@
 //! Every reason to drop a packet is its own [`Error`] variant, and [`Error::counter`] names
 //! the RFC 6527 / RFC 8347 statistic it increments.
 //!
+//! ```
+//! use core::net::{IpAddr, Ipv4Addr};
+//! use vrrp_proto::{
+//!     decode, Addresses, Advertisement, Centiseconds, ChecksumForm, ChecksumPolicy, Priority,
+//!     VersionFields, Vrid, MULTICAST_V4,
+//! };
+//!
+//! // What a VRRPv3 master sends every second for 192.0.2.10.
+//! let vips = [Ipv4Addr::new(192, 0, 2, 10)];
+//! let advert = Advertisement {
+//!     vrid: Vrid::new(51).unwrap(),
+//!     priority: Priority(150),
+//!     fields: VersionFields::V3 { interval: Centiseconds::new(100).unwrap() },
+//!     addresses: Addresses::V4(&vips),
+//! };
+//! let (src, dst) = (IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), IpAddr::V4(MULTICAST_V4));
+//! let mut buf = [0u8; 64];
+//! let n = advert.emit(&mut buf, src, dst, ChecksumForm::PseudoHeader).unwrap();
+//!
+//! // A receiver accepts either v3/IPv4 checksum form and says which one it saw.
+//! let got = decode(&buf[..n], src, dst, ChecksumPolicy::Either).unwrap();
+//! assert_eq!(got.advert, advert);
+//! assert_eq!(got.checksum_form, ChecksumForm::PseudoHeader);
+//!
+//! // Every drop reason names its counter.
+//! buf[1] = 0; // VRID 0 ...
+//! let err = decode(&buf[..n], src, dst, ChecksumPolicy::Either).unwrap_err();
+//! assert_eq!(err, vrrp_proto::Error::Checksum); // ... fails the checksum first (RFC 9568 §7.1 order)
+//! assert_eq!(err.counter(), vrrp_proto::Counter::Global(vrrp_proto::GlobalCounter::ChecksumErrors));
+//! ```
+//!
 //! [RFC 3768]: https://www.rfc-editor.org/rfc/rfc3768
 //! [RFC 9568]: https://www.rfc-editor.org/rfc/rfc9568
 #![no_std]
