@@ -43,6 +43,7 @@ const IGNORED_GLOBAL: &[&str] = &[
 ];
 
 /// Everything built: the config and the warnings on the way.
+#[derive(Debug)]
 pub struct Built {
     /// The configuration.
     pub config: Config,
