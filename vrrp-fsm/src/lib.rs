@@ -1,1 +1,65 @@
-//! Pure VRRP state machine (issue 4).
+//! Pure, deterministic VRRP state machine: RFC 3768 (v2), RFC 9568 (v3) and the keepalived
+//! extensions people rely on (`nopreempt`, `preempt_delay`, `state MASTER`, FAULT, tracked
+//! weights, GARP timers, sync groups).
+//!
+//! Time is an input and outputs are values: nothing here reads a clock, a socket or a random
+//! source. Each `handle_*` takes `now`; drain [`Router::poll_output`] after it, and call
+//! [`Router::handle_timeout`] when [`Router::poll_timeout`] is reached.
+//!
+//! ```
+//! use std::net::{IpAddr, Ipv4Addr};
+//! use std::time::Duration;
+//! use vrrp_fsm::{Config, Instant, Output, Router, State, Vips};
+//! use vrrp_proto::{Priority, Vrid};
+//!
+//! let vip = Ipv4Addr::new(192, 0, 2, 10);
+//! let me = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+//! let cfg = Config::builder(Vrid::new(51).unwrap(), me, Vips::V4(vec![vip]))
+//!     .priority(Priority(150))
+//!     .build()
+//!     .unwrap();
+//! let mut now = Instant::ZERO;
+//! let mut router = Router::new(cfg, now);
+//! router.handle_startup(now);
+//!
+//! // The I/O loop: sleep until poll_timeout (or a packet), feed the event, drain outputs.
+//! let mut sent = 0;
+//! while now < Instant::ZERO + Duration::from_secs(10) {
+//!     now = router.poll_timeout().unwrap();
+//!     router.handle_timeout(now);
+//!     while let Some(out) = router.poll_output() {
+//!         match out {
+//!             Output::SendAdvert { priority } => {
+//!                 let advert = router.advert(priority); // built from current state
+//!                 assert_eq!(advert.priority, Priority(150));
+//!                 sent += 1;
+//!             }
+//!             Output::AddVip(a) => assert_eq!(a, IpAddr::V4(vip)),
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//! // Nobody else on the segment: Master after Master_Down_Interval (3 s + skew),
+//! // then one advert a second.
+//! assert_eq!(router.state(), State::Master);
+//! assert!(sent >= 6);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod counters;
+pub mod election;
+pub mod output;
+pub mod router;
+pub mod sim;
+pub mod sync_group;
+pub mod time;
+pub mod timers;
+
+pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
+pub use counters::{GlobalCounters, RouterCounters};
+pub use output::{Event, Output, Reason, State};
+pub use router::{Discard, Router};
+pub use sync_group::SyncGroup;
+pub use time::Instant;

@@ -1,0 +1,79 @@
+//! vrrp-fsm: the cost of one advert through a Backup (`handle_advert` + drain), and how many
+//! simulated router-hours the deterministic LAN simulator runs per CPU second
+//! (1000 routers: 250 VRIDs × 4 routers, 1 s interval, 1 simulated minute per iteration).
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use vrrp_fsm::sim::{Sim, SimConfig};
+use vrrp_fsm::{Config, Instant, Router, Vips};
+use vrrp_proto::{Addresses, Advertisement, Centiseconds, Priority, VersionFields, Vrid};
+
+fn cfg(vrid: u8, me: u8, prio: u8) -> Config {
+    Config::builder(
+        Vrid::new(vrid).unwrap(),
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, me)),
+        Vips::V4(vec![Ipv4Addr::new(198, 51, 100, vrid)]),
+    )
+    .priority(Priority(prio))
+    .build()
+    .unwrap()
+}
+
+fn handle_advert(c: &mut Criterion) {
+    let mut r = Router::new(cfg(1, 1, 100), Instant::ZERO);
+    r.handle_startup(Instant::ZERO);
+    while r.poll_output().is_some() {}
+    let vips = [Ipv4Addr::new(198, 51, 100, 1)];
+    let adv = Advertisement {
+        vrid: Vrid::new(1).unwrap(),
+        priority: Priority(200),
+        fields: VersionFields::V3 {
+            interval: Centiseconds::new(100).unwrap(),
+        },
+        addresses: Addresses::V4(&vips),
+    };
+    let src = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+    let mut t = 0u64;
+    c.bench_function("fsm/backup_handle_advert", |b| {
+        b.iter(|| {
+            t += 1_000_000;
+            let res = r.handle_advert(Instant::from_micros(t), src, black_box(&adv));
+            while let Some(o) = r.poll_output() {
+                black_box(o);
+            }
+            black_box(res)
+        })
+    });
+}
+
+fn simulated_lan(c: &mut Criterion) {
+    let mut sim = Sim::new(SimConfig {
+        seed: 42,
+        jitter: Duration::from_millis(2),
+        ..SimConfig::default()
+    });
+    for vrid in 1..=250u8 {
+        for k in 0..4u8 {
+            let id = sim.add_router(cfg(vrid, k + 1, 100 + k));
+            sim.start(id);
+        }
+    }
+    sim.run_for(Duration::from_secs(30));
+    let mut g = c.benchmark_group("fsm/sim_1000_routers");
+    // One element = one router for one simulated minute.
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("one_simulated_minute", |b| {
+        b.iter(|| {
+            sim.run_for(Duration::from_secs(60));
+            black_box(sim.delivered())
+        })
+    });
+    g.finish();
+    assert!(sim.violations().is_empty());
+}
+
+criterion_group!(benches, handle_advert, simulated_lan);
+criterion_main!(benches);

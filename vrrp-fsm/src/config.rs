@@ -1,0 +1,294 @@
+//! A virtual router's validated configuration. Build it with [`Config::builder`].
+
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::time::Duration;
+use vrrp_proto::{Addresses, Auth, Centiseconds, Family, Priority, Version, Vrid};
+
+/// keepalived `state MASTER` / `state BACKUP`: the state asked for at startup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialState {
+    /// Wait Master_Down_Interval for a master (RFC 9568 §6.4.1).
+    Backup,
+    /// keepalived `state MASTER`: advertise at once and take over unless a better router answers.
+    Master,
+}
+
+/// A tracked object (keepalived `track_script` / `track_interface`), identified by its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Track {
+    /// keepalived weight: 0 means "down puts the router in FAULT"; a positive weight is added
+    /// while the object is up; a negative one is added while it is down.
+    pub weight: i32,
+}
+
+/// The virtual addresses, all of one family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vips {
+    /// IPv4 virtual addresses.
+    V4(Vec<Ipv4Addr>),
+    /// IPv6 virtual addresses.
+    V6(Vec<Ipv6Addr>),
+}
+
+impl Vips {
+    /// The family of the list.
+    pub fn family(&self) -> Family {
+        match self {
+            Vips::V4(_) => Family::V4,
+            Vips::V6(_) => Family::V6,
+        }
+    }
+    /// Number of addresses.
+    pub fn len(&self) -> usize {
+        match self {
+            Vips::V4(v) => v.len(),
+            Vips::V6(v) => v.len(),
+        }
+    }
+    /// True if there is no address.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The list as vrrp-proto addresses, borrowed.
+    pub fn as_addresses(&self) -> Addresses<'_> {
+        match self {
+            Vips::V4(v) => Addresses::V4(v),
+            Vips::V6(v) => Addresses::V6(v),
+        }
+    }
+    /// True if `addr` is in the list.
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        self.as_addresses().iter().any(|a| a == addr)
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// RFC 9568 §5.2.4: priority 0 is reserved for "master stopping".
+    #[error("priority 0 is reserved")]
+    PriorityZero,
+    /// RFC 9568 §5.2.7: the advertisement interval must not be 0.
+    #[error("advertisement interval 0")]
+    IntervalZero,
+    /// RFC 3768 §5.3.7: the v2 interval is whole seconds (1..=255).
+    #[error("VRRPv2 interval must be a whole number of seconds, 1 to 255")]
+    V2IntervalNotSeconds,
+    /// RFC 3768 is IPv4 only.
+    #[error("VRRPv2 cannot run over IPv6")]
+    V2OverIpv6,
+    /// RFC 9568 §5.2.5: 1 to 255 addresses.
+    #[error("{0} virtual addresses: 1 to 255 allowed")]
+    AddressCount(usize),
+    /// The primary address is not of the VIPs' family.
+    #[error("primary address family differs from the virtual addresses'")]
+    FamilyMismatch,
+    /// keepalived `preempt_delay` range is 0..=1000 s.
+    #[error("preempt_delay above 1000 s")]
+    PreemptDelayTooLong,
+    /// keepalived weights are -254..=254.
+    #[error("track weight {0} outside -254..=254")]
+    WeightRange(i32),
+    /// keepalived `garp_master_repeat` is at least 1.
+    #[error("garp repeat 0")]
+    GarpRepeatZero,
+    /// Reconfiguring may not change VRID, version or family: that is a new router.
+    #[error("reconfigure changed VRID, version or family")]
+    IdentityChanged,
+}
+
+/// A validated virtual-router configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub(crate) vrid: Vrid,
+    pub(crate) version: Version,
+    pub(crate) priority: Priority,
+    pub(crate) interval: Centiseconds,
+    pub(crate) primary: IpAddr,
+    pub(crate) vips: Vips,
+    pub(crate) accept_mode: bool,
+    pub(crate) preempt: bool,
+    pub(crate) preempt_delay: Duration,
+    pub(crate) initial: InitialState,
+    pub(crate) auth: Auth,
+    pub(crate) garp_delay: Option<Duration>,
+    pub(crate) garp_repeat: u32,
+    pub(crate) garp_refresh: Option<Duration>,
+    pub(crate) garp_refresh_repeat: u32,
+    pub(crate) tracks: Vec<Track>,
+    pub(crate) strict: bool,
+}
+
+/// Builder for [`Config`]; defaults follow keepalived's.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder(Config);
+
+impl Config {
+    /// Start a configuration: VRID, this router's primary address, its virtual addresses.
+    /// Defaults: VRRPv3, priority 100, 1 s interval, preempt on, state BACKUP, 5 GARPs,
+    /// `garp_master_delay 5`, no refresh, accept mode off, no auth, not strict.
+    pub fn builder(vrid: Vrid, primary: IpAddr, vips: Vips) -> ConfigBuilder {
+        ConfigBuilder(Config {
+            vrid,
+            version: Version::V3,
+            priority: Priority::DEFAULT,
+            interval: Centiseconds::new(100).unwrap_or(Centiseconds::MAX),
+            primary,
+            vips,
+            accept_mode: false,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            initial: InitialState::Backup,
+            auth: Auth::None,
+            garp_delay: Some(Duration::from_secs(5)),
+            garp_repeat: 5,
+            garp_refresh: None,
+            garp_refresh_repeat: 1,
+            tracks: Vec::new(),
+            strict: false,
+        })
+    }
+    /// Virtual router id.
+    pub fn vrid(&self) -> Vrid {
+        self.vrid
+    }
+    /// Protocol version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+    /// Address family.
+    pub fn family(&self) -> Family {
+        self.vips.family()
+    }
+    /// Configured (base) priority.
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+    /// Configured Advertisement_Interval.
+    pub fn advert_interval(&self) -> Duration {
+        self.interval.as_duration()
+    }
+    /// This router's primary address (source of its adverts).
+    pub fn primary(&self) -> IpAddr {
+        self.primary
+    }
+    /// The virtual addresses.
+    pub fn vips(&self) -> &Vips {
+        &self.vips
+    }
+    /// RFC 9568 §6.1 Accept_Mode.
+    pub fn accept_mode(&self) -> bool {
+        self.accept_mode
+    }
+    /// The tracked objects.
+    pub fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+}
+
+impl ConfigBuilder {
+    /// VRRP version (RFC 3768 = V2, RFC 9568 = V3).
+    pub fn version(mut self, v: Version) -> Self {
+        self.0.version = v;
+        self
+    }
+    /// Base priority (1..=255; 255 = address owner).
+    pub fn priority(mut self, p: Priority) -> Self {
+        self.0.priority = p;
+        self
+    }
+    /// Advertisement_Interval in centiseconds (v2: a multiple of 100).
+    pub fn advert_interval(mut self, cs: Centiseconds) -> Self {
+        self.0.interval = cs;
+        self
+    }
+    /// RFC 9568 §6.1 Accept_Mode.
+    pub fn accept_mode(mut self, on: bool) -> Self {
+        self.0.accept_mode = on;
+        self
+    }
+    /// keepalived `nopreempt` is `preempt(false)`.
+    pub fn preempt(mut self, on: bool) -> Self {
+        self.0.preempt = on;
+        self
+    }
+    /// keepalived `preempt_delay`.
+    pub fn preempt_delay(mut self, d: Duration) -> Self {
+        self.0.preempt_delay = d;
+        self
+    }
+    /// keepalived `state`.
+    pub fn initial_state(mut self, s: InitialState) -> Self {
+        self.0.initial = s;
+        self
+    }
+    /// RFC 3768 §5.3.6 authentication (v2 only; ignored by v3).
+    pub fn auth(mut self, a: Auth) -> Self {
+        self.0.auth = a;
+        self
+    }
+    /// keepalived `garp_master_delay` (None = no second burst).
+    pub fn garp_master_delay(mut self, d: Option<Duration>) -> Self {
+        self.0.garp_delay = d;
+        self
+    }
+    /// keepalived `garp_master_repeat`.
+    pub fn garp_master_repeat(mut self, n: u32) -> Self {
+        self.0.garp_repeat = n;
+        self
+    }
+    /// keepalived `garp_master_refresh` (None = off).
+    pub fn garp_master_refresh(mut self, d: Option<Duration>) -> Self {
+        self.0.garp_refresh = d;
+        self
+    }
+    /// keepalived `garp_master_refresh_repeat`.
+    pub fn garp_master_refresh_repeat(mut self, n: u32) -> Self {
+        self.0.garp_refresh_repeat = n;
+        self
+    }
+    /// Add a tracked object; its index is the order of the calls.
+    pub fn track(mut self, t: Track) -> Self {
+        self.0.tracks.push(t);
+        self
+    }
+    /// keepalived `vrrp_strict`: drop adverts whose address list differs from ours.
+    pub fn strict(mut self, on: bool) -> Self {
+        self.0.strict = on;
+        self
+    }
+    /// Validate.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let c = self.0;
+        if c.priority == Priority::SHUTDOWN {
+            return Err(ConfigError::PriorityZero);
+        }
+        if c.interval.get() == 0 {
+            return Err(ConfigError::IntervalZero);
+        }
+        if c.version == Version::V2 {
+            if c.interval.get() % 100 != 0 || c.interval.get() > 25_500 {
+                return Err(ConfigError::V2IntervalNotSeconds);
+            }
+            if c.vips.family() == Family::V6 {
+                return Err(ConfigError::V2OverIpv6);
+            }
+        }
+        if !(1..=255).contains(&c.vips.len()) {
+            return Err(ConfigError::AddressCount(c.vips.len()));
+        }
+        if c.primary.is_ipv4() != (c.vips.family() == Family::V4) {
+            return Err(ConfigError::FamilyMismatch);
+        }
+        if c.preempt_delay > Duration::from_secs(1000) {
+            return Err(ConfigError::PreemptDelayTooLong);
+        }
+        if let Some(t) = c.tracks.iter().find(|t| !(-254..=254).contains(&t.weight)) {
+            return Err(ConfigError::WeightRange(t.weight));
+        }
+        if c.garp_repeat == 0 || c.garp_refresh_repeat == 0 {
+            return Err(ConfigError::GarpRepeatZero);
+        }
+        Ok(c)
+    }
+}

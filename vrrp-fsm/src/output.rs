@@ -1,0 +1,84 @@
+//! What the state machine asks the I/O layer to do, and why its state changed.
+
+use core::net::IpAddr;
+use vrrp_proto::Priority;
+
+/// Router state (RFC 9568 §6.4, plus keepalived's FAULT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// RFC 9568 §6.4.1: not started, or shut down.
+    Initialize,
+    /// RFC 9568 §6.4.2.
+    Backup,
+    /// RFC 9568 §6.4.3.
+    Master,
+    /// keepalived FAULT: a tracked interface is down or a weightless tracked object failed.
+    Fault,
+}
+
+/// Why a state change happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Startup (RFC 9568 §6.4.1).
+    Startup,
+    /// Priority 255: the address owner takes over at once (RFC 9568 §6.4.1).
+    Owner,
+    /// Master_Down_Timer fired (RFC 9568 §6.4.2).
+    MasterDown,
+    /// An advert with higher priority (or equal priority and higher address) (RFC 9568 §6.4.3).
+    HigherPriority,
+    /// Shutdown (RFC 9568 §6.4.2 / §6.4.3).
+    Shutdown,
+    /// Link down (keepalived FAULT).
+    LinkDown,
+    /// A weightless tracked object went down (keepalived FAULT).
+    TrackDown,
+    /// All fault causes cleared.
+    FaultCleared,
+    /// A sync group member moved (keepalived `vrrp_sync_group`).
+    SyncGroup,
+}
+
+/// keepalived events that are not state changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// keepalived `notify_master_rx_lower_pri`: master heard a lower-priority advert.
+    MasterRxLowerPri {
+        /// Sender.
+        src: IpAddr,
+        /// Its priority.
+        priority: Priority,
+    },
+}
+
+/// One thing for the I/O layer to do, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Send an advert now; build it with [`crate::Router::advert`]`(priority)`.
+    SendAdvert {
+        /// Priority to put in it (0 when stopping).
+        priority: Priority,
+    },
+    /// Configure a virtual address on the interface.
+    AddVip(IpAddr),
+    /// Remove a virtual address from the interface.
+    RemoveVip(IpAddr),
+    /// Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for `addr`.
+    Announce {
+        /// The virtual address.
+        addr: IpAddr,
+        /// How many.
+        count: u32,
+    },
+    /// State changed.
+    StateChange {
+        /// Previous state.
+        from: State,
+        /// New state.
+        to: State,
+        /// Why.
+        reason: Reason,
+    },
+    /// A keepalived notification.
+    Event(Event),
+}

@@ -1,0 +1,564 @@
+//! One virtual router: the Initialize / Backup / Master / Fault state machine.
+//!
+//! Inputs are `handle_*` methods, each taking `now`; outputs are drained with
+//! [`Router::poll_output`]; the next deadline is [`Router::poll_timeout`].
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use vrrp_proto::{Advertisement, Priority, Seconds, Version, VersionFields};
+
+use crate::config::{Config, ConfigError, InitialState};
+use crate::counters::RouterCounters;
+use crate::election::{advert_beats_local, backup_accepts, effective_priority};
+use crate::output::{Event, Output, Reason, State};
+use crate::time::Instant;
+use crate::timers::{master_down_interval, skew_time};
+
+/// Why a received advert was not acted on (each one is also counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discard {
+    /// Router in Initialize or Fault.
+    NotRunning,
+    /// VRID, version or family not this router's.
+    NotMine,
+    /// Our own advert, looped back.
+    OwnAdvert,
+    /// RFC 3768 §7.1: v2 interval differs from ours (interval-errors).
+    IntervalMismatch,
+    /// RFC 3768 §7.1: authentication failed (the vrrp-proto error says which counter).
+    Auth(vrrp_proto::Error),
+    /// keepalived `vrrp_strict`: the address list differs from ours.
+    AddressList,
+    /// RFC 9568 §6.4.2: lower priority while preempting; or §6.4.3 lower priority at master.
+    LowerPriority,
+}
+
+/// A virtual router. See the crate docs for the handle/poll loop.
+#[derive(Debug, Clone)]
+pub struct Router {
+    cfg: Config,
+    state: State,
+    priority: Priority,
+    track_up: Vec<bool>,
+    link_up: bool,
+    group_fault: bool,
+    master_adver_interval: Duration,
+    adver_timer: Option<Instant>,
+    master_down_timer: Option<Instant>,
+    preempt_at: Option<Instant>,
+    garp_delay_at: Option<Instant>,
+    garp_refresh_at: Option<Instant>,
+    out: VecDeque<Output>,
+    counters: RouterCounters,
+}
+
+impl Router {
+    /// A router in Initialize. Tracked objects start up, the link up.
+    pub fn new(cfg: Config, _now: Instant) -> Router {
+        let mut r = Router {
+            state: State::Initialize,
+            priority: cfg.priority,
+            track_up: vec![true; cfg.tracks.len()],
+            link_up: true,
+            group_fault: false,
+            master_adver_interval: cfg.advert_interval(),
+            adver_timer: None,
+            master_down_timer: None,
+            preempt_at: None,
+            garp_delay_at: None,
+            garp_refresh_at: None,
+            out: VecDeque::new(),
+            counters: RouterCounters::default(),
+            cfg,
+        };
+        r.priority = r.compute_priority();
+        r
+    }
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+    /// Effective priority (keepalived: base + tracked weights).
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+    /// Statistics.
+    pub fn counters(&self) -> &RouterCounters {
+        &self.counters
+    }
+    /// Statistics, for the I/O layer to count decode errors it attributed to this router.
+    pub fn counters_mut(&mut self) -> &mut RouterCounters {
+        &mut self.counters
+    }
+    /// Master_Adver_Interval currently in use (v3 Backup learns it from the master).
+    pub fn master_adver_interval(&self) -> Duration {
+        self.master_adver_interval
+    }
+    /// Master_Down_Interval for the current priority and Master_Adver_Interval.
+    pub fn master_down_interval(&self) -> Duration {
+        master_down_interval(self.cfg.version, self.priority, self.master_adver_interval)
+    }
+    /// Skew_Time for the current priority and Master_Adver_Interval.
+    pub fn skew_time(&self) -> Duration {
+        skew_time(self.cfg.version, self.priority, self.master_adver_interval)
+    }
+
+    /// RFC 9568 §6.1 Accept_Mode: should the I/O layer accept packets addressed to the VIPs?
+    /// Only while Master, and always for the address owner (RFC 9568 §6.4.3).
+    pub fn accepts_vip_traffic(&self) -> bool {
+        self.state == State::Master && (self.cfg.accept_mode || self.priority == Priority::OWNER)
+    }
+
+    /// The advert to send for an [`Output::SendAdvert`], built from the current state.
+    pub fn advert(&self, priority: Priority) -> Advertisement<'_> {
+        let fields = match self.cfg.version {
+            Version::V2 => VersionFields::V2 {
+                // RFC 3768 §5.3.7: Adver Int in seconds (validated a whole number).
+                interval: Seconds((self.cfg.interval.get() / 100) as u8),
+                auth: self.cfg.auth,
+            },
+            Version::V3 => VersionFields::V3 {
+                interval: self.cfg.interval,
+            },
+        };
+        Advertisement {
+            vrid: self.cfg.vrid,
+            priority,
+            fields,
+            addresses: self.cfg.vips.as_addresses(),
+        }
+    }
+
+    /// Next output, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Earliest deadline at which [`Router::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.adver_timer,
+            self.master_down_timer,
+            self.garp_delay_at,
+            self.garp_refresh_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- inputs -------------------------------------------------------------------------
+
+    /// RFC 9568 §6.4.1 Startup event.
+    pub fn handle_startup(&mut self, now: Instant) {
+        if self.state != State::Initialize {
+            return;
+        }
+        if self.faulted() {
+            self.enter_fault(Reason::Startup);
+        } else if self.priority == Priority::OWNER {
+            // RFC 9568 §6.4.1: priority 255 becomes Master at once.
+            self.become_master(now, Reason::Owner);
+        } else {
+            self.become_backup(now, Reason::Startup);
+            if self.cfg.initial == InitialState::Master {
+                // keepalived `state MASTER`: advertise now and take over after one
+                // Master_Adver_Interval + Skew_Time unless a better router answers.
+                self.send_advert(self.priority);
+                self.master_down_timer = Some(now + self.master_adver_interval + self.skew_time());
+            }
+        }
+    }
+
+    /// RFC 9568 §6.4.2 / §6.4.3 Shutdown event.
+    pub fn handle_shutdown(&mut self, _now: Instant) {
+        match self.state {
+            State::Master => {
+                // RFC 9568 §6.4.3: cancel Adver_Timer, send an advert with priority 0.
+                self.send_advert(Priority::SHUTDOWN);
+                self.remove_vips();
+            }
+            State::Backup | State::Fault => {}
+            State::Initialize => return,
+        }
+        self.clear_timers();
+        self.set_state(State::Initialize, Reason::Shutdown);
+    }
+
+    /// Deadlines reached. Calling it early or twice is harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if due(self.master_down_timer, now) && self.state == State::Backup {
+            // RFC 9568 §6.4.2: Master_Down_Timer fired.
+            self.become_master(now, Reason::MasterDown);
+            return;
+        }
+        if self.state != State::Master {
+            return;
+        }
+        if due(self.adver_timer, now) {
+            // RFC 9568 §6.4.3: Adver_Timer fired: send an advert, reset the timer.
+            self.send_advert(self.priority);
+            self.adver_timer = Some(now + self.cfg.advert_interval());
+        }
+        if due(self.garp_delay_at, now) {
+            // keepalived `garp_master_delay`: the second burst.
+            self.garp_delay_at = None;
+            self.announce(self.cfg.garp_repeat);
+        }
+        if let (true, Some(every)) = (due(self.garp_refresh_at, now), self.cfg.garp_refresh) {
+            // keepalived `garp_master_refresh`.
+            self.announce(self.cfg.garp_refresh_repeat);
+            self.garp_refresh_at = Some(now + every);
+        }
+    }
+
+    /// A decoded advert from `src`. Returns why it was not acted on, if it was not.
+    pub fn handle_advert(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        adv: &Advertisement<'_>,
+    ) -> Result<(), Discard> {
+        self.check_advert(src, adv)?;
+        self.counters.adverts_rcvd += 1;
+        if adv.priority == Priority::SHUTDOWN {
+            self.counters.priority_zero_rcvd += 1;
+        }
+        match self.state {
+            State::Backup => self.backup_rx(now, src, adv),
+            State::Master => self.master_rx(now, src, adv),
+            State::Initialize | State::Fault => Err(Discard::NotRunning),
+        }
+    }
+
+    /// Link (the VRRP interface, or a tracked one with weight 0) went up or down.
+    pub fn handle_link(&mut self, now: Instant, up: bool) {
+        self.link_up = up;
+        self.refresh_fault(now, Reason::LinkDown);
+    }
+
+    /// Tracked object `index` (in [`Config::tracks`] order) is now up or down.
+    /// An unknown index is ignored.
+    pub fn handle_track(&mut self, now: Instant, index: usize, up: bool) {
+        let Some(slot) = self.track_up.get_mut(index) else {
+            return;
+        };
+        *slot = up;
+        self.priority = self.compute_priority();
+        self.refresh_fault(now, Reason::TrackDown);
+    }
+
+    /// New configuration. VRID, version and family must not change.
+    pub fn handle_reconfigure(&mut self, now: Instant, cfg: Config) -> Result<(), ConfigError> {
+        if cfg.vrid != self.cfg.vrid
+            || cfg.version != self.cfg.version
+            || cfg.family() != self.cfg.family()
+        {
+            return Err(ConfigError::IdentityChanged);
+        }
+        let old = std::mem::replace(&mut self.cfg, cfg);
+        self.track_up.resize(self.cfg.tracks.len(), true);
+        self.priority = self.compute_priority();
+        if self.state == State::Master {
+            for a in old.vips.as_addresses().iter() {
+                if !self.cfg.vips.contains(a) {
+                    self.out.push_back(Output::RemoveVip(a));
+                }
+            }
+            for a in self.cfg.vips.as_addresses().iter() {
+                if !old.vips.contains(a) {
+                    self.out.push_back(Output::AddVip(a));
+                    self.out.push_back(Output::Announce {
+                        addr: a,
+                        count: self.cfg.garp_repeat,
+                    });
+                }
+            }
+            // The next advert carries the new priority / VIPs / interval: send it now.
+            self.send_advert(self.priority);
+            self.adver_timer = Some(now + self.cfg.advert_interval());
+        }
+        self.refresh_fault(now, Reason::TrackDown);
+        Ok(())
+    }
+
+    /// Sync group (keepalived `vrrp_sync_group`): impose or lift a group-wide FAULT.
+    pub fn set_group_fault(&mut self, now: Instant, on: bool) {
+        self.group_fault = on;
+        self.refresh_fault(now, Reason::SyncGroup);
+    }
+
+    /// Sync group: follow a member that became Master (Backup → Master).
+    pub fn sync_to_master(&mut self, now: Instant) {
+        if self.state == State::Backup {
+            self.become_master(now, Reason::SyncGroup);
+        }
+    }
+
+    /// Sync group: follow a member that became Backup (Master → Backup).
+    pub fn sync_to_backup(&mut self, now: Instant) {
+        if self.state == State::Master {
+            self.remove_vips();
+            self.become_backup(now, Reason::SyncGroup);
+        }
+    }
+
+    // ---- receive rules ------------------------------------------------------------------
+
+    fn check_advert(&mut self, src: IpAddr, adv: &Advertisement<'_>) -> Result<(), Discard> {
+        if matches!(self.state, State::Initialize | State::Fault) {
+            self.counters.rcvd_while_down += 1;
+            return Err(Discard::NotRunning);
+        }
+        // RFC 9568 §7.1: VRID, version and family must be this router's.
+        if adv.vrid != self.cfg.vrid
+            || adv.version() != self.cfg.version
+            || adv.addresses.family() != self.cfg.family()
+            || src.is_ipv4() != self.cfg.primary.is_ipv4()
+        {
+            self.counters.not_mine += 1;
+            return Err(Discard::NotMine);
+        }
+        if src == self.cfg.primary {
+            self.counters.own_advert += 1;
+            return Err(Discard::OwnAdvert);
+        }
+        if let VersionFields::V2 { interval, .. } = adv.fields {
+            // RFC 3768 §7.1: authenticate per the configured method.
+            if let Err(e) = adv.check_auth(&self.cfg.auth) {
+                if let vrrp_proto::Counter::Router(c) = e.counter() {
+                    self.counters.incr(c);
+                }
+                return Err(Discard::Auth(e));
+            }
+            // RFC 3768 §7.1: MUST drop if Adver Interval differs from the local one.
+            // (RFC 9568 v3 has no such rule: the Backup learns the interval.)
+            if u16::from(interval.0) * 100 != self.cfg.interval.get() {
+                self.counters.interval_errors += 1;
+                return Err(Discard::IntervalMismatch);
+            }
+        }
+        // RFC 9568 §7.1: MAY verify the address list; mismatch MUST be logged (counted).
+        // keepalived drops only with `vrrp_strict`.
+        if !self.same_addresses(adv) {
+            self.counters.address_list_errors += 1;
+            if self.cfg.strict {
+                return Err(Discard::AddressList);
+            }
+        }
+        Ok(())
+    }
+
+    fn same_addresses(&self, adv: &Advertisement<'_>) -> bool {
+        adv.addresses.len() == self.cfg.vips.len()
+            && adv.addresses.iter().all(|a| self.cfg.vips.contains(a))
+    }
+
+    /// RFC 9568 §6.4.2 Backup receiving an advert.
+    fn backup_rx(
+        &mut self,
+        now: Instant,
+        _src: IpAddr,
+        adv: &Advertisement<'_>,
+    ) -> Result<(), Discard> {
+        if adv.priority == Priority::SHUTDOWN {
+            // RFC 9568 §6.4.2: priority 0: Master_Down_Timer = Skew_Time.
+            self.master_down_timer = Some(now + self.skew_time());
+            return Ok(());
+        }
+        let accepted = backup_accepts(self.cfg.preempt, adv.priority, self.priority)
+            || self.preempt_delay_holds(now);
+        if !accepted {
+            // RFC 9568 §6.4.2: otherwise discard (we will preempt when the timer fires).
+            return Err(Discard::LowerPriority);
+        }
+        if adv.priority >= self.priority {
+            self.preempt_at = None;
+        }
+        // RFC 9568 §6.4.2: v3 Backup sets Master_Adver_Interval from the advert and
+        // recomputes Skew_Time and Master_Down_Interval.
+        if let VersionFields::V3 { interval } = adv.fields {
+            self.master_adver_interval = interval.as_duration();
+        }
+        self.master_down_timer = Some(now + self.master_down_interval());
+        Ok(())
+    }
+
+    /// keepalived `preempt_delay`: a lower-priority master is tolerated until the delay,
+    /// started at the first such advert, has run out.
+    fn preempt_delay_holds(&mut self, now: Instant) -> bool {
+        if self.cfg.preempt_delay.is_zero() {
+            return false;
+        }
+        let until = *self.preempt_at.get_or_insert(now + self.cfg.preempt_delay);
+        now < until
+    }
+
+    /// RFC 9568 §6.4.3 Master receiving an advert.
+    fn master_rx(
+        &mut self,
+        now: Instant,
+        src: IpAddr,
+        adv: &Advertisement<'_>,
+    ) -> Result<(), Discard> {
+        if adv.priority == Priority::SHUTDOWN {
+            // RFC 9568 §6.4.3: priority 0: send an advert at once, reset Adver_Timer.
+            self.send_advert(self.priority);
+            self.adver_timer = Some(now + self.cfg.advert_interval());
+            return Ok(());
+        }
+        if advert_beats_local(adv.priority, src, self.priority, self.cfg.primary) {
+            // RFC 9568 §6.4.3: cancel Adver_Timer, learn the interval (v3), set
+            // Master_Down_Timer, go Backup.
+            if let VersionFields::V3 { interval } = adv.fields {
+                self.master_adver_interval = interval.as_duration();
+            }
+            self.remove_vips();
+            self.become_backup(now, Reason::HigherPriority);
+            return Ok(());
+        }
+        // keepalived: a master hearing a lower priority advert answers at once so the
+        // other side steps down, and raises `notify_master_rx_lower_pri`.
+        self.counters.master_rx_lower_pri += 1;
+        self.out.push_back(Output::Event(Event::MasterRxLowerPri {
+            src,
+            priority: adv.priority,
+        }));
+        self.send_advert(self.priority);
+        self.adver_timer = Some(now + self.cfg.advert_interval());
+        Err(Discard::LowerPriority)
+    }
+
+    // ---- transitions --------------------------------------------------------------------
+
+    fn become_master(&mut self, now: Instant, reason: Reason) {
+        self.clear_timers();
+        self.set_state(State::Master, reason);
+        self.counters.master_transitions += 1;
+        for a in self.cfg.vips.as_addresses().iter() {
+            self.out.push_back(Output::AddVip(a));
+        }
+        // RFC 9568 §6.4.1 / §6.4.2: send an advert, broadcast gratuitous ARP / NA,
+        // set Adver_Timer to Advertisement_Interval.
+        self.send_advert(self.priority);
+        self.announce(self.cfg.garp_repeat);
+        self.adver_timer = Some(now + self.cfg.advert_interval());
+        // keepalived `garp_master_delay` / `garp_master_refresh`.
+        self.garp_delay_at = self.cfg.garp_delay.map(|d| now + d);
+        self.garp_refresh_at = self.cfg.garp_refresh.map(|d| now + d);
+    }
+
+    fn become_backup(&mut self, now: Instant, reason: Reason) {
+        self.clear_timers();
+        if reason != Reason::HigherPriority {
+            // RFC 9568 §6.4.1: Master_Adver_Interval = Advertisement_Interval.
+            self.master_adver_interval = self.cfg.advert_interval();
+        }
+        // RFC 9568 §6.4.1 / §6.4.3: Master_Down_Timer = Master_Down_Interval.
+        self.master_down_timer = Some(now + self.master_down_interval());
+        self.set_state(State::Backup, reason);
+    }
+
+    fn enter_fault(&mut self, reason: Reason) {
+        if self.state == State::Master {
+            // keepalived: leaving master for FAULT sends priority 0 if the link still works.
+            if self.link_up {
+                self.send_advert(Priority::SHUTDOWN);
+            }
+            self.remove_vips();
+        }
+        self.clear_timers();
+        self.set_state(State::Fault, reason);
+    }
+
+    /// keepalived FAULT: enter when a cause appears, leave (to Backup, or Master for the
+    /// owner) when all causes have cleared.
+    fn refresh_fault(&mut self, now: Instant, reason: Reason) {
+        match (self.state, self.faulted()) {
+            (State::Backup | State::Master, true) => self.enter_fault(reason),
+            (State::Fault, false) if self.priority == Priority::OWNER => {
+                self.become_master(now, Reason::FaultCleared)
+            }
+            (State::Fault, false) => self.become_backup(now, Reason::FaultCleared),
+            _ => {}
+        }
+    }
+
+    fn faulted(&self) -> bool {
+        self.group_fault || self.own_fault()
+    }
+
+    /// A fault cause of this router's own (link down, weightless tracked object down),
+    /// ignoring a FAULT imposed by its sync group.
+    pub fn own_fault(&self) -> bool {
+        !self.link_up
+            || self
+                .cfg
+                .tracks
+                .iter()
+                .zip(&self.track_up)
+                .any(|(t, up)| t.weight == 0 && !up)
+    }
+
+    fn compute_priority(&self) -> Priority {
+        // keepalived: positive weights count while up, negative while down.
+        let sum = self
+            .cfg
+            .tracks
+            .iter()
+            .zip(&self.track_up)
+            .map(|(t, &up)| match (t.weight > 0, up) {
+                (true, true) | (false, false) => t.weight,
+                _ => 0,
+            })
+            .sum();
+        effective_priority(self.cfg.priority, sum)
+    }
+
+    fn set_state(&mut self, to: State, reason: Reason) {
+        let from = self.state;
+        if from != to {
+            self.state = to;
+            self.out.push_back(Output::StateChange { from, to, reason });
+        }
+    }
+
+    fn clear_timers(&mut self) {
+        self.adver_timer = None;
+        self.master_down_timer = None;
+        self.preempt_at = None;
+        self.garp_delay_at = None;
+        self.garp_refresh_at = None;
+    }
+
+    fn send_advert(&mut self, priority: Priority) {
+        self.counters.adverts_sent += 1;
+        if priority == Priority::SHUTDOWN {
+            self.counters.priority_zero_sent += 1;
+        }
+        self.out.push_back(Output::SendAdvert { priority });
+    }
+
+    fn announce(&mut self, count: u32) {
+        for addr in self.cfg.vips.as_addresses().iter() {
+            self.out.push_back(Output::Announce { addr, count });
+        }
+    }
+
+    fn remove_vips(&mut self) {
+        for a in self.cfg.vips.as_addresses().iter() {
+            self.out.push_back(Output::RemoveVip(a));
+        }
+    }
+}
+
+fn due(deadline: Option<Instant>, now: Instant) -> bool {
+    deadline.is_some_and(|d| d <= now)
+}

@@ -1,0 +1,328 @@
+//! Scenario tests named after the keepalived options they prove.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+use vrrp_fsm::sim::{Sim, SimConfig};
+use vrrp_fsm::{Event, InitialState, Output, Reason, Router, State, SyncGroup, Track};
+use vrrp_proto::Priority;
+
+#[test]
+fn keepalived_nopreempt_equal_priority_both_backup() {
+    let mut sim = Sim::new(SimConfig::default());
+    let a = sim.add_router(base(1, 100).preempt(false).build().unwrap());
+    let b = sim.add_router(base(2, 100).preempt(false).build().unwrap());
+    sim.start(a);
+    sim.start(b);
+    sim.run_until(at(10_000));
+    let first = sim.masters(vrid(), 0);
+    assert_eq!(first.len(), 1);
+    let m = first[0];
+    let other = 1 - m;
+    sim.kill(m);
+    sim.run_until(at(20_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![other]);
+    sim.start(m);
+    sim.run_until(at(120_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![other], "VIP never moves back");
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}
+
+#[test]
+fn keepalived_nopreempt_higher_priority_does_not_take_back() {
+    let mut sim = Sim::new(SimConfig::default());
+    let hi = sim.add_router(base(1, 200).preempt(false).build().unwrap());
+    let lo = sim.add_router(base(2, 100).preempt(false).build().unwrap());
+    sim.start(hi);
+    sim.start(lo);
+    sim.run_until(at(10_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![hi]);
+    sim.kill(hi);
+    sim.run_until(at(20_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![lo]);
+    sim.start(hi);
+    sim.run_until(at(60_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![lo]);
+    assert_eq!(sim.router(hi).state(), State::Backup);
+}
+
+#[test]
+fn keepalived_preempt_takes_back_without_nopreempt() {
+    let mut sim = Sim::new(SimConfig::default());
+    let hi = sim.add_router(base(1, 200).build().unwrap());
+    let lo = sim.add_router(base(2, 100).build().unwrap());
+    sim.start(lo);
+    sim.run_until(at(10_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![lo]);
+    sim.start(hi);
+    sim.run_until(at(20_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![hi]);
+}
+
+#[test]
+fn keepalived_preempt_delay_holds_off_takeover() {
+    let mut sim = Sim::new(SimConfig::default());
+    let lo = sim.add_router(base(2, 100).build().unwrap());
+    let hi = sim.add_router(base(1, 200).preempt_delay(ms(10_000)).build().unwrap());
+    sim.start(lo);
+    sim.run_until(at(10_000));
+    sim.start(hi);
+    sim.run_until(at(20_000));
+    assert_eq!(
+        sim.masters(vrid(), 0),
+        vec![lo],
+        "still inside preempt_delay"
+    );
+    sim.run_until(at(40_000));
+    assert_eq!(sim.masters(vrid(), 0), vec![hi]);
+    let took = sim
+        .changes()
+        .iter()
+        .find(|c| c.id == hi && c.to == State::Master)
+        .unwrap();
+    // First lower-priority advert heard in (10 s, 11 s]; delay 10 s; then MDI.
+    assert!(took.at >= at(20_000), "took over at {}", took.at);
+    assert!(took.at <= at(21_000) + Duration::from_micros(3_218_750));
+}
+
+#[test]
+fn keepalived_state_master_sends_advert_at_once() {
+    let cfg = base(1, 100)
+        .initial_state(InitialState::Master)
+        .build()
+        .unwrap();
+    let mut r = Router::new(cfg, at(0));
+    r.handle_startup(at(0));
+    let out = drain(&mut r);
+    assert!(out.contains(&Output::SendAdvert {
+        priority: Priority(100)
+    }));
+    // Nobody answers: master after one interval + skew, not a full MDI.
+    assert_eq!(
+        r.poll_timeout(),
+        Some(at(1000) + Duration::from_micros(609_375))
+    );
+    run(&mut r, at(1610));
+    assert_eq!(r.state(), State::Master);
+}
+
+#[test]
+fn keepalived_state_master_yields_to_higher_priority() {
+    let cfg = base(1, 100)
+        .initial_state(InitialState::Master)
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    r.handle_advert(at(200), addr(2), &v3(200, 100)).unwrap();
+    run(&mut r, at(3000));
+    assert_eq!(r.state(), State::Backup);
+}
+
+#[test]
+fn keepalived_track_script_without_weight_faults_and_recovers() {
+    let cfg = base(1, 255).track(Track { weight: 0 }).build().unwrap();
+    let mut r = started(cfg, at(0));
+    r.handle_track(at(100), 0, false);
+    let out = drain(&mut r);
+    assert_eq!(r.state(), State::Fault);
+    assert_eq!(
+        out[..2],
+        [
+            Output::SendAdvert {
+                priority: Priority::SHUTDOWN
+            },
+            Output::RemoveVip(VIP.into())
+        ]
+    );
+    assert_eq!(r.poll_timeout(), None);
+    r.handle_track(at(200), 0, true);
+    assert_eq!(r.state(), State::Master, "owner returns straight to master");
+
+    let mut b = started(
+        base(1, 100).track(Track { weight: 0 }).build().unwrap(),
+        at(0),
+    );
+    b.handle_track(at(1), 0, false);
+    assert_eq!(b.state(), State::Fault);
+    b.handle_track(at(2), 0, true);
+    assert_eq!(b.state(), State::Backup);
+    assert!(drain(&mut b).contains(&Output::StateChange {
+        from: State::Fault,
+        to: State::Backup,
+        reason: Reason::FaultCleared
+    }));
+}
+
+#[test]
+fn keepalived_track_interface_link_down_faults_without_advert() {
+    let mut r = started(base(1, 255).build().unwrap(), at(0));
+    r.handle_link(at(10), false);
+    let out = drain(&mut r);
+    assert_eq!(r.state(), State::Fault);
+    assert!(!out.iter().any(|o| matches!(o, Output::SendAdvert { .. })));
+    assert!(out.contains(&Output::RemoveVip(VIP.into())));
+    assert_eq!(
+        r.handle_advert(at(20), addr(2), &v3(100, 100)),
+        Err(vrrp_fsm::Discard::NotRunning)
+    );
+    r.handle_link(at(30), true);
+    assert_eq!(r.state(), State::Master);
+}
+
+#[test]
+fn keepalived_fault_at_startup_when_link_down() {
+    let mut r = Router::new(base(1, 100).build().unwrap(), at(0));
+    r.handle_link(at(0), false);
+    r.handle_startup(at(0));
+    assert_eq!(r.state(), State::Fault);
+}
+
+#[test]
+fn keepalived_track_weights_set_effective_priority() {
+    let cfg = base(1, 100)
+        .track(Track { weight: 20 })
+        .track(Track { weight: -30 })
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    assert_eq!(
+        r.priority(),
+        Priority(120),
+        "positive weight counts while up"
+    );
+    r.handle_track(at(1), 1, false);
+    assert_eq!(r.priority(), Priority(90));
+    r.handle_track(at(2), 0, false);
+    assert_eq!(r.priority(), Priority(70));
+    let owner = started(
+        base(1, 255).track(Track { weight: -100 }).build().unwrap(),
+        at(0),
+    );
+    let mut owner = owner;
+    owner.handle_track(at(1), 0, false);
+    assert_eq!(owner.priority(), Priority(255), "owner unaffected");
+}
+
+#[test]
+fn keepalived_garp_master_delay_and_repeat() {
+    let cfg = base(1, 255)
+        .garp_master_repeat(3)
+        .garp_master_delay(Some(ms(5000)))
+        .build()
+        .unwrap();
+    let mut r = Router::new(cfg, at(0));
+    r.handle_startup(at(0));
+    let burst = Output::Announce {
+        addr: VIP.into(),
+        count: 3,
+    };
+    assert!(drain(&mut r).contains(&burst));
+    let outs = run(&mut r, at(12_000));
+    let bursts: Vec<_> = outs.iter().filter(|(_, o)| *o == burst).collect();
+    assert_eq!(bursts, vec![&(at(5000), burst)], "exactly one second burst");
+}
+
+#[test]
+fn keepalived_garp_master_refresh_periodic() {
+    let cfg = base(1, 255)
+        .garp_master_delay(None)
+        .garp_master_refresh(Some(ms(3000)))
+        .garp_master_refresh_repeat(2)
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    let outs = run(&mut r, at(10_000));
+    let times: Vec<_> = outs
+        .iter()
+        .filter(|(_, o)| matches!(o, Output::Announce { count: 2, .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(times, vec![at(3000), at(6000), at(9000)]);
+}
+
+#[test]
+fn keepalived_notify_master_rx_lower_pri_answers_at_once() {
+    let mut r = started(base(1, 255).build().unwrap(), at(0));
+    let got = r.handle_advert(at(400), addr(2), &v3(100, 100));
+    assert_eq!(got, Err(vrrp_fsm::Discard::LowerPriority));
+    assert_eq!(
+        drain(&mut r),
+        vec![
+            Output::Event(Event::MasterRxLowerPri {
+                src: addr(2),
+                priority: Priority(100)
+            }),
+            Output::SendAdvert {
+                priority: Priority(255)
+            }
+        ]
+    );
+    assert_eq!(r.counters().master_rx_lower_pri, 1);
+    assert_eq!(r.state(), State::Master);
+}
+
+/// Drain every router, feeding state changes to the group, until quiet.
+fn settle(g: &SyncGroup, rs: &mut [Router], now: vrrp_fsm::Instant) -> Vec<(usize, Output)> {
+    let mut all = Vec::new();
+    loop {
+        let mut any = false;
+        for i in 0..rs.len() {
+            while let Some(o) = rs[i].poll_output() {
+                any = true;
+                if let Output::StateChange { to, reason, .. } = o {
+                    g.on_state_change(now, rs, i, to, reason);
+                }
+                all.push((i, o));
+            }
+        }
+        if !any {
+            return all;
+        }
+    }
+}
+
+#[test]
+fn keepalived_sync_group_one_fault_takes_whole_group() {
+    let mk = |w| {
+        started(
+            base(1, 100).track(Track { weight: w }).build().unwrap(),
+            at(0),
+        )
+    };
+    let mut rs = vec![mk(0), mk(0), mk(0)];
+    let g = SyncGroup::new(vec![0, 1, 2]);
+    rs[1].handle_track(at(10), 0, false);
+    settle(&g, &mut rs, at(10));
+    assert!(rs.iter().all(|r| r.state() == State::Fault));
+    rs[1].handle_track(at(20), 0, true);
+    settle(&g, &mut rs, at(20));
+    assert!(rs.iter().all(|r| r.state() == State::Backup));
+}
+
+#[test]
+fn keepalived_sync_group_members_become_master_together() {
+    let mut rs = vec![
+        started(base(1, 100).build().unwrap(), at(0)),
+        started(base(1, 100).build().unwrap(), at(0)),
+    ];
+    let g = SyncGroup::new(vec![0, 1]);
+    rs[0].handle_advert(at(1000), addr(2), &v3(0, 100)).unwrap();
+    let skew = rs[0].skew_time();
+    rs[0].handle_timeout(at(1000) + skew);
+    let outs = settle(&g, &mut rs, at(1000) + skew);
+    assert!(rs.iter().all(|r| r.state() == State::Master));
+    assert!(outs.contains(&(
+        1,
+        Output::StateChange {
+            from: State::Backup,
+            to: State::Master,
+            reason: Reason::SyncGroup
+        }
+    )));
+    rs[1]
+        .handle_advert(at(2000), addr(9), &v3(200, 100))
+        .unwrap();
+    settle(&g, &mut rs, at(2000));
+    assert!(rs.iter().all(|r| r.state() == State::Backup));
+}
