@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(d) = decode(data, v4, g4, ChecksumPolicy::Either) {
         // Whatever decodes must re-emit to a packet that decodes to the same advert.
         let mut buf = [0u8; 2048];
-        let n = d.advert.emit(&mut buf, v4, g4, d.checksum_form).expect("re-emit");
+        let n = d
+            .advert
+            .emit(&mut buf, v4, g4, d.checksum_form)
+            .expect("re-emit");
         let again = decode(&buf[..n], v4, g4, ChecksumPolicy::Either).expect("re-decode");
         assert_eq!(again.advert, d.advert);
     }

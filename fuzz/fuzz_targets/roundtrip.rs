@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use vrrp_proto::{
-    decode, Addresses, Advertisement, Auth, Centiseconds, ChecksumForm, ChecksumPolicy,
-    Priority, Seconds, VersionFields, Vrid,
+    decode, Addresses, Advertisement, Auth, Centiseconds, ChecksumForm, ChecksumPolicy, Priority,
+    Seconds, VersionFields, Vrid,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -26,11 +26,27 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let Some(vrid) = Vrid::new(input.vrid) else { return };
+    let Some(vrid) = Vrid::new(input.vrid) else {
+        return;
+    };
     let ipv6 = input.v3 && input.ipv6;
-    let v4: Vec<Ipv4Addr> = input.v4.iter().take(255).map(|&a| Ipv4Addr::from(a)).collect();
-    let v6: Vec<Ipv6Addr> = input.v6.iter().take(255).map(|&a| Ipv6Addr::from(a)).collect();
-    let addresses = if ipv6 { Addresses::V6(&v6) } else { Addresses::V4(&v4) };
+    let v4: Vec<Ipv4Addr> = input
+        .v4
+        .iter()
+        .take(255)
+        .map(|&a| Ipv4Addr::from(a))
+        .collect();
+    let v6: Vec<Ipv6Addr> = input
+        .v6
+        .iter()
+        .take(255)
+        .map(|&a| Ipv6Addr::from(a))
+        .collect();
+    let addresses = if ipv6 {
+        Addresses::V6(&v6)
+    } else {
+        Addresses::V4(&v4)
+    };
     if addresses.is_empty() {
         return;
     }
@@ -59,9 +75,16 @@ fuzz_target!(|input: Input| {
         1 => ChecksumForm::PseudoHeader,
         _ => ChecksumForm::OldUnicast,
     };
-    let advert = Advertisement { vrid, priority: Priority(input.priority), fields, addresses };
+    let advert = Advertisement {
+        vrid,
+        priority: Priority(input.priority),
+        fields,
+        addresses,
+    };
     let mut buf = [0u8; 8 + 255 * 16 + 8];
-    let n = advert.emit(&mut buf, src, dst, form).expect("valid advert emits");
+    let n = advert
+        .emit(&mut buf, src, dst, form)
+        .expect("valid advert emits");
     let d = decode(&buf[..n], src, dst, ChecksumPolicy::Either).expect("emitted advert decodes");
     assert_eq!(d.advert, advert);
 });

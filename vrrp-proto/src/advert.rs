@@ -3,8 +3,8 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::{
-    auth, checksum, field, Auth, Centiseconds, ChecksumForm, ChecksumPolicy, EmitError, Error,
-    Family, Priority, Seconds, Version, Vrid, VrrpPacket,
+    auth, checksum, field, packet, Auth, Centiseconds, ChecksumForm, ChecksumPolicy, EmitError,
+    Error, Family, Priority, Seconds, Version, Vrid, VrrpPacket,
 };
 
 /// The version-specific fields. Invalid combinations (a v3 advert with a password, a v2
@@ -184,8 +184,6 @@ fn parse_fields(
     if packet.count() == 0 {
         return Err(Error::NoAddresses);
     }
-    let addr_len = usize::from(packet.count()) * family.addr_len();
-    let (addrs, trailer) = bytes[field::HEADER_LEN..].split_at(addr_len);
     let fields = match version {
         Version::V2 => {
             // RFC 3768 §5.3.7: whole seconds; 0 would make every timer fire at once.
@@ -194,7 +192,7 @@ fn parse_fields(
             }
             VersionFields::V2 {
                 interval: Seconds(packet.interval_v2()),
-                auth: auth::from_wire(packet.auth_type(), trailer)?,
+                auth: auth::from_wire(packet.auth_type(), packet::auth_data(bytes))?,
             }
         }
         Version::V3 => VersionFields::V3 {
@@ -209,7 +207,7 @@ fn parse_fields(
         fields,
         addresses: Addresses::Wire {
             family,
-            bytes: addrs,
+            bytes: packet::address_bytes(bytes, family),
         },
     })
 }

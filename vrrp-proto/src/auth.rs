@@ -65,12 +65,13 @@ pub(crate) fn data(auth: &Auth) -> [u8; 8] {
 pub(crate) fn from_wire(type_byte: u8, data: &[u8]) -> Result<Auth, crate::Error> {
     match type_byte {
         0 => Ok(Auth::None),
-        1 => {
-            let mut p = [0u8; 8];
-            let n = data.len().min(8);
-            p[..n].copy_from_slice(&data[..n]);
-            Ok(Auth::SimplePassword(p))
-        }
+        // The length check has made `data` exactly 8 bytes; anything else is a typed error.
+        1 => <[u8; 8]>::try_from(data)
+            .map(Auth::SimplePassword)
+            .map_err(|_| crate::Error::Truncated {
+                needed: 8,
+                got: data.len(),
+            }),
         2 => Err(crate::Error::AuthAhUnsupported),
         other => Err(crate::Error::AuthTypeUnknown(other)),
     }

@@ -56,11 +56,12 @@ pub(crate) fn sum16(initial: u32, data: &[u8]) -> u32 {
     sum as u32
 }
 
-/// Fold carries into 16 bits.
-pub(crate) fn fold(mut sum: u32) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
+/// Fold carries into 16 bits. Two end-around-carry steps always suffice for a u32: the
+/// first leaves at most 0x1fffe, the second at most 0xffff.
+#[inline]
+pub(crate) fn fold(sum: u32) -> u16 {
+    let sum = (sum & 0xffff) + (sum >> 16);
+    let sum = (sum & 0xffff) + (sum >> 16);
     sum as u16
 }
 
@@ -72,6 +73,7 @@ fn halves(w: u32) -> u32 {
 /// Sum of the IP pseudo-header for a VRRP message of `len` bytes between `src` and `dst`:
 /// IPv4 (RFC 768 layout: src, dst, zero, protocol, length) or IPv6 (RFC 8200 §8.1: src,
 /// dst, 32-bit length, 24 zero bits, next header). `None` if the families differ.
+#[inline]
 pub(crate) fn pseudo_header_sum(src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
     let proto = u32::from(IPPROTO_VRRP);
     match (src, dst) {
@@ -79,13 +81,8 @@ pub(crate) fn pseudo_header_sum(src: IpAddr, dst: IpAddr, len: usize) -> Option<
             Some(halves(s.to_bits()) + halves(d.to_bits()) + proto + (len as u32 & 0xffff))
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let addr = |a: u128| {
-                halves(a as u32)
-                    + halves((a >> 32) as u32)
-                    + halves((a >> 64) as u32)
-                    + halves((a >> 96) as u32)
-            };
-            Some(addr(s.to_bits()) + addr(d.to_bits()) + halves(len as u32) + proto)
+            let initial = halves(len as u32) + proto;
+            Some(sum16(sum16(initial, &s.octets()), &d.octets()))
         }
         _ => None,
     }
@@ -93,6 +90,7 @@ pub(crate) fn pseudo_header_sum(src: IpAddr, dst: IpAddr, len: usize) -> Option<
 
 /// The starting sum for a checksum `form`: 0 for message-only, else the pseudo-header's
 /// (`None` if `src` and `dst` are of different families).
+#[inline]
 pub(crate) fn initial_sum(form: ChecksumForm, src: IpAddr, dst: IpAddr, len: usize) -> Option<u32> {
     match form {
         ChecksumForm::MessageOnly => Some(0),
@@ -122,6 +120,7 @@ pub(crate) fn verifies(initial: u32, message: &[u8]) -> bool {
 
 /// True if a message whose own sum is `message_sum` verifies with `initial`: lets a
 /// receiver try several pseudo-headers while summing the message once.
+#[inline]
 pub(crate) fn sums_to_ones(initial: u32, message_sum: u32) -> bool {
     let total = u64::from(initial) + u64::from(message_sum);
     let total = (total & 0xffff_ffff) + (total >> 32);
@@ -138,6 +137,60 @@ mod tests {
         let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(fold(sum16(0, &data)), 0xddf2);
         assert_eq!(compute(0, &data), !0xddf2);
+    }
+
+    /// Plain 16-bit reference sum, to check the 32-bit-word fast path against.
+    fn reference(data: &[u8]) -> u16 {
+        let mut sum: u64 = 0;
+        for (i, b) in data.iter().enumerate() {
+            sum += u64::from(*b) << if i % 2 == 0 { 8 } else { 0 };
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum as u16
+    }
+
+    #[test]
+    fn word_sum_matches_a_plain_16_bit_sum_at_every_length() {
+        let mut data = [0u8; 1500];
+        let mut x: u32 = 0x1234_5678;
+        for b in data.iter_mut() {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            *b = (x >> 16) as u8;
+        }
+        for n in 0..64 {
+            assert_eq!(fold(sum16(0, &data[..n])), reference(&data[..n]), "len {n}");
+        }
+        assert_eq!(fold(sum16(0, &data)), reference(&data));
+        // All ones: the 32-bit accumulation must carry, not wrap.
+        let ones = [0xffu8; 1500];
+        assert_eq!(fold(sum16(0xffff_ffff, &ones)), 0xffff);
+        assert_eq!(fold(sum16(0, &ones[..3])), reference(&ones[..3]));
+    }
+
+    #[test]
+    fn pseudo_header_sums_match_the_rfc_layouts() {
+        use core::net::{Ipv4Addr, Ipv6Addr};
+        let (s4, d4) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
+        let mut p4 = [0u8; 12];
+        p4[..4].copy_from_slice(&s4.octets());
+        p4[4..8].copy_from_slice(&d4.octets());
+        p4[9] = 112;
+        p4[10..12].copy_from_slice(&20u16.to_be_bytes());
+        let got = pseudo_header_sum(IpAddr::V4(s4), IpAddr::V4(d4), 20).unwrap();
+        assert_eq!(fold(got), reference(&p4));
+
+        let s6: Ipv6Addr = "fe80::1".parse().unwrap();
+        let d6: Ipv6Addr = "ff02::12".parse().unwrap();
+        let mut p6 = [0u8; 40];
+        p6[..16].copy_from_slice(&s6.octets());
+        p6[16..32].copy_from_slice(&d6.octets());
+        p6[32..36].copy_from_slice(&0x0001_0018u32.to_be_bytes());
+        p6[39] = 112;
+        let got = pseudo_header_sum(IpAddr::V6(s6), IpAddr::V6(d6), 0x0001_0018).unwrap();
+        assert_eq!(fold(got), reference(&p6));
+        assert_eq!(pseudo_header_sum(IpAddr::V4(s4), IpAddr::V6(d6), 20), None);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub const IPV6_HEADER_LEN: usize = 40;
 /// Type of service keepalived (and RFC 791 "internetwork control") uses for adverts.
 pub const TOS_INTERNETWORK_CONTROL: u8 = 0xc0;
 
+/// RFC 791 Don't Fragment flag, in the high byte of the flags/offset field.
+const DONT_FRAGMENT: u8 = 0x40;
+
 /// A received VRRP message with the addresses it came with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received<'a> {
@@ -133,13 +136,26 @@ pub fn parse_ipv6(bytes: &[u8]) -> Result<Received<'_>, Error> {
 }
 
 /// Write a 20-byte IPv4 header for a VRRP message of `payload_len` bytes: TOS 0xc0, the
-/// given identification, no fragmentation flags, TTL 255, protocol 112, header checksum.
+/// given identification, no fragmentation flags (as keepalived 2.2.7 sends: flags and
+/// offset 0), TTL 255, protocol 112, header checksum.
 pub fn emit_ipv4_header(
     buf: &mut [u8],
     src: Ipv4Addr,
     dst: Ipv4Addr,
     payload_len: usize,
     ident: u16,
+) -> Result<usize, EmitError> {
+    emit_ipv4_header_with_df(buf, src, dst, payload_len, ident, false)
+}
+
+/// [`emit_ipv4_header`] with the Don't Fragment flag (RFC 791) set if `dont_fragment`.
+pub fn emit_ipv4_header_with_df(
+    buf: &mut [u8],
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    payload_len: usize,
+    ident: u16,
+    dont_fragment: bool,
 ) -> Result<usize, EmitError> {
     if buf.len() < IPV4_HEADER_LEN {
         return Err(EmitError::BufferTooSmall {
@@ -153,7 +169,8 @@ pub fn emit_ipv4_header(
     h[1] = TOS_INTERNETWORK_CONTROL;
     h[2..4].copy_from_slice(&(total as u16).to_be_bytes());
     h[4..6].copy_from_slice(&ident.to_be_bytes());
-    h[6..8].fill(0);
+    h[6] = if dont_fragment { DONT_FRAGMENT } else { 0 };
+    h[7] = 0;
     h[8] = REQUIRED_TTL;
     h[9] = IPPROTO_VRRP;
     h[10..12].fill(0);
@@ -198,6 +215,32 @@ mod tests {
         expected[10] = 0x18;
         expected[11] = 0x92;
         assert_eq!(&buf[..], &expected[..20]);
+    }
+
+    #[test]
+    fn ipv4_header_with_dont_fragment() {
+        // scapy: raw(IP(src='192.0.2.1', dst='224.0.0.18', tos=0xc0, ttl=255, proto=112,
+        //               id=0, flags='DF', len=40))[:20]
+        //        = 45c0002800004000ff70d891c0000201e0000012
+        let mut buf = [0u8; 20];
+        let (s, d) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
+        emit_ipv4_header_with_df(&mut buf, s, d, 20, 0, true).unwrap();
+        assert_eq!(&buf[6..8], &[0x40, 0x00]);
+        assert_eq!(&buf[10..12], &[0xd8, 0x91]);
+        let mut whole = datagram();
+        whole[..20].copy_from_slice(&buf);
+        assert_eq!(
+            parse_ipv4(&whole).unwrap().payload.len(),
+            20,
+            "DF is not a fragment"
+        );
+        assert_eq!(
+            emit_ipv4_header_with_df(&mut buf[..19], s, d, 20, 0, true),
+            Err(EmitError::BufferTooSmall {
+                needed: 20,
+                got: 19
+            })
+        );
     }
 
     #[test]

@@ -100,6 +100,19 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
         &self.bytes()[field::HEADER_LEN..]
     }
 
+    /// The address list for `family` as the count field declares it: `count` ×
+    /// `family.addr_len()` bytes after the header, cut short at the end of the buffer if
+    /// the message is shorter (the length check in [`crate::decode`] rejects that).
+    pub fn address_bytes(&self, family: Family) -> &[u8] {
+        address_bytes(self.bytes(), family)
+    }
+
+    /// v2 authentication data: the 8 bytes after the IPv4 address list, cut short at the
+    /// end of the buffer (so fewer than 8, possibly none, for a truncated message).
+    pub fn auth_data(&self) -> &[u8] {
+        auth_data(self.bytes())
+    }
+
     /// The whole message.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes()
@@ -115,6 +128,25 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
         };
         field::HEADER_LEN + usize::from(self.count()) * family.addr_len() + trailer
     }
+}
+
+/// [`VrrpPacket::address_bytes`] over raw bytes, borrowing them rather than the view.
+pub(crate) fn address_bytes(bytes: &[u8], family: Family) -> &[u8] {
+    let count = bytes.get(field::COUNT).copied().unwrap_or(0);
+    let end = field::HEADER_LEN + usize::from(count) * family.addr_len();
+    clamped(bytes, field::HEADER_LEN, end)
+}
+
+/// [`VrrpPacket::auth_data`] over raw bytes, borrowing them rather than the view.
+pub(crate) fn auth_data(bytes: &[u8]) -> &[u8] {
+    let count = bytes.get(field::COUNT).copied().unwrap_or(0);
+    let start = field::HEADER_LEN + usize::from(count) * Family::V4.addr_len();
+    clamped(bytes, start, start + field::AUTH_DATA_LEN)
+}
+
+/// `bytes[start..end]` clamped to the buffer (empty if `start` is beyond it).
+fn clamped(bytes: &[u8], start: usize, end: usize) -> &[u8] {
+    bytes.get(start..end.min(bytes.len())).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -136,6 +168,19 @@ mod tests {
     }
 
     #[test]
+    fn v2_auth_data_follows_the_addresses() {
+        // v2, type 1, vrid 1, prio 100, count 1, auth 1, 1 s, checksum, addr, "secret\0\0"
+        let b = [
+            0x21, 1, 100, 1, 1, 1, 0, 0, 192, 0, 2, 1, b's', b'e', b'c', b'r', b'e', b't', 0, 0,
+        ];
+        let p = VrrpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(p.auth_data(), b"secret\0\0");
+        assert_eq!(p.expected_len(Family::V4), 20);
+        let short = VrrpPacket::new_checked(&b[..15]).unwrap();
+        assert_eq!(short.auth_data(), b"sec");
+    }
+
+    #[test]
     fn accessors_read_the_right_bytes() {
         // v3, type 1, vrid 51, prio 100, count 1, rsvd 0xf + 100 cs, checksum 0xabcd
         let b = [0x31, 51, 100, 1, 0xf0, 0x64, 0xab, 0xcd, 192, 0, 2, 1];
@@ -144,6 +189,10 @@ mod tests {
         assert_eq!((p.priority(), p.count(), p.interval_v3()), (100, 1, 100));
         assert_eq!(p.checksum(), 0xabcd);
         assert_eq!(p.payload(), &[192, 0, 2, 1]);
+        assert_eq!(p.address_bytes(Family::V4), &[192, 0, 2, 1]);
+        // Declared 1 IPv6 address, 4 bytes present: cut short, no panic.
+        assert_eq!(p.address_bytes(Family::V6), &[192, 0, 2, 1]);
+        assert_eq!(p.auth_data(), &[] as &[u8]);
         assert_eq!(p.expected_len(Family::V4), 12);
     }
 }

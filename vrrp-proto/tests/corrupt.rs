@@ -302,7 +302,9 @@ fn protocol() {
 
 #[test]
 fn ip_version() {
-    assert_eq!(with_ip_byte(V2_PASS, 0, 0x65), Err(Error::IpVersion(6)));
+    let mut pkt = hex(V2_PASS);
+    pkt[0] = 0x65;
+    assert_eq!(ip::parse_ipv4(&pkt), Err(Error::IpVersion(6)));
     let mut pkt = hex(V3_IPV6);
     pkt[0] = 0x40;
     assert_eq!(ip::parse_ipv6(&pkt), Err(Error::IpVersion(4)));
@@ -329,17 +331,11 @@ fn ihl() {
     pkt[0] = 0x46;
     pkt[3] = 44;
     assert_eq!(receive(&pkt), Ok(ChecksumForm::MessageOnly));
-    // IHL 6 without the option bytes: the VRRP message shifts and no longer fits.
+    // IHL 6 without the option bytes: the VRRP message is read 4 bytes late, starting at
+    // the auth type byte (0x01 -> version 0).
     let mut pkt = orig.clone();
     pkt[0] = 0x46;
-    assert_eq!(
-        receive(&pkt),
-        Err(Error::Length {
-            count: 1,
-            len: 16,
-            family: Family::V4
-        })
-    );
+    assert_eq!(receive(&pkt), Err(Error::Version(0)));
 }
 
 #[test]
@@ -481,11 +477,17 @@ fn each_error_counts_where_the_rfcs_say() {
         with_ip_byte(V2_PASS, 8, 1).unwrap_err().counter(),
         Global(GlobalCounter::IpTtlErrors)
     );
-    // Source and destination of different families never verify.
-    let r = ip::parse_ipv4(&hex(V3_IPV4)).unwrap();
+    // Source and destination of different families have no pseudo-header.
+    let pkt = hex(V3_IPV4);
+    let r = ip::parse_ipv4(&pkt).unwrap();
     let v6 = IpAddr::V6(vrrp_proto::MULTICAST_V6);
     assert_eq!(
-        decode(r.payload, r.src, v6, ChecksumPolicy::Either),
+        decode(
+            r.payload,
+            r.src,
+            v6,
+            ChecksumPolicy::Only(ChecksumForm::PseudoHeader)
+        ),
         Err(Error::Checksum)
     );
 }

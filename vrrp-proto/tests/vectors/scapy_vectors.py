@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """Build VRRP test vectors with scapy's own VRRP/VRRPv3 layers.
 
-Usage: /usr/bin/python3 scapy_vectors.py OUTDIR
+Usage: /usr/bin/python3 scapy_vectors.py [OUTDIR]   (default: the scapy/ dir next to this file)
+
+scapy 2.5's VRRPv3 layer computes the IPv4 checksum WITH the pseudo-header (in4_chksum, as
+RFC 9568 §5.2.8 says) and the IPv6 one with the IPv6 pseudo-header; its VRRP (v2) layer the
+message-only sum. The v3 message-only vector is made by overwriting the checksum with
+scapy's plain `checksum()` of the message.
 
 Each file records the whole IP packet and the field values this script set; checksums are
 computed by scapy (pseudo-header forms by its layer, the message-only form by scapy's
@@ -10,13 +15,15 @@ computed by scapy (pseudo-header forms by its layer, the message-only form by sc
 import os
 import sys
 
+import scapy
 from scapy.all import IP, IPv6, IPOption_Router_Alert, checksum, raw
 from scapy.layers.vrrp import VRRP, VRRPv3
 
+sys.dont_write_bytecode = True  # importing vecfmt must not leave __pycache__ here
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from capture import checksum_form  # noqa: E402  (recomputes each form with scapy)
+from vecfmt import checksum_forms, write_vector  # noqa: E402
 
-OUT = sys.argv[1]
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "scapy")
 os.makedirs(OUT, exist_ok=True)
 V4S, V4D = "192.0.2.1", "224.0.0.18"
 V6S, V6D = "fe80::1", "ff02::12"
@@ -24,18 +31,17 @@ V6S, V6D = "fe80::1", "ff02::12"
 
 def write(name, pkt, fields, built_form, expect_error=None):
     ip = pkt[IP] if IP in pkt else pkt[IPv6]
-    lines = ["# built with scapy by scapy_vectors.py", "source: scapy", "kind: advert", f"case: {name}",
-             f"family: {4 if IP in pkt else 6}"]
+    lines = ["source: scapy", "kind: advert", f"case: {name}", f"family: {4 if IP in pkt else 6}"]
     lines += [f"{k}: {v}" for k, v in fields.items()]
-    forms = checksum_form(pkt)
+    forms = checksum_forms(pkt)
     assert built_form in forms, (name, built_form, forms)
     lines += [f"checksum: {' '.join(forms)}", f"ip_src: {ip.src}", f"ip_dst: {ip.dst}",
               f"ttl: {ip.ttl if IP in pkt else ip.hlim}"]
     if expect_error:
         lines.append(f"expect_error: {expect_error}")
     lines.append(f"packet: {raw(ip).hex()}")
-    with open(os.path.join(OUT, f"{name}.vec"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_vector(OUT, f"{name}.vec", [f"built with scapy {scapy.VERSION} by scapy_vectors.py; expected values "
+                                      f"are what it set; checksum by scapy: {built_form}"], lines)
 
 
 def v2(name, vrid, prio, adv, addrs, authtype=0, pw=b"", **kw):
