@@ -1,1 +1,46 @@
 //! Linux I/O for VRRP (issue 5): raw sockets, rtnetlink, ARP/NA, timers, signals.
+//!
+//! Every building block here is a plain value the event loop owns; the ones that wait on the
+//! kernel implement [`mio::event::Source`] so one `mio::Poll` drives them all:
+//!
+//! * [`VrrpSocket`] — one raw IPPROTO_VRRP socket per (interface, family), bound to the
+//!   interface, joined to 224.0.0.18 / ff02::12, TTL / hop limit 255, no multicast loopback.
+//!   [`VrrpSocket::recv`] returns the bytes with their [`RecvMeta`] (source, destination,
+//!   TTL / hop limit, ifindex).
+//! * [`Demux`] — (ifindex, family, VRID) → the caller's router key, so 1000 instances cost
+//!   1000 timers, not 1000 sockets. [`PeerFilter`] drops and counts unicast strangers.
+//! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
+//!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
+//!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
+//!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it).
+//! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s.
+//! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.
+//! * [`Timers`] — min-heap of (deadline, key) with lazy cancellation.
+//! * [`Signals`] — SIGTERM / SIGINT / SIGHUP / SIGUSR1 through signal-hook-mio.
+//!
+//! The event loop (next step, in vrrpd or here) is: register every socket, the link monitor
+//! and the signals with one `mio::Poll`; poll with the timeout `Timers::next_deadline()`;
+//! drain each readable source until it reports nothing (mio is edge-triggered); route each
+//! advert by [`Demux`] and [`PeerFilter`] to its router; then pop expired timers.
+//! `tests/one_poll.rs` runs exactly that loop against a veth pair.
+
+mod announce;
+mod demux;
+mod error;
+mod link_monitor;
+mod netlink;
+mod raw;
+mod signals;
+mod timer;
+mod vmac;
+
+pub use announce::Announcer;
+pub use demux::{Demux, DemuxKey, PeerFilter};
+pub use error::NetError;
+pub use link_monitor::{LinkEvent, LinkMonitor};
+pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
+/// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
+pub use netlink_packet_route::address::AddressScope;
+pub use raw::{RecvMeta, VrrpSocket};
+pub use signals::{Signal, Signals};
+pub use timer::{TimerId, Timers};
