@@ -30,6 +30,7 @@ mod error;
 mod link_monitor;
 mod netlink;
 mod raw;
+mod runner;
 mod signals;
 mod timer;
 mod vmac;
@@ -42,5 +43,6 @@ pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
 pub use raw::{RecvMeta, VrrpSocket};
+pub use runner::{state_word, Instance, Runner, Transition};
 pub use signals::{Signal, Signals};
 pub use timer::{TimerId, Timers};

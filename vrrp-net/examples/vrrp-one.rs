@@ -1,0 +1,151 @@
+//! One virtual router from command-line flags, for people embedding the crates.
+//!
+//! ```sh
+//! vrrp-one --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100 \
+//!          [--version 2|3] [--advert-cs 100] [--peer 192.0.2.2 ...] [--src 192.0.2.1] \
+//!          [--nopreempt] [--name VI_1]
+//! ```
+//!
+//! Prints keepalived's words on each state change (`(VI_1) Entering MASTER STATE`) and
+//! stops cleanly on SIGTERM / SIGINT (priority-0 advert, VIPs removed).
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use vrrp_fsm::{Config, Router, Vips};
+use vrrp_net::{state_word, Instance, PeerFilter, Runner};
+use vrrp_proto::{Centiseconds, ChecksumForm, Family, Priority, Version, Vrid};
+
+struct Args {
+    interface: String,
+    name: String,
+    vrid: Vrid,
+    priority: Priority,
+    version: Version,
+    advert_cs: u16,
+    vips: Vec<IpAddr>,
+    peers: Vec<IpAddr>,
+    src: Option<IpAddr>,
+    preempt: bool,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args {
+        interface: String::new(),
+        name: "VI_1".into(),
+        vrid: Vrid::new(51).unwrap(),
+        priority: Priority::DEFAULT,
+        version: Version::V3,
+        advert_cs: 100,
+        vips: Vec::new(),
+        peers: Vec::new(),
+        src: None,
+        preempt: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let bad = |what: &str| format!("{flag}: bad {what}");
+        match flag.as_str() {
+            "--interface" => a.interface = value()?,
+            "--name" => a.name = value()?,
+            "--vrid" => {
+                a.vrid = value()?
+                    .parse()
+                    .ok()
+                    .and_then(Vrid::new)
+                    .ok_or(bad("VRID"))?
+            }
+            "--priority" => a.priority = Priority(value()?.parse().map_err(|_| bad("priority"))?),
+            "--version" => {
+                a.version = match value()?.as_str() {
+                    "2" => Version::V2,
+                    "3" => Version::V3,
+                    _ => return Err(bad("version")),
+                }
+            }
+            "--advert-cs" => a.advert_cs = value()?.parse().map_err(|_| bad("interval"))?,
+            "--vip" => a.vips.push(value()?.parse().map_err(|_| bad("address"))?),
+            "--peer" => a.peers.push(value()?.parse().map_err(|_| bad("address"))?),
+            "--src" => a.src = Some(value()?.parse().map_err(|_| bad("address"))?),
+            "--nopreempt" => a.preempt = false,
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    if a.interface.is_empty() || a.vips.is_empty() {
+        return Err("--interface and at least one --vip are required".into());
+    }
+    Ok(a)
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vrrp-one: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let a = parse()?;
+    let family = if a.vips[0].is_ipv4() {
+        Family::V4
+    } else {
+        Family::V6
+    };
+    let vips = match family {
+        Family::V4 => Vips::V4(
+            a.vips
+                .iter()
+                .filter_map(|v| match v {
+                    IpAddr::V4(v) => Some(*v),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+        ),
+        Family::V6 => Vips::V6(
+            a.vips
+                .iter()
+                .filter_map(|v| match v {
+                    IpAddr::V6(v) => Some(*v),
+                    IpAddr::V4(_) => None,
+                })
+                .collect(),
+        ),
+    };
+    let mut runner = Runner::open(&a.interface, family, ChecksumForm::PseudoHeader)
+        .map_err(|e| e.to_string())?;
+    let src = match a.src {
+        Some(s) => s,
+        None => runner
+            .primary_address()
+            .map_err(|e| e.to_string())?
+            .ok_or(format!("{}: no address to send from", a.interface))?,
+    };
+    let interval = Centiseconds::new(a.advert_cs).ok_or("--advert-cs: 1..=4095")?;
+    let cfg = Config::builder(a.vrid, src, vips)
+        .version(a.version)
+        .priority(a.priority)
+        .advert_interval(interval)
+        .preempt(a.preempt)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let dsts = if a.peers.is_empty() {
+        vec![runner.group()]
+    } else {
+        a.peers.clone()
+    };
+    runner.add(Instance {
+        name: a.name,
+        router: Router::new(cfg, vrrp_fsm::Instant::ZERO),
+        src,
+        dsts,
+        peers: PeerFilter::new(a.peers),
+    });
+    runner
+        .run(|inst, t| println!("({}) Entering {} STATE", inst.name, state_word(t.to)))
+        .map_err(|e| e.to_string())
+}
