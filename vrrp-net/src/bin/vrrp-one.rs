@@ -1,4 +1,5 @@
-//! One virtual router from command-line flags, for people embedding the crates.
+//! `vrrp-one`: one virtual router from command-line flags — the smallest program built on
+//! vrrp-net + vrrp-fsm, for people embedding the crates.
 //!
 //! ```sh
 //! vrrp-one --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100 \
@@ -78,8 +79,23 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
+/// Log lines to stderr, info and above (the library logs OS errors as warnings).
+struct Stderr;
+
+impl log::Log for Stderr {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::Level::Info
+    }
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            eprintln!("{}: {}", r.level(), r.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let _ = log::set_logger(&Stderr).map(|()| log::set_max_level(log::LevelFilter::Info));
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
