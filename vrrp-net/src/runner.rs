@@ -153,6 +153,7 @@ impl Runner {
         &mut self,
         mut on_change: impl FnMut(&Instance, Transition),
     ) -> Result<(), NetError> {
+        self.remove_stale_vips();
         let now = self.now();
         for i in 0..self.instances.len() {
             self.instances[i].router.handle_startup(now);
@@ -212,6 +213,23 @@ impl Runner {
                 {
                     self.instances[i].router.handle_timeout(now);
                     self.drain(i, &mut on_change);
+                }
+            }
+        }
+    }
+
+    /// A crashed run may have left our VIPs configured: remove them before the first advert
+    /// so that a backup never answers for an address it does not own.
+    fn remove_stale_vips(&mut self) {
+        for inst in &self.instances {
+            for addr in inst.router.config().vips().as_addresses().iter() {
+                match self.netlink.del_address(self.ifindex, &Vip::host(addr)) {
+                    Ok(()) => info!(
+                        "({}) removed {addr}, left behind by an earlier run",
+                        inst.name
+                    ),
+                    Err(NetError::AddressMissing { .. }) => {}
+                    Err(e) => warn!("({}) removing stale {addr}: {e}", inst.name),
                 }
             }
         }

@@ -31,14 +31,22 @@ fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
             "20",
         ]
     };
+    // A crashed earlier run left the VIP on the node that will be backup.
+    ip(&["-n", &b, "addr", "add", VIP, "dev", "b0"]);
+    assert!(Lan::has_addr(&b, "b0", VIP));
     let ra = lan.start_vrrp_one(&a, "a0", &args("150"));
     let rb = lan.start_vrrp_one(&b, "b0", &args("100"));
 
     wait_for(limit, "VIP on the priority-150 router", || {
         Lan::has_addr(&a, "a0", VIP)
     });
-    // Stable for a few advert intervals, and never on both.
-    for _ in 0..20 {
+    // Both start at once: whichever process started first may be master for a moment
+    // (RFC 9568 §6.4.2: a Backup that hears nobody takes over). Then the higher priority
+    // wins and the VIP stays on one node only, for many advert intervals.
+    wait_for(limit, "VIP released by priority 100", || {
+        !Lan::has_addr(&b, "b0", VIP)
+    });
+    for _ in 0..40 {
         assert!(!Lan::has_addr(&b, "b0", VIP), "VIP on both nodes");
         sleep(Duration::from_millis(20));
     }
@@ -65,4 +73,9 @@ fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
     let log_a = lan.log("vrrp-one-a0.log");
     assert!(log_a.contains("(a0) Entering MASTER STATE"), "{log_a}");
     assert!(log_a.contains("(a0) Entering FAULT STATE"), "{log_a}");
+    let log_b = lan.log("vrrp-one-b0.log");
+    assert!(
+        log_b.contains("removed 192.0.2.100, left behind by an earlier run"),
+        "{log_b}"
+    );
 }
