@@ -133,28 +133,16 @@ impl VrrpSocket {
         };
         let iov = [IoSlice::new(msg)];
         let to = SockaddrStorage::from(SocketAddr::new(dst, 0));
-        let res = match (src, dst) {
+        // The source address goes in PKTINFO, per packet (keepalived's unicast_src_ip).
+        let (info4, info6);
+        let cmsg = match (src, dst) {
             (IpAddr::V4(s), IpAddr::V4(_)) => {
-                let info = pktinfo_v4(self.ifindex, s);
-                let cmsg = [ControlMessage::Ipv4PacketInfo(&info)];
-                sendmsg(
-                    self.sock.as_raw_fd(),
-                    &iov,
-                    &cmsg,
-                    MsgFlags::empty(),
-                    Some(&to),
-                )
+                info4 = pktinfo_v4(self.ifindex, s);
+                ControlMessage::Ipv4PacketInfo(&info4)
             }
             (IpAddr::V6(s), IpAddr::V6(_)) => {
-                let info = pktinfo_v6(self.ifindex, s);
-                let cmsg = [ControlMessage::Ipv6PacketInfo(&info)];
-                sendmsg(
-                    self.sock.as_raw_fd(),
-                    &iov,
-                    &cmsg,
-                    MsgFlags::empty(),
-                    Some(&to),
-                )
+                info6 = pktinfo_v6(self.ifindex, s);
+                ControlMessage::Ipv6PacketInfo(&info6)
             }
             _ => {
                 return Err(send_err(io::Error::new(
@@ -163,6 +151,13 @@ impl VrrpSocket {
                 )))
             }
         };
+        let res = sendmsg(
+            self.sock.as_raw_fd(),
+            &iov,
+            &[cmsg],
+            MsgFlags::empty(),
+            Some(&to),
+        );
         match res {
             Ok(n) if n == msg.len() => Ok(()),
             Ok(n) => Err(send_err(io::Error::new(
