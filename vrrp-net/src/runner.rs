@@ -37,6 +37,20 @@ pub struct Instance {
     pub dsts: Vec<IpAddr>,
     /// Accepted sources (empty: all, multicast mode).
     pub peers: PeerFilter,
+    /// How each VIP is configured (prefix, label, scope: keepalived's `virtual_ipaddress`
+    /// options). An address the router asks for that is not listed is a host address.
+    pub vips: Vec<Vip>,
+}
+
+impl Instance {
+    /// The configured form of `addr`.
+    fn vip(&self, addr: IpAddr) -> Vip {
+        self.vips
+            .iter()
+            .find(|v| v.addr == addr)
+            .cloned()
+            .unwrap_or_else(|| Vip::host(addr))
+    }
 }
 
 /// What the caller is told after each state change.
@@ -223,7 +237,7 @@ impl Runner {
     fn remove_stale_vips(&mut self) {
         for inst in &self.instances {
             for addr in inst.router.config().vips().as_addresses().iter() {
-                match self.netlink.del_address(self.ifindex, &Vip::host(addr)) {
+                match self.netlink.del_address(self.ifindex, &inst.vip(addr)) {
                     Ok(()) => info!(
                         "({}) removed {addr}, left behind by an earlier run",
                         inst.name
@@ -304,13 +318,13 @@ impl Runner {
                     }
                 }
                 Output::AddVip(addr) => {
-                    match self.netlink.add_address(self.ifindex, &Vip::host(addr)) {
+                    match self.netlink.add_address(self.ifindex, &inst.vip(addr)) {
                         Ok(()) | Err(NetError::AddressExists { .. }) => {}
                         Err(e) => warn!("({}) adding {addr}: {e}", inst.name),
                     }
                 }
                 Output::RemoveVip(addr) => {
-                    match self.netlink.del_address(self.ifindex, &Vip::host(addr)) {
+                    match self.netlink.del_address(self.ifindex, &inst.vip(addr)) {
                         Ok(()) | Err(NetError::AddressMissing { .. }) => {}
                         Err(e) => warn!("({}) removing {addr}: {e}", inst.name),
                     }

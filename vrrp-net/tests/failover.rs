@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use lan::{ip, is_root, wait_for, Lan};
 
-const VIP: &str = "192.0.2.100/32";
+/// A /24 VIP (keepalived `192.0.2.100/24`): adding and removing it must use the configured
+/// prefix, or the kernel keeps it.
+const VIP: &str = "192.0.2.100/24";
 
 #[test]
 fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
@@ -26,7 +28,7 @@ fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
             "--priority",
             prio,
             "--vip",
-            "192.0.2.100",
+            "192.0.2.100/24",
             "--advert-cs",
             "20",
         ]

@@ -2,7 +2,7 @@
 //! vrrp-net + vrrp-fsm, for people embedding the crates.
 //!
 //! ```sh
-//! vrrp-one --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100 \
+//! vrrp-one --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100[/24] \
 //!          [--version 2|3] [--advert-cs 100] [--peer 192.0.2.2 ...] [--src 192.0.2.1] \
 //!          [--nopreempt] [--name VI_1]
 //! ```
@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use vrrp_fsm::{Config, Router, Vips};
-use vrrp_net::{state_word, Instance, PeerFilter, Runner};
+use vrrp_net::{state_word, Instance, PeerFilter, Runner, Vip};
 use vrrp_proto::{Centiseconds, ChecksumForm, Family, Priority, Version, Vrid};
 
 struct Args {
@@ -24,7 +24,7 @@ struct Args {
     priority: Priority,
     version: Version,
     advert_cs: u16,
-    vips: Vec<IpAddr>,
+    vips: Vec<Vip>,
     peers: Vec<IpAddr>,
     src: Option<IpAddr>,
     preempt: bool,
@@ -66,7 +66,7 @@ fn parse() -> Result<Args, String> {
                 }
             }
             "--advert-cs" => a.advert_cs = value()?.parse().map_err(|_| bad("interval"))?,
-            "--vip" => a.vips.push(value()?.parse().map_err(|_| bad("address"))?),
+            "--vip" => a.vips.push(parse_vip(&value()?).ok_or(bad("address"))?),
             "--peer" => a.peers.push(value()?.parse().map_err(|_| bad("address"))?),
             "--src" => a.src = Some(value()?.parse().map_err(|_| bad("address"))?),
             "--nopreempt" => a.preempt = false,
@@ -94,6 +94,22 @@ impl log::Log for Stderr {
     fn flush(&self) {}
 }
 
+/// `ADDR[/PREFIX]`, as in keepalived's `virtual_ipaddress` (default /32 or /128).
+fn parse_vip(text: &str) -> Option<Vip> {
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a.parse().ok()?, Some(p.parse().ok()?)),
+        None => (text.parse().ok()?, None),
+    };
+    let mut vip = Vip::host(addr);
+    if let Some(p) = prefix {
+        if p > vip.prefix_len {
+            return None;
+        }
+        vip.prefix_len = p;
+    }
+    Some(vip)
+}
+
 fn main() -> ExitCode {
     let _ = log::set_logger(&Stderr).map(|()| log::set_max_level(log::LevelFilter::Info));
     match run() {
@@ -107,7 +123,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let a = parse()?;
-    let family = if a.vips[0].is_ipv4() {
+    let family = if a.vips[0].addr.is_ipv4() {
         Family::V4
     } else {
         Family::V6
@@ -116,8 +132,8 @@ fn run() -> Result<(), String> {
         Family::V4 => Vips::V4(
             a.vips
                 .iter()
-                .filter_map(|v| match v {
-                    IpAddr::V4(v) => Some(*v),
+                .filter_map(|v| match v.addr {
+                    IpAddr::V4(v) => Some(v),
                     IpAddr::V6(_) => None,
                 })
                 .collect(),
@@ -125,8 +141,8 @@ fn run() -> Result<(), String> {
         Family::V6 => Vips::V6(
             a.vips
                 .iter()
-                .filter_map(|v| match v {
-                    IpAddr::V6(v) => Some(*v),
+                .filter_map(|v| match v.addr {
+                    IpAddr::V6(v) => Some(v),
                     IpAddr::V4(_) => None,
                 })
                 .collect(),
@@ -160,6 +176,7 @@ fn run() -> Result<(), String> {
         src,
         dsts,
         peers: PeerFilter::new(a.peers),
+        vips: a.vips,
     });
     runner
         .run(|inst, t| println!("({}) Entering {} STATE", inst.name, state_word(t.to)))
