@@ -40,19 +40,25 @@ fn check_ttl(ttl: u8) -> Result<(), Error> {
     }
 }
 
-/// Validate a whole IPv4 datagram carrying VRRP: version 4, IHL, total length, not a
-/// fragment, protocol 112, TTL 255. Bytes beyond the total length (link padding) are ignored.
-pub fn parse_ipv4(bytes: &[u8]) -> Result<Received<'_>, Error> {
-    if bytes.len() < IPV4_HEADER_LEN {
+/// The fixed header is all there and carries the expected IP version.
+fn check_fixed_header(bytes: &[u8], header_len: usize, version: u8) -> Result<(), Error> {
+    if bytes.len() < header_len {
         return Err(Error::Truncated {
-            needed: IPV4_HEADER_LEN,
+            needed: header_len,
             got: bytes.len(),
         });
     }
-    let version = bytes[0] >> 4;
-    if version != 4 {
-        return Err(Error::IpVersion(version));
+    let got = bytes[0] >> 4;
+    if got != version {
+        return Err(Error::IpVersion(got));
     }
+    Ok(())
+}
+
+/// Validate a whole IPv4 datagram carrying VRRP: version 4, IHL, total length, not a
+/// fragment, protocol 112, TTL 255. Bytes beyond the total length (link padding) are ignored.
+pub fn parse_ipv4(bytes: &[u8]) -> Result<Received<'_>, Error> {
+    check_fixed_header(bytes, IPV4_HEADER_LEN, 4)?;
     let ihl = bytes[0] & 0x0f;
     let header_len = usize::from(ihl) * 4;
     if ihl < 5 || header_len > bytes.len() {
@@ -102,16 +108,7 @@ pub fn check_ipv6(
 /// Validate a whole IPv6 packet (fixed header, next header 112 directly: adverts carry no
 /// extension headers), for captures and packet sockets.
 pub fn parse_ipv6(bytes: &[u8]) -> Result<Received<'_>, Error> {
-    if bytes.len() < IPV6_HEADER_LEN {
-        return Err(Error::Truncated {
-            needed: IPV6_HEADER_LEN,
-            got: bytes.len(),
-        });
-    }
-    let version = bytes[0] >> 4;
-    if version != 6 {
-        return Err(Error::IpVersion(version));
-    }
+    check_fixed_header(bytes, IPV6_HEADER_LEN, 6)?;
     let payload_len = usize::from(u16::from_be_bytes([bytes[4], bytes[5]]));
     let end = IPV6_HEADER_LEN + payload_len;
     if end > bytes.len() {
