@@ -33,6 +33,7 @@ mod raw;
 mod runner;
 mod signals;
 mod timer;
+mod veth;
 mod vmac;
 
 pub use announce::Announcer;
@@ -43,6 +44,8 @@ pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
 pub use raw::{RecvMeta, VrrpSocket};
-pub use runner::{state_word, Instance, Runner, Transition};
+pub use runner::{
+    state_word, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition, FIRST_USER_TOKEN,
+};
 pub use signals::{Signal, Signals};
 pub use timer::{TimerId, Timers};

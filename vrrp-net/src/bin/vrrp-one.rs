@@ -148,12 +148,11 @@ fn run() -> Result<(), String> {
                 .collect(),
         ),
     };
-    let mut runner = Runner::open(&a.interface, family, ChecksumForm::PseudoHeader)
-        .map_err(|e| e.to_string())?;
+    let mut runner = Runner::new(ChecksumForm::PseudoHeader).map_err(|e| e.to_string())?;
     let src = match a.src {
         Some(s) => s,
         None => runner
-            .primary_address()
+            .primary_address(&a.interface, family)
             .map_err(|e| e.to_string())?
             .ok_or(format!("{}: no address to send from", a.interface))?,
     };
@@ -165,19 +164,18 @@ fn run() -> Result<(), String> {
         .preempt(a.preempt)
         .build()
         .map_err(|e| e.to_string())?;
-    let dsts = if a.peers.is_empty() {
-        vec![runner.group()]
-    } else {
-        a.peers.clone()
-    };
-    runner.add(Instance {
+    let instance = Instance {
         name: a.name,
-        router: Router::new(cfg, vrrp_fsm::Instant::ZERO),
+        interface: a.interface,
         src,
-        dsts,
+        dsts: a.peers.clone(),
         peers: PeerFilter::new(a.peers),
         vips: a.vips,
-    });
+        track_links: Vec::new(),
+    };
+    runner
+        .add(instance, Router::new(cfg, vrrp_fsm::Instant::ZERO))
+        .map_err(|e| e.to_string())?;
     runner
         .run(|inst, t| println!("({}) Entering {} STATE", inst.name, state_word(t.to)))
         .map_err(|e| e.to_string())

@@ -1,0 +1,111 @@
+//! What the caller hands the [`super::Runner`] for one virtual router, what the runner keeps
+//! about it, and what it reports back.
+
+use std::net::IpAddr;
+
+use vrrp_fsm::{Event, Reason, State};
+use vrrp_proto::Priority;
+
+use crate::{PeerFilter, Signal, Vip};
+
+/// One virtual router and how it talks: its name (keepalived instance name), its interface,
+/// the source address, where adverts go (the multicast group, or the unicast peers) and which
+/// sources are accepted.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Instance name, for log lines (`(VI_1) Entering MASTER STATE`).
+    pub name: String,
+    /// The interface VRRP runs on.
+    pub interface: String,
+    /// Source address of our adverts.
+    pub src: IpAddr,
+    /// Destinations: keepalived's `unicast_peer` list; empty means the VRRP group.
+    pub dsts: Vec<IpAddr>,
+    /// Accepted sources (empty: all, multicast mode).
+    pub peers: PeerFilter,
+    /// How each VIP is configured (prefix, label, scope: keepalived's `virtual_ipaddress`
+    /// options). An address the router asks for that is not listed is a host address.
+    pub vips: Vec<Vip>,
+    /// keepalived `track_interface`: interfaces whose link state feeds the router, each with
+    /// the index of its [`vrrp_fsm::Track`] in the router's configuration.
+    pub track_links: Vec<(String, usize)>,
+}
+
+impl Instance {
+    /// The configured form of `addr`.
+    pub(crate) fn vip(&self, addr: IpAddr) -> Vip {
+        self.vips
+            .iter()
+            .find(|v| v.addr == addr)
+            .cloned()
+            .unwrap_or_else(|| Vip::host(addr))
+    }
+}
+
+/// OS errors met while serving one instance (each is also logged with the instance name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OsErrors {
+    /// Sending an advert failed.
+    pub send: u64,
+    /// Adding or removing a VIP failed (other than "already there" / "not there").
+    pub netlink: u64,
+    /// Sending a gratuitous ARP or unsolicited NA failed.
+    pub announce: u64,
+}
+
+/// What the runner knows of an instance besides its router.
+#[derive(Debug, Clone)]
+pub struct InstanceInfo {
+    /// As given to [`super::Runner::add`].
+    pub spec: Instance,
+    /// Interface index of `spec.interface`.
+    pub ifindex: u32,
+    /// Tracked interfaces resolved to (ifindex, track index).
+    pub(crate) tracked: Vec<(u32, usize)>,
+    /// Source of the last advert the router accepted as from the master (ours when Master).
+    pub master: Option<IpAddr>,
+    /// OS errors, counted.
+    pub os_errors: OsErrors,
+    /// Removed by [`super::Runner::remove`]: its router is stopped and ignored.
+    pub removed: bool,
+    /// Index of its socket in the runner's port table.
+    pub(crate) port: usize,
+}
+
+/// Something the caller should know about, returned by [`super::Runner::turn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Happening {
+    /// Instance `instance` changed state.
+    StateChange {
+        /// Index of the instance (order of [`super::Runner::add`]).
+        instance: usize,
+        /// Previous state.
+        from: State,
+        /// New state.
+        to: State,
+        /// Why.
+        reason: Reason,
+        /// Its effective priority after the change.
+        priority: Priority,
+    },
+    /// A keepalived notification of instance `instance` (e.g. master heard a lower priority).
+    Event {
+        /// Index of the instance.
+        instance: usize,
+        /// The event.
+        event: Event,
+    },
+    /// A signal arrived (SIGTERM, SIGINT, SIGHUP, SIGUSR1).
+    Signal(Signal),
+    /// A source the caller registered with [`super::Runner::registry`] is ready.
+    Ready(mio::Token),
+}
+
+/// What [`super::Runner::run`]'s callback is told after each state change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// Index of the instance (order of [`super::Runner::add`]).
+    pub instance: usize,
+    /// New state.
+    pub to: State,
+}

@@ -1,0 +1,465 @@
+//! The event loop joining vrrp-fsm routers to the network: raw sockets (one per interface
+//! and family), the link monitor and the signals in one `mio::Poll`; the routers' deadlines as
+//! the poll timeout; outputs carried out through the sockets, rtnetlink and AF_PACKET.
+//!
+//! Two ways to drive it. [`Runner::run`] is the whole loop for a program that only runs
+//! routers (`vrrp-one`). A daemon with more to watch (scripts, a control socket) registers its
+//! own sources with [`Runner::registry`] (tokens from [`FIRST_USER_TOKEN`]) and calls
+//! [`Runner::turn`] in its own loop; each turn returns what happened as [`Happening`]s.
+//!
+//! Routers are told apart by (ifindex, family, VRID) ([`Demux`]). Time for the state machines
+//! is the monotonic clock since the runner was made.
+
+mod instance;
+mod outputs;
+mod ports;
+
+pub use instance::{Happening, Instance, InstanceInfo, OsErrors, Transition};
+pub use outputs::state_word;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use log::{info, warn};
+use mio::{Events, Interest, Poll, Registry, Token};
+use vrrp_fsm::{Config, ConfigError, GlobalCounters, Instant, Router, State, SyncGroup};
+use vrrp_proto::{decode, ip, ChecksumForm, ChecksumPolicy, Family, MULTICAST_V4, MULTICAST_V6};
+
+use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals};
+use ports::Ports;
+
+const LINK: Token = Token(0);
+const SIGNALS: Token = Token(1);
+
+/// The first mio token a caller may use with [`Runner::registry`].
+pub const FIRST_USER_TOKEN: usize = 1 << 24;
+
+/// The event loop. See the module documentation.
+pub struct Runner {
+    poll: Poll,
+    events: Events,
+    link: LinkMonitor,
+    signals: Signals,
+    netlink: Netlink,
+    ports: Ports,
+    routers: Vec<Router>,
+    infos: Vec<InstanceInfo>,
+    groups: Vec<SyncGroup>,
+    demux: Demux<usize>,
+    counters: GlobalCounters,
+    recv_errors: u64,
+    form: ChecksumForm,
+    started: std::time::Instant,
+    buf: Vec<u8>,
+}
+
+impl Runner {
+    /// Open the netlink sockets and install the signal handlers. v3/IPv4 adverts are sent
+    /// with checksum `form` (keepalived's default is [`ChecksumForm::PseudoHeader`]); both
+    /// forms are accepted.
+    pub fn new(form: ChecksumForm) -> Result<Runner, NetError> {
+        let netlink = Netlink::open()?;
+        let mut link = LinkMonitor::open()?;
+        let mut signals = Signals::open()?;
+        let poll = Poll::new().map_err(|e| NetError::socket("epoll_create", "-", e))?;
+        let reg = |e| NetError::socket("epoll_ctl", "-", e);
+        poll.registry()
+            .register(&mut link, LINK, Interest::READABLE)
+            .map_err(reg)?;
+        poll.registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)
+            .map_err(reg)?;
+        Ok(Runner {
+            poll,
+            events: Events::with_capacity(256),
+            link,
+            signals,
+            netlink,
+            ports: Ports::default(),
+            routers: Vec::new(),
+            infos: Vec::new(),
+            groups: Vec::new(),
+            demux: Demux::new(),
+            counters: GlobalCounters::default(),
+            recv_errors: 0,
+            form,
+            started: std::time::Instant::now(),
+            buf: vec![0u8; 65_536],
+        })
+    }
+
+    /// The address VRRP sends from on `ifname` (first IPv4 address / IPv6 link-local).
+    pub fn primary_address(
+        &mut self,
+        ifname: &str,
+        family: Family,
+    ) -> Result<Option<IpAddr>, NetError> {
+        let link = self.netlink.link_by_name(ifname)?;
+        self.netlink.primary_address(link.ifindex, family)
+    }
+
+    /// The VRRP multicast group of `family`.
+    pub fn group(family: Family) -> IpAddr {
+        match family {
+            Family::V4 => IpAddr::V4(MULTICAST_V4),
+            Family::V6 => IpAddr::V6(MULTICAST_V6),
+        }
+    }
+
+    /// The registry of the runner's poll, for the caller's own sources (tokens from
+    /// [`FIRST_USER_TOKEN`]); they come back from [`Runner::turn`] as [`Happening::Ready`].
+    pub fn registry(&self) -> &Registry {
+        self.poll.registry()
+    }
+
+    /// Add an instance driven by `router` (not started: see [`Runner::start`]); opens the
+    /// interface's socket if it is the first instance there. Returns its index.
+    pub fn add(&mut self, spec: Instance, router: Router) -> Result<usize, NetError> {
+        let link = self.netlink.link_by_name(&spec.interface)?;
+        let mut mac = [0u8; 6];
+        if link.mac.len() == 6 {
+            mac.copy_from_slice(&link.mac);
+        }
+        let family = router.config().family();
+        let port = self.ports.get_or_open(
+            self.poll.registry(),
+            &spec.interface,
+            link.ifindex,
+            mac,
+            family,
+        )?;
+        self.link.seed(link.ifindex, link.up);
+        let mut tracked = Vec::new();
+        let mut router = router;
+        let now = self.now();
+        router.handle_link(now, link.up);
+        for (name, track) in &spec.track_links {
+            let t = self.netlink.link_by_name(name)?;
+            self.link.seed(t.ifindex, t.up);
+            router.handle_track(now, *track, t.up);
+            tracked.push((t.ifindex, *track));
+        }
+        let index = self.routers.len();
+        self.demux
+            .insert((link.ifindex, family, router.config().vrid()), index);
+        self.routers.push(router);
+        self.infos.push(InstanceInfo {
+            spec,
+            ifindex: link.ifindex,
+            tracked,
+            master: None,
+            os_errors: OsErrors::default(),
+            removed: false,
+            port,
+        });
+        Ok(index)
+    }
+
+    /// Make the instances at these indices a keepalived `vrrp_sync_group`.
+    pub fn add_sync_group(&mut self, members: Vec<usize>) {
+        self.groups.push(SyncGroup::new(members));
+    }
+
+    /// Start instance `i`: remove its VIPs left behind by a crashed run (so that a backup
+    /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    pub fn start(&mut self, i: usize, out: &mut Vec<Happening>) {
+        if i >= self.routers.len() || self.infos[i].removed {
+            return;
+        }
+        self.remove_stale_vips(i);
+        let now = self.now();
+        self.routers[i].handle_startup(now);
+        self.drain(vec![i], out);
+    }
+
+    /// Stop instance `i` (priority-0 advert if Master, VIPs removed, Initialize).
+    pub fn stop(&mut self, i: usize, out: &mut Vec<Happening>) {
+        if i >= self.routers.len() {
+            return;
+        }
+        let now = self.now();
+        self.routers[i].handle_shutdown(now);
+        self.drain(vec![i], out);
+    }
+
+    /// Stop instance `i` and forget it: its VRID is free again on its interface.
+    pub fn remove(&mut self, i: usize, out: &mut Vec<Happening>) {
+        if i >= self.routers.len() || self.infos[i].removed {
+            return;
+        }
+        self.stop(i, out);
+        let info = &mut self.infos[i];
+        info.removed = true;
+        let key: DemuxKey = (
+            info.ifindex,
+            self.routers[i].config().family(),
+            self.routers[i].config().vrid(),
+        );
+        self.demux.remove(key);
+        for g in &mut self.groups {
+            if g.members().contains(&i) {
+                *g = SyncGroup::new(g.members().iter().copied().filter(|m| *m != i).collect());
+            }
+        }
+    }
+
+    /// New configuration for instance `i` (VRID, version and family unchanged), with its
+    /// VIPs' forms and peers.
+    pub fn reconfigure(
+        &mut self,
+        i: usize,
+        cfg: Config,
+        spec: Instance,
+        out: &mut Vec<Happening>,
+    ) -> Result<(), ConfigError> {
+        let Some(r) = self.routers.get_mut(i) else {
+            return Ok(());
+        };
+        let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
+        r.handle_reconfigure(now, cfg)?;
+        self.infos[i].spec.vips = spec.vips;
+        self.infos[i].spec.dsts = spec.dsts;
+        self.infos[i].spec.peers = spec.peers;
+        self.infos[i].spec.name = spec.name;
+        self.drain(vec![i], out);
+        Ok(())
+    }
+
+    /// Tracked object `index` of instance `i` (e.g. a keepalived `vrrp_script`) is up or down.
+    pub fn track(&mut self, i: usize, index: usize, up: bool, out: &mut Vec<Happening>) {
+        if i >= self.routers.len() || self.infos[i].removed {
+            return;
+        }
+        let now = self.now();
+        self.routers[i].handle_track(now, index, up);
+        self.drain(vec![i], out);
+    }
+
+    /// Number of instances added (removed ones included: indices are stable).
+    pub fn len(&self) -> usize {
+        self.routers.len()
+    }
+
+    /// True if no instance was added.
+    pub fn is_empty(&self) -> bool {
+        self.routers.is_empty()
+    }
+
+    /// Instance `i`'s router (state, priority, counters, timers).
+    pub fn router(&self, i: usize) -> Option<&Router> {
+        self.routers.get(i)
+    }
+
+    /// What the runner knows of instance `i`.
+    pub fn info(&self, i: usize) -> Option<&InstanceInfo> {
+        self.infos.get(i)
+    }
+
+    /// Drops counted router-wide (checksum, version, VRID, TTL, IP header errors).
+    pub fn counters(&self) -> &GlobalCounters {
+        &self.counters
+    }
+
+    /// Packets dropped before any router saw them because no instance has their VRID on
+    /// that interface (RFC 8347 vrid-errors are in [`Runner::counters`] too).
+    pub fn unknown_vrid(&self) -> u64 {
+        self.demux.unknown_count()
+    }
+
+    /// Receive errors from the sockets (logged and counted; the loop goes on).
+    pub fn recv_errors(&self) -> u64 {
+        self.recv_errors
+    }
+
+    /// The state machines' clock: time since the runner was made.
+    pub fn now(&self) -> Instant {
+        Instant::from_micros(self.started.elapsed().as_micros() as u64)
+    }
+
+    /// Wait for something to happen (at most `cap`, and no later than the earliest router
+    /// deadline), handle it, and append to `out` what the caller should know.
+    pub fn turn(
+        &mut self,
+        cap: Option<Duration>,
+        out: &mut Vec<Happening>,
+    ) -> Result<(), NetError> {
+        let timeout = match (self.next_timeout(), cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(NetError::socket("epoll_wait", "-", e));
+            }
+        }
+        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
+        for token in tokens {
+            match token {
+                LINK => self.read_links(out),
+                SIGNALS => {
+                    let mut sigs = Vec::new();
+                    self.signals.pending(&mut sigs);
+                    out.extend(sigs.into_iter().map(Happening::Signal));
+                }
+                t if t.0 >= FIRST_USER_TOKEN => out.push(Happening::Ready(t)),
+                t => {
+                    if let Some(p) = self.ports.by_token(t) {
+                        self.read_adverts(p, out);
+                    }
+                }
+            }
+        }
+        let now = self.now();
+        let due: Vec<usize> = (0..self.routers.len())
+            .filter(|&i| self.routers[i].poll_timeout().is_some_and(|t| t <= now))
+            .collect();
+        for &i in &due {
+            self.routers[i].handle_timeout(now);
+        }
+        self.drain(due, out);
+        Ok(())
+    }
+
+    /// Start every instance and run until SIGTERM or SIGINT; then stop every instance
+    /// (priority-0 advert, VIPs removed) and return. `on_change` sees each state change.
+    pub fn run(
+        &mut self,
+        mut on_change: impl FnMut(&Instance, Transition),
+    ) -> Result<(), NetError> {
+        let mut out = Vec::new();
+        for i in 0..self.routers.len() {
+            self.start(i, &mut out);
+        }
+        loop {
+            let stop = out.iter().any(|h| {
+                matches!(
+                    h,
+                    Happening::Signal(Signal::Term) | Happening::Signal(Signal::Int)
+                )
+            });
+            if stop {
+                for i in 0..self.routers.len() {
+                    self.stop(i, &mut out);
+                }
+            }
+            for h in out.drain(..) {
+                if let Happening::StateChange { instance, to, .. } = h {
+                    on_change(&self.infos[instance].spec, Transition { instance, to });
+                }
+            }
+            if stop {
+                return Ok(());
+            }
+            self.turn(None, &mut out)?;
+        }
+    }
+
+    /// Remove instance `i`'s VIPs if present (left by an earlier run).
+    fn remove_stale_vips(&mut self, i: usize) {
+        let info = &self.infos[i];
+        for addr in self.routers[i].config().vips().as_addresses().iter() {
+            match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
+                Ok(()) => info!(
+                    "({}) removed {addr}, left behind by an earlier run",
+                    info.spec.name
+                ),
+                Err(NetError::AddressMissing { .. }) => {}
+                Err(e) => warn!("({}) removing stale {addr}: {e}", info.spec.name),
+            }
+        }
+    }
+
+    /// Time until the earliest router deadline (None: wait for an event).
+    fn next_timeout(&self) -> Option<Duration> {
+        let now = self.now();
+        self.routers
+            .iter()
+            .filter_map(Router::poll_timeout)
+            .min()
+            .map(|t| t.saturating_duration_since(now))
+    }
+
+    /// Link changes: the VRRP interface of an instance, or one it tracks.
+    fn read_links(&mut self, out: &mut Vec<Happening>) {
+        let mut events = Vec::new();
+        if let Err(e) = self.link.read_events(&mut events) {
+            warn!("link monitor: {e}");
+            self.recv_errors += 1;
+        }
+        let now = self.now();
+        for ev in events {
+            let (ifindex, up) = match ev {
+                LinkEvent::LinkUp(i) => (i, true),
+                LinkEvent::LinkDown(i) => (i, false),
+            };
+            let mut touched = Vec::new();
+            for i in 0..self.routers.len() {
+                let info = &self.infos[i];
+                if info.removed {
+                    continue;
+                }
+                if info.ifindex == ifindex {
+                    self.routers[i].handle_link(now, up);
+                    touched.push(i);
+                }
+                for &(t, track) in &info.tracked {
+                    if t == ifindex {
+                        self.routers[i].handle_track(now, track, up);
+                        touched.push(i);
+                    }
+                }
+            }
+            self.drain(touched, out);
+        }
+    }
+
+    /// Read every waiting datagram of port `p` (mio is edge-triggered) and hand each advert
+    /// to its router.
+    fn read_adverts(&mut self, p: usize, out: &mut Vec<Happening>) {
+        let family = self.ports.ports[p].family;
+        loop {
+            let meta = match self.ports.ports[p].sock.recv(&mut self.buf) {
+                Ok(Some(m)) => m,
+                Ok(None) => return,
+                Err(e) => {
+                    warn!("{}: {e}", self.ports.ports[p].sock.ifname());
+                    self.recv_errors += 1;
+                    return;
+                }
+            };
+            let bytes = &self.buf[..meta.len];
+            let received = match (meta.src, meta.dst) {
+                (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
+                _ => ip::parse_ipv4(bytes),
+            };
+            let decoded = received.and_then(|r| {
+                decode(r.payload, r.src, r.dst, ChecksumPolicy::Either).map(|d| (r.src, d))
+            });
+            let (src, d) = match decoded {
+                Ok(x) => x,
+                Err(e) => {
+                    self.counters.count(&e, None);
+                    continue;
+                }
+            };
+            let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
+            let Some(index) = self.demux.lookup(key).map(|i| *i) else {
+                continue;
+            };
+            if !self.infos[index].spec.peers.accept(src) {
+                self.routers[index].counters_mut().unknown_peer += 1;
+                continue;
+            }
+            let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
+            // Discards are counted by the router; nothing else to do with them here.
+            let router = &mut self.routers[index];
+            if router.handle_advert(now, src, &d.advert).is_ok()
+                && router.state() == State::Backup
+                && d.advert.priority.0 != 0
+            {
+                self.infos[index].master = Some(src);
+            }
+            self.drain(vec![index], out);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Carrying out what the routers ask for: adverts on the raw socket, VIPs through rtnetlink,
+//! gratuitous ARP / unsolicited NA through AF_PACKET; state changes reported to the caller
+//! and passed on to sync groups. Every OS error is logged with the instance name and counted.
+
+use std::net::IpAddr;
+
+use log::{info, warn};
+use vrrp_fsm::{Output, State};
+
+use super::{Happening, Runner};
+use crate::NetError;
+
+impl Runner {
+    /// Drain the outputs of the instances in `work`, and of any instance a sync group moved
+    /// because of them.
+    pub(super) fn drain(&mut self, mut work: Vec<usize>, out: &mut Vec<Happening>) {
+        while let Some(i) = work.pop() {
+            while let Some(o) = self.routers[i].poll_output() {
+                if let Output::StateChange { from, to, reason } = o {
+                    let name = &self.infos[i].spec.name;
+                    info!("({name}) Entering {} STATE ({reason:?})", state_word(to));
+                    self.infos[i].master = match to {
+                        State::Master => Some(self.infos[i].spec.src),
+                        _ => None,
+                    };
+                    out.push(Happening::StateChange {
+                        instance: i,
+                        from,
+                        to,
+                        reason,
+                        priority: self.routers[i].priority(),
+                    });
+                    let now = self.now();
+                    for g in &self.groups {
+                        if g.members().contains(&i) {
+                            g.on_state_change(now, &mut self.routers, i, to, reason);
+                            work.extend(g.members().iter().copied().filter(|m| *m != i));
+                        }
+                    }
+                } else {
+                    self.carry_out(i, o, out);
+                }
+            }
+        }
+    }
+
+    /// One output other than a state change.
+    fn carry_out(&mut self, i: usize, o: Output, out: &mut Vec<Happening>) {
+        let info = &mut self.infos[i];
+        let name = &info.spec.name;
+        let port = &mut self.ports.ports[info.port];
+        match o {
+            Output::SendAdvert { priority } => {
+                let advert = self.routers[i].advert(priority);
+                let group;
+                let dsts: &[IpAddr] = if info.spec.dsts.is_empty() {
+                    group = [Runner::group(port.family)];
+                    &group
+                } else {
+                    &info.spec.dsts
+                };
+                if let Err(e) =
+                    port.sock
+                        .send_advert(&advert, self.form, info.spec.src, dsts, &mut self.buf)
+                {
+                    warn!("({name}) sending advert: {e}");
+                    info.os_errors.send += 1;
+                }
+            }
+            Output::AddVip(addr) => {
+                match self.netlink.add_address(info.ifindex, &info.spec.vip(addr)) {
+                    Ok(()) | Err(NetError::AddressExists { .. }) => {}
+                    Err(e) => {
+                        warn!("({name}) adding {addr}: {e}");
+                        info.os_errors.netlink += 1;
+                    }
+                }
+            }
+            Output::RemoveVip(addr) => {
+                match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
+                    Ok(()) | Err(NetError::AddressMissing { .. }) => {}
+                    Err(e) => {
+                        warn!("({name}) removing {addr}: {e}");
+                        info.os_errors.netlink += 1;
+                    }
+                }
+            }
+            Output::Announce { addr, count } => {
+                let announcer = &mut self.ports.announcers[port.announcer];
+                for _ in 0..count {
+                    let res = match addr {
+                        IpAddr::V4(a) => announcer.gratuitous_arp(port.mac, a),
+                        IpAddr::V6(a) => announcer.unsolicited_na(port.mac, a),
+                    };
+                    if let Err(e) = res {
+                        warn!("({name}) announcing {addr}: {e}");
+                        info.os_errors.announce += 1;
+                        break;
+                    }
+                }
+            }
+            Output::Event(event) => {
+                info!("({name}) {event:?}");
+                out.push(Happening::Event { instance: i, event });
+            }
+            Output::StateChange { .. } => {}
+        }
+    }
+}
+
+/// keepalived's words for the states, as in its log lines.
+pub fn state_word(s: State) -> &'static str {
+    match s {
+        State::Initialize => "INIT",
+        State::Backup => "BACKUP",
+        State::Master => "MASTER",
+        State::Fault => "FAULT",
+    }
+}
