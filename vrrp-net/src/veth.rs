@@ -56,7 +56,9 @@ impl Netlink {
         let mut m = LinkMessage::default();
         m.attributes.push(LinkAttribute::IfName(name.to_owned()));
         m.attributes
-            .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Bridge)]));
+            .push(LinkAttribute::LinkInfo(vec![LinkInfo::Kind(
+                InfoKind::Bridge,
+            )]));
         self.request(
             RouteNetlinkMessage::NewLink(m),
             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,

@@ -4,3 +4,4 @@
 //! piece by piece: for now the keepalived.conf reader, [`config`].
 
 pub mod config;
+pub mod demo;
