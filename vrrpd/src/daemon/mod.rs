@@ -1,0 +1,335 @@
+//! The daemon: keepalived.conf → planned instances → one [`Runner`]; the event loop that
+//! also serves notify and check scripts, signals (TERM/INT stop, HUP reload, USR1 dump) and
+//! the control socket.
+
+pub mod control;
+mod hooks;
+pub mod logging;
+pub mod plan;
+mod reload;
+pub mod status;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use log::{error, info, warn};
+use mio::Token;
+use vrrp_net::{Happening, NetError, Runner, Signal, FIRST_USER_TOKEN};
+use vrrp_proto::ChecksumForm;
+
+use crate::config::{self, Config};
+use control::ControlSocket;
+use hooks::Hooks;
+use plan::Planned;
+
+const CONTROL: Token = Token(FIRST_USER_TOKEN);
+
+/// How long SIGTERM waits for `notify_stop` scripts before exiting anyway.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Command-line settings of a daemon run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// keepalived.conf.
+    pub config: PathBuf,
+    /// Control socket path.
+    pub control: PathBuf,
+    /// Pid files to write (keepalived's -p and -r).
+    pub pid_files: Vec<PathBuf>,
+    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data).
+    pub dump_file: PathBuf,
+}
+
+/// Why the daemon could not start (after start, errors are logged and it keeps running).
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The configuration is invalid.
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    /// An instance cannot run on this system (no such interface, no address).
+    #[error("{0}")]
+    Plan(#[from] plan::PlanError),
+    /// Sockets, netlink, signals.
+    #[error("{0}")]
+    Net(#[from] NetError),
+    /// Control socket, pid files.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was attempted.
+        what: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A script could not be prepared (unknown user, insecure script).
+    #[error("{0}")]
+    Script(String),
+}
+
+/// One configured instance and its runner index.
+#[derive(Debug, Clone)]
+struct Slot {
+    planned: Planned,
+    index: usize,
+}
+
+/// The running daemon.
+pub struct Daemon {
+    opts: Options,
+    runner: Runner,
+    control: ControlSocket,
+    config: Config,
+    slots: Vec<Slot>,
+    hooks: Hooks,
+    started: std::time::Instant,
+    reloads: u64,
+    reloads_failed: u64,
+}
+
+impl Daemon {
+    /// Load the configuration, open everything and start every instance.
+    pub fn start(opts: Options) -> Result<Daemon, DaemonError> {
+        let built = config::load(&opts.config)?;
+        for w in &built.warnings {
+            warn!("{w}");
+        }
+        let form = if built.config.global.v3_checksum_as_v2 {
+            ChecksumForm::MessageOnly
+        } else {
+            ChecksumForm::PseudoHeader
+        };
+        let mut runner = Runner::new(form)?;
+        let control =
+            ControlSocket::bind(&opts.control, runner.registry(), CONTROL).map_err(|source| {
+                DaemonError::Io {
+                    what: format!("control socket {}", opts.control.display()),
+                    source,
+                }
+            })?;
+        let hooks = Hooks::new(&built.config).map_err(DaemonError::Script)?;
+        for p in &opts.pid_files {
+            std::fs::write(p, format!("{}\n", std::process::id())).map_err(|source| {
+                DaemonError::Io {
+                    what: format!("pid file {}", p.display()),
+                    source,
+                }
+            })?;
+        }
+        let planned = plan::plan(&built.config, |ifname, family| {
+            runner.primary_address(ifname, family).ok().flatten()
+        })?;
+        let mut d = Daemon {
+            opts,
+            runner,
+            control,
+            config: built.config,
+            slots: Vec::new(),
+            hooks,
+            started: std::time::Instant::now(),
+            reloads: 0,
+            reloads_failed: 0,
+        };
+        let mut out = Vec::new();
+        for p in planned {
+            let index = d.runner.add(
+                p.spec.clone(),
+                vrrp_fsm::Router::new(p.fsm.clone(), d.runner.now()),
+            )?;
+            d.slots.push(Slot { planned: p, index });
+        }
+        d.apply_sync_groups();
+        d.feed_checks(&mut out);
+        for s in 0..d.slots.len() {
+            d.runner.start(d.slots[s].index, &mut out);
+        }
+        d.handle(out);
+        info!(
+            "vrrpd started: {} instance(s) from {}",
+            d.slots.len(),
+            d.opts.config.display()
+        );
+        Ok(d)
+    }
+
+    /// Run until SIGTERM / SIGINT; then stop every instance (priority-0 adverts, VIPs
+    /// removed), run `notify_stop` scripts and return.
+    pub fn run(mut self) -> Result<(), DaemonError> {
+        let mut out = Vec::new();
+        loop {
+            let cap = self
+                .hooks
+                .next_deadline()
+                .map(|t| t.saturating_duration_since(std::time::Instant::now()));
+            self.runner.turn(cap, &mut out)?;
+            let stop = out.iter().any(|h| {
+                matches!(
+                    h,
+                    Happening::Signal(Signal::Term) | Happening::Signal(Signal::Int)
+                )
+            });
+            let batch = std::mem::take(&mut out);
+            self.handle(batch);
+            let mut checks = Vec::new();
+            self.hooks.poll(&mut checks);
+            self.apply_checks(&checks, &mut out);
+            if stop {
+                return self.shutdown();
+            }
+        }
+    }
+
+    /// React to what the runner reported.
+    fn handle(&mut self, happenings: Vec<Happening>) {
+        for h in happenings {
+            match h {
+                Happening::StateChange {
+                    instance,
+                    to,
+                    priority,
+                    ..
+                } => {
+                    if let Some(s) = self.slot_pos(instance) {
+                        self.hooks
+                            .on_state(&self.slots[s].planned.model, to, priority.0);
+                        self.group_notify(instance);
+                    }
+                }
+                Happening::Event { instance, event } => {
+                    if let Some(s) = self.slot_pos(instance) {
+                        self.hooks.on_event(&self.slots[s].planned.model, event);
+                    }
+                }
+                Happening::Signal(Signal::Hup) => self.reload(),
+                Happening::Signal(Signal::Usr1) => self.dump(),
+                Happening::Signal(_) => {}
+                Happening::Ready(CONTROL) => self.serve_control(),
+                Happening::Ready(_) => {}
+            }
+        }
+    }
+
+    /// Position in `slots` of runner instance `index`.
+    fn slot_pos(&self, index: usize) -> Option<usize> {
+        self.slots.iter().position(|s| s.index == index)
+    }
+
+    /// Sync-group notify hooks: when every member of a group is in the same state.
+    fn group_notify(&mut self, index: usize) {
+        let Some(name) = self
+            .slot_pos(index)
+            .map(|s| self.slots[s].planned.model.name.clone())
+        else {
+            return;
+        };
+        for g in &self.config.sync_groups {
+            if !g.members.iter().any(|(m, _)| *m == name) {
+                continue;
+            }
+            let states: Vec<_> = g
+                .members
+                .iter()
+                .filter_map(|(m, _)| self.slots.iter().find(|s| s.planned.model.name == *m))
+                .filter_map(|s| {
+                    self.runner
+                        .router(s.index)
+                        .map(|r| (r.state(), r.priority().0))
+                })
+                .collect();
+            if let Some(&(first, prio)) = states.first() {
+                if states.iter().all(|(s, _)| *s == first) {
+                    self.hooks.on_group_state(g, first, prio);
+                }
+            }
+        }
+    }
+
+    fn apply_sync_groups(&mut self) {
+        let groups = self
+            .config
+            .sync_groups
+            .iter()
+            .map(|g| {
+                g.members
+                    .iter()
+                    .filter_map(|(m, _)| {
+                        self.slots
+                            .iter()
+                            .find(|s| s.planned.model.name == *m)
+                            .map(|s| s.index)
+                    })
+                    .collect()
+            })
+            .collect();
+        self.runner.set_sync_groups(groups);
+    }
+
+    /// Give every instance the current status of the scripts it tracks.
+    fn feed_checks(&mut self, out: &mut Vec<Happening>) {
+        let all = self.hooks.check_states();
+        self.apply_checks(&all, out);
+    }
+
+    /// Script `name` is now up/down: tell each instance tracking it.
+    fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
+        for (name, up) in checks {
+            for s in &self.slots {
+                for t in s.planned.script_tracks.iter().filter(|t| t.script == *name) {
+                    self.runner.track(s.index, t.index, *up != t.reverse, out);
+                }
+            }
+        }
+    }
+
+    fn status(&self) -> status::Status {
+        status::Status {
+            pid: std::process::id(),
+            config: self.opts.config.display().to_string(),
+            uptime_s: self.started.elapsed().as_secs_f64(),
+            reloads: self.reloads,
+            reloads_failed: self.reloads_failed,
+            instances: status::instances(&self.runner),
+            global: status::global(&self.runner),
+            scripts: self.hooks.status(),
+        }
+    }
+
+    fn serve_control(&mut self) {
+        let reply = serde_json::to_string(&self.status())
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        self.control.serve(|req| match req {
+            "status" | "" => reply.clone(),
+            other => format!("{{\"error\":\"unknown request '{other}'\"}}"),
+        });
+    }
+
+    /// SIGUSR1: keepalived's state dump, to the dump file.
+    fn dump(&self) {
+        let text = status::dump_text(&self.status());
+        match std::fs::write(&self.opts.dump_file, text) {
+            Ok(()) => info!("state written to {}", self.opts.dump_file.display()),
+            Err(e) => error!("writing {}: {e}", self.opts.dump_file.display()),
+        }
+    }
+
+    /// Stop everything: priority-0 adverts and VIP removal through each router's shutdown,
+    /// then `notify_stop`, waiting for the scripts (bounded) before returning.
+    fn shutdown(mut self) -> Result<(), DaemonError> {
+        let mut out = Vec::new();
+        for s in 0..self.slots.len() {
+            self.runner.stop(self.slots[s].index, &mut out);
+        }
+        self.handle(out);
+        for s in &self.slots {
+            self.hooks.on_stop(
+                &s.planned.model,
+                self.runner.router(s.index).map_or(0, |r| r.priority().0),
+            );
+        }
+        self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
+        for p in &self.opts.pid_files {
+            let _ = std::fs::remove_file(p);
+        }
+        info!("vrrpd stopped");
+        Ok(())
+    }
+}

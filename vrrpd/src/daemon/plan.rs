@@ -1,0 +1,211 @@
+//! From the typed keepalived.conf model to what the runner needs: for each `vrrp_instance`,
+//! the state machine's configuration and the instance's I/O description.
+//!
+//! The track list of a router is `track_interface` lines first, then `track_script` lines,
+//! in file order; [`Planned::script_tracks`] says which track index each script feeds.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use vrrp_fsm::{Config as FsmConfig, InitialState as FsmInitial, Track, Vips};
+use vrrp_net::{AddressScope, Instance, PeerFilter, Vip};
+use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
+
+use crate::config::{Authentication, Config, InitialState, VirtualAddress, VrrpInstance};
+
+/// One `vrrp_instance`, ready for the runner.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The instance as configured (notify hooks, names, locations).
+    pub model: VrrpInstance,
+    /// How it talks (interface, addresses, peers, VIP forms, tracked interfaces).
+    pub spec: Instance,
+    /// The state machine's configuration.
+    pub fsm: FsmConfig,
+    /// `track_script` entries: (script name, track index, reversed).
+    pub script_tracks: Vec<ScriptTrack>,
+}
+
+/// A `track_script` line resolved to the router's track index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptTrack {
+    /// The `vrrp_script` name.
+    pub script: String,
+    /// Index into the router's tracks.
+    pub index: usize,
+    /// keepalived `weight N reverse`: the router is told the opposite of the script's
+    /// status, with the weight negated, so the priority moves the other way.
+    pub reverse: bool,
+}
+
+impl Planned {
+    /// True if `other` would run exactly as this one (a reload leaves it alone).
+    pub fn same_as(&self, other: &Planned) -> bool {
+        self.fsm == other.fsm
+            && self.spec.interface == other.spec.interface
+            && self.spec.src == other.spec.src
+            && self.spec.dsts == other.spec.dsts
+            && self.spec.vips == other.spec.vips
+            && self.spec.track_links == other.spec.track_links
+            && self.script_tracks == other.script_tracks
+            && self.model.notify == other.model.notify
+    }
+
+    /// True if `other` can be applied to the running router (same interface, VRID,
+    /// version and family); otherwise it is a new router.
+    pub fn same_identity(&self, other: &Planned) -> bool {
+        self.spec.interface == other.spec.interface
+            && self.fsm.vrid() == other.fsm.vrid()
+            && self.fsm.version() == other.fsm.version()
+            && self.fsm.family() == other.fsm.family()
+    }
+}
+
+/// Why an instance cannot be planned (after the config was accepted: needs the system).
+#[derive(Debug, thiserror::Error)]
+#[error("{loc}: vrrp_instance {name}: {message}")]
+pub struct PlanError {
+    /// Where the instance is written.
+    pub loc: crate::config::Loc,
+    /// Instance name.
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Plan every instance. `primary` gives an interface's source address for a family (the
+/// runner looks it up through rtnetlink).
+pub fn plan(
+    config: &Config,
+    mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
+) -> Result<Vec<Planned>, PlanError> {
+    config
+        .instances
+        .iter()
+        .map(|i| plan_instance(config, i, &mut primary))
+        .collect()
+}
+
+fn plan_instance(
+    config: &Config,
+    i: &VrrpInstance,
+    primary: &mut impl FnMut(&str, Family) -> Option<IpAddr>,
+) -> Result<Planned, PlanError> {
+    let fail = |message: String| PlanError {
+        loc: i.loc.clone(),
+        name: i.name.clone(),
+        message,
+    };
+    let family = if i.vips[0].addr.is_ipv4() {
+        Family::V4
+    } else {
+        Family::V6
+    };
+    let src = match i.unicast_src_ip {
+        Some(a) => a,
+        None => primary(&i.interface, family)
+            .ok_or_else(|| fail(format!("no {family:?} address on {}", i.interface)))?,
+    };
+    let vips = match family {
+        Family::V4 => Vips::V4(i.vips.iter().filter_map(|v| v4(v.addr)).collect()),
+        Family::V6 => Vips::V6(i.vips.iter().filter_map(|v| v6(v.addr)).collect()),
+    };
+    let vrid = Vrid::new(i.vrid).ok_or_else(|| fail("virtual_router_id 0".into()))?;
+    let version = if i.version == 2 {
+        Version::V2
+    } else {
+        Version::V3
+    };
+    let cs = (i.advert_int.as_millis() / 10).min(u128::from(u16::MAX)) as u16;
+    let interval =
+        Centiseconds::new(cs).ok_or_else(|| fail(format!("advert_int {:?}", i.advert_int)))?;
+    let mut b = FsmConfig::builder(vrid, src, vips)
+        .version(version)
+        .priority(Priority(i.priority))
+        .advert_interval(interval)
+        .preempt(i.preempt)
+        .preempt_delay(i.preempt_delay)
+        .initial_state(match i.state {
+            InitialState::Master => FsmInitial::Master,
+            InitialState::Backup => FsmInitial::Backup,
+        })
+        .accept_mode(i.accept.unwrap_or(!config.global.vrrp_strict))
+        .strict(config.global.vrrp_strict)
+        .garp_master_delay(Some(i.garp_master_delay).filter(|d| !d.is_zero()))
+        .garp_master_repeat(i.garp_master_repeat.max(1))
+        .garp_master_refresh(i.garp_master_refresh);
+    if let Some(Authentication::Pass(p)) = &i.auth {
+        let mut key = [0u8; 8];
+        for (k, b) in key.iter_mut().zip(p.bytes()) {
+            *k = b;
+        }
+        b = b.auth(Auth::SimplePassword(key));
+    }
+    let mut track_links = Vec::new();
+    for (n, t) in i.track_interfaces.iter().enumerate() {
+        b = b.track(Track {
+            weight: t.weight.unwrap_or(0),
+        });
+        track_links.push((t.name.clone(), n));
+    }
+    let mut script_tracks = Vec::new();
+    for (n, t) in i.track_scripts.iter().enumerate() {
+        let Some(s) = config.scripts.iter().find(|s| s.name == t.name) else {
+            continue;
+        };
+        let weight = t.weight.unwrap_or(s.weight);
+        let reverse = s.weight_reverse;
+        b = b.track(Track {
+            weight: if reverse { -weight } else { weight },
+        });
+        script_tracks.push(ScriptTrack {
+            script: t.name.clone(),
+            index: i.track_interfaces.len() + n,
+            reverse,
+        });
+    }
+    let fsm = b.build().map_err(|e| fail(e.to_string()))?;
+    let spec = Instance {
+        name: i.name.clone(),
+        interface: i.interface.clone(),
+        src,
+        dsts: i.unicast_peers.clone(),
+        peers: PeerFilter::new(i.unicast_peers.clone()),
+        vips: i.vips.iter().map(vip).collect(),
+        track_links,
+    };
+    Ok(Planned {
+        model: i.clone(),
+        spec,
+        fsm,
+        script_tracks,
+    })
+}
+
+/// A `virtual_ipaddress` line as the runner configures it.
+fn vip(v: &VirtualAddress) -> Vip {
+    let mut out = Vip::host(v.addr);
+    out.prefix_len = v.prefix;
+    out.label = v.label.clone();
+    out.scope = match v.scope.as_deref() {
+        Some("host") => AddressScope::Host,
+        Some("link") => AddressScope::Link,
+        Some("site") => AddressScope::Site,
+        Some("nowhere") => AddressScope::Nowhere,
+        _ => AddressScope::Universe,
+    };
+    out
+}
+
+fn v4(a: IpAddr) -> Option<Ipv4Addr> {
+    match a {
+        IpAddr::V4(a) => Some(a),
+        IpAddr::V6(_) => None,
+    }
+}
+
+fn v6(a: IpAddr) -> Option<Ipv6Addr> {
+    match a {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
+    }
+}

@@ -1,0 +1,104 @@
+//! SIGHUP: read the configuration again and apply the difference. A bad new configuration
+//! is logged and the old one keeps running; instances whose configuration did not change are
+//! not touched (no state change, no advert); changed ones are reconfigured in place when
+//! their interface, VRID, version, family and tracked interfaces are the same, else replaced.
+
+use log::{error, info};
+use vrrp_fsm::Router;
+
+use super::{plan, Daemon, Slot};
+use crate::config;
+
+impl Daemon {
+    /// Reload from the configuration file.
+    pub(super) fn reload(&mut self) {
+        info!(
+            "Reloading configuration from {}",
+            self.opts.config.display()
+        );
+        let built = match config::load(&self.opts.config) {
+            Ok(b) => b,
+            Err(e) => return self.reload_failed(e.to_string()),
+        };
+        for w in &built.warnings {
+            log::warn!("{w}");
+        }
+        let runner = &mut self.runner;
+        let planned = match plan::plan(&built.config, |ifname, family| {
+            runner.primary_address(ifname, family).ok().flatten()
+        }) {
+            Ok(p) => p,
+            Err(e) => return self.reload_failed(e.to_string()),
+        };
+        if let Err(e) = self.hooks.reload(&built.config) {
+            return self.reload_failed(e);
+        }
+        let mut out = Vec::new();
+        let old = std::mem::take(&mut self.slots);
+        // Instances gone, or replaced by a different router: stop them first, so that a
+        // new instance may take their VRID on the same interface.
+        let mut kept: Vec<Slot> = Vec::new();
+        for slot in old {
+            let keep = planned
+                .iter()
+                .any(|p| p.model.name == slot.planned.model.name && p.same_identity(&slot.planned));
+            if keep {
+                kept.push(slot);
+            } else {
+                info!("({}) removed by reload", slot.planned.model.name);
+                self.runner.remove(slot.index, &mut out);
+                let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
+                self.hooks.on_stop(&slot.planned.model, prio);
+            }
+        }
+        let mut started = Vec::new();
+        for p in planned {
+            match kept
+                .iter()
+                .position(|s| s.planned.model.name == p.model.name)
+            {
+                Some(k) => {
+                    let mut slot = kept.swap_remove(k);
+                    if !slot.planned.same_as(&p) {
+                        info!("({}) configuration changed, applied in place", p.model.name);
+                        if let Err(e) = self.runner.reconfigure(
+                            slot.index,
+                            p.fsm.clone(),
+                            p.spec.clone(),
+                            &mut out,
+                        ) {
+                            error!("({}) reconfigure: {e}", p.model.name);
+                        }
+                    }
+                    slot.planned = p;
+                    self.slots.push(slot);
+                }
+                None => {
+                    let router = Router::new(p.fsm.clone(), self.runner.now());
+                    match self.runner.add(p.spec.clone(), router) {
+                        Ok(index) => {
+                            info!("({}) added by reload", p.model.name);
+                            started.push(index);
+                            self.slots.push(Slot { planned: p, index });
+                        }
+                        Err(e) => error!("({}) cannot start: {e}", p.model.name),
+                    }
+                }
+            }
+        }
+        self.config = built.config;
+        self.apply_sync_groups();
+        self.feed_checks(&mut out);
+        for index in started {
+            self.runner.start(index, &mut out);
+        }
+        self.reloads += 1;
+        self.handle(out);
+        info!("Reload finished: {} instance(s)", self.slots.len());
+    }
+
+    fn reload_failed(&mut self, why: String) {
+        self.reloads_failed += 1;
+        error!("Reload refused, keeping the running configuration: {why}");
+    }
+}

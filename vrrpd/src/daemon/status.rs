@@ -1,0 +1,265 @@
+//! What `vrrpd status` shows and SIGUSR1 dumps: every instance's state, effective priority,
+//! master, timers and RFC 6527 / RFC 8347 counters, as serde values.
+
+use serde::Serialize;
+use vrrp_fsm::State;
+use vrrp_net::{state_word, Runner};
+
+/// The whole daemon.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// Process id.
+    pub pid: u32,
+    /// Configuration file in force.
+    pub config: String,
+    /// Seconds since the daemon started.
+    pub uptime_s: f64,
+    /// Successful reloads.
+    pub reloads: u64,
+    /// Reloads refused (bad new configuration; the old one kept running).
+    pub reloads_failed: u64,
+    /// One entry per running instance, in configuration order.
+    pub instances: Vec<InstanceStatus>,
+    /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
+    pub global: GlobalStatus,
+    /// Script outcomes.
+    pub scripts: ScriptStatus,
+}
+
+/// One `vrrp_instance`.
+#[derive(Debug, Serialize)]
+pub struct InstanceStatus {
+    /// Instance name.
+    pub name: String,
+    /// Interface.
+    pub interface: String,
+    /// VRID.
+    pub vrid: u8,
+    /// 2 or 3.
+    pub version: u8,
+    /// "ipv4" or "ipv6".
+    pub family: &'static str,
+    /// keepalived's word: INIT, BACKUP, MASTER, FAULT.
+    pub state: &'static str,
+    /// Configured priority.
+    pub base_priority: u8,
+    /// Priority in force (tracked weights applied).
+    pub effective_priority: u8,
+    /// Source of our adverts.
+    pub source: String,
+    /// The current master's address, if known (ours while MASTER).
+    pub master: Option<String>,
+    /// Virtual addresses with prefix.
+    pub vips: Vec<String>,
+    /// Configured advert interval, ms.
+    pub advert_interval_ms: u64,
+    /// Master_Adver_Interval in use, ms (v3 backups learn it).
+    pub master_adver_interval_ms: u64,
+    /// Master_Down_Interval, ms.
+    pub master_down_interval_ms: u64,
+    /// Skew_Time, ms.
+    pub skew_time_ms: u64,
+    /// Unicast peers (empty: multicast).
+    pub unicast_peers: Vec<String>,
+    /// Per-router statistics (RFC 6527 / RFC 8347 names).
+    pub counters: RouterCountersStatus,
+}
+
+/// RFC 6527 / RFC 8347 per-router statistics plus our own drops.
+#[derive(Debug, Serialize)]
+pub struct RouterCountersStatus {
+    pub master_transitions: u64,
+    pub advertisement_rcvd: u64,
+    pub advertisement_sent: u64,
+    pub interval_errors: u64,
+    pub priority_zero_pkts_rcvd: u64,
+    pub priority_zero_pkts_sent: u64,
+    pub invalid_type_pkts_rcvd: u64,
+    pub address_list_errors: u64,
+    pub packet_length_errors: u64,
+    pub invalid_auth_type: u64,
+    pub auth_type_mismatch: u64,
+    pub auth_failures: u64,
+    pub unknown_peer: u64,
+    pub rcvd_while_down: u64,
+    pub master_rx_lower_pri: u64,
+    pub send_errors: u64,
+    pub netlink_errors: u64,
+    pub announce_errors: u64,
+}
+
+/// Router-wide drops.
+#[derive(Debug, Serialize)]
+pub struct GlobalStatus {
+    pub checksum_errors: u64,
+    pub version_errors: u64,
+    pub vrid_errors: u64,
+    pub ip_ttl_errors: u64,
+    pub ip_header_errors: u64,
+    /// Adverts for a VRID no instance runs on that interface.
+    pub unknown_vrid: u64,
+    /// Socket receive errors.
+    pub recv_errors: u64,
+}
+
+/// Notify and check script outcomes.
+#[derive(Debug, Default, Serialize)]
+pub struct ScriptStatus {
+    pub notify_run: u64,
+    pub notify_ok: u64,
+    pub notify_failed: u64,
+    pub notify_timed_out: u64,
+    pub notify_skipped: u64,
+    pub notify_spawn_errors: u64,
+    /// `vrrp_script` name → "ok" / "failed".
+    pub checks: Vec<(String, &'static str)>,
+}
+
+/// Collect the instances' status from the runner (removed instances are left out).
+pub fn instances(runner: &Runner) -> Vec<InstanceStatus> {
+    (0..runner.len())
+        .filter_map(|i| {
+            let info = runner.info(i)?;
+            let r = runner.router(i)?;
+            if info.removed {
+                return None;
+            }
+            let cfg = r.config();
+            let c = r.counters();
+            let ms = |d: std::time::Duration| d.as_millis() as u64;
+            Some(InstanceStatus {
+                name: info.spec.name.clone(),
+                interface: info.spec.interface.clone(),
+                vrid: cfg.vrid().get(),
+                version: match cfg.version() {
+                    vrrp_proto::Version::V2 => 2,
+                    _ => 3,
+                },
+                family: match cfg.family() {
+                    vrrp_proto::Family::V4 => "ipv4",
+                    vrrp_proto::Family::V6 => "ipv6",
+                },
+                state: state_word(r.state()),
+                base_priority: cfg.priority().0,
+                effective_priority: r.priority().0,
+                source: info.spec.src.to_string(),
+                master: info
+                    .master
+                    .filter(|_| matches!(r.state(), State::Master | State::Backup))
+                    .map(|a| a.to_string()),
+                vips: cfg
+                    .vips()
+                    .as_addresses()
+                    .iter()
+                    .map(|a| {
+                        let p = info
+                            .spec
+                            .vips
+                            .iter()
+                            .find(|v| v.addr == a)
+                            .map_or(if a.is_ipv4() { 32 } else { 128 }, |v| v.prefix_len);
+                        format!("{a}/{p}")
+                    })
+                    .collect(),
+                advert_interval_ms: ms(cfg.advert_interval()),
+                master_adver_interval_ms: ms(r.master_adver_interval()),
+                master_down_interval_ms: ms(r.master_down_interval()),
+                skew_time_ms: ms(r.skew_time()),
+                unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
+                counters: RouterCountersStatus {
+                    master_transitions: c.master_transitions,
+                    advertisement_rcvd: c.adverts_rcvd,
+                    advertisement_sent: c.adverts_sent,
+                    interval_errors: c.interval_errors,
+                    priority_zero_pkts_rcvd: c.priority_zero_rcvd,
+                    priority_zero_pkts_sent: c.priority_zero_sent,
+                    invalid_type_pkts_rcvd: c.invalid_type,
+                    address_list_errors: c.address_list_errors,
+                    packet_length_errors: c.packet_length_errors,
+                    invalid_auth_type: c.invalid_auth_type,
+                    auth_type_mismatch: c.auth_type_mismatch,
+                    auth_failures: c.auth_failures,
+                    unknown_peer: c.unknown_peer,
+                    rcvd_while_down: c.rcvd_while_down,
+                    master_rx_lower_pri: c.master_rx_lower_pri,
+                    send_errors: info.os_errors.send,
+                    netlink_errors: info.os_errors.netlink,
+                    announce_errors: info.os_errors.announce,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Router-wide drops from the runner.
+pub fn global(runner: &Runner) -> GlobalStatus {
+    let g = runner.counters();
+    GlobalStatus {
+        checksum_errors: g.checksum_errors,
+        version_errors: g.version_errors,
+        vrid_errors: g.vrid_errors,
+        ip_ttl_errors: g.ip_ttl_errors,
+        ip_header_errors: g.ip_header_errors,
+        unknown_vrid: runner.unknown_vrid(),
+        recv_errors: runner.recv_errors(),
+    }
+}
+
+/// keepalived's SIGUSR1 dump (`/tmp/keepalived.data`), in its spirit: one block per instance.
+pub fn dump_text(s: &Status) -> String {
+    let mut t = String::from("------< VRRP Topology >------\n");
+    for i in &s.instances {
+        t += &format!(
+            " VRRP Instance = {}\n   State = {}\n   Interface = {}\n   Virtual Router ID = {}\n   \
+             Version = {}\n   Base priority = {}\n   Effective priority = {}\n   \
+             Master = {}\n   Advert interval = {} ms\n   Master down interval = {} ms\n   \
+             Virtual IP = {}\n   Adverts received = {}\n   Adverts sent = {}\n   \
+             Master transitions = {}\n",
+            i.name,
+            i.state,
+            i.interface,
+            i.vrid,
+            i.version,
+            i.base_priority,
+            i.effective_priority,
+            i.master.as_deref().unwrap_or("-"),
+            i.advert_interval_ms,
+            i.master_down_interval_ms,
+            i.vips.join(" "),
+            i.counters.advertisement_rcvd,
+            i.counters.advertisement_sent,
+            i.counters.master_transitions,
+        );
+    }
+    t
+}
+
+/// The human form of `vrrpd status`: one line per instance.
+pub fn table(v: &serde_json::Value) -> String {
+    let mut t = format!(
+        "{:<16} {:<10} {:>4} {:>2} {:<7} {:>4} {:<24} {}\n",
+        "INSTANCE", "INTERFACE", "VRID", "V", "STATE", "PRIO", "MASTER", "VIPS"
+    );
+    let empty = Vec::new();
+    for i in v["instances"].as_array().unwrap_or(&empty) {
+        let s = |k: &str| i[k].as_str().unwrap_or("-").to_owned();
+        let vips: Vec<&str> = i["vips"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        t += &format!(
+            "{:<16} {:<10} {:>4} {:>2} {:<7} {:>4} {:<24} {}\n",
+            s("name"),
+            s("interface"),
+            i["vrid"],
+            i["version"],
+            s("state"),
+            i["effective_priority"],
+            s("master"),
+            vips.join(",")
+        );
+    }
+    t
+}
