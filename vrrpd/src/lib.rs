@@ -1,7 +1,9 @@
 //! vrrpd: a drop-in for keepalived's VRRP, built on vrrp-proto, vrrp-fsm and vrrp-net.
 //!
 //! This library part holds what the daemon binary is made of, so that it can be tested
-//! piece by piece: for now the keepalived.conf reader, [`config`].
+//! piece by piece: the keepalived.conf reader, [`config`], and the notify/check script engine,
+//! [`scripts`].
 
 pub mod config;
 pub mod demo;
+pub mod scripts;

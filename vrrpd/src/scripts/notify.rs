@@ -1,0 +1,474 @@
+//! Notify scripts: the hooks run on state transitions, in order and one at a time per
+//! instance or sync group.
+//!
+//! [`NotifyScripts`] holds the prepared hooks of one instance or group (from
+//! [`crate::config::Notify`]) and builds the jobs of one transition as keepalived does.
+//! [`NotifyRunner`] runs jobs: per key (instance or group name) a queue with at most one
+//! child running; jobs run in submission order, each killed at the runner's timeout.
+//! [`NotifyRunner::submit`] makes the newest transition win: jobs of the key not yet
+//! started are dropped and reported as [`OutcomeKind::Skipped`], so the last state's
+//! scripts always run and stale ones never run late.
+//!
+//! Driving it from a poll loop: after `submit`, call [`NotifyRunner::poll`] (it starts,
+//! reaps and kills children, and returns every [`Outcome`]); use
+//! [`NotifyRunner::next_deadline`] in the poll timeout. At shutdown, submit the STOP
+//! transition and call [`NotifyRunner::finish`].
+
+use super::child::{ExitKind, Running};
+use super::command::CommandSpec;
+use super::env::ScriptEnv;
+use super::error::ScriptError;
+use crate::config::Notify;
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::time::{Duration, Instant};
+
+/// keepalived's default limit for a notify script.
+pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which hook a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hook {
+    /// `notify_master`.
+    Master,
+    /// `notify_backup`.
+    Backup,
+    /// `notify_fault`.
+    Fault,
+    /// `notify_stop`.
+    Stop,
+    /// `notify` (generic, with TYPE NAME STATE PRIORITY appended).
+    Generic,
+    /// `notify_master_rx_lower_pri`.
+    MasterRxLowerPri,
+}
+
+impl Hook {
+    /// The configuration keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Hook::Master => "notify_master",
+            Hook::Backup => "notify_backup",
+            Hook::Fault => "notify_fault",
+            Hook::Stop => "notify_stop",
+            Hook::Generic => "notify",
+            Hook::MasterRxLowerPri => "notify_master_rx_lower_pri",
+        }
+    }
+}
+
+/// A state announced to notify scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotifyState {
+    /// MASTER.
+    Master,
+    /// BACKUP.
+    Backup,
+    /// FAULT.
+    Fault,
+    /// STOP (the daemon is shutting down).
+    Stop,
+}
+
+impl NotifyState {
+    /// The word passed to the generic `notify` script.
+    pub fn word(self) -> &'static str {
+        match self {
+            NotifyState::Master => "MASTER",
+            NotifyState::Backup => "BACKUP",
+            NotifyState::Fault => "FAULT",
+            NotifyState::Stop => "STOP",
+        }
+    }
+
+    /// The hook specific to this state.
+    pub fn hook(self) -> Hook {
+        match self {
+            NotifyState::Master => Hook::Master,
+            NotifyState::Backup => Hook::Backup,
+            NotifyState::Fault => Hook::Fault,
+            NotifyState::Stop => Hook::Stop,
+        }
+    }
+}
+
+/// Whose transition: first argument of the generic `notify` script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A `vrrp_instance` (`INSTANCE`).
+    Instance,
+    /// A `vrrp_sync_group` (`GROUP`).
+    Group,
+}
+
+impl Subject {
+    /// `INSTANCE` or `GROUP`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Subject::Instance => "INSTANCE",
+            Subject::Group => "GROUP",
+        }
+    }
+}
+
+/// One script to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Which hook.
+    pub hook: Hook,
+    /// The full command (arguments included) and its user.
+    pub command: CommandSpec,
+}
+
+/// The prepared notify hooks of one instance or sync group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifyScripts {
+    master: Option<CommandSpec>,
+    backup: Option<CommandSpec>,
+    fault: Option<CommandSpec>,
+    stop: Option<CommandSpec>,
+    generic: Option<CommandSpec>,
+    master_rx_lower_pri: Option<CommandSpec>,
+}
+
+impl NotifyScripts {
+    /// Prepare the hooks of `notify`; `owner` names the instance or group in errors (e.g.
+    /// `vrrp_instance VI_1`). Scripts run as the environment's default user.
+    pub fn prepare(
+        notify: &Notify,
+        owner: &str,
+        env: &ScriptEnv,
+    ) -> Result<NotifyScripts, ScriptError> {
+        let p = |hook: Hook, line: &Option<String>| -> Result<Option<CommandSpec>, ScriptError> {
+            line.as_deref()
+                .map(|l| env.prepare(&format!("{owner} {}", hook.keyword()), l, None))
+                .transpose()
+        };
+        Ok(NotifyScripts {
+            master: p(Hook::Master, &notify.master)?,
+            backup: p(Hook::Backup, &notify.backup)?,
+            fault: p(Hook::Fault, &notify.fault)?,
+            stop: p(Hook::Stop, &notify.stop)?,
+            generic: p(Hook::Generic, &notify.generic)?,
+            master_rx_lower_pri: p(Hook::MasterRxLowerPri, &notify.master_rx_lower_pri)?,
+        })
+    }
+
+    /// The prepared command of `hook`, without the generic hook's extra arguments.
+    pub fn get(&self, hook: Hook) -> Option<&CommandSpec> {
+        match hook {
+            Hook::Master => self.master.as_ref(),
+            Hook::Backup => self.backup.as_ref(),
+            Hook::Fault => self.fault.as_ref(),
+            Hook::Stop => self.stop.as_ref(),
+            Hook::Generic => self.generic.as_ref(),
+            Hook::MasterRxLowerPri => self.master_rx_lower_pri.as_ref(),
+        }
+    }
+
+    /// The jobs of a transition of `subject` `name` to `state`, as keepalived runs them:
+    /// the state's own hook as written (nothing appended), then the generic `notify` with
+    /// `INSTANCE|GROUP NAME STATE PRIORITY` appended. `priority` is the instance's
+    /// effective priority; for a group, the caller passes what it wants announced.
+    /// Possibly empty: submit it anyway, so that stale queued jobs are dropped.
+    pub fn transition_jobs(
+        &self,
+        subject: Subject,
+        name: &str,
+        state: NotifyState,
+        priority: u8,
+    ) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        if let Some(c) = self.get(state.hook()) {
+            jobs.push(Job {
+                hook: state.hook(),
+                command: c.clone(),
+            });
+        }
+        if let Some(c) = &self.generic {
+            let extra = [
+                subject.word().to_string(),
+                name.to_string(),
+                state.word().to_string(),
+                priority.to_string(),
+            ];
+            jobs.push(Job {
+                hook: Hook::Generic,
+                command: c.with_args(extra),
+            });
+        }
+        jobs
+    }
+
+    /// The `notify_master_rx_lower_pri` job (run as written), if configured. Queue it with
+    /// [`NotifyRunner::enqueue`]: it is an event, not a transition.
+    pub fn rx_lower_pri_job(&self) -> Option<Job> {
+        self.master_rx_lower_pri.as_ref().map(|c| Job {
+            hook: Hook::MasterRxLowerPri,
+            command: c.clone(),
+        })
+    }
+}
+
+/// How a job ended.
+#[derive(Debug)]
+pub enum OutcomeKind {
+    /// It ran and ended; `timed_out`: it was killed at the timeout.
+    Finished {
+        /// Exit code or signal.
+        exit: ExitKind,
+        /// Killed because it ran past the timeout.
+        timed_out: bool,
+    },
+    /// It could not be started (missing file, not executable, user switch refused...).
+    SpawnError(io::Error),
+    /// It was started but could not be waited for (the child was reaped elsewhere).
+    WaitError(io::Error),
+    /// Dropped before it started: a newer transition of the same key superseded it, or
+    /// [`NotifyRunner::finish`] ran out of time.
+    Skipped,
+}
+
+/// The result of one job, returned by [`NotifyRunner::poll`].
+#[derive(Debug)]
+pub struct Outcome {
+    /// The instance or group name the job was submitted under.
+    pub key: String,
+    /// Which hook.
+    pub hook: Hook,
+    /// The full argv.
+    pub argv: Vec<String>,
+    /// How it ended.
+    pub kind: OutcomeKind,
+    /// From start to reap (zero for spawn errors and skipped jobs).
+    pub duration: Duration,
+}
+
+impl Outcome {
+    /// Exited with status 0 within its timeout.
+    pub fn is_ok(&self) -> bool {
+        matches!(
+            self.kind,
+            OutcomeKind::Finished {
+                exit: ExitKind::Code(0),
+                timed_out: false
+            }
+        )
+    }
+}
+
+/// Running totals of a [`NotifyRunner`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Jobs started.
+    pub run: u64,
+    /// Jobs that exited 0 in time.
+    pub ok: u64,
+    /// Jobs that exited non-zero or by a signal (not a timeout), or could not be waited for.
+    pub failed: u64,
+    /// Jobs killed at their timeout.
+    pub timed_out: u64,
+    /// Jobs dropped before they started.
+    pub skipped: u64,
+    /// Jobs that could not be started.
+    pub spawn_errors: u64,
+}
+
+#[derive(Debug, Default)]
+struct KeyQueue {
+    running: Option<(Job, Running)>,
+    pending: VecDeque<Job>,
+}
+
+/// Runs notify jobs: one at a time per key, in order, with a timeout. See the module docs.
+#[derive(Debug)]
+pub struct NotifyRunner {
+    timeout: Duration,
+    queues: BTreeMap<String, KeyQueue>,
+    done: Vec<Outcome>,
+    counters: Counters,
+}
+
+impl NotifyRunner {
+    /// A runner killing each job after `timeout` ([`DEFAULT_NOTIFY_TIMEOUT`] as keepalived).
+    pub fn new(timeout: Duration) -> NotifyRunner {
+        NotifyRunner {
+            timeout,
+            queues: BTreeMap::new(),
+            done: Vec::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Queue the jobs of a new transition of `key`; jobs of `key` not yet started are
+    /// dropped (reported as skipped by the next [`poll`](Self::poll)). A running job goes
+    /// on until it ends or times out. Nothing starts before the next `poll`.
+    pub fn submit(&mut self, key: &str, jobs: Vec<Job>) {
+        let q = self.queues.entry(key.to_string()).or_default();
+        for job in q.pending.drain(..) {
+            self.counters.skipped += 1;
+            self.done.push(Outcome {
+                key: key.to_string(),
+                hook: job.hook,
+                argv: job.command.argv().to_vec(),
+                kind: OutcomeKind::Skipped,
+                duration: Duration::ZERO,
+            });
+        }
+        q.pending.extend(jobs);
+    }
+
+    /// Queue jobs after those of `key` without dropping any (for events that are not
+    /// transitions, like `notify_master_rx_lower_pri`).
+    pub fn enqueue(&mut self, key: &str, jobs: Vec<Job>) {
+        self.queues
+            .entry(key.to_string())
+            .or_default()
+            .pending
+            .extend(jobs);
+    }
+
+    /// Reap finished children, kill those past their timeout, start the next job of each
+    /// idle key; return every outcome since the last call (skipped ones included).
+    pub fn poll(&mut self, now: Instant) -> Vec<Outcome> {
+        let timeout = self.timeout;
+        for (key, q) in self.queues.iter_mut() {
+            loop {
+                if let Some((job, child)) = &mut q.running {
+                    let kind = match child.poll(now) {
+                        Ok(None) => break,
+                        Ok(Some(exit)) => {
+                            if exit.timed_out {
+                                self.counters.timed_out += 1;
+                            } else if exit.kind.success() {
+                                self.counters.ok += 1;
+                            } else {
+                                self.counters.failed += 1;
+                            }
+                            (
+                                OutcomeKind::Finished {
+                                    exit: exit.kind,
+                                    timed_out: exit.timed_out,
+                                },
+                                exit.duration,
+                            )
+                        }
+                        Err(e) => {
+                            self.counters.failed += 1;
+                            let d = now.saturating_duration_since(child.started());
+                            (OutcomeKind::WaitError(e), d)
+                        }
+                    };
+                    self.done.push(Outcome {
+                        key: key.clone(),
+                        hook: job.hook,
+                        argv: job.command.argv().to_vec(),
+                        kind: kind.0,
+                        duration: kind.1,
+                    });
+                    q.running = None;
+                }
+                let Some(job) = q.pending.pop_front() else {
+                    break;
+                };
+                match Running::start(&job.command, now, timeout) {
+                    Ok(child) => {
+                        self.counters.run += 1;
+                        q.running = Some((job, child));
+                    }
+                    Err(e) => {
+                        self.counters.spawn_errors += 1;
+                        self.done.push(Outcome {
+                            key: key.clone(),
+                            hook: job.hook,
+                            argv: job.command.argv().to_vec(),
+                            kind: OutcomeKind::SpawnError(e),
+                            duration: Duration::ZERO,
+                        });
+                    }
+                }
+            }
+        }
+        self.queues
+            .retain(|_, q| q.running.is_some() || !q.pending.is_empty());
+        std::mem::take(&mut self.done)
+    }
+
+    /// When [`poll`](Self::poll) should next be called: `now` if there is something to
+    /// start or report, soon while children run, `None` when idle.
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
+        if !self.done.is_empty() {
+            return Some(now);
+        }
+        let mut next: Option<Instant> = None;
+        for q in self.queues.values() {
+            let d = match &q.running {
+                Some((_, child)) => child.next_deadline(now),
+                None if !q.pending.is_empty() => now,
+                None => continue,
+            };
+            next = Some(next.map_or(d, |n| n.min(d)));
+        }
+        next
+    }
+
+    /// Nothing running, queued or left to report.
+    pub fn is_idle(&self) -> bool {
+        self.done.is_empty()
+            && self
+                .queues
+                .values()
+                .all(|q| q.running.is_none() && q.pending.is_empty())
+    }
+
+    /// Totals so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// At shutdown: run everything queued to the end, blocking, each job bounded by the
+    /// timeout. If `deadline` passes first, running children are killed (reported as
+    /// timed out) and jobs not started are reported skipped. Returns all outcomes.
+    pub fn finish(&mut self, deadline: Instant) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        loop {
+            let now = Instant::now();
+            out.extend(self.poll(now));
+            if self.is_idle() {
+                return out;
+            }
+            if now >= deadline {
+                break;
+            }
+            let next = self.next_deadline(now).unwrap_or(now).min(deadline);
+            std::thread::sleep(next.saturating_duration_since(now));
+        }
+        // Out of time: drop what has not started, kill what runs, reap it.
+        let keys: Vec<String> = self.queues.keys().cloned().collect();
+        for key in keys {
+            self.submit(&key, Vec::new());
+        }
+        let now = Instant::now();
+        for q in self.queues.values_mut() {
+            if let Some((_, child)) = &mut q.running {
+                child.kill_now(now);
+            }
+        }
+        // SIGKILL is not ignorable; give the kernel a little time to deliver it.
+        let reap_by = Instant::now() + Duration::from_secs(2);
+        loop {
+            let now = Instant::now();
+            out.extend(self.poll(now));
+            if self.is_idle() || now >= reap_by {
+                return out;
+            }
+            std::thread::sleep(super::child::POLL_TICK);
+        }
+    }
+}
+
+impl Default for NotifyRunner {
+    fn default() -> Self {
+        NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT)
+    }
+}
