@@ -12,8 +12,16 @@ use vrrpd::daemon::{control, logging, status, Daemon, Options};
 
 /// Flags as keepalived spells them, so existing unit files and habits keep working.
 #[derive(Debug, Parser)]
-#[command(name = "vrrpd", version, about = "VRRP daemon reading keepalived.conf")]
+#[command(
+    name = "vrrpd",
+    version,
+    disable_version_flag = true,
+    about = "VRRP daemon reading keepalived.conf"
+)]
 struct Args {
+    /// Print the version (keepalived's -v).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// Configuration file (keepalived's -f/--use-file).
     #[arg(
         short = 'f',

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use log::{info, warn};
+use log::{debug, info, warn};
 use vrrp_fsm::{Output, State};
 
 use super::{Happening, Runner};
@@ -18,7 +18,13 @@ impl Runner {
             while let Some(o) = self.routers[i].poll_output() {
                 if let Output::StateChange { from, to, reason } = o {
                     let name = &self.infos[i].spec.name;
-                    info!("({name}) Entering {} STATE ({reason:?})", state_word(to));
+                    // keepalived's exact wording: people grep for it.
+                    info!("({name}) Entering {} STATE", state_word(to));
+                    debug!(
+                        "({name}) {} -> {}: {reason:?}",
+                        state_word(from),
+                        state_word(to)
+                    );
                     self.infos[i].master = match to {
                         State::Master => Some(self.infos[i].spec.src),
                         _ => None,
