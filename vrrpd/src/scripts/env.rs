@@ -68,7 +68,7 @@ impl ScriptEnv {
                     });
                 }
                 log::warn!(
-                    "{what}: unsafe to run as root: {}: {}",
+                    "{what}: runs as root and enable_script_security would refuse it: {}: {}",
                     bad.path.display(),
                     bad.reason
                 );

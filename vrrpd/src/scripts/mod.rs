@@ -4,7 +4,7 @@
 //! - [`split`]: a `script` / `notify*` string into argv (quotes, backslashes);
 //! - [`user`]: which uid/gid a script runs as (`script_user`, `user`, keepalived's default);
 //! - [`security`]: `enable_script_security`'s check of a program and its directories;
-//! - [`env`]: load-time preparation of one command line into a [`CommandSpec`];
+//! - [`env`](mod@env): load-time preparation of one command line into a [`CommandSpec`];
 //! - [`command`]: how a command is started (PATH, ENOEXEC fallback to `/bin/sh`, process
 //!   group, `/dev/null` stdio, user switch);
 //! - [`notify`]: ordered notify hooks with timeouts, newest transition wins;
@@ -15,6 +15,11 @@
 //! scripts. A poll loop uses `next_deadline(now)` of [`NotifyRunner`] and [`Checkers`] to
 //! bound its wait (about 20 ms while a child runs, since children are reaped by polling
 //! rather than on SIGCHLD), then calls their `poll(now)`.
+//!
+//! Children are reaped by pid only: the daemon must not reap with `waitpid(-1)` nor set
+//! SIGCHLD to SIG_IGN, or outcomes are lost (reported as [`OutcomeKind::WaitError`]).
+//! Dropping a runner or checker with a child still running SIGKILLs its process group and
+//! waits for it.
 
 pub mod check;
 mod child;
