@@ -77,14 +77,18 @@ impl Lan {
         self.children.len() - 1
     }
 
-    /// This package's `vrrp-one` binary (cargo builds it before the tests).
+    /// This package's `vrrp-one` binary (cargo builds it before the tests). Only vrrp-net's
+    /// tests have it; other packages including this module may use [`Lan::spawn`].
     pub fn start_vrrp_one(&mut self, ns: &str, dev: &str, args: &[&str]) -> usize {
         let mut all: Vec<String> = ["--interface", dev, "--vrid", "51", "--name", dev]
             .iter()
             .map(|s| s.to_string())
             .collect();
         all.extend(args.iter().map(|s| s.to_string()));
-        let exe = Path::new(env!("CARGO_BIN_EXE_vrrp-one"));
+        let exe = match option_env!("CARGO_BIN_EXE_vrrp-one") {
+            Some(exe) => Path::new(exe),
+            None => panic!("vrrp-one is a binary of vrrp-net: only its tests can start it"),
+        };
         self.spawn(ns, exe, &all, &format!("vrrp-one-{dev}.log"))
     }
 
@@ -104,6 +108,11 @@ impl Lan {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         text.split_whitespace().any(|w| w == cidr)
+    }
+
+    /// The namespace holding the bridge (an observer on the LAN, with no address).
+    pub fn bridge_ns(&self) -> &str {
+        &self.br
     }
 
     pub fn log(&self, name: &str) -> String {
