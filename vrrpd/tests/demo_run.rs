@@ -7,9 +7,12 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use vrrpd::demo::{self, Program, Report};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+
+use vrrpd::demo::{self, DemoError, Program, Report};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -34,10 +37,26 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
         .collect()
 }
 
+fn stem() -> String {
+    format!("{}-{}", demo::NAME_STEM, std::process::id())
+}
+
+/// No namespace, temp dir or daemon of this process's demo is left.
+fn nothing_left() {
+    let stem = stem();
+    for suffix in ["a", "b", "lan"] {
+        let p = Path::new("/run/netns").join(format!("{stem}-{suffix}"));
+        assert!(!p.exists(), "{} left behind", p.display());
+    }
+    let dir = std::env::temp_dir().join(&stem);
+    assert!(!dir.exists(), "{} left behind", dir.display());
+    let left = processes_mentioning(&stem);
+    assert!(left.is_empty(), "daemons still running: {left:?}");
+}
+
 fn check(report: &Report) {
     let text = report.to_string();
     println!("{text}");
-    let stem = format!("{}-{}", demo::NAME_STEM, std::process::id());
 
     assert_eq!(report.elected, "A", "A (priority 150) must win:\n{text}");
     assert_eq!(report.backup, "B");
@@ -67,14 +86,7 @@ fn check(report: &Report) {
         assert!(text.contains(part), "{part:?} missing from\n{text}");
     }
 
-    for suffix in ["a", "b", "lan"] {
-        let p = Path::new("/run/netns").join(format!("{stem}-{suffix}"));
-        assert!(!p.exists(), "{} left behind", p.display());
-    }
-    let dir = std::env::temp_dir().join(&stem);
-    assert!(!dir.exists(), "{} left behind", dir.display());
-    let left = processes_mentioning(&stem);
-    assert!(left.is_empty(), "daemons still running: {left:?}");
+    nothing_left();
 }
 
 #[test]
@@ -106,4 +118,48 @@ fn demo_with_keepalived() {
     let report = demo::run_with(&Program::Keepalived(exe.to_owned())).expect("demo");
     assert_eq!(report.daemon, "keepalived");
     check(&report);
+}
+
+#[test]
+fn sigint_mid_demo_stops_daemons_and_removes_everything() {
+    if !root("sigint_mid_demo_stops_daemons_and_removes_everything") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    // Once the daemons run (their logs exist), the demo has its handlers installed: send
+    // this process SIGINT, as a Ctrl-C at the terminal would.
+    let log = std::env::temp_dir().join(stem()).join("b.log");
+    let sender = std::thread::spawn(move || {
+        let end = Instant::now() + Duration::from_secs(20);
+        while !log.exists() {
+            if Instant::now() > end {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        kill(Pid::this(), Signal::SIGINT).is_ok()
+    });
+    let result = demo::run(Path::new(env!("CARGO_BIN_EXE_vrrpd")));
+    assert!(sender.join().unwrap(), "the demo never started its daemons");
+    assert!(
+        matches!(result, Err(DemoError::Interrupted("SIGINT"))),
+        "{result:?}"
+    );
+    nothing_left();
+}
+
+#[test]
+fn daemon_that_dies_fails_the_demo_and_everything_is_removed() {
+    if !root("daemon_that_dies_fails_the_demo_and_everything_is_removed") {
+        return;
+    }
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    // `false` exits 1 at once, whatever its arguments.
+    let result = demo::run(Path::new("/bin/false"));
+    assert!(
+        matches!(result, Err(DemoError::DaemonExited { .. })),
+        "{result:?}"
+    );
+    nothing_left();
 }

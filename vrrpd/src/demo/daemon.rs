@@ -18,6 +18,8 @@ use super::netns::NetNs;
 
 /// How long a daemon gets to exit after SIGTERM before it is killed.
 const STOP_WAIT: Duration = Duration::from_secs(5);
+/// How many log lines an early exit shows.
+const LOG_TAIL_LINES: usize = 8;
 /// How long a `status` query may take.
 const STATUS_WAIT: Duration = Duration::from_secs(2);
 
@@ -150,7 +152,7 @@ impl Daemon {
             Some(status) => Err(DemoError::DaemonExited {
                 node: self.label,
                 status,
-                log: self.log.clone(),
+                log_tail: self.log_tail(LOG_TAIL_LINES),
             }),
         }
     }
@@ -187,6 +189,21 @@ impl Daemon {
             return None;
         }
         instance_state(&text, "VI_1")
+    }
+
+    /// The last `n` lines of its log (or a note that there is none).
+    pub fn log_tail(&self, n: usize) -> String {
+        let text = std::fs::read(&self.log).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.is_empty() {
+            return "  (empty)".to_owned();
+        }
+        lines[lines.len().saturating_sub(n)..]
+            .iter()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// State-change lines (`... Entering MASTER STATE`) logged since the last call.

@@ -41,14 +41,14 @@ pub enum DemoError {
         source: io::Error,
     },
     /// A daemon exited while it should have been running.
-    #[error("daemon {node} exited early ({status}); its log: {log}")]
+    #[error("daemon {node} exited early ({status}); the end of its log:\n{log_tail}")]
     DaemonExited {
         /// Router name (A or B).
         node: &'static str,
         /// Exit status as text.
         status: String,
-        /// Where its stderr went.
-        log: PathBuf,
+        /// The last lines it wrote (its log goes with the temp dir).
+        log_tail: String,
     },
     /// Something expected did not happen in time.
     #[error("timed out after {secs:.1} s waiting for {what}")]
@@ -58,8 +58,8 @@ pub enum DemoError {
         /// How long was waited.
         secs: f64,
     },
-    /// The demo itself got SIGINT or SIGTERM; everything was cleaned up.
-    #[error("interrupted by {0}; namespaces, daemons and temp dir removed")]
+    /// The demo itself got SIGINT, SIGTERM or SIGHUP (it cleans up before returning this).
+    #[error("interrupted by {0}")]
     Interrupted(&'static str),
     /// The steps worked but removing what they made did not fully succeed.
     #[error("cleanup incomplete: {}", .0.join("; "))]

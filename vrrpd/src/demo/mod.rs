@@ -5,7 +5,8 @@
 //! `-lan`), writes a keepalived.conf per router ([`config`]) into a temp dir, starts the
 //! daemons, cuts the master's link and restores it, then stops the daemons with SIGTERM and
 //! removes everything — also on error and when the demo gets SIGINT / SIGTERM / SIGHUP.
-//! It prints as it goes and returns a [`Report`] (which prints as the summary table).
+//! It prints each step as it goes and returns a [`Report`]; its `Display` is the summary
+//! table, for the caller to print.
 //!
 //! Where the VIP is, is read from the interfaces' address lists through rtnetlink, not from
 //! the daemons' logs, so the figures do not depend on log wording.
@@ -59,8 +60,8 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
     }
     let mut lab = Lab::default();
     let result = show(program, &mut interrupts, &mut lab);
-    if let Err(e) = &result {
-        println!("\nstopped: {e}");
+    if result.is_err() {
+        println!("\nstopping early (the reason follows the cleanup)");
     }
     println!("\ncleaning up: stopping daemons, removing namespaces and temp dir");
     let stopped = lab.stop_daemons();
@@ -69,6 +70,9 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
     for (r, how) in &stopped {
         println!("  daemon {r}: {how}");
     }
+    if leftovers.is_empty() {
+        println!("  namespaces and temp dir removed");
+    }
     match result {
         Ok(mut report) => {
             report.stopped = stopped;
@@ -76,7 +80,6 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
             if !leftovers.is_empty() {
                 return Err(DemoError::Cleanup(leftovers));
             }
-            println!("\n{report}");
             Ok(report)
         }
         Err(e) => {
