@@ -32,6 +32,7 @@ mod netlink;
 mod raw;
 mod runner;
 mod signals;
+mod sysctl;
 mod timer;
 mod veth;
 mod vmac;
@@ -48,4 +49,5 @@ pub use runner::{
     state_word, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition, FIRST_USER_TOKEN,
 };
 pub use signals::{Signal, Signals};
+pub use sysctl::set_ipv4_conf;
 pub use timer::{TimerId, Timers};

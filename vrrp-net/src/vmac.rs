@@ -3,7 +3,8 @@
 
 use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::link::{
-    InfoData, InfoKind, InfoMacVlan, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
 };
 use netlink_packet_route::RouteNetlinkMessage;
 
@@ -37,7 +38,19 @@ impl Netlink {
             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
             &op,
         )?;
-        self.link_by_name(name)
+        let link = self.link_by_name(name)?;
+        // No IPv6 address generated from the virtual MAC: every router of the VRID would
+        // derive the same link-local address (keepalived sets addrgenmode none too). The
+        // kernel takes this only on an existing link, before it is brought up.
+        let mut m = LinkMessage::default();
+        m.header.index = link.ifindex;
+        m.attributes
+            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
+                vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
+            )]));
+        let op = format!("set addrgenmode none on {name}");
+        self.request(RouteNetlinkMessage::SetLink(m), NLM_F_ACK, &op)?;
+        Ok(link)
     }
 
     /// Set IFF_UP on `ifindex` (or clear it).

@@ -5,5 +5,6 @@
 //! [`scripts`].
 
 pub mod config;
+pub mod daemon;
 pub mod demo;
 pub mod scripts;

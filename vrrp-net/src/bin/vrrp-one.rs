@@ -4,7 +4,7 @@
 //! ```sh
 //! vrrp-one --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100[/24] \
 //!          [--version 2|3] [--advert-cs 100] [--peer 192.0.2.2 ...] [--src 192.0.2.1] \
-//!          [--nopreempt] [--name VI_1]
+//!          [--nopreempt] [--name VI_1] [--vmac vrrp.51]
 //! ```
 //!
 //! Prints keepalived's words on each state change (`(VI_1) Entering MASTER STATE`) and
@@ -28,6 +28,7 @@ struct Args {
     peers: Vec<IpAddr>,
     src: Option<IpAddr>,
     preempt: bool,
+    vmac: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -42,6 +43,7 @@ fn parse() -> Result<Args, String> {
         peers: Vec::new(),
         src: None,
         preempt: true,
+        vmac: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,6 +72,7 @@ fn parse() -> Result<Args, String> {
             "--peer" => a.peers.push(value()?.parse().map_err(|_| bad("address"))?),
             "--src" => a.src = Some(value()?.parse().map_err(|_| bad("address"))?),
             "--nopreempt" => a.preempt = false,
+            "--vmac" => a.vmac = Some(value()?),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -172,6 +175,7 @@ fn run() -> Result<(), String> {
         peers: PeerFilter::new(a.peers),
         vips: a.vips,
         track_links: Vec::new(),
+        vmac: a.vmac,
     };
     runner
         .add(instance, Router::new(cfg, vrrp_fsm::Instant::ZERO))

@@ -29,6 +29,9 @@ pub struct Instance {
     /// keepalived `track_interface`: interfaces whose link state feeds the router, each with
     /// the index of its [`vrrp_fsm::Track`] in the router's configuration.
     pub track_links: Vec<(String, usize)>,
+    /// keepalived `use_vmac`: run on a macvlan child of `interface` with this name, carrying
+    /// the RFC 9568 §7.3 virtual MAC; the VIPs go on it and adverts and GARPs leave from it.
+    pub vmac: Option<String>,
 }
 
 impl Instance {
@@ -70,6 +73,8 @@ pub struct InstanceInfo {
     pub removed: bool,
     /// Index of its socket in the runner's port table.
     pub(crate) port: usize,
+    /// It runs on a VMAC interface, deleted when the instance is removed or the runner dropped.
+    pub(crate) vmac_created: bool,
 }
 
 /// Something the caller should know about, returned by [`super::Runner::turn`].

@@ -13,6 +13,7 @@
 mod instance;
 mod outputs;
 mod ports;
+mod vmacs;
 
 pub use instance::{Happening, Instance, InstanceInfo, OsErrors, Transition};
 pub use outputs::state_word;
@@ -47,6 +48,8 @@ pub struct Runner {
     groups: Vec<SyncGroup>,
     demux: Demux<usize>,
     counters: GlobalCounters,
+    /// Happenings produced outside a turn (while adding an instance), reported by the next.
+    deferred: Vec<Happening>,
     recv_errors: u64,
     form: ChecksumForm,
     started: std::time::Instant,
@@ -81,6 +84,7 @@ impl Runner {
             groups: Vec::new(),
             demux: Demux::new(),
             counters: GlobalCounters::default(),
+            deferred: Vec::new(),
             recv_errors: 0,
             form,
             started: std::time::Instant::now(),
@@ -115,19 +119,26 @@ impl Runner {
     /// Add an instance driven by `router` (not started: see [`Runner::start`]); opens the
     /// interface's socket if it is the first instance there. Returns its index.
     pub fn add(&mut self, spec: Instance, router: Router) -> Result<usize, NetError> {
-        let link = self.netlink.link_by_name(&spec.interface)?;
+        let family = router.config().family();
+        let link = match &spec.vmac {
+            Some(name) => self.open_vmac(&spec, name, family, router.config().vrid())?,
+            None => self.netlink.link_by_name(&spec.interface)?,
+        };
+        let vmac_created = spec.vmac.is_some();
+        if vmac_created {
+            // The new link's own creation events are queued on the monitor: handle them
+            // now, before its state is seeded, so they are not taken for a link failure.
+            let mut early = Vec::new();
+            self.read_links(&mut early);
+            self.deferred.extend(early);
+        }
         let mut mac = [0u8; 6];
         if link.mac.len() == 6 {
             mac.copy_from_slice(&link.mac);
         }
-        let family = router.config().family();
-        let port = self.ports.get_or_open(
-            self.poll.registry(),
-            &spec.interface,
-            link.ifindex,
-            mac,
-            family,
-        )?;
+        let port =
+            self.ports
+                .get_or_open(self.poll.registry(), &link.name, link.ifindex, mac, family)?;
         self.link.seed(link.ifindex, link.up);
         let mut tracked = Vec::new();
         let mut router = router;
@@ -151,6 +162,7 @@ impl Runner {
             os_errors: OsErrors::default(),
             removed: false,
             port,
+            vmac_created,
         });
         Ok(index)
     }
@@ -197,6 +209,7 @@ impl Runner {
             self.routers[i].config().vrid(),
         );
         self.demux.remove(key);
+        self.close_vmac(i);
         for g in &mut self.groups {
             if g.members().contains(&i) {
                 *g = SyncGroup::new(g.members().iter().copied().filter(|m| *m != i).collect());
@@ -284,9 +297,16 @@ impl Runner {
         cap: Option<Duration>,
         out: &mut Vec<Happening>,
     ) -> Result<(), NetError> {
+        let waiting = !self.deferred.is_empty();
+        out.append(&mut self.deferred);
         let timeout = match (self.next_timeout(), cap) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
+        };
+        let timeout = if waiting {
+            Some(Duration::ZERO)
+        } else {
+            timeout
         };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {

@@ -46,6 +46,7 @@ impl Planned {
             && self.spec.dsts == other.spec.dsts
             && self.spec.vips == other.spec.vips
             && self.spec.track_links == other.spec.track_links
+            && self.spec.vmac == other.spec.vmac
             && self.script_tracks == other.script_tracks
             && self.model.notify == other.model.notify
     }
@@ -54,6 +55,8 @@ impl Planned {
     /// version and family); otherwise it is a new router.
     pub fn same_identity(&self, other: &Planned) -> bool {
         self.spec.interface == other.spec.interface
+            && self.spec.track_links == other.spec.track_links
+            && self.spec.vmac == other.spec.vmac
             && self.fsm.vrid() == other.fsm.vrid()
             && self.fsm.version() == other.fsm.version()
             && self.fsm.family() == other.fsm.family()
@@ -172,6 +175,10 @@ fn plan_instance(
         peers: PeerFilter::new(i.unicast_peers.clone()),
         vips: i.vips.iter().map(vip).collect(),
         track_links,
+        vmac: i
+            .use_vmac
+            .as_ref()
+            .map(|name| name.clone().unwrap_or_else(|| format!("vrrp.{}", i.vrid))),
     };
     Ok(Planned {
         model: i.clone(),

@@ -1,0 +1,84 @@
+//! keepalived `use_vmac`: the macvlan an instance runs on, made as keepalived makes it
+//! (name `vrrp.VRID` by default, private mode, virtual MAC, no generated IPv6 address) and
+//! deleted again by the runner that made it.
+
+use std::net::IpAddr;
+
+use log::{info, warn};
+use netlink_packet_route::address::AddressScope;
+use vrrp_proto::{virtual_mac, Family, Vrid};
+
+use super::{Instance, Runner};
+use crate::{set_ipv4_conf, LinkEntry, NetError, Vip};
+
+impl Runner {
+    /// The VMAC interface `name` on `spec.interface`: reused if it exists (left by a crashed
+    /// run), else created; either way it is ours and deleted when we are done. Returns it, up.
+    pub(super) fn open_vmac(
+        &mut self,
+        spec: &Instance,
+        name: &str,
+        family: Family,
+        vrid: Vrid,
+    ) -> Result<LinkEntry, NetError> {
+        let parent = self.netlink.link_by_name(&spec.interface)?;
+        let link = match self.netlink.link_by_name(name) {
+            Ok(l) => l,
+            Err(NetError::NoInterface(_)) => {
+                let mac = virtual_mac(family, vrid);
+                let l = self.netlink.add_vmac(parent.ifindex, name, mac)?;
+                info!("({}) created VMAC interface {name}", spec.name);
+                l
+            }
+            Err(e) => return Err(e),
+        };
+        self.netlink.set_link_up(link.ifindex, true)?;
+        // Only the interface holding an IPv4 address answers ARP for it (else the parent,
+        // or another VMAC of the parent, would answer for the VIPs with its own MAC), and
+        // the VMAC accepts packets from our own addresses (keepalived's settings).
+        set_ipv4_conf(&parent.name, "arp_ignore", "1")?;
+        set_ipv4_conf(&parent.name, "arp_filter", "1")?;
+        set_ipv4_conf(name, "arp_ignore", "1")?;
+        match family {
+            Family::V4 => set_ipv4_conf(name, "accept_local", "1")?,
+            Family::V6 => {
+                // IPv6 adverts leave from a link-local address of the sending interface:
+                // the parent's, as keepalived does.
+                if let IpAddr::V6(ll) = spec.src {
+                    let vip = Vip {
+                        addr: IpAddr::V6(ll),
+                        prefix_len: 64,
+                        label: None,
+                        scope: AddressScope::Link,
+                    };
+                    match self.netlink.add_address(link.ifindex, &vip) {
+                        Ok(()) | Err(NetError::AddressExists { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        self.netlink.link_by_index(link.ifindex)
+    }
+
+    /// Delete instance `i`'s VMAC interface, if it has one.
+    pub(super) fn close_vmac(&mut self, i: usize) {
+        let info = &mut self.infos[i];
+        if !info.vmac_created {
+            return;
+        }
+        info.vmac_created = false;
+        match self.netlink.del_link(info.ifindex) {
+            Ok(()) => info!("({}) deleted VMAC interface", info.spec.name),
+            Err(e) => warn!("({}) deleting VMAC interface: {e}", info.spec.name),
+        }
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        for i in 0..self.infos.len() {
+            self.close_vmac(i);
+        }
+    }
+}
