@@ -64,6 +64,9 @@ pub enum DemoError {
     /// The steps worked but removing what they made did not fully succeed.
     #[error("cleanup incomplete: {}", .0.join("; "))]
     Cleanup(Vec<String>),
+    /// A bug in the demo (reported rather than panicking).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// A helper thread panicked (a bug; reported rather than propagated).
     #[error("{0}: helper thread panicked")]
     Thread(String),

@@ -15,27 +15,29 @@ pub mod config;
 mod daemon;
 mod error;
 mod interrupt;
+mod lab;
 pub mod netns;
 mod report;
 pub mod topology;
+mod watch;
 
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use daemon::Program;
 pub use error::DemoError;
 pub use report::Report;
+pub use watch::POLL;
 
 use config::{WorkDir, ADVERT_INT, PRIORITY_A, PRIORITY_B, VERSION, VIP, VIP_PREFIX, VRID};
 use daemon::Daemon;
 use interrupt::Interrupts;
-use topology::{Router, Topology};
+use lab::Lab;
+use topology::Topology;
+use watch::{wait_for, wait_stable_holder};
 
 /// Namespace and temp-dir names start with this, then `-PID`.
 pub const NAME_STEM: &str = "vrrpdemo";
-/// How often the address lists are read while waiting for the VIP to move.
-pub const POLL: Duration = Duration::from_millis(5);
 /// How long the VIP must stay put before the election counts as settled.
 const SETTLE: Duration = Duration::from_secs(1);
 /// Upper bounds on each wait (generous: with advert_int 0.1 s each step takes under 1 s).
@@ -89,59 +91,6 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
             Err(e)
         }
     }
-}
-
-/// Everything the demo makes, so that it can all be removed whichever way it ends.
-#[derive(Debug, Default)]
-struct Lab {
-    topo: Option<Topology>,
-    dir: Option<WorkDir>,
-    daemons: Vec<Daemon>,
-}
-
-impl Lab {
-    /// Stop the daemons, the backup first so the VIP does not move on the way out.
-    fn stop_daemons(&mut self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        while let Some(mut d) = self.daemons.pop() {
-            out.push((d.label, d.stop()));
-        }
-        out
-    }
-
-    /// After the daemons stopped: the VIP is on neither router.
-    fn vip_nowhere(&mut self) -> bool {
-        let Some(topo) = self.topo.as_mut() else {
-            return false;
-        };
-        topo.routers()
-            .into_iter()
-            .all(|r| matches!(r.has_address(vip()), Ok(false)))
-    }
-
-    /// Remove namespaces and temp dir; then check nothing is left. Returns what is.
-    fn remove(&mut self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut paths = Vec::new();
-        if let Some(mut topo) = self.topo.take() {
-            paths.extend([&topo.a.ns, &topo.b.ns, &topo.lan].map(|ns| ns.path().to_owned()));
-            problems.extend(topo.remove());
-        }
-        if let Some(mut dir) = self.dir.take() {
-            paths.push(dir.path().to_owned());
-            problems.extend(dir.remove());
-        }
-        for p in paths {
-            if p.exists() {
-                problems.push(format!("{} still exists", p.display()));
-            }
-        }
-        problems
-    }
-}
-
-fn vip() -> IpAddr {
-    IpAddr::V4(config::VIP_ADDR)
 }
 
 /// The show itself; everything it makes goes into `lab`.
@@ -209,11 +158,10 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
 
     // Election.
     println!("\n1. election");
-    let (elected, election) = wait_election(sig, lab, started)?;
+    let (elected, election) = wait_stable_holder(sig, lab, started, SETTLE, ELECTION_WAIT)?;
     let backup = 1 - elected;
-    let topo = lab.topo.as_mut().ok_or_else(no_topology)?;
-    let names = [topo.a.label, topo.b.label];
-    let ifname = topo.routers()[elected].ifname;
+    let names = ["A", "B"];
+    let ifname = lab.router(elected)?.ifname;
     println!(
         "   {} is MASTER after {}: {VIP} is on its {ifname}",
         names[elected],
@@ -222,7 +170,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     if names[elected] != "A" {
         println!("   (unexpected: A has the higher priority)");
     }
-    show_states(lab);
+    lab.show_states();
 
     // Failover.
     println!(
@@ -231,7 +179,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     );
     sig.check()?;
     let cut = Instant::now();
-    lab_router(lab, elected)?.set_link(false)?;
+    lab.router(elected)?.set_link(false)?;
     let mut release = None;
     let failover = wait_for(
         sig,
@@ -240,10 +188,10 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         MOVE_WAIT,
         &format!("{VIP} on {}", names[backup]),
         |lab, t| {
-            if release.is_none() && !lab_router(lab, elected)?.has_address(vip())? {
+            if release.is_none() && !lab.has_vip(elected)? {
                 release = Some(t);
             }
-            lab_router(lab, backup)?.has_address(vip())
+            lab.has_vip(backup)
         },
     )?;
     println!(
@@ -259,31 +207,32 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
             cut,
             Duration::from_secs(2),
             "the release",
-            |lab, _| Ok(!lab_router(lab, elected)?.has_address(vip())?),
+            |lab, _| Ok(!lab.has_vip(elected)?),
         );
-        release = r.ok();
+        release = match r {
+            Ok(t) => Some(t),
+            Err(DemoError::Timeout { .. }) => None,
+            Err(e) => return Err(e),
+        };
     }
     match release {
         Some(t) => println!("   {} dropped it {} after the cut", names[elected], secs(t)),
         None => println!("   {} still holds it while cut off", names[elected]),
     }
-    show_states(lab);
+    lab.show_states();
 
     // Failback.
     println!("\n3. failback: {}'s link back up", names[elected]);
     sig.check()?;
     let restored = Instant::now();
-    lab_router(lab, elected)?.set_link(true)?;
+    lab.router(elected)?.set_link(true)?;
     let failback = wait_for(
         sig,
         lab,
         restored,
         MOVE_WAIT,
         &format!("{VIP} back on {} only", names[elected]),
-        |lab, _| {
-            Ok(lab_router(lab, elected)?.has_address(vip())?
-                && !lab_router(lab, backup)?.has_address(vip())?)
-        },
+        |lab, _| Ok(lab.has_vip(elected)? && !lab.has_vip(backup)?),
     )?;
     println!(
         "   {VIP} is back on {} and gone from {} {} after the link came up",
@@ -293,7 +242,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     );
     // Stays there?
     let (final_holder, _) = wait_stable_holder(sig, lab, Instant::now(), SETTLE, MOVE_WAIT)?;
-    show_states(lab);
+    lab.show_states();
 
     Ok(Report {
         daemon: program.kind(),
@@ -309,99 +258,6 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         leftovers: Vec::new(),
         poll_interval: POLL,
     })
-}
-
-fn no_topology() -> DemoError {
-    DemoError::Thread("topology missing".into())
-}
-
-fn lab_router(lab: &mut Lab, i: usize) -> Result<&mut Router, DemoError> {
-    let topo = lab.topo.as_mut().ok_or_else(no_topology)?;
-    Ok(if i == 0 { &mut topo.a } else { &mut topo.b })
-}
-
-/// Poll `done(lab, elapsed)` every [`POLL`] until it is true; returns the elapsed time since
-/// `since` at that moment. Fails on timeout, on a signal, or if a daemon exits.
-fn wait_for(
-    sig: &mut Interrupts,
-    lab: &mut Lab,
-    since: Instant,
-    limit: Duration,
-    what: &str,
-    mut done: impl FnMut(&mut Lab, Duration) -> Result<bool, DemoError>,
-) -> Result<Duration, DemoError> {
-    loop {
-        let t = since.elapsed();
-        if done(lab, t)? {
-            return Ok(t);
-        }
-        if t > limit {
-            return Err(DemoError::Timeout {
-                what: what.to_owned(),
-                secs: limit.as_secs_f64(),
-            });
-        }
-        for d in &mut lab.daemons {
-            d.ensure_running()?;
-        }
-        sig.sleep(POLL)?;
-    }
-}
-
-/// Wait until exactly one router holds the VIP and keeps it for `settle`; returns it and
-/// when (since `since`) it got it.
-fn wait_stable_holder(
-    sig: &mut Interrupts,
-    lab: &mut Lab,
-    since: Instant,
-    settle: Duration,
-    limit: Duration,
-) -> Result<(usize, Duration), DemoError> {
-    let mut candidate: Option<(usize, Duration)> = None;
-    wait_for(sig, lab, since, limit, "one stable VIP holder", |lab, t| {
-        let a = lab_router(lab, 0)?.has_address(vip())?;
-        let b = lab_router(lab, 1)?.has_address(vip())?;
-        let holder = match (a, b) {
-            (true, false) => Some(0),
-            (false, true) => Some(1),
-            _ => None,
-        };
-        candidate = match (holder, candidate) {
-            (Some(h), Some((c, since))) if h == c => Some((c, since)),
-            (Some(h), _) => Some((h, t)),
-            (None, _) => None,
-        };
-        Ok(candidate.is_some_and(|(_, got)| t - got >= settle))
-    })?;
-    candidate.ok_or_else(|| DemoError::Timeout {
-        what: "one stable VIP holder".into(),
-        secs: limit.as_secs_f64(),
-    })
-}
-
-fn wait_election(
-    sig: &mut Interrupts,
-    lab: &mut Lab,
-    started: Instant,
-) -> Result<(usize, Duration), DemoError> {
-    wait_stable_holder(sig, lab, started, SETTLE, ELECTION_WAIT)
-}
-
-/// Print each daemon's reported state and its new state-change log lines.
-fn show_states(lab: &mut Lab) {
-    for d in &mut lab.daemons {
-        for line in d.new_state_lines() {
-            println!("   [{} log] {line}", d.label);
-        }
-    }
-    let states: Vec<String> = lab
-        .daemons
-        .iter()
-        .filter_map(|d| d.state().map(|s| format!("{} {s}", d.label)))
-        .collect();
-    if !states.is_empty() {
-        println!("   vrrpd status: {}", states.join(", "));
-    }
 }
 
 fn secs(d: Duration) -> String {
