@@ -99,9 +99,24 @@ impl WorkDir {
 impl Drop for WorkDir {
     fn drop(&mut self) {
         for p in self.remove() {
-            eprintln!("vrrpd demo: cleanup: {p}");
+            say_err!("vrrpd demo: cleanup: {p}");
         }
     }
+}
+
+/// Remove `$TMPDIR/STEM-PID` directories whose process PID is gone (left by a demo killed
+/// with SIGKILL). Returns the paths removed.
+pub fn sweep_stale_dirs(stem: &str) -> Vec<PathBuf> {
+    let tmp = std::env::temp_dir();
+    let Ok(dir) = fs::read_dir(&tmp) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| super::netns::owner_is_gone(&e.file_name().to_string_lossy(), stem))
+        .map(|e| e.path())
+        .filter(|p| fs::remove_dir_all(p).is_ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl Lab {
     pub(super) fn show_states(&mut self) {
         for d in &mut self.daemons {
             for line in d.new_state_lines() {
-                println!("   [{} log] {line}", d.label);
+                say!("   [{} log] {line}", d.label);
             }
         }
         let states: Vec<String> = self
@@ -49,7 +49,7 @@ impl Lab {
             .filter_map(|d| d.state().map(|s| format!("{} {s}", d.label)))
             .collect();
         if !states.is_empty() {
-            println!("   vrrpd status: {}", states.join(", "));
+            say!("   vrrpd status: {}", states.join(", "));
         }
     }
 

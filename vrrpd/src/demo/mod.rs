@@ -11,6 +11,23 @@
 //! Where the VIP is, is read from the interfaces' address lists through rtnetlink, not from
 //! the daemons' logs, so the figures do not depend on log wording.
 
+/// `println!` that does not panic when stdout is gone (`vrrpd demo | head`): the demo
+/// must reach its cleanup whatever happens to its output.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that does not panic, for the same reason.
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod config;
 mod daemon;
 mod error;
@@ -58,22 +75,25 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
     let mut interrupts = Interrupts::install()?;
     let swept = netns::sweep_stale(NAME_STEM);
     if !swept.is_empty() {
-        println!("removed namespaces left by an earlier, killed demo: {swept:?}");
+        say!("removed namespaces left by an earlier, killed demo: {swept:?}");
+    }
+    for d in config::sweep_stale_dirs(NAME_STEM) {
+        say!("removed {} left by an earlier, killed demo", d.display());
     }
     let mut lab = Lab::default();
     let result = show(program, &mut interrupts, &mut lab);
     if result.is_err() {
-        println!("\nstopping early (the reason follows the cleanup)");
+        say!("\nstopping early (the reason follows the cleanup)");
     }
-    println!("\ncleaning up: stopping daemons, removing namespaces and temp dir");
+    say!("\ncleaning up: stopping daemons, removing namespaces and temp dir");
     let stopped = lab.stop_daemons();
     let released = lab.vip_nowhere();
     let leftovers = lab.remove();
     for (r, how) in &stopped {
-        println!("  daemon {r}: {how}");
+        say!("  daemon {r}: {how}");
     }
     if leftovers.is_empty() {
-        println!("  namespaces and temp dir removed");
+        say!("  namespaces and temp dir removed");
     }
     match result {
         Ok(mut report) => {
@@ -86,7 +106,7 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
         }
         Err(e) => {
             for l in &leftovers {
-                eprintln!("vrrpd demo: cleanup: {l}");
+                say_err!("vrrpd demo: cleanup: {l}");
             }
             Err(e)
         }
@@ -97,7 +117,7 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
 fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report, DemoError> {
     let pid = std::process::id();
     let stem = format!("{NAME_STEM}-{pid}");
-    println!(
+    say!(
         "vrrpd demo: two routers, each in its own network namespace, on one switch.\n\
          VRRPv{VERSION}, VRID {VRID}, VIP {VIP}/{VIP_PREFIX}; priorities A {PRIORITY_A}, \
          B {PRIORITY_B}; advert_int {} s (keepalived's default is 1 s: this keeps each \
@@ -107,9 +127,9 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
 
     sig.check()?;
     let topo = lab.topo.insert(Topology::build(&stem)?);
-    println!("\nnetwork:");
+    say!("\nnetwork:");
     for r in topo.routers() {
-        println!(
+        say!(
             "  router {}: namespace {:<20} {} {}/24, {}/64",
             r.label,
             r.ns.name(),
@@ -118,11 +138,11 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
             r.v6
         );
     }
-    println!(
+    say!(
         "  switch:   namespace {:<20} br0 with ports pa (to A), pb (to B)",
         topo.lan.name()
     );
-    println!(
+    say!(
         "  (while it runs: ip netns exec {} ip addr show)",
         topo.a.ns.name()
     );
@@ -137,7 +157,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         "b.conf",
         &config::keepalived_conf("demo_b", topo.b.ifname, PRIORITY_B),
     )?;
-    println!(
+    say!(
         "\nconfigurations: {} and {}",
         conf_a.display(),
         conf_b.display()
@@ -146,7 +166,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     let started = Instant::now();
     for (r, conf) in [(&topo.a, &conf_a), (&topo.b, &conf_b)] {
         let d = Daemon::spawn(program, r.label, &r.ns, dir, conf)?;
-        println!(
+        say!(
             "started {} for router {} (pid {}), log {}",
             program.exe().display(),
             r.label,
@@ -157,23 +177,23 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     }
 
     // Election.
-    println!("\n1. election");
+    say!("\n1. election");
     let (elected, election) = wait_stable_holder(sig, lab, started, SETTLE, ELECTION_WAIT)?;
     let backup = 1 - elected;
     let names = ["A", "B"];
     let ifname = lab.router(elected)?.ifname;
-    println!(
+    say!(
         "   {} is MASTER after {}: {VIP} is on its {ifname}",
         names[elected],
         secs(election)
     );
     if names[elected] != "A" {
-        println!("   (unexpected: A has the higher priority)");
+        say!("   (unexpected: A has the higher priority)");
     }
     lab.show_states();
 
     // Failover.
-    println!(
+    say!(
         "\n2. failover: cutting {}'s link ({ifname} down, through rtnetlink)",
         names[elected]
     );
@@ -194,7 +214,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
             lab.has_vip(backup)
         },
     )?;
-    println!(
+    say!(
         "   {VIP} is on {} {} after the cut",
         names[backup],
         secs(failover)
@@ -216,13 +236,13 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         };
     }
     match release {
-        Some(t) => println!("   {} dropped it {} after the cut", names[elected], secs(t)),
-        None => println!("   {} still holds it while cut off", names[elected]),
+        Some(t) => say!("   {} dropped it {} after the cut", names[elected], secs(t)),
+        None => say!("   {} still holds it while cut off", names[elected]),
     }
     lab.show_states();
 
     // Failback.
-    println!("\n3. failback: {}'s link back up", names[elected]);
+    say!("\n3. failback: {}'s link back up", names[elected]);
     sig.check()?;
     let restored = Instant::now();
     lab.router(elected)?.set_link(true)?;
@@ -234,7 +254,7 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         &format!("{VIP} back on {} only", names[elected]),
         |lab, _| Ok(lab.has_vip(elected)? && !lab.has_vip(backup)?),
     )?;
-    println!(
+    say!(
         "   {VIP} is back on {} and gone from {} {} after the link came up",
         names[elected],
         names[backup],

@@ -177,7 +177,7 @@ impl NetNs {
 impl Drop for NetNs {
     fn drop(&mut self) {
         for p in self.remove() {
-            eprintln!("vrrpd demo: cleanup: {p}");
+            say_err!("vrrpd demo: cleanup: {p}");
         }
     }
 }
@@ -225,15 +225,7 @@ pub fn sweep_stale(stem: &str) -> Vec<String> {
     };
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(stem)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if Path::new("/proc").join(pid.to_string()).exists() {
+        if !owner_is_gone(&name, stem) {
             continue;
         }
         let mut stale = NetNs {
@@ -246,4 +238,34 @@ pub fn sweep_stale(stem: &str) -> Vec<String> {
         }
     }
     removed
+}
+
+/// Whether `name` is `STEM-PID` or `STEM-PID-...` and process PID no longer exists.
+pub(super) fn owner_is_gone(name: &str, stem: &str) -> bool {
+    let pid = name
+        .strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|pid| pid.parse::<u32>().ok());
+    match pid {
+        Some(pid) => !Path::new("/proc").join(pid.to_string()).exists(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner_is_gone;
+
+    #[test]
+    fn only_names_of_dead_processes_are_stale() {
+        let me = std::process::id();
+        assert!(!owner_is_gone(&format!("vrrpdemo-{me}-a"), "vrrpdemo"));
+        assert!(!owner_is_gone(&format!("vrrpdemo-{me}"), "vrrpdemo"));
+        assert!(!owner_is_gone("vrrpdemo-x-a", "vrrpdemo"));
+        assert!(!owner_is_gone("other-1-a", "vrrpdemo"));
+        assert!(!owner_is_gone("vrrpdemox-1-a", "vrrpdemo"));
+        // Above the kernel's PID_MAX_LIMIT (4194304): no such process can exist.
+        assert!(owner_is_gone("vrrpdemo-99999999-a", "vrrpdemo"));
+    }
 }
