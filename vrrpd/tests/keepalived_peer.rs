@@ -260,12 +260,8 @@ fn unicast_nopreempt_equal_priorities_crash_and_return() {
         "a priority-0 advert from a SIGKILLed keepalived? {s}"
     );
     assert_eq!(num(&s, "/counters/master_transitions"), 1, "{s}");
-    // The crashed host comes back without its addresses (as after a reboot).
-    if sc.vip_b() {
-        lan::ip(&["-n", &sc.b(), "addr", "del", VIP, "dev", "b0"]);
-    }
 
-    // keepalived returns: nopreempt, equal priority: it stays BACKUP, the VIP stays put.
+    // keepalived returns (it removes the VIP its crashed run left on b0 itself): nopreempt, equal priority: it stays BACKUP, the VIP stays put.
     let k = sc.start_keepalived(&theirs, "2");
     sc.wait(LIMIT, "returning keepalived enters BACKUP", || {
         sc.read("keepalived-2.log")
