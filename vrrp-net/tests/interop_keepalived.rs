@@ -110,6 +110,7 @@ fn run(case: Case) {
     let limit = case.limit();
     let on_a = |a: &str| Lan::has_addr(a, "a0", cidr);
     let on_b = |b: &str| Lan::has_addr(b, "b0", cidr);
+    let capture = lan.capture("wire");
 
     // 1. vrrp-one master, keepalived backup: keepalived joins a segment with a master.
     let ours = lan.start_vrrp_one(&a, "a0", &case.vrrp_one_args("150"));
@@ -174,6 +175,100 @@ fn run(case: Case) {
     assert!(!on_b(&b));
     assert!(lan.stop(ours), "vrrp-one exit status");
     assert!(!on_a(&a), "VIP left behind after SIGTERM");
+    check_wire(&case, &lan.adverts(capture, "wire"), &a, &b);
+}
+
+/// The source VRRP uses on `dev` in `ns`: its IPv4 address, or its IPv6 link-local.
+fn source_of(ns: &str, dev: &str, v6: bool) -> String {
+    let out = std::process::Command::new("ip")
+        .args(["-n", ns, "-o"])
+        .args(if v6 { ["-6", "addr"] } else { ["-4", "addr"] })
+        .args(["show", "dev", dev])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "inet" || w[0] == "inet6")
+        .map(|w| w[1].split('/').next().unwrap().to_string())
+        .find(|a| !v6 || a.starts_with("fe80"))
+        .expect("source address")
+}
+
+/// What went over the bridge, read from the capture by scapy: every advert has TTL / hop
+/// limit 255, our version, type 1, VRID 51, the VIP, the right destination, and a checksum
+/// in keepalived's form; both sides sent the priorities the scenario implies, priority 0
+/// on each SIGTERM included.
+fn check_wire(case: &Case, adverts: &[Vec<String>], a: &str, b: &str) {
+    let ours = source_of(a, "a0", case.v6);
+    let theirs = source_of(b, "b0", case.v6);
+    let (vip, _) = case.vip();
+    let group = if case.v6 { "ff02::12" } else { "224.0.0.18" };
+    let form = if case.version == 2 {
+        "message-only"
+    } else {
+        "pseudo-header"
+    };
+    assert!(!adverts.is_empty(), "{}: nothing captured", case.name);
+    let mut prios: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    for f in adverts {
+        let line = f.join(" ");
+        assert!(
+            f.len() >= 10,
+            "{}: malformed advert on the wire: {line}",
+            case.name
+        );
+        let side = if f[0] == ours {
+            0
+        } else if f[0] == theirs {
+            1
+        } else {
+            panic!("{}: advert from a stranger: {line}", case.name)
+        };
+        let dst = if !case.unicast {
+            group
+        } else if side == 0 {
+            "192.0.2.2"
+        } else {
+            "192.0.2.1"
+        };
+        assert_eq!(f[1], dst, "{}: destination: {line}", case.name);
+        assert_eq!(f[2], "255", "{}: TTL / hop limit: {line}", case.name);
+        assert_eq!(
+            f[3],
+            case.version.to_string(),
+            "{}: version: {line}",
+            case.name
+        );
+        assert_eq!(f[4], "1", "{}: type: {line}", case.name);
+        assert_eq!(f[5], "51", "{}: VRID: {line}", case.name);
+        assert_eq!(
+            &f[7..],
+            ["1", &f[8], vip],
+            "{}: addresses: {line}",
+            case.name
+        );
+        assert!(
+            f[8].split(',').any(|x| x == form),
+            "{}: checksum not {form}: {line}",
+            case.name
+        );
+        prios[side].push(f[6].parse().unwrap());
+    }
+    let has = |side: usize, p: u8| prios[side].contains(&p);
+    assert!(
+        has(0, 150) && has(0, 100) && has(0, 0),
+        "{}: our priorities {:?}",
+        case.name,
+        prios[0]
+    );
+    assert!(
+        has(1, 100) && has(1, 150) && has(1, 0),
+        "{}: keepalived's priorities {:?}",
+        case.name,
+        prios[1]
+    );
 }
 
 #[test]

@@ -110,6 +110,48 @@ impl Lan {
         text.split_whitespace().any(|w| w == cidr)
     }
 
+    /// Capture VRRP (IPv4 and IPv6 protocol 112) on the bridge with tcpdump into
+    /// `DIR/name.pcap`, from now until [`Lan::adverts`] is called; returns the child index.
+    pub fn capture(&mut self, name: &str) -> usize {
+        let pcap = self.dir.join(format!("{name}.pcap"));
+        let args: Vec<String> = ["-i", "br0", "--immediate-mode", "-U", "-n", "-w"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([pcap.display().to_string()])
+            .chain(["ip proto 112 or ip6 proto 112".to_string()])
+            .collect();
+        let br = self.br.clone();
+        let log = format!("{name}.tcpdump.log");
+        let i = self.spawn(&br, Path::new("tcpdump"), &args, &log);
+        wait_for(Duration::from_secs(10), "tcpdump listening", || {
+            self.log(&log).contains("listening on")
+        });
+        i
+    }
+
+    /// Stop capture `i` (named `name`) and return its VRRP adverts as `adverts.py` prints
+    /// them: SRC DST TTL VERSION TYPE VRID PRIORITY COUNT FORMS ADDR...
+    pub fn adverts(&mut self, i: usize, name: &str) -> Vec<Vec<String>> {
+        // Packets sent just before are still on their way through the bridge.
+        sleep(Duration::from_millis(500));
+        self.stop(i);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vrrp-net/tests/lan/adverts.py");
+        let out = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(self.dir.join(format!("{name}.pcap")))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "adverts.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect()
+    }
+
     /// The namespace holding the bridge (an observer on the LAN, with no address).
     pub fn bridge_ns(&self) -> &str {
         &self.br
