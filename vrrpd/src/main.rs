@@ -177,9 +177,11 @@ fn demo() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match Err::<String, String>(format!("demo not wired yet ({})", exe.display())) {
+    match vrrpd::demo::run(&exe) {
         Ok(report) => {
-            println!("{report}");
+            use std::io::Write;
+            // A closed stdout (`vrrpd demo | head`) is not worth a panic.
+            let _ = writeln!(std::io::stdout(), "{report}");
             ExitCode::SUCCESS
         }
         Err(e) => {
