@@ -52,6 +52,11 @@ impl<R> Demux<R> {
         hit
     }
 
+    /// The router for `key`, without counting a miss (to attribute a malformed packet).
+    pub fn peek(&self, key: DemuxKey) -> Option<&R> {
+        self.routes.get(&key)
+    }
+
     /// Adverts that matched no router.
     pub fn unknown_count(&self) -> u64 {
         self.unknown

@@ -24,7 +24,9 @@ use std::time::Duration;
 use log::{info, warn};
 use mio::{Events, Interest, Poll, Registry, Token};
 use vrrp_fsm::{Config, ConfigError, GlobalCounters, Instant, Router, State, SyncGroup};
-use vrrp_proto::{decode, ip, ChecksumForm, ChecksumPolicy, Family, MULTICAST_V4, MULTICAST_V6};
+use vrrp_proto::{
+    decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
+};
 
 use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals};
 use ports::Ports;
@@ -453,13 +455,26 @@ impl Runner {
                 (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
                 _ => ip::parse_ipv4(bytes),
             };
-            let decoded = received.and_then(|r| {
-                decode(r.payload, r.src, r.dst, ChecksumPolicy::Either).map(|d| (r.src, d))
-            });
-            let (src, d) = match decoded {
-                Ok(x) => x,
+            let r = match received {
+                Ok(r) => r,
                 Err(e) => {
                     self.counters.count(&e, None);
+                    continue;
+                }
+            };
+            let (src, d) = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
+                Ok(d) => (r.src, d),
+                Err(e) => {
+                    // A per-router error (length, type, auth...) goes to the router whose
+                    // VRID the packet names, if we run it; RFC 8347 has no global home.
+                    let owner = r
+                        .payload
+                        .get(1)
+                        .and_then(|v| Vrid::new(*v))
+                        .and_then(|vrid| self.demux.peek((meta.ifindex, family, vrid)))
+                        .copied();
+                    let rc = owner.map(|i| self.routers[i].counters_mut());
+                    self.counters.count(&e, rc);
                     continue;
                 }
             };
