@@ -87,6 +87,15 @@ fn main() -> ExitCode {
         return config_test(&args.use_file);
     }
     logging::init(args.log_console, args.log_detail);
+    // Paths are kept absolute: a forked daemon runs from / and reloads later.
+    let args = Args {
+        use_file: absolute(&args.use_file),
+        control: absolute(&args.control),
+        pid: args.pid.as_deref().map(absolute),
+        vrrp_pid: args.vrrp_pid.as_deref().map(absolute),
+        dump_file: absolute(&args.dump_file),
+        ..args
+    };
     if !args.dont_fork {
         if let Err(e) = nix::unistd::daemon(false, false) {
             eprintln!("vrrpd: fork: {e}");
@@ -116,6 +125,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `path` made absolute against the current directory (unchanged if that fails).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
 /// keepalived -t: print warnings and the first error, each with file:line.
