@@ -37,6 +37,8 @@ pub enum Reason {
     FaultCleared,
     /// A sync group member moved (keepalived `vrrp_sync_group`).
     SyncGroup,
+    /// Drained by the operator (vrrpd `drain`): mastership handed over.
+    Drain,
 }
 
 /// keepalived events that are not state changes.

@@ -44,6 +44,7 @@ pub struct Router {
     track_up: Vec<bool>,
     link_up: bool,
     group_fault: bool,
+    drained: bool,
     master_adver_interval: Duration,
     adver_timer: Option<Instant>,
     master_down_timer: Option<Instant>,
@@ -63,6 +64,7 @@ impl Router {
             track_up: vec![true; cfg.tracks.len()],
             link_up: true,
             group_fault: false,
+            drained: false,
             master_adver_interval: cfg.advert_interval(),
             adver_timer: None,
             master_down_timer: None,
@@ -168,11 +170,11 @@ impl Router {
             self.become_master(now, Reason::Owner);
         } else {
             self.become_backup(now, Reason::Startup);
-            if self.cfg.initial == InitialState::Master {
+            if self.cfg.initial == InitialState::Master && !self.drained {
                 // keepalived `state MASTER`: advertise now and take over after one
                 // Master_Adver_Interval + Skew_Time unless a better router answers.
                 self.send_advert(self.priority);
-                self.master_down_timer = Some(now + self.master_adver_interval + self.skew_time());
+                self.arm_master_down(now + self.master_adver_interval + self.skew_time());
             }
         }
     }
@@ -289,6 +291,32 @@ impl Router {
         Ok(())
     }
 
+    /// vrrpd `drain`: hand mastership over as on shutdown (priority-0 advert so a Backup
+    /// takes over after Skew_Time, VIPs removed) but keep running as a Backup that never
+    /// takes over, whatever it hears, until undrained. Undraining a Backup restarts its
+    /// Master_Down_Timer, so normal election (and preemption) resumes.
+    pub fn handle_drain(&mut self, now: Instant, on: bool) {
+        if self.drained == on {
+            return;
+        }
+        self.drained = on;
+        match (on, self.state) {
+            (true, State::Master) => {
+                self.send_advert(Priority::SHUTDOWN);
+                self.remove_vips();
+                self.become_backup(now, Reason::Drain);
+            }
+            (true, _) => self.master_down_timer = None,
+            (false, State::Backup) => self.arm_master_down(now + self.master_down_interval()),
+            (false, _) => {}
+        }
+    }
+
+    /// True while drained ([`Router::handle_drain`]).
+    pub fn drained(&self) -> bool {
+        self.drained
+    }
+
     /// Sync group (keepalived `vrrp_sync_group`): impose or lift a group-wide FAULT.
     pub fn set_group_fault(&mut self, now: Instant, on: bool) {
         self.group_fault = on;
@@ -370,7 +398,7 @@ impl Router {
     ) -> Result<(), Discard> {
         if adv.priority == Priority::SHUTDOWN {
             // RFC 9568 §6.4.2: priority 0: Master_Down_Timer = Skew_Time.
-            self.master_down_timer = Some(now + self.skew_time());
+            self.arm_master_down(now + self.skew_time());
             return Ok(());
         }
         let accepted = backup_accepts(self.cfg.preempt, adv.priority, self.priority)
@@ -387,7 +415,7 @@ impl Router {
         if let VersionFields::V3 { interval } = adv.fields {
             self.master_adver_interval = interval.as_duration();
         }
-        self.master_down_timer = Some(now + self.master_down_interval());
+        self.arm_master_down(now + self.master_down_interval());
         Ok(())
     }
 
@@ -439,6 +467,13 @@ impl Router {
     // ---- transitions --------------------------------------------------------------------
 
     fn become_master(&mut self, now: Instant, reason: Reason) {
+        if self.drained {
+            // vrrpd drain: never take over; stay (or become) a Backup that waits.
+            if self.state != State::Backup {
+                self.become_backup(now, reason);
+            }
+            return;
+        }
         self.clear_timers();
         self.set_state(State::Master, reason);
         self.counters.master_transitions += 1;
@@ -462,7 +497,7 @@ impl Router {
             self.master_adver_interval = self.cfg.advert_interval();
         }
         // RFC 9568 §6.4.1 / §6.4.3: Master_Down_Timer = Master_Down_Interval.
-        self.master_down_timer = Some(now + self.master_down_interval());
+        self.arm_master_down(now + self.master_down_interval());
         self.set_state(State::Backup, reason);
     }
 
@@ -528,6 +563,11 @@ impl Router {
             self.state = to;
             self.out.push_back(Output::StateChange { from, to, reason });
         }
+    }
+
+    /// Master_Down_Timer, unless drained (a drained Backup never times the master out).
+    fn arm_master_down(&mut self, at: Instant) {
+        self.master_down_timer = (!self.drained).then_some(at);
     }
 
     fn clear_timers(&mut self) {

@@ -226,6 +226,12 @@ impl Sim {
         self.drain(id);
     }
 
+    /// Drain (or undrain) router `id` ([`Router::handle_drain`]).
+    pub fn drain_router(&mut self, id: usize, on: bool) {
+        self.nodes[id].router.handle_drain(self.now, on);
+        self.drain(id);
+    }
+
     /// Link change on router `id`.
     pub fn link(&mut self, id: usize, up: bool) {
         self.nodes[id].router.handle_link(self.now, up);

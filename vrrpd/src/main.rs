@@ -57,6 +57,9 @@ struct Args {
     /// Control socket (status requests).
     #[arg(long = "control", default_value = control::DEFAULT_PATH, global = true)]
     control: PathBuf,
+    /// Serve Prometheus metrics over HTTP on ADDR:PORT (off by default; no root needed to read).
+    #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
+    metrics_listen: Option<std::net::SocketAddr>,
     /// Where SIGUSR1 writes the state dump.
     #[arg(long = "dump-file", default_value = "/tmp/keepalived.data")]
     dump_file: PathBuf,
@@ -74,6 +77,25 @@ enum Command {
     },
     /// Two network namespaces, two daemons: election, failover and failback, measured.
     Demo,
+    /// Hand mastership over gracefully (priority-0 advert, as on shutdown) and stay a backup
+    /// that never takes over, until `undrain`; survives reloads. Needs root.
+    Drain {
+        /// Instance name.
+        #[arg(required_unless_present = "all")]
+        instance: Option<String>,
+        /// Every instance.
+        #[arg(long, conflicts_with = "instance")]
+        all: bool,
+    },
+    /// Undo `drain`: the instance takes part in elections again.
+    Undrain {
+        /// Instance name.
+        #[arg(required_unless_present = "all")]
+        instance: Option<String>,
+        /// Every instance.
+        #[arg(long, conflicts_with = "instance")]
+        all: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +103,12 @@ fn main() -> ExitCode {
     match &args.command {
         Some(Command::Status { json }) => return status_cmd(&args.control, *json),
         Some(Command::Demo) => return demo(),
+        Some(Command::Drain { instance, all }) => {
+            return drain_cmd(&args.control, "drain", instance.as_deref(), *all)
+        }
+        Some(Command::Undrain { instance, all }) => {
+            return drain_cmd(&args.control, "undrain", instance.as_deref(), *all)
+        }
         None => {}
     }
     if args.config_test {
@@ -112,6 +140,7 @@ fn main() -> ExitCode {
             .cloned()
             .collect(),
         dump_file: args.dump_file.clone(),
+        metrics: args.metrics_listen,
     };
     match Daemon::start(opts).and_then(Daemon::run) {
         Ok(()) => ExitCode::SUCCESS,
@@ -177,6 +206,25 @@ fn status_cmd(socket: &Path, json: bool) -> ExitCode {
         }
         Err(e) => {
             eprintln!("vrrpd status: bad reply ({e}): {reply}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `vrrpd drain|undrain INSTANCE|--all`.
+fn drain_cmd(socket: &Path, verb: &str, instance: Option<&str>, all: bool) -> ExitCode {
+    let target = if all { "--all" } else { instance.unwrap_or("") };
+    match control::request(socket, &format!("{verb} {target}")) {
+        Ok(reply) if reply.contains("\"error\"") => {
+            eprintln!("vrrpd {verb}: {}", reply.trim());
+            ExitCode::FAILURE
+        }
+        Ok(reply) => {
+            print!("{reply}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vrrpd {verb}: cannot reach the daemon: {e}");
             ExitCode::FAILURE
         }
     }

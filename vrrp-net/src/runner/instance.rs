@@ -69,6 +69,9 @@ pub struct InstanceInfo {
     pub master: Option<IpAddr>,
     /// OS errors, counted.
     pub os_errors: OsErrors,
+    /// Times this instance, as Master, heard another master (an advert with a priority
+    /// other than 0): two masters at once, a split brain while it lasts.
+    pub dual_master: u64,
     /// Removed by [`super::Runner::remove`]: its router is stopped and ignored.
     pub removed: bool,
     /// Index of its socket in the runner's port table.

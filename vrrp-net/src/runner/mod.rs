@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use log::{info, warn};
 use mio::{Events, Interest, Poll, Registry, Token};
-use vrrp_fsm::{Config, ConfigError, GlobalCounters, Instant, Router, State, SyncGroup};
+use vrrp_fsm::{Config, ConfigError, Discard, GlobalCounters, Instant, Router, State, SyncGroup};
 use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
@@ -162,6 +162,7 @@ impl Runner {
             tracked,
             master: None,
             os_errors: OsErrors::default(),
+            dual_master: 0,
             removed: false,
             port,
             vmac_created,
@@ -184,7 +185,7 @@ impl Runner {
         self.remove_stale_vips(i);
         let now = self.now();
         self.routers[i].handle_startup(now);
-        self.drain(vec![i], out);
+        self.drain_outputs(vec![i], out);
     }
 
     /// Stop instance `i` (priority-0 advert if Master, VIPs removed, Initialize).
@@ -194,7 +195,7 @@ impl Runner {
         }
         let now = self.now();
         self.routers[i].handle_shutdown(now);
-        self.drain(vec![i], out);
+        self.drain_outputs(vec![i], out);
     }
 
     /// Stop instance `i` and forget it: its VRID is free again on its interface.
@@ -237,7 +238,7 @@ impl Runner {
         self.infos[i].spec.dsts = spec.dsts;
         self.infos[i].spec.peers = spec.peers;
         self.infos[i].spec.name = spec.name;
-        self.drain(vec![i], out);
+        self.drain_outputs(vec![i], out);
         Ok(())
     }
 
@@ -248,7 +249,18 @@ impl Runner {
         }
         let now = self.now();
         self.routers[i].handle_track(now, index, up);
-        self.drain(vec![i], out);
+        self.drain_outputs(vec![i], out);
+    }
+
+    /// Drain instance `i` (hand mastership over, stay a Backup that never takes over) or
+    /// undrain it ([`Router::handle_drain`]).
+    pub fn drain(&mut self, i: usize, on: bool, out: &mut Vec<Happening>) {
+        if i >= self.routers.len() || self.infos[i].removed {
+            return;
+        }
+        let now = self.now();
+        self.routers[i].handle_drain(now, on);
+        self.drain_outputs(vec![i], out);
     }
 
     /// Number of instances added (removed ones included: indices are stable).
@@ -339,7 +351,7 @@ impl Runner {
         for &i in &due {
             self.routers[i].handle_timeout(now);
         }
-        self.drain(due, out);
+        self.drain_outputs(due, out);
         Ok(())
     }
 
@@ -432,7 +444,7 @@ impl Runner {
                     }
                 }
             }
-            self.drain(touched, out);
+            self.drain_outputs(touched, out);
         }
     }
 
@@ -489,13 +501,27 @@ impl Runner {
             let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
             // Discards are counted by the router; nothing else to do with them here.
             let router = &mut self.routers[index];
-            if router.handle_advert(now, src, &d.advert).is_ok()
+            let was_master = router.state() == State::Master;
+            let accepted = router.handle_advert(now, src, &d.advert);
+            if was_master
+                && d.advert.priority.0 != 0
+                && matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
+            {
+                let info = &mut self.infos[index];
+                info.dual_master += 1;
+                warn!(
+                    "({}) dual master: {src} advertises priority {} while we are master",
+                    info.spec.name, d.advert.priority.0
+                );
+            }
+            // The master a Backup hears, accepted or (while it preempts) not.
+            if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
                 && router.state() == State::Backup
                 && d.advert.priority.0 != 0
             {
                 self.infos[index].master = Some(src);
             }
-            self.drain(vec![index], out);
+            self.drain_outputs(vec![index], out);
         }
     }
 }

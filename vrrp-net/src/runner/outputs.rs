@@ -13,7 +13,7 @@ use crate::NetError;
 impl Runner {
     /// Drain the outputs of the instances in `work`, and of any instance a sync group moved
     /// because of them.
-    pub(super) fn drain(&mut self, mut work: Vec<usize>, out: &mut Vec<Happening>) {
+    pub(super) fn drain_outputs(&mut self, mut work: Vec<usize>, out: &mut Vec<Happening>) {
         while let Some(i) = work.pop() {
             while let Some(o) = self.routers[i].poll_output() {
                 if let Output::StateChange { from, to, reason } = o {

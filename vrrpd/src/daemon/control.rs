@@ -54,19 +54,22 @@ impl ControlSocket {
         })
     }
 
-    /// Accept every waiting client and answer each with `answer(request)`.
-    pub fn serve(&mut self, mut answer: impl FnMut(&str) -> String) {
+    /// Accept every waiting client and read its request line (a client that sends nothing
+    /// within a short time is dropped). Answer each with [`Request::reply`].
+    pub fn accept(&mut self) -> Vec<Request> {
+        let mut out = Vec::new();
         loop {
             let stream = match self.listener.accept() {
                 Ok((s, _)) => s,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return out,
                 Err(e) => {
                     warn!("control socket: accept: {e}");
-                    return;
+                    return out;
                 }
             };
-            if let Err(e) = serve_one(stream, &mut answer) {
-                warn!("control socket: client: {e}");
+            match read_request(stream) {
+                Ok(r) => out.push(r),
+                Err(e) => warn!("control socket: client: {e}"),
             }
         }
     }
@@ -78,19 +81,49 @@ impl Drop for ControlSocket {
     }
 }
 
-fn serve_one(
-    stream: mio::net::UnixStream,
-    answer: &mut impl FnMut(&str) -> String,
-) -> io::Result<()> {
-    let std_stream = StdStream::from(std::os::fd::OwnedFd::from(stream));
-    std_stream.set_nonblocking(false)?;
-    std_stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    std_stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+/// One client's request.
+pub struct Request {
+    stream: StdStream,
+    /// The request line, trimmed.
+    pub line: String,
+    /// The client's uid (SO_PEERCRED), if the kernel told.
+    pub uid: Option<u32>,
+}
+
+impl Request {
+    /// True if the client may change the daemon's state: root, or the daemon's own user.
+    pub fn privileged(&self) -> bool {
+        self.uid
+            .is_some_and(|u| u == 0 || u == nix::unistd::geteuid().as_raw())
+    }
+
+    /// Send the reply and close.
+    pub fn reply(self, text: &str) {
+        let mut s = &self.stream;
+        if let Err(e) = s
+            .write_all(text.as_bytes())
+            .and_then(|()| s.write_all(b"\n"))
+        {
+            warn!("control socket: reply: {e}");
+        }
+    }
+}
+
+fn read_request(stream: mio::net::UnixStream) -> io::Result<Request> {
+    let stream = StdStream::from(std::os::fd::OwnedFd::from(stream));
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    let uid = nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .map(|c| c.uid());
     let mut line = String::new();
-    BufReader::new((&std_stream).take(MAX_REQUEST)).read_line(&mut line)?;
-    let reply = answer(line.trim());
-    (&std_stream).write_all(reply.as_bytes())?;
-    (&std_stream).write_all(b"\n")
+    BufReader::new((&stream).take(MAX_REQUEST)).read_line(&mut line)?;
+    Ok(Request {
+        stream,
+        line: line.trim().to_owned(),
+        uid,
+    })
 }
 
 /// Client: send `request`, return the reply.

@@ -2,9 +2,11 @@
 //! also serves notify and check scripts, signals (TERM/INT stop, HUP reload, USR1 dump) and
 //! the control socket.
 
+mod commands;
 pub mod control;
 mod hooks;
 pub mod logging;
+pub mod metrics;
 pub mod plan;
 mod reload;
 pub mod status;
@@ -23,6 +25,7 @@ use hooks::Hooks;
 use plan::Planned;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
+const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
 
 /// How long SIGTERM waits for `notify_stop` scripts before exiting anyway.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -38,6 +41,8 @@ pub struct Options {
     pub pid_files: Vec<PathBuf>,
     /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data).
     pub dump_file: PathBuf,
+    /// `--metrics-listen`: serve Prometheus text on this address (off when None).
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Why the daemon could not start (after start, errors are logged and it keeps running).
@@ -78,12 +83,17 @@ pub struct Daemon {
     opts: Options,
     runner: Runner,
     control: ControlSocket,
+    metrics: Option<metrics::MetricsServer>,
     config: Config,
     slots: Vec<Slot>,
     hooks: Hooks,
     started: std::time::Instant,
     reloads: u64,
     reloads_failed: u64,
+    /// Instances drained by `vrrpd drain` (by name: it survives reloads).
+    drained: std::collections::BTreeSet<String>,
+    /// Last state change of each runner instance: when (Unix ms) and why.
+    last_change: std::collections::HashMap<usize, (u64, String)>,
 }
 
 impl Daemon {
@@ -106,6 +116,21 @@ impl Daemon {
                     source,
                 }
             })?;
+        let metrics = match opts.metrics {
+            Some(addr) => {
+                let m = metrics::MetricsServer::bind(addr, runner.registry(), METRICS).map_err(
+                    |source| DaemonError::Io {
+                        what: format!("metrics listener {addr}"),
+                        source,
+                    },
+                )?;
+                if let Ok(a) = m.local_addr() {
+                    info!("metrics on http://{a}/metrics");
+                }
+                Some(m)
+            }
+            None => None,
+        };
         let hooks = Hooks::new(&built.config).map_err(DaemonError::Script)?;
         for p in &opts.pid_files {
             std::fs::write(p, format!("{}\n", std::process::id())).map_err(|source| {
@@ -122,12 +147,15 @@ impl Daemon {
             opts,
             runner,
             control,
+            metrics,
             config: built.config,
             slots: Vec::new(),
             hooks,
             started: std::time::Instant::now(),
             reloads: 0,
             reloads_failed: 0,
+            drained: Default::default(),
+            last_change: Default::default(),
         };
         let mut out = Vec::new();
         for p in planned {
@@ -186,8 +214,14 @@ impl Daemon {
                     instance,
                     to,
                     priority,
+                    reason,
                     ..
                 } => {
+                    let ms = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64);
+                    self.last_change
+                        .insert(instance, (ms, format!("{reason:?}")));
                     if let Some(s) = self.slot_pos(instance) {
                         self.hooks
                             .on_state(&self.slots[s].planned.model, to, priority.0);
@@ -203,6 +237,12 @@ impl Daemon {
                 Happening::Signal(Signal::Usr1) => self.dump(),
                 Happening::Signal(_) => {}
                 Happening::Ready(CONTROL) => self.serve_control(),
+                Happening::Ready(METRICS) => {
+                    let status = self.status();
+                    if let Some(m) = &mut self.metrics {
+                        m.serve(&status);
+                    }
+                }
                 Happening::Ready(_) => {}
             }
         }
@@ -287,19 +327,10 @@ impl Daemon {
             uptime_s: self.started.elapsed().as_secs_f64(),
             reloads: self.reloads,
             reloads_failed: self.reloads_failed,
-            instances: status::instances(&self.runner),
+            instances: status::instances(&self.runner, &self.last_change),
             global: status::global(&self.runner),
             scripts: self.hooks.status(),
         }
-    }
-
-    fn serve_control(&mut self) {
-        let reply = serde_json::to_string(&self.status())
-            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-        self.control.serve(|req| match req {
-            "status" | "" => reply.clone(),
-            other => format!("{{\"error\":\"unknown request '{other}'\"}}"),
-        });
     }
 
     /// SIGUSR1: keepalived's state dump, to the dump file.

@@ -89,6 +89,7 @@ impl Daemon {
         self.config = built.config;
         self.apply_sync_groups();
         self.feed_checks(&mut out);
+        self.apply_drained(&mut out);
         for index in started {
             self.runner.start(index, &mut out);
         }

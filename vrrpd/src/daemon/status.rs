@@ -61,6 +61,14 @@ pub struct InstanceStatus {
     pub skew_time_ms: u64,
     /// Unicast peers (empty: multicast).
     pub unicast_peers: Vec<String>,
+    /// Drained by `vrrpd drain` (stays Backup, never takes over).
+    pub drained: bool,
+    /// Times it heard another master while master (split brain while it lasts).
+    pub dual_master: u64,
+    /// Last state change: Unix time in ms, and why (None before the first).
+    pub last_transition_unix_ms: Option<u64>,
+    /// Why the last state change happened (e.g. `MasterDown`, `HigherPriority`).
+    pub last_transition_reason: Option<String>,
     /// Per-router statistics (RFC 6527 / RFC 8347 names).
     pub counters: RouterCountersStatus,
 }
@@ -115,8 +123,12 @@ pub struct ScriptStatus {
     pub checks: Vec<(String, &'static str)>,
 }
 
-/// Collect the instances' status from the runner (removed instances are left out).
-pub fn instances(runner: &Runner) -> Vec<InstanceStatus> {
+/// Collect the instances' status from the runner (removed instances are left out);
+/// `last_change` holds each instance's last transition (Unix ms, reason).
+pub fn instances(
+    runner: &Runner,
+    last_change: &std::collections::HashMap<usize, (u64, String)>,
+) -> Vec<InstanceStatus> {
     (0..runner.len())
         .filter_map(|i| {
             let info = runner.info(i)?;
@@ -166,6 +178,10 @@ pub fn instances(runner: &Runner) -> Vec<InstanceStatus> {
                 master_down_interval_ms: ms(r.master_down_interval()),
                 skew_time_ms: ms(r.skew_time()),
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
+                drained: r.drained(),
+                dual_master: info.dual_master,
+                last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
+                last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
                 counters: RouterCountersStatus {
                     master_transitions: c.master_transitions,
                     advertisement_rcvd: c.adverts_rcvd,

@@ -1,0 +1,250 @@
+//! `--metrics-listen ADDR:PORT`: the status as Prometheus text (format 0.0.4) over HTTP,
+//! served from the event loop. Off by default; reading it needs no root and no signal.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use log::warn;
+use mio::net::TcpListener;
+use mio::{Interest, Registry, Token};
+use serde_json::Value;
+
+use super::status::{InstanceStatus, Status};
+
+/// How long one client may take to send its request.
+const CLIENT_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// The listening side.
+pub struct MetricsServer {
+    listener: TcpListener,
+}
+
+impl MetricsServer {
+    /// Listen on `addr` and register with `registry` under `token`.
+    pub fn bind(addr: SocketAddr, registry: &Registry, token: Token) -> io::Result<Self> {
+        let mut listener = TcpListener::bind(addr)?;
+        registry.register(&mut listener, token, Interest::READABLE)?;
+        Ok(MetricsServer { listener })
+    }
+
+    /// The bound address (the port, when 0 was asked for).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Answer every waiting client: `GET /metrics` gets `render(status)`, anything else 404.
+    pub fn serve(&mut self, status: &Status) {
+        loop {
+            let stream = match self.listener.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    warn!("metrics: accept: {e}");
+                    return;
+                }
+            };
+            if let Err(e) = serve_one(stream, status) {
+                warn!("metrics: client: {e}");
+            }
+        }
+    }
+}
+
+fn serve_one(stream: mio::net::TcpStream, status: &Status) -> io::Result<()> {
+    let stream = std::net::TcpStream::from(std::os::fd::OwnedFd::from(stream));
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        let n = (&stream).read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let first = String::from_utf8_lossy(&head);
+    let first = first.lines().next().unwrap_or("");
+    let (code, body) = if first.starts_with("GET /metrics ") || first == "GET /metrics" {
+        ("200 OK", render(status))
+    } else {
+        ("404 Not Found", "try /metrics\n".to_owned())
+    };
+    let reply = format!(
+        "HTTP/1.1 {code}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    (&stream).write_all(reply.as_bytes())
+}
+
+/// Prometheus text, one metric family after another.
+#[derive(Default)]
+struct Text(String);
+
+impl Text {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &str, v: f64) {
+        if labels.is_empty() {
+            let _ = writeln!(self.0, "{name} {v}");
+        } else {
+            let _ = writeln!(self.0, "{name}{{{labels}}} {v}");
+        }
+    }
+
+    /// One family with one sample per instance.
+    fn per_instance(
+        &mut self,
+        s: &Status,
+        name: &str,
+        kind: &str,
+        help: &str,
+        get: impl Fn(&InstanceStatus) -> f64,
+    ) {
+        self.family(name, kind, help);
+        for i in &s.instances {
+            self.sample(name, &labels(i), get(i));
+        }
+    }
+}
+
+fn labels(i: &InstanceStatus) -> String {
+    format!(
+        "instance=\"{}\",interface=\"{}\",vrid=\"{}\"",
+        esc(&i.name),
+        esc(&i.interface),
+        i.vrid
+    )
+}
+
+/// The Prometheus text of `status`.
+pub fn render(s: &Status) -> String {
+    let mut t = Text::default();
+    t.family(
+        "vrrp_instance_state",
+        "gauge",
+        "1 for the instance's current state (keepalived's words)",
+    );
+    for i in &s.instances {
+        for st in ["INIT", "BACKUP", "MASTER", "FAULT"] {
+            let v = if i.state == st { 1.0 } else { 0.0 };
+            t.sample(
+                "vrrp_instance_state",
+                &format!("{},state=\"{st}\"", labels(i)),
+                v,
+            );
+        }
+    }
+    t.per_instance(
+        s,
+        "vrrp_instance_priority",
+        "gauge",
+        "effective priority",
+        |i| f64::from(i.effective_priority),
+    );
+    t.per_instance(
+        s,
+        "vrrp_instance_base_priority",
+        "gauge",
+        "configured priority",
+        |i| f64::from(i.base_priority),
+    );
+    t.per_instance(
+        s,
+        "vrrp_instance_drained",
+        "gauge",
+        "1 while drained",
+        |i| f64::from(u8::from(i.drained)),
+    );
+    t.per_instance(
+        s,
+        "vrrp_instance_dual_master_total",
+        "counter",
+        "times another master was heard while master",
+        |i| i.dual_master as f64,
+    );
+    t.per_instance(
+        s,
+        "vrrp_instance_last_transition_timestamp_seconds",
+        "gauge",
+        "Unix time of the last state change",
+        |i| i.last_transition_unix_ms.map_or(0.0, |m| m as f64 / 1000.0),
+    );
+    t.family(
+        "vrrp_instance_last_transition_info",
+        "gauge",
+        "why the last state change happened",
+    );
+    for i in &s.instances {
+        if let Some(r) = &i.last_transition_reason {
+            let l = format!("{},reason=\"{}\"", labels(i), esc(r));
+            t.sample("vrrp_instance_last_transition_info", &l, 1.0);
+        }
+    }
+    // Every RFC 6527 / RFC 8347 per-router counter, by its status name.
+    let per: Vec<(String, Vec<(String, f64)>)> = s
+        .instances
+        .iter()
+        .map(|i| (labels(i), numbers(&serde_json::to_value(&i.counters).ok())))
+        .collect();
+    if let Some((_, first)) = per.first() {
+        for (k, _) in first {
+            let name = format!("vrrp_instance_{k}_total");
+            t.family(&name, "counter", &format!("per-instance {k}"));
+            for (l, vals) in &per {
+                if let Some((_, v)) = vals.iter().find(|(kk, _)| kk == k) {
+                    t.sample(&name, l, *v);
+                }
+            }
+        }
+    }
+    for (k, v) in numbers(&serde_json::to_value(&s.global).ok()) {
+        let name = format!("vrrp_global_{k}_total");
+        t.family(&name, "counter", &format!("router-wide {k}"));
+        t.sample(&name, "", v);
+    }
+    for (k, v) in numbers(&serde_json::to_value(&s.scripts).ok()) {
+        let name = format!("vrrp_script_{k}_total");
+        t.family(&name, "counter", &format!("notify hooks: {k}"));
+        t.sample(&name, "", v);
+    }
+    t.family(
+        "vrrp_check_up",
+        "gauge",
+        "1 while the vrrp_script check succeeds",
+    );
+    for (name, state) in &s.scripts.checks {
+        let l = format!("script=\"{}\"", esc(name));
+        t.sample("vrrp_check_up", &l, f64::from(u8::from(*state == "ok")));
+    }
+    t.family("vrrpd_reloads_total", "counter", "successful reloads");
+    t.sample("vrrpd_reloads_total", "", s.reloads as f64);
+    t.family("vrrpd_reloads_failed_total", "counter", "reloads refused");
+    t.sample("vrrpd_reloads_failed_total", "", s.reloads_failed as f64);
+    t.0
+}
+
+/// The numeric fields of a JSON object, in order.
+fn numbers(v: &Option<Value>) -> Vec<(String, f64)> {
+    v.as_ref()
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| v.as_f64().map(|f| (k.clone(), f)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A Prometheus label value, escaped.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
