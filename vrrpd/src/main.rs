@@ -161,10 +161,31 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
-/// keepalived -t: print warnings and the first error, each with file:line.
+/// keepalived -t: print warnings and the first error, each with file:line; then vrrpd's
+/// lint (configurations that will not do what their author thinks), also as warnings.
 fn config_test(path: &Path) -> ExitCode {
     match vrrpd::config::load(path) {
-        Ok(built) => {
+        Ok(mut built) => {
+            let c = &built.config;
+            let mut lint = vrrpd::lint::static_checks(c);
+            match vrrp_net::Netlink::open() {
+                Ok(nl) => {
+                    let nl = std::cell::RefCell::new(nl);
+                    let addresses = |ifname: &str| {
+                        let mut nl = nl.borrow_mut();
+                        let link = nl.link_by_name(ifname).ok()?;
+                        let list = nl.list_addresses(link.ifindex).ok()?;
+                        Some(list.into_iter().map(|a| (a.addr, a.prefix_len)).collect())
+                    };
+                    lint.extend(vrrpd::lint::system_checks(c, &addresses));
+                }
+                Err(e) => eprintln!("{}: note: interfaces not checked: {e}", path.display()),
+            }
+            built.warnings.extend(lint);
+            built.warnings.sort_by(|a, b| {
+                (a.loc.file.as_ref(), a.loc.line).cmp(&(b.loc.file.as_ref(), b.loc.line))
+            });
+            built.warnings.dedup();
             for w in &built.warnings {
                 eprintln!("{w}");
             }

@@ -156,3 +156,29 @@ fn duplicate_instance_names_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn unicast_without_peers_is_refused_never_multicast() {
+    // An empty unicast_peer block: the error names the block's line.
+    let e = err(&format!(
+        "{HEAD}  unicast_src_ip 192.0.2.1\n  unicast_peer {{\n  }}\n{VIP}}}\n"
+    ));
+    assert!(
+        e.starts_with("t.conf:5:") && e.contains("unicast_peer lists no peer"),
+        "{e}"
+    );
+    // unicast_src_ip with no unicast_peer at all: the instance's line.
+    let e = err(&format!("{HEAD}  unicast_src_ip 192.0.2.1\n{VIP}}}\n"));
+    assert!(
+        e.starts_with("t.conf:1:") && e.contains("unicast_src_ip without unicast_peer"),
+        "{e}"
+    );
+    // With a peer it is accepted.
+    let ok = config::parse(
+        Path::new("t.conf"),
+        &format!(
+            "{HEAD}  unicast_src_ip 192.0.2.1\n  unicast_peer {{\n    192.0.2.2\n  }}\n{VIP}}}\n"
+        ),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}

@@ -25,9 +25,14 @@ impl Runner {
                         state_word(from),
                         state_word(to)
                     );
-                    self.infos[i].master = match to {
-                        State::Master => Some(self.infos[i].spec.src),
-                        _ => None,
+                    let own = self.infos[i].spec.src;
+                    let info = &mut self.infos[i];
+                    info.master = match to {
+                        State::Master => Some(own),
+                        // A Backup keeps the master it has just heard (set by the advert
+                        // that preempted it), never our own address.
+                        State::Backup => info.master.filter(|m| *m != own),
+                        State::Initialize | State::Fault => None,
                     };
                     out.push(Happening::StateChange {
                         instance: i,

@@ -204,11 +204,13 @@ impl Builder {
             garp_master_delay: g.garp_master_delay,
             garp_master_repeat: g.garp_master_repeat,
             garp_master_refresh: g.garp_master_refresh,
+            notify_master_refresh: None,
             use_vmac: None,
             accept: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
+        let mut unicast_block = None;
         for s in stmt.children() {
             if notify_keyword(&mut i.notify, s)? {
                 continue;
@@ -241,7 +243,11 @@ impl Builder {
                 "virtual_ipaddress" => i.vips = addresses(s)?,
                 "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s)?,
                 "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
-                "unicast_peer" => i.unicast_peers = peers(s)?,
+                "unicast_peer" => {
+                    i.unicast_peers = peers(s)?;
+                    unicast_block = Some(s.loc.clone());
+                }
+                "notify_master_refresh" => i.notify_master_refresh = refresh(s)?,
                 "track_interface" => i.track_interfaces = tracked(s)?,
                 "track_script" => i.track_scripts = tracked(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
@@ -255,6 +261,28 @@ impl Builder {
             }
         }
         validate_instance(stmt, &i)?;
+        // Unicast safety: keepalived silently falls back to multicast, which on a cloud
+        // network means two masters. Refuse instead.
+        if i.unicast_peers.is_empty() {
+            if let Some(loc) = unicast_block {
+                return Err(ConfigError::invalid(
+                    &loc,
+                    format!(
+                        "vrrp_instance {}: unicast_peer lists no peer (refusing to fall back to multicast)",
+                        i.name
+                    ),
+                ));
+            }
+            if i.unicast_src_ip.is_some() {
+                return Err(ConfigError::invalid(
+                    &stmt.loc,
+                    format!(
+                        "vrrp_instance {}: unicast_src_ip without unicast_peer (refusing to fall back to multicast)",
+                        i.name
+                    ),
+                ));
+            }
+        }
         for s in unknown {
             self.unknown(s, "vrrp_instance");
         }

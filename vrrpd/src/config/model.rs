@@ -203,6 +203,10 @@ pub struct VrrpInstance {
     pub garp_master_repeat: u32,
     /// `garp_master_refresh` (None: off).
     pub garp_master_refresh: Option<Duration>,
+    /// vrrpd's `notify_master_refresh SECONDS` (not in keepalived): while master, run
+    /// `notify_master` again every SECONDS, so a VIP moved away by a cloud API behind our
+    /// back is claimed again (None: off).
+    pub notify_master_refresh: Option<Duration>,
     /// `use_vmac [NAME]`: Some(None) for the default name.
     pub use_vmac: Option<Option<String>>,
     /// `accept` / `no_accept` (keepalived default: accept unless vrrp_strict).

@@ -11,8 +11,8 @@ use vrrp_fsm::{Event, State};
 use super::status::ScriptStatus;
 use crate::config::{Config, SyncGroup, VrrpInstance, VrrpScript};
 use crate::scripts::{
-    Checker, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv, Subject,
-    DEFAULT_NOTIFY_TIMEOUT,
+    Checker, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv,
+    Subject, DEFAULT_NOTIFY_TIMEOUT,
 };
 
 /// Notify hooks and checks of the configuration in force.
@@ -119,6 +119,20 @@ impl Hooks {
             .get(&i.name)
             .and_then(|n| n.rx_lower_pri_job())
         {
+            self.runner.enqueue(&i.name, vec![job]);
+        }
+    }
+
+    /// `notify_master_refresh`: run instance `i`'s `notify_master` again (queued after
+    /// whatever it is running, never dropping a transition's jobs).
+    pub fn rerun_master(&mut self, i: &VrrpInstance) {
+        let job = self.instances.get(&i.name).and_then(|n| {
+            n.get(Hook::Master).map(|c| Job {
+                hook: Hook::Master,
+                command: c.clone(),
+            })
+        });
+        if let Some(job) = job {
             self.runner.enqueue(&i.name, vec![job]);
         }
     }

@@ -94,6 +94,8 @@ pub struct Daemon {
     drained: std::collections::BTreeSet<String>,
     /// Last state change of each runner instance: when (Unix ms) and why.
     last_change: std::collections::HashMap<usize, (u64, String)>,
+    /// `notify_master_refresh`: when each master instance next re-runs notify_master.
+    refresh: std::collections::HashMap<usize, std::time::Instant>,
 }
 
 impl Daemon {
@@ -156,6 +158,7 @@ impl Daemon {
             reloads_failed: 0,
             drained: Default::default(),
             last_change: Default::default(),
+            refresh: Default::default(),
         };
         let mut out = Vec::new();
         for p in planned {
@@ -184,10 +187,14 @@ impl Daemon {
     pub fn run(mut self) -> Result<(), DaemonError> {
         let mut out = Vec::new();
         loop {
-            let cap = self
-                .hooks
-                .next_deadline()
-                .map(|t| t.saturating_duration_since(std::time::Instant::now()));
+            let next = [
+                self.hooks.next_deadline(),
+                self.refresh.values().min().copied(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let cap = next.map(|t| t.saturating_duration_since(std::time::Instant::now()));
             self.runner.turn(cap, &mut out)?;
             let stop = out.iter().any(|h| {
                 matches!(
@@ -197,6 +204,7 @@ impl Daemon {
             });
             let batch = std::mem::take(&mut out);
             self.handle(batch);
+            self.refresh_masters();
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
@@ -223,6 +231,16 @@ impl Daemon {
                     self.last_change
                         .insert(instance, (ms, format!("{reason:?}")));
                     if let Some(s) = self.slot_pos(instance) {
+                        let model = &self.slots[s].planned.model;
+                        match model.notify_master_refresh {
+                            Some(every) if to == vrrp_fsm::State::Master => {
+                                self.refresh
+                                    .insert(instance, std::time::Instant::now() + every);
+                            }
+                            _ => {
+                                self.refresh.remove(&instance);
+                            }
+                        }
                         self.hooks
                             .on_state(&self.slots[s].planned.model, to, priority.0);
                         self.group_notify(instance);
@@ -244,6 +262,37 @@ impl Daemon {
                     }
                 }
                 Happening::Ready(_) => {}
+            }
+        }
+    }
+
+    /// `notify_master_refresh`: re-run notify_master of the masters whose time has come.
+    fn refresh_masters(&mut self) {
+        let now = std::time::Instant::now();
+        let due: Vec<usize> = self
+            .refresh
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(i, _)| *i)
+            .collect();
+        for index in due {
+            let Some(s) = self.slot_pos(index) else {
+                self.refresh.remove(&index);
+                continue;
+            };
+            let model = &self.slots[s].planned.model;
+            match model.notify_master_refresh {
+                Some(every) => {
+                    info!(
+                        "({}) notify_master_refresh: running notify_master again",
+                        model.name
+                    );
+                    self.hooks.rerun_master(model);
+                    self.refresh.insert(index, now + every);
+                }
+                None => {
+                    self.refresh.remove(&index);
+                }
             }
         }
     }

@@ -72,6 +72,9 @@ pub(crate) struct Running {
     child: Child,
     pid: Pid,
     started: Instant,
+    /// The real clock at spawn, for the measured duration (the `now` given to `start` and
+    /// `poll` may be a loop's earlier reading, or simulated).
+    spawned: std::time::Instant,
     timeout_at: Instant,
     term_sent: Option<Instant>,
     kill_sent: bool,
@@ -87,6 +90,7 @@ impl Running {
             child,
             pid,
             started: now,
+            spawned: std::time::Instant::now(),
             timeout_at: now.checked_add(timeout).unwrap_or(now),
             term_sent: None,
             kill_sent: false,
@@ -130,7 +134,7 @@ impl Running {
                         Ok(Some(Exit {
                             kind: ExitKind::from_status(status),
                             timed_out,
-                            duration: now.saturating_duration_since(self.started),
+                            duration: self.spawned.elapsed(),
                         }))
                     }
                     None => Ok(None),

@@ -1,0 +1,194 @@
+//! `vrrpd -t`'s second opinion: configurations keepalived accepts that will not do what
+//! their author thinks. Each finding is a [`Warning`] naming file and line.
+//!
+//! [`static_checks`] look at the file alone; [`system_checks`] also look at this machine
+//! (its interfaces and addresses through rtnetlink, the script files).
+
+use std::net::IpAddr;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use crate::config::{Config, InitialState, Loc, Warning};
+use crate::scripts::{resolve_program, split_command};
+
+fn warn(out: &mut Vec<Warning>, loc: &Loc, message: String) {
+    out.push(Warning {
+        loc: loc.clone(),
+        message,
+    });
+}
+
+/// Findings from the configuration alone.
+pub fn static_checks(c: &Config) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for (n, i) in c.instances.iter().enumerate() {
+        // keepalived ignores nopreempt unless the initial state is BACKUP.
+        if !i.preempt && i.state != InitialState::Backup {
+            warn(
+                &mut out,
+                &i.loc,
+                format!(
+                    "vrrp_instance {}: nopreempt has no effect with state MASTER (use state BACKUP on every node)",
+                    i.name
+                ),
+            );
+        }
+        let v4 = i.vips[0].addr.is_ipv4();
+        if let Some(o) = c.instances[..n].iter().find(|o| {
+            o.interface == i.interface && o.vrid == i.vrid && o.vips[0].addr.is_ipv4() == v4
+        }) {
+            warn(
+                &mut out,
+                &i.loc,
+                format!(
+                    "vrrp_instance {}: virtual_router_id {} on {} is also used by {} at {}",
+                    i.name, i.vrid, i.interface, o.name, o.loc
+                ),
+            );
+        }
+    }
+    for g in &c.sync_groups {
+        let members: Vec<_> = g
+            .members
+            .iter()
+            .filter_map(|(m, _)| c.instances.iter().find(|i| i.name == *m))
+            .collect();
+        if let Some(first) = members.first() {
+            if let Some(o) = members.iter().find(|i| i.advert_int != first.advert_int) {
+                warn(
+                    &mut out,
+                    &g.loc,
+                    format!(
+                        "vrrp_sync_group {}: advert_int differs between {} ({:?}) and {} ({:?}); members fail over at different times",
+                        g.name, first.name, first.advert_int, o.name, o.advert_int
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// An interface's addresses: (address, prefix length).
+pub type Addresses = Vec<(IpAddr, u8)>;
+
+/// Findings that need this machine: interfaces missing, VIPs outside every subnet of their
+/// interface, scripts missing, not executable, or writable by someone other than root.
+/// `addresses` returns an interface's addresses (address, prefix length), or None if there
+/// is no such interface.
+pub fn system_checks(
+    c: &Config,
+    addresses: &dyn Fn(&str) -> Option<Addresses>,
+) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for i in &c.instances {
+        let Some(addrs) = addresses(&i.interface) else {
+            warn(
+                &mut out,
+                &i.loc,
+                format!(
+                    "vrrp_instance {}: no interface {} on this machine",
+                    i.name, i.interface
+                ),
+            );
+            continue;
+        };
+        for v in &i.vips {
+            let dev = v.dev.as_deref().unwrap_or(&i.interface);
+            let subnet_addrs = if dev == i.interface {
+                Some(addrs.clone())
+            } else {
+                addresses(dev)
+            };
+            let inside = subnet_addrs
+                .unwrap_or_default()
+                .iter()
+                .any(|(a, p)| same_subnet(*a, v.addr, *p));
+            if !inside && !is_link_local(v.addr) {
+                warn(
+                    &mut out,
+                    &v.loc,
+                    format!(
+                        "virtual_ipaddress {}: outside every subnet of {dev}; hosts on the link may not reach it",
+                        v.addr
+                    ),
+                );
+            }
+        }
+    }
+    let mut scripts: Vec<(&Loc, String, &str)> = Vec::new();
+    for s in &c.scripts {
+        scripts.push((&s.loc, format!("vrrp_script {}", s.name), &s.script));
+    }
+    for i in &c.instances {
+        for line in [
+            &i.notify.master,
+            &i.notify.backup,
+            &i.notify.fault,
+            &i.notify.stop,
+            &i.notify.generic,
+            &i.notify.master_rx_lower_pri,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scripts.push((&i.loc, format!("vrrp_instance {} notify", i.name), line));
+        }
+    }
+    for (loc, what, line) in scripts {
+        if let Some(msg) = script_problem(line) {
+            warn(&mut out, loc, format!("{what}: {msg}"));
+        }
+    }
+    out
+}
+
+/// What is wrong with the program a script line runs, if anything.
+fn script_problem(line: &str) -> Option<String> {
+    let argv = split_command(line).ok()?;
+    let program = argv.first()?;
+    let path = match resolve_program(program) {
+        Ok(p) => p,
+        Err(e) => return Some(format!("'{program}': {e}")),
+    };
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("{}: {e}", path.display())),
+    };
+    let mode = meta.permissions().mode();
+    if mode & 0o111 == 0 {
+        return Some(format!("{} is not executable", path.display()));
+    }
+    if meta.uid() != 0 || mode & 0o022 != 0 {
+        return Some(format!(
+            "{} can be changed by a user other than root (owner uid {}, mode {:o}); scripts run as root can be hijacked",
+            path.display(),
+            meta.uid(),
+            mode & 0o7777
+        ));
+    }
+    None
+}
+
+fn is_link_local(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V6(v) => v.segments()[0] & 0xffc0 == 0xfe80,
+        IpAddr::V4(v) => v.is_link_local(),
+    }
+}
+
+/// True if `a` and `b` share the first `prefix` bits (and a family).
+fn same_subnet(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let p = u32::from(prefix.min(32));
+            let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let p = u32::from(prefix.min(128));
+            let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
