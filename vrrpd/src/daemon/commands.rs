@@ -1,20 +1,53 @@
-//! Control-socket requests: `status` for anyone; `drain NAME|--all` and
-//! `undrain NAME|--all` only for root or the daemon's own user.
+//! Serving clients: control-socket requests (`status` for anyone; `drain NAME|--all` and
+//! `undrain NAME|--all` only for root or the daemon's own user) and metrics scrapes.
 
 use log::{info, warn};
+use mio::Token;
 
-use super::Daemon;
+use super::conns::{Kind, Request};
+use super::{control, metrics, Daemon, CONTROL, METRICS};
 
 impl Daemon {
-    /// Answer every waiting control-socket client.
-    pub(super) fn serve_control(&mut self) {
-        for req in self.control.accept() {
-            let reply = self.command(&req.line, req.privileged());
-            req.reply(&reply);
+    /// A listener or a client connection is ready.
+    pub(super) fn serve(&mut self, token: Token) {
+        let registry = self.runner.registry();
+        match token {
+            CONTROL => {
+                for (s, uid) in self.control.accept() {
+                    self.conns.add(registry, Box::new(s), Kind::Control, uid);
+                }
+            }
+            METRICS => {
+                if let Some(m) = &mut self.metrics {
+                    for s in m.accept() {
+                        self.conns.add(registry, Box::new(s), Kind::Metrics, None);
+                    }
+                }
+            }
+            t if self.conns.owns(t) => {
+                if let Some(req) = self.conns.on_event(registry, t) {
+                    let reply = self.answer(&req);
+                    let registry = self.runner.registry();
+                    self.conns.answer(registry, req.slot, reply);
+                }
+            }
+            _ => {}
         }
     }
 
-    /// One request; the reply is JSON.
+    fn answer(&mut self, req: &Request) -> Vec<u8> {
+        match req.kind {
+            Kind::Metrics => metrics::http_reply(&req.bytes, &self.status()),
+            Kind::Control => {
+                let line = String::from_utf8_lossy(&req.bytes).trim().to_owned();
+                let mut reply = self.command(&line, control::privileged(req.uid));
+                reply.push('\n');
+                reply.into_bytes()
+            }
+        }
+    }
+
+    /// One control request; the reply is JSON.
     fn command(&mut self, line: &str, privileged: bool) -> String {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {

@@ -1,8 +1,8 @@
-//! The unix control socket: one request line per connection, one reply. Requests:
-//! `status` (the JSON of [`super::status::Status`]). The daemon side is a mio listener served
-//! from the event loop; the client side is what `vrrpd status` runs.
+//! The unix control socket: one request line per connection, one reply (requests in
+//! [`super::commands`]). The daemon side is a mio listener whose clients are served by
+//! [`super::conns`]; the client side, [`request`], is what `vrrpd status` runs.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream as StdStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,15 +10,10 @@ use std::time::Duration;
 use log::warn;
 use mio::net::UnixListener;
 use mio::{Interest, Registry, Token};
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
 
 /// Default socket path.
 pub const DEFAULT_PATH: &str = "/run/vrrpd/vrrpd.sock";
-
-/// Longest request accepted, bytes.
-const MAX_REQUEST: u64 = 4096;
-
-/// How long one client may take to send its request before it is dropped.
-const CLIENT_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// The listening side.
 pub struct ControlSocket {
@@ -54,22 +49,20 @@ impl ControlSocket {
         })
     }
 
-    /// Accept every waiting client and read its request line (a client that sends nothing
-    /// within a short time is dropped). Answer each with [`Request::reply`].
-    pub fn accept(&mut self) -> Vec<Request> {
+    /// Accept every waiting client, with its uid (SO_PEERCRED) when the kernel tells.
+    pub fn accept(&mut self) -> Vec<(mio::net::UnixStream, Option<u32>)> {
         let mut out = Vec::new();
         loop {
-            let stream = match self.listener.accept() {
-                Ok((s, _)) => s,
+            match self.listener.accept() {
+                Ok((s, _)) => {
+                    let uid = getsockopt(&s, PeerCredentials).ok().map(|c| c.uid());
+                    out.push((s, uid));
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return out,
                 Err(e) => {
                     warn!("control socket: accept: {e}");
                     return out;
                 }
-            };
-            match read_request(stream) {
-                Ok(r) => out.push(r),
-                Err(e) => warn!("control socket: client: {e}"),
             }
         }
     }
@@ -81,49 +74,9 @@ impl Drop for ControlSocket {
     }
 }
 
-/// One client's request.
-pub struct Request {
-    stream: StdStream,
-    /// The request line, trimmed.
-    pub line: String,
-    /// The client's uid (SO_PEERCRED), if the kernel told.
-    pub uid: Option<u32>,
-}
-
-impl Request {
-    /// True if the client may change the daemon's state: root, or the daemon's own user.
-    pub fn privileged(&self) -> bool {
-        self.uid
-            .is_some_and(|u| u == 0 || u == nix::unistd::geteuid().as_raw())
-    }
-
-    /// Send the reply and close.
-    pub fn reply(self, text: &str) {
-        let mut s = &self.stream;
-        if let Err(e) = s
-            .write_all(text.as_bytes())
-            .and_then(|()| s.write_all(b"\n"))
-        {
-            warn!("control socket: reply: {e}");
-        }
-    }
-}
-
-fn read_request(stream: mio::net::UnixStream) -> io::Result<Request> {
-    let stream = StdStream::from(std::os::fd::OwnedFd::from(stream));
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
-    let uid = nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
-        .ok()
-        .map(|c| c.uid());
-    let mut line = String::new();
-    BufReader::new((&stream).take(MAX_REQUEST)).read_line(&mut line)?;
-    Ok(Request {
-        stream,
-        line: line.trim().to_owned(),
-        uid,
-    })
+/// True if a client with `uid` may change the daemon's state: root, or the daemon's user.
+pub fn privileged(uid: Option<u32>) -> bool {
+    uid.is_some_and(|u| u == 0 || u == nix::unistd::geteuid().as_raw())
 }
 
 /// Client: send `request`, return the reply.

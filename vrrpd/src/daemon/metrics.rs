@@ -2,9 +2,8 @@
 //! served from the event loop. Off by default; reading it needs no root and no signal.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use log::warn;
 use mio::net::TcpListener;
@@ -12,9 +11,6 @@ use mio::{Interest, Registry, Token};
 use serde_json::Value;
 
 use super::status::{InstanceStatus, Status};
-
-/// How long one client may take to send its request.
-const CLIENT_TIMEOUT: Duration = Duration::from_millis(200);
 
 /// The listening side.
 pub struct MetricsServer {
@@ -34,51 +30,38 @@ impl MetricsServer {
         self.listener.local_addr()
     }
 
-    /// Answer every waiting client: `GET /metrics` gets `render(status)`, anything else 404.
-    pub fn serve(&mut self, status: &Status) {
+    /// Accept every waiting client.
+    pub fn accept(&mut self) -> Vec<mio::net::TcpStream> {
+        let mut out = Vec::new();
         loop {
-            let stream = match self.listener.accept() {
-                Ok((s, _)) => s,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            match self.listener.accept() {
+                Ok((s, _)) => out.push(s),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return out,
                 Err(e) => {
                     warn!("metrics: accept: {e}");
-                    return;
+                    return out;
                 }
-            };
-            if let Err(e) = serve_one(stream, status) {
-                warn!("metrics: client: {e}");
             }
         }
     }
 }
 
-fn serve_one(stream: mio::net::TcpStream, status: &Status) -> io::Result<()> {
-    let stream = std::net::TcpStream::from(std::os::fd::OwnedFd::from(stream));
-    stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
-        let n = (&stream).read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let first = String::from_utf8_lossy(&head);
-    let first = first.lines().next().unwrap_or("");
-    let (code, body) = if first.starts_with("GET /metrics ") || first == "GET /metrics" {
-        ("200 OK", render(status))
-    } else {
-        ("404 Not Found", "try /metrics\n".to_owned())
+/// The HTTP answer to request head `head`: `GET /metrics` gets [`render`] of `status`,
+/// anything else 404.
+pub fn http_reply(head: &[u8], status: &Status) -> Vec<u8> {
+    let head = String::from_utf8_lossy(head);
+    let first = head.lines().next().unwrap_or("");
+    let mut words = first.split_whitespace();
+    let (code, body) = match (words.next(), words.next()) {
+        (Some("GET"), Some("/metrics")) => ("200 OK", render(status)),
+        _ => ("404 Not Found", "try GET /metrics\n".to_owned()),
     };
-    let reply = format!(
+    format!(
         "HTTP/1.1 {code}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{body}",
         body.len()
-    );
-    (&stream).write_all(reply.as_bytes())
+    )
+    .into_bytes()
 }
 
 /// Prometheus text, one metric family after another.

@@ -3,6 +3,7 @@
 //! the control socket.
 
 mod commands;
+mod conns;
 pub mod control;
 mod hooks;
 pub mod logging;
@@ -26,6 +27,10 @@ use plan::Planned;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
+/// Client connections (control socket and metrics) use tokens from here.
+const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
+/// Clients served at once; more are refused.
+const MAX_CLIENTS: usize = 64;
 
 /// How long SIGTERM waits for `notify_stop` scripts before exiting anyway.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -84,6 +89,7 @@ pub struct Daemon {
     runner: Runner,
     control: ControlSocket,
     metrics: Option<metrics::MetricsServer>,
+    conns: conns::Conns,
     config: Config,
     slots: Vec<Slot>,
     hooks: Hooks,
@@ -150,6 +156,7 @@ impl Daemon {
             runner,
             control,
             metrics,
+            conns: conns::Conns::new(FIRST_CLIENT, MAX_CLIENTS),
             config: built.config,
             slots: Vec::new(),
             hooks,
@@ -190,6 +197,7 @@ impl Daemon {
             let next = [
                 self.hooks.next_deadline(),
                 self.refresh.values().min().copied(),
+                self.conns.next_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -205,6 +213,8 @@ impl Daemon {
             let batch = std::mem::take(&mut out);
             self.handle(batch);
             self.refresh_masters();
+            self.conns
+                .expire(self.runner.registry(), std::time::Instant::now());
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
@@ -254,14 +264,7 @@ impl Daemon {
                 Happening::Signal(Signal::Hup) => self.reload(),
                 Happening::Signal(Signal::Usr1) => self.dump(),
                 Happening::Signal(_) => {}
-                Happening::Ready(CONTROL) => self.serve_control(),
-                Happening::Ready(METRICS) => {
-                    let status = self.status();
-                    if let Some(m) = &mut self.metrics {
-                        m.serve(&status);
-                    }
-                }
-                Happening::Ready(_) => {}
+                Happening::Ready(token) => self.serve(token),
             }
         }
     }
