@@ -9,7 +9,9 @@ use vrrp_proto::{Addresses, Auth, Centiseconds, Family, Priority, Version, Vrid}
 pub enum InitialState {
     /// Wait Master_Down_Interval for a master (RFC 9568 §6.4.1).
     Backup,
-    /// keepalived `state MASTER`: advertise at once and take over unless a better router answers.
+    /// keepalived `state MASTER`. Below priority 255 it starts exactly like `Backup`, as
+    /// keepalived 2.2.7 does (measured: no advert at startup, Master after
+    /// Master_Down_Interval); kept so that configurations say what their author wrote.
     Master,
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use vrrp_proto::{Advertisement, Priority, Seconds, Version, VersionFields};
 
-use crate::config::{Config, ConfigError, InitialState};
+use crate::config::{Config, ConfigError};
 use crate::counters::RouterCounters;
 use crate::election::{advert_beats_local, backup_accepts, effective_priority};
 use crate::output::{Event, Output, Reason, State};
@@ -169,13 +169,9 @@ impl Router {
             // RFC 9568 §6.4.1: priority 255 becomes Master at once.
             self.become_master(now, Reason::Owner);
         } else {
+            // keepalived `state MASTER` below priority 255 starts the same way: keepalived
+            // 2.2.7, measured here, sends nothing and takes over after Master_Down_Interval.
             self.become_backup(now, Reason::Startup);
-            if self.cfg.initial == InitialState::Master && !self.drained {
-                // keepalived `state MASTER`: advertise now and take over after one
-                // Master_Adver_Interval + Skew_Time unless a better router answers.
-                self.send_advert(self.priority);
-                self.arm_master_down(now + self.master_adver_interval + self.skew_time());
-            }
         }
     }
 
