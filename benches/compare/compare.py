@@ -1,0 +1,951 @@
+#!/usr/bin/python3
+"""Side-by-side measurements of vrrpd and keepalived (issue 7).
+
+Run as root:  sudo /usr/bin/python3 benches/compare/compare.py [--reps N] [--only SCENARIO]
+                                                           [--vrrpd PATH] [--keepalived PATH]
+
+Every run builds its own network namespaces (routers A and B, client C, and a "switch"
+namespace holding one bridge per link), writes ONE keepalived.conf template per scenario
+(only the interface addresses, state and priority differ between A and B), starts the
+daemons in the same order with the same command-line shape, observes them with the same
+probes, and removes everything it made (also on Ctrl-C). See README.md next to this file.
+"""
+
+import argparse
+import os
+import select
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PREFIX = "cmp%d" % os.getpid()
+CREATED_NS = []          # namespaces this process made (removed in cleanup)
+STARTED = []             # Popen objects this process started (killed in cleanup)
+WORKDIR = None
+
+VIP = "192.0.2.100"
+ADDR = {"A": "192.0.2.1", "B": "192.0.2.2", "C": "192.0.2.3"}
+MAC = {"A": "02:00:00:00:0a:%02x", "B": "02:00:00:00:0b:%02x", "C": "02:00:00:00:0c:%02x"}
+
+SCENARIOS = ["cut", "sigterm", "kill9", "nopreempt", "fast", "scale", "loss"]
+
+
+def log(msg):
+    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+def sh(*args, check=True, quiet=False):
+    r = subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s -> %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# --------------------------------------------------------------------------- topology
+
+class Topo:
+    """S (bridges br0..brN-1), A and B (eth0..ethN-1, one per bridge), C (eth0 on br0)."""
+
+    def __init__(self, tag, links=1, client=True, addrs=None):
+        self.tag = tag
+        self.ns = {n: "%s%s%s" % (PREFIX, tag, n) for n in "SABC"}
+        self.links = links
+        nodes = ["A", "B"] + (["C"] if client else [])
+        for n in ["S"] + nodes:
+            sh("ip", "netns", "add", self.ns[n])
+            CREATED_NS.append(self.ns[n])
+            sh("ip", "-n", self.ns[n], "link", "set", "lo", "up")
+        S = self.ns["S"]
+        for i in range(links):
+            sh("ip", "-n", S, "link", "add", "br%d" % i, "type", "bridge", "forward_delay", "0",
+               "mcast_snooping", "0")
+            sh("ip", "-n", S, "link", "set", "br%d" % i, "up")
+        for n in nodes:
+            for i in range(links if n != "C" else 1):
+                port = "p%s%d" % (n.lower(), i)
+                sh("ip", "-n", S, "link", "add", port, "type", "veth", "peer", "name",
+                   "eth%d" % i, "netns", self.ns[n])
+                sh("ip", "-n", S, "link", "set", port, "master", "br%d" % i, "up")
+                sh("ip", "-n", self.ns[n], "link", "set", "eth%d" % i, "address", MAC[n] % i)
+                a = (addrs or {}).get((n, i)) or (ADDR[n] + "/24" if i == 0 else None)
+                if a:
+                    sh("ip", "-n", self.ns[n], "addr", "add", a, "dev", "eth%d" % i)
+                sh("ip", "-n", self.ns[n], "link", "set", "eth%d" % i, "up")
+
+    def destroy(self):
+        for n in "CBAS":
+            name = self.ns[n]
+            if name in CREATED_NS:
+                subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+                CREATED_NS.remove(name)
+
+
+# --------------------------------------------------------------------------- daemons
+
+class Daemon:
+    """keepalived or vrrpd in a namespace; its own session so that killpg reaches every
+    process it forks (keepalived: parent + VRRP child) and nothing else."""
+
+    def __init__(self, kind, exe, ns, conf, label):
+        self.kind, self.exe, self.ns, self.conf, self.label = kind, exe, ns, conf, label
+        self.lines = []            # (monotonic time read, line)
+        self.proc = None
+        self.t_start = None
+
+    def start(self):
+        d = os.path.join(WORKDIR, "%s-%s" % (self.ns, self.kind))
+        os.makedirs(d, exist_ok=True)
+        if self.kind == "keepalived":
+            args = [self.exe, "-n", "-l", "-D", "-P", "-f", self.conf,
+                    "-p", d + "/ka.pid", "-r", d + "/vrrp.pid", "-c", d + "/check.pid"]
+        else:
+            args = [self.exe, "-n", "-l", "-f", self.conf, "-p", d + "/vrrpd.pid",
+                    "--control", d + "/vrrpd.sock"]
+        self.logfile = open(d + "/%s.log" % self.label, "a")
+        self.t_start = time.monotonic()
+        # `ip netns exec` execs the daemon: self.proc.pid is the daemon's (main) pid.
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns] + args,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        STARTED.append(self.proc)
+        threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
+
+    def _reader(self, proc):
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            self.lines.append((time.monotonic(), line))
+            self.logfile.write(line + "\n")
+            self.logfile.flush()
+
+    def pids(self):
+        """Every live process of this daemon's session."""
+        out = []
+        if not self.proc:
+            return out
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            fields = st[st.rindex(")") + 2:].split()
+            if int(fields[3]) == self.proc.pid:   # session id
+                out.append(int(p))
+        return out
+
+    def cpu_seconds(self):
+        tck = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for p in self.pids():
+            try:
+                with open("/proc/%d/stat" % p) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            fields = st[st.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])     # utime, stime
+        return total / tck
+
+    def rss_hwm_kib(self):
+        total = 0
+        for p in self.pids():
+            try:
+                with open("/proc/%d/status" % p) as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def transitions(self, since=0.0, until=None, word=None):
+        n = 0
+        for t, line in list(self.lines):
+            if t < since or (until is not None and t > until):
+                continue
+            if "Entering" in line and "STATE" in line and (word is None or word in line):
+                n += 1
+        return n
+
+    def seen(self, text, since=0.0):
+        return any(text in line for t, line in list(self.lines) if t >= since)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal_main(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def signal_all(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self):
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
+            self.signal_main(signal.SIGTERM)
+            try:
+                self.proc.wait(8)
+            except subprocess.TimeoutExpired:
+                pass
+        self.signal_all(signal.SIGKILL)   # leftovers of the session, if any
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.proc in STARTED:
+            STARTED.remove(self.proc)
+
+
+# --------------------------------------------------------------------------- observers
+
+def vip_count(ns, prefix=None):
+    """Number of VIP (/32) addresses in ns; with prefix=None: 1 if VIP is there else 0."""
+    out = subprocess.run(["ip", "-n", ns, "-o", "-4", "addr", "show"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    if prefix is None:
+        return 1 if (" %s/32 " % VIP) in out else 0
+    return sum(1 for line in out.splitlines() if " inet %s" % prefix in line and "/32 " in line)
+
+
+class Sampler:
+    """Samples `ip -n NS -o addr` every `period` seconds in its own thread."""
+
+    def __init__(self, ns, period=0.01, prefix=None):
+        self.ns, self.period, self.prefix = ns, period, prefix
+        self.samples = []      # (t, count)
+        self._stop = False
+        self.th = threading.Thread(target=self._run, daemon=True)
+        self.th.start()
+
+    def _run(self):
+        nxt = time.monotonic()
+        while not self._stop:
+            c = vip_count(self.ns, self.prefix)
+            self.samples.append((time.monotonic(), c))
+            nxt += self.period
+            d = nxt - time.monotonic()
+            if d > 0:
+                time.sleep(d)
+            else:
+                nxt = time.monotonic()
+
+    def last(self):
+        return self.samples[-1][1] if self.samples else None
+
+    def stop(self):
+        self._stop = True
+        self.th.join(2)
+
+
+def merged(sa, sb, t0, t1):
+    """Step-function merge of two samplers: list of (t, a, b) from t0 to t1."""
+    ev = sorted([(t, "A", c) for t, c in sa.samples if t0 <= t <= t1] +
+                [(t, "B", c) for t, c in sb.samples if t0 <= t <= t1])
+    a = b = None
+    out = []
+    for t, who, c in ev:
+        if who == "A":
+            a = c
+        else:
+            b = c
+        if a is not None and b is not None:
+            out.append((t, a, b))
+    return out
+
+
+def both_time(sa, sb, t0, t1):
+    m = merged(sa, sb, t0, t1)
+    tot = 0.0
+    for (t, a, b), (t2, _, _) in zip(m, m[1:] + [(t1, 0, 0)]):
+        if a and b:
+            tot += t2 - t
+    return tot
+
+
+class Probe:
+    """compare.py --probe in C's namespace: pings the VIP every 10 ms, reports the source
+    MAC of each echo reply, every VRRP advert and every ARP for the VIP (kernel timestamps)."""
+
+    def __init__(self, ns):
+        self.events = []     # (t, kind, who, extra)
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable,
+                                      os.path.abspath(__file__), "--probe", VIP, "eth0"],
+                                     stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        STARTED.append(self.proc)
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        for raw in self.proc.stdout:
+            p = raw.decode().split()
+            self.events.append((float(p[1]), p[0], p[2], p[3] if len(p) > 3 else ""))
+
+    def first(self, kind, who, after):
+        for t, k, w, x in list(self.events):
+            if k == kind and w == who and t > after:
+                return t
+        return None
+
+    def last(self, kind, who, before):
+        r = None
+        for t, k, w, x in list(self.events):
+            if k == kind and w == who and t <= before:
+                r = t
+        return r
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(3)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        STARTED.remove(self.proc)
+
+
+def probe_main(vip, ifname):
+    """Runs inside C's namespace."""
+    ETH_P_ALL = 3
+    SO_TIMESTAMPNS = 35
+    pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    pk.bind((ifname, 0))
+    pk.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    pk.setblocking(False)
+    ic = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    vipb = socket.inet_aton(vip)
+    ident = os.getpid() & 0xFFFF
+    out = sys.stdout
+    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+
+    def csum(b):
+        if len(b) % 2:
+            b += b"\0"
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        s = (s >> 16) + (s & 0xFFFF)
+        s += s >> 16
+        return ~s & 0xFFFF
+
+    seq = 0
+    nxt = time.monotonic()
+    off = time.time() - time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now >= nxt:
+            seq = (seq + 1) & 0xFFFF
+            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"probe"
+            pkt = struct.pack("!BBHHH", 8, 0, csum(hdr), ident, seq) + b"probe"
+            try:
+                ic.sendto(pkt, (vip, 0))
+            except OSError:
+                pass
+            nxt += 0.01
+            if nxt < now:
+                nxt = now + 0.01
+            if seq % 100 == 0:
+                off = time.time() - time.monotonic()
+        select.select([pk], [], [], max(0.0, nxt - time.monotonic()))
+        while True:
+            try:
+                data, anc, _, addr = pk.recvmsg(2048, 64)
+            except BlockingIOError:
+                break
+            if addr[2] == 4:      # PACKET_OUTGOING
+                continue
+            ts = None
+            for lvl, typ, val in anc:
+                if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", val[:16])
+                    ts = sec + nsec / 1e9 - off
+            if ts is None:
+                ts = time.monotonic()
+            src = ":".join("%02x" % x for x in data[6:12])
+            et = data[12:14]
+            if et == b"\x08\x00":
+                ihl = (data[14] & 15) * 4
+                proto = data[23]
+                sip = data[26:30]
+                if proto == 1 and sip == vipb and data[14 + ihl] == 0:
+                    rid, = struct.unpack("!H", data[14 + ihl + 4:14 + ihl + 6])
+                    if rid == ident:
+                        out.write("R %.6f %s\n" % (ts, src))
+                elif proto == 112:
+                    prio = data[14 + ihl + 2]
+                    out.write("V %.6f %s %d\n" % (ts, src, prio))
+            elif et == b"\x08\x06" and data[14 + 14:14 + 18] == vipb:
+                out.write("G %.6f %s\n" % (ts, src))
+        out.flush()
+
+
+# --------------------------------------------------------------------------- configs
+
+def conf_single(node, version, advert_int, nopreempt=False):
+    state = "BACKUP" if nopreempt or node == "B" else "MASTER"
+    prio = 150 if node == "A" else 100
+    return """global_defs {
+    router_id cmp_%(node)s
+}
+vrrp_instance VI_1 {
+    state %(state)s
+    interface eth0
+    virtual_router_id 51
+    priority %(prio)d
+    advert_int %(adv)s
+    version %(ver)d
+%(np)s    virtual_ipaddress {
+        %(vip)s
+    }
+}
+""" % dict(node=node, state=state, prio=prio, adv=advert_int, ver=version,
+           np="    nopreempt\n" if nopreempt else "", vip=VIP)
+
+
+SCALE_LINKS = 4
+SCALE_PER_LINK = 250
+
+
+def scale_addrs():
+    # node addresses: eth i of A/B in 198.51.100.64*i/26; VIPs 192.0.2.1..250 on every link
+    a = {}
+    for i in range(SCALE_LINKS):
+        a[("A", i)] = "198.51.100.%d/26" % (64 * i + 1)
+        a[("B", i)] = "198.51.100.%d/26" % (64 * i + 2)
+    return a
+
+
+def conf_scale(node):
+    state = "MASTER" if node == "A" else "BACKUP"
+    prio = 150 if node == "A" else 100
+    parts = ["global_defs {\n    router_id cmp_%s\n}\n" % node]
+    for i in range(SCALE_LINKS):
+        for v in range(1, SCALE_PER_LINK + 1):
+            parts.append("""vrrp_instance VI_%d_%d {
+    state %s
+    interface eth%d
+    virtual_router_id %d
+    priority %d
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.%d
+    }
+}
+""" % (i, v, state, i, v, prio, v))
+    return "".join(parts)
+
+
+def write_conf(tag, node, text):
+    p = os.path.join(WORKDIR, "%s-%s.conf" % (tag, node))
+    with open(p, "w") as f:
+        f.write(text)
+    return p
+
+
+# --------------------------------------------------------------------------- helpers
+
+class Fail(Exception):
+    pass
+
+
+def wait_until(pred, timeout, step=0.01):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return time.monotonic()
+        time.sleep(step)
+    return None
+
+
+def start_pair(kind, exe, topo, conf_a, conf_b):
+    """Same order for both daemons: B first, then A immediately."""
+    b = Daemon(kind, exe, topo.ns["B"], conf_b, "B")
+    a = Daemon(kind, exe, topo.ns["A"], conf_a, "A")
+    b.start()
+    a.start()
+    return a, b
+
+
+def wait_steady(a, b, topo, timeout=20):
+    """A holds the VIP and logged MASTER, B logged BACKUP, both alive."""
+    ok = wait_until(lambda: a.seen("Entering MASTER STATE") and b.seen("Entering BACKUP STATE")
+                    and vip_count(topo.ns["A"]) == 1 and vip_count(topo.ns["B"]) == 0,
+                    timeout, 0.05)
+    if not ok:
+        raise Fail("no steady state (A master, B backup) within %ds" % timeout)
+    if not (a.alive() and b.alive()):
+        raise Fail("a daemon exited")
+
+
+# --------------------------------------------------------------------------- scenarios
+# each returns {metric: value or None (failed/timeout)}, plus "_note"
+
+def sc_failover(kind, exe, how, version=2, advert_int="1"):
+    tag = "%s%d" % (how[:2], version)
+    topo = Topo(tag)
+    a = b = probe = None
+    res = {}
+    try:
+        ca = write_conf(tag, "A", conf_single("A", version, advert_int))
+        cb = write_conf(tag, "B", conf_single("B", version, advert_int))
+        probe = Probe(topo.ns["C"])
+        a, b = start_pair(kind, exe, topo, ca, cb)
+        wait_steady(a, b, topo)
+        time.sleep(2.0)
+        macA, macB = MAC["A"] % 0, MAC["B"] % 0
+        now = time.monotonic()
+        if probe.first("R", macA, now - 0.5) is None:
+            raise Fail("no echo replies from A before the event")
+        spurious = b.transitions(since=b.t_start, word="MASTER")
+        if how == "cut":
+            sh("ip", "-n", topo.ns["A"], "link", "set", "dev", "eth0", "down")
+        else:
+            a.signal_main(signal.SIGTERM)
+        t_ev = time.monotonic()
+        deadline = 3 * float(advert_int) + 8
+        t_r = wait_until(lambda: probe.first("R", macB, t_ev) is not None, deadline)
+        time.sleep(0.2)
+        t_r = probe.first("R", macB, t_ev)
+        t_v = probe.first("V", macB, t_ev)
+        t_lastA = probe.last("V", macA, t_ev)
+        res["event→first echo reply from B (ms)"] = None if t_r is None else (t_r - t_ev) * 1e3
+        res["event→first advert from B (ms)"] = None if t_v is None else (t_v - t_ev) * 1e3
+        res["last advert from A→first advert from B (ms)"] = (
+            None if (t_v is None or t_lastA is None) else (t_v - t_lastA) * 1e3)
+        if advert_int != "1":
+            res["B MASTER transitions before the cut (spurious)"] = spurious
+        return res
+    finally:
+        for x in (a, b):
+            if x:
+                x.stop()
+        if probe:
+            probe.stop()
+        topo.destroy()
+
+
+def sc_kill9(kind, exe):
+    tag = "k9"
+    topo = Topo(tag, client=False)
+    a = b = a2 = sa = sb = None
+    res = {}
+    try:
+        ca = write_conf(tag, "A", conf_single("A", 2, "1"))
+        cb = write_conf(tag, "B", conf_single("B", 2, "1"))
+        a, b = start_pair(kind, exe, topo, ca, cb)
+        wait_steady(a, b, topo)
+        time.sleep(2.0)
+        sa, sb = Sampler(topo.ns["A"]), Sampler(topo.ns["B"])
+        time.sleep(0.3)
+        a.signal_all(signal.SIGKILL)
+        t_kill = time.monotonic()
+        a.proc.wait(5)
+        t_b = wait_until(lambda: sb.last() == 1, 15)
+        if t_b is None:
+            raise Fail("B never took the VIP after SIGKILL of A")
+        stale = sa.last() == 1
+        a2 = Daemon(kind, exe, topo.ns["A"], ca, "A")
+        a2.start()
+        t_restart = a2.t_start
+        t_conv = wait_until(lambda: sa.last() == 1 and sb.last() == 0 and a2.seen("Entering MASTER"),
+                            20)
+        time.sleep(2.0)
+        t_end = time.monotonic()
+        res["kill→B holds VIP (ms)"] = (t_b - t_kill) * 1e3
+        res["VIP on both nodes (ms)"] = both_time(sa, sb, t_kill, t_end) * 1e3
+        res["restart→reconverged: VIP only on A (ms)"] = (
+            None if t_conv is None else (t_conv - t_restart) * 1e3)
+        res["_note"] = "stale VIP left on A after SIGKILL: %s" % ("yes" if stale else "no")
+        return res
+    finally:
+        for x in (sa, sb):
+            if x:
+                x.stop()
+        for x in (a, a2, b):
+            if x:
+                x.stop()
+        topo.destroy()
+
+
+def sc_nopreempt(kind, exe):
+    tag = "np"
+    topo = Topo(tag, client=False)
+    a = b = sa = sb = None
+    res = {}
+    try:
+        ca = write_conf(tag, "A", conf_single("A", 2, "1", nopreempt=True))
+        cb = write_conf(tag, "B", conf_single("B", 2, "1", nopreempt=True))
+        a, b = start_pair(kind, exe, topo, ca, cb)
+        wait_steady(a, b, topo)
+        time.sleep(1.0)
+        sa, sb = Sampler(topo.ns["A"]), Sampler(topo.ns["B"])
+        time.sleep(0.3)
+        sh("ip", "-n", topo.ns["A"], "link", "set", "dev", "eth0", "down")
+        t_cut = time.monotonic()
+        t_b = wait_until(lambda: sb.last() == 1, 15)
+        if t_b is None:
+            raise Fail("B never took over")
+        time.sleep(1.0)
+        sh("ip", "-n", topo.ns["A"], "link", "set", "dev", "eth0", "up")
+        t_plug = time.monotonic()
+        time.sleep(10.0)
+        t_end = time.monotonic()
+        m = merged(sa, sb, t_plug, t_end)
+        moves = 0
+        prev = None
+        for t, x, y in m:
+            holder = (bool(x), bool(y))
+            if prev is not None and holder != prev:
+                moves += 1
+            prev = holder
+        res["cut→B holds VIP (ms)"] = (t_b - t_cut) * 1e3
+        res["VIP moves in 10 s after plug-in"] = moves
+        res["MASTER transitions in 10 s after plug-in"] = (
+            a.transitions(t_plug, t_end, "MASTER") + b.transitions(t_plug, t_end, "MASTER"))
+        res["state changes (all) in 10 s after plug-in"] = (
+            a.transitions(t_plug, t_end) + b.transitions(t_plug, t_end))
+        res["VIP on both nodes after plug-in (ms)"] = both_time(sa, sb, t_plug, t_end) * 1e3
+        return res
+    finally:
+        for x in (sa, sb):
+            if x:
+                x.stop()
+        for x in (a, b):
+            if x:
+                x.stop()
+        topo.destroy()
+
+
+def sc_scale(kind, exe, window=30.0):
+    tag = "sc"
+    topo = Topo(tag, links=SCALE_LINKS, client=False, addrs=scale_addrs())
+    a = b = None
+    total = SCALE_LINKS * SCALE_PER_LINK
+    res = {}
+    try:
+        ca = write_conf(tag, "A", conf_scale("A"))
+        cb = write_conf(tag, "B", conf_scale("B"))
+        a, b = start_pair(kind, exe, topo, ca, cb)
+        t0 = b.t_start
+        t_conv = wait_until(lambda: vip_count(topo.ns["A"], "192.0.2.") == total
+                            and vip_count(topo.ns["B"], "192.0.2.") == 0, 180, 0.1)
+        if t_conv is None:
+            raise Fail("not converged in 180 s: A has %d VIPs, B %d" % (
+                vip_count(topo.ns["A"], "192.0.2."), vip_count(topo.ns["B"], "192.0.2.")))
+        if not (a.alive() and b.alive()):
+            raise Fail("a daemon exited")
+        res["start→all %d VIPs on A (s)" % total] = t_conv - t0
+        c0a, c0b = a.cpu_seconds(), b.cpu_seconds()
+        t1 = time.monotonic()
+        time.sleep(window)
+        t2 = time.monotonic()
+        c1a, c1b = a.cpu_seconds(), b.cpu_seconds()
+        res["CPU s in %ds, master A" % window] = c1a - c0a
+        res["CPU s in %ds, backup B" % window] = c1b - c0b
+        res["CPU s in %ds, A+B" % window] = (c1a - c0a) + (c1b - c0b)
+        res["peak RSS MiB (VmHWM), master A"] = a.rss_hwm_kib() / 1024
+        res["peak RSS MiB (VmHWM), backup B"] = b.rss_hwm_kib() / 1024
+        res["state changes in window (spurious)"] = a.transitions(t1, t2) + b.transitions(t1, t2)
+        res["VIPs A/B at window end"] = None
+        na, nb = vip_count(topo.ns["A"], "192.0.2."), vip_count(topo.ns["B"], "192.0.2.")
+        res["_note"] = "VIPs at window end A=%d B=%d; pids A=%s B=%s" % (na, nb, a.pids(), b.pids())
+        del res["VIPs A/B at window end"]
+        return res
+    finally:
+        for x in (a, b):
+            if x:
+                x.stop()
+        topo.destroy()
+
+
+def netem_available():
+    ns = PREFIX + "nt"
+    sh("ip", "netns", "add", ns)
+    CREATED_NS.append(ns)
+    try:
+        sh("ip", "-n", ns, "link", "add", "t0", "type", "veth", "peer", "name", "t1")
+        r = subprocess.run(["tc", "-n", ns, "qdisc", "add", "dev", "t0", "root", "netem",
+                            "loss", "10%", "delay", "20ms"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return r.returncode == 0, r.stdout.strip()
+    finally:
+        subprocess.run(["ip", "netns", "del", ns])
+        CREATED_NS.remove(ns)
+
+
+def sc_loss(kind, exe, loss, duration=60.0):
+    tag = "ls"
+    topo = Topo(tag, client=False)
+    a = b = sa = sb = None
+    res = {}
+    try:
+        for port in ("pa0", "pb0"):
+            sh("tc", "-n", topo.ns["S"], "qdisc", "add", "dev", port, "root", "netem",
+               "loss", "%d%%" % loss, "delay", "20ms")
+        ca = write_conf(tag, "A", conf_single("A", 2, "1"))
+        cb = write_conf(tag, "B", conf_single("B", 2, "1"))
+        a, b = start_pair(kind, exe, topo, ca, cb)
+        try:
+            wait_steady(a, b, topo)
+        except Fail:
+            pass   # under loss the start may already flap; the window counts what happens
+        time.sleep(1.0)
+        sa, sb = Sampler(topo.ns["A"], 0.05), Sampler(topo.ns["B"], 0.05)
+        t1 = time.monotonic()
+        time.sleep(duration)
+        t2 = time.monotonic()
+        res["state changes in %ds (%d%% loss)" % (duration, loss)] = (
+            a.transitions(t1, t2) + b.transitions(t1, t2))
+        res["s with VIP on both nodes in %ds (%d%% loss)" % (duration, loss)] = both_time(
+            sa, sb, t1, t2)
+        return res
+    finally:
+        for x in (sa, sb):
+            if x:
+                x.stop()
+        for x in (a, b):
+            if x:
+                x.stop()
+        topo.destroy()
+
+
+# --------------------------------------------------------------------------- driver
+
+GOALS = {
+    "fast": "≤ 51 ms (36 ms + 15)",
+    "scale:CPU": "≤ 0.5× keepalived",
+    "scale:RSS": "≤ 0.5× keepalived",
+    "spurious": "0",
+    "moves": "0",
+    "MASTER transitions in 10": "0",
+    "loss": "≤ keepalived",
+}
+
+
+def goal_for(scen, metric):
+    if scen == "fast" and "last advert" in metric:
+        return GOALS["fast"]
+    if scen == "fast" and "spurious" in metric:
+        return "0"
+    if scen == "scale" and metric.startswith("CPU"):
+        return GOALS["scale:CPU"]
+    if scen == "scale" and "RSS" in metric:
+        return GOALS["scale:RSS"]
+    if "spurious" in metric or "VIP moves" in metric or "MASTER transitions in 10" in metric:
+        return "0"
+    if scen.startswith("loss"):
+        return GOALS["loss"]
+    return "≤ keepalived"
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    if isinstance(v, int):
+        return str(v)
+    if abs(v) >= 100:
+        return "%.0f" % v
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return "%.3g" % v
+
+
+def summarize(vals):
+    ok = [v for v in vals if v is not None]
+    bad = len(vals) - len(ok)
+    if not ok:
+        return None, "all %d failed" % len(vals)
+    s = "%s / %s / %s" % (fmt(min(ok)), fmt(statistics.median(ok)), fmt(max(ok)))
+    if bad:
+        s += " (%d failed)" % bad
+    return statistics.median(ok), s
+
+
+def main():
+    global WORKDIR
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps-long", type=int, default=None,
+                    help="repetitions for scale and loss (default: min(reps, 3))")
+    ap.add_argument("--only", action="append", choices=SCENARIOS,
+                    help="run only this scenario (repeatable)")
+    ap.add_argument("--vrrpd", default=None, help="vrrpd binary (default: "
+                    "$CARGO_TARGET_DIR or ./target, release/vrrpd)")
+    ap.add_argument("--keepalived", default=shutil.which("keepalived") or "/usr/sbin/keepalived")
+    ap.add_argument("--scale-window", type=float, default=30.0)
+    ap.add_argument("--loss-window", type=float, default=60.0)
+    ap.add_argument("--keep-logs", action="store_true", help="keep the daemons' logs and configs")
+    ap.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.probe:
+        return probe_main(*args.probe)
+    if os.geteuid() != 0:
+        sys.exit("run as root (network namespaces)")
+    if args.vrrpd is None:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        tgt = os.environ.get("CARGO_TARGET_DIR") or os.path.join(root, "target")
+        args.vrrpd = os.path.join(tgt, "release", "vrrpd")
+    args.vrrpd = os.path.abspath(args.vrrpd)
+    if not os.access(args.vrrpd, os.X_OK):
+        sys.exit("no vrrpd at %s: cargo build --release -p vrrpd, or pass --vrrpd" % args.vrrpd)
+    reps_long = args.reps_long or min(args.reps, 3)
+    WORKDIR = tempfile.mkdtemp(prefix="vrrp-compare-")
+    os.chmod(WORKDIR, 0o755)
+
+    def on_signal(sig, frm):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_signal)
+
+    scen = args.only or SCENARIOS
+    machine = {
+        "date (UTC)": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "nproc": str(os.cpu_count()),
+        "load average at start": loadavg(),
+        "kernel": os.uname().release,
+        "keepalived -v": subprocess.run([args.keepalived, "-v"], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True).stdout.splitlines()[0],
+        "vrrpd": args.vrrpd + " (" + subprocess.run(
+            [args.vrrpd, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True).stdout.strip() + ")",
+    }
+    t_begin = time.monotonic()
+    results = {}         # (scenario, metric) -> {kind: [values]}
+    notes = []
+    exes = {"keepalived": args.keepalived, "vrrpd": args.vrrpd}
+
+    jobs = []
+    if "cut" in scen:
+        jobs += [("cut v2", lambda k, e: sc_failover(k, e, "cut", 2), args.reps),
+                 ("cut v3", lambda k, e: sc_failover(k, e, "cut", 3), args.reps)]
+    if "sigterm" in scen:
+        jobs += [("sigterm", lambda k, e: sc_failover(k, e, "sigterm", 2), args.reps)]
+    if "kill9" in scen:
+        jobs += [("kill9", sc_kill9, args.reps)]
+    if "nopreempt" in scen:
+        jobs += [("nopreempt", sc_nopreempt, args.reps)]
+    if "fast" in scen:
+        jobs += [("fast", lambda k, e: sc_failover(k, e, "cut", 3, "0.01"), args.reps)]
+    if "scale" in scen:
+        jobs += [("scale", lambda k, e: sc_scale(k, e, args.scale_window), reps_long)]
+    if "loss" in scen:
+        ok, why = netem_available()
+        if ok:
+            for loss in (10, 30):
+                jobs += [("loss %d%%" % loss,
+                          (lambda L: lambda k, e: sc_loss(k, e, L, args.loss_window))(loss),
+                          reps_long)]
+        else:
+            notes.append("loss: NOT MEASURED — `tc qdisc add ... netem` fails here (%s); "
+                         "this kernel has no sch_netem (and no gact/matchall to drop at random)."
+                         % why)
+            log(notes[-1])
+
+    order = []
+    runs = {}            # (scenario, kind) -> runs made; a failed run is a failed value of each metric
+    try:
+        for name, fn, reps in jobs:
+            for rep in range(reps):
+                # alternate which daemon goes first, so slow drift in load hits both alike
+                kinds = ["keepalived", "vrrpd"] if rep % 2 == 0 else ["vrrpd", "keepalived"]
+                for kind in kinds:
+                    t = time.monotonic()
+                    try:
+                        r = fn(kind, exes[kind])
+                    except Fail as e:
+                        r = {"_fail": str(e)}
+                    runs[(name, kind)] = runs.get((name, kind), 0) + 1
+                    note = r.pop("_note", None)
+                    fail = r.pop("_fail", None)
+                    for m, v in r.items():
+                        key = (name, m)
+                        if key not in results:
+                            results[key] = {"keepalived": [], "vrrpd": []}
+                            order.append(key)
+                        results[key][kind].append(v)
+                    if fail:
+                        notes.append("%s rep %d %s: FAILED: %s" % (name, rep + 1, kind, fail))
+                    if note:
+                        notes.append("%s rep %d %s: %s" % (name, rep + 1, kind, note))
+                    log("%s rep %d/%d %-10s %.1fs load %s  %s%s" % (
+                        name, rep + 1, reps, kind, time.monotonic() - t, loadavg(),
+                        ", ".join("%s=%s" % (m, fmt(v)) for m, v in r.items()),
+                        ("  FAILED: " + fail) if fail else ""))
+    except KeyboardInterrupt:
+        notes.append("interrupted: results below are partial")
+        log("interrupted")
+    finally:
+        cleanup()
+        if not args.keep_logs:
+            shutil.rmtree(WORKDIR, ignore_errors=True)
+        else:
+            log("logs and configs kept in %s" % WORKDIR)
+
+    machine["load average at end"] = loadavg()
+    machine["wall time of this run"] = "%.0f s" % (time.monotonic() - t_begin)
+    print("\n## vrrpd vs keepalived — side by side\n")
+    for k, v in machine.items():
+        print("- %s: %s" % (k, v))
+    print("\nmin / median / max over the repetitions; ratio = vrrpd median ÷ keepalived median; "
+          "— = no value (timeout or failure).\n")
+    print("| scenario | metric | keepalived min/med/max | vrrpd min/med/max | ratio | goal |")
+    print("|---|---|---|---|---|---|")
+    for key in order:
+        for kind in ("keepalived", "vrrpd"):
+            vals = results[key][kind]
+            vals += [None] * (runs.get((key[0], kind), 0) - len(vals))
+    for key in order:
+        name, metric = key
+        mk, sk = summarize(results[key]["keepalived"])
+        mv, sv = summarize(results[key]["vrrpd"])
+        ratio = "—"
+        if mk is not None and mv is not None:
+            ratio = "%.2f" % (mv / mk) if mk != 0 else ("1.00" if mv == 0 else "∞")
+        print("| %s | %s | %s | %s | %s | %s |" % (name, metric, sk, sv, ratio,
+                                                   goal_for(name, metric)))
+    if "loss" in scen and not any(k[0].startswith("loss") for k in order):
+        print("| loss | state changes / s with VIP on both | not measured | not measured | — | "
+              "≤ keepalived |")
+    print("\nRaw values (run order):\n")
+    for key in order:
+        print("- %s / %s: keepalived %s; vrrpd %s" % (
+            key[0], key[1], [fmt(v) for v in results[key]["keepalived"]],
+            [fmt(v) for v in results[key]["vrrpd"]]))
+    if notes:
+        print("\nNotes:\n")
+        for n in notes:
+            print("- " + n)
+
+
+def cleanup():
+    for p in list(STARTED):
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        STARTED.remove(p)
+    for ns in list(CREATED_NS):
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+        CREATED_NS.remove(ns)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        if not (len(sys.argv) > 1 and sys.argv[1] == "--probe"):
+            cleanup()
