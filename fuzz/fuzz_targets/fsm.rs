@@ -38,7 +38,6 @@
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use arbitrary::Arbitrary;
@@ -49,14 +48,6 @@ use vrrp_fsm::{
 use vrrp_proto::{
     Addresses, Advertisement, Auth, Centiseconds, Priority, Seconds, Version, VersionFields, Vrid,
 };
-
-/// Known findings (fuzz/README.md) are tolerated so CI stays green; `VRRP_FUZZ_STRICT=1`
-/// (all) or `VRRP_FUZZ_STRICT=F1,C2` (those) makes them fail again.
-fn strict(id: &str) -> bool {
-    static STRICT: OnceLock<String> = OnceLock::new();
-    let v = STRICT.get_or_init(|| std::env::var("VRRP_FUZZ_STRICT").unwrap_or_default());
-    v == "1" || v.split(',').any(|x| x == id)
-}
 
 const V4: [Ipv4Addr; 8] = [
     Ipv4Addr::new(192, 0, 2, 1),
@@ -118,8 +109,6 @@ struct Built {
     cfg: Config,
     garp_repeat: u32,
     garp_refresh_repeat: u32,
-    garp_refresh_zero: bool,
-    garp_refresh: bool,
 }
 
 impl CfgIn {
@@ -182,8 +171,6 @@ impl CfgIn {
             cfg,
             garp_repeat,
             garp_refresh_repeat,
-            garp_refresh_zero: self.garp_refresh_ms == Some(0),
-            garp_refresh: self.garp_refresh_ms.is_some(),
         })
     }
 }
@@ -257,9 +244,6 @@ struct Harness {
     link_up: bool,
     group_fault: bool,
     drained: bool,
-    /// Finding F2: a Master reconfigured from garp_master_refresh to none keeps a stale
-    /// refresh deadline that handle_timeout never clears.
-    refresh_dropped: bool,
 }
 
 fn run(built: &Built, steps: &[Step]) -> Trace {
@@ -274,7 +258,6 @@ fn run(built: &Built, steps: &[Step]) -> Trace {
         link_up: true,
         group_fault: false,
         drained: false,
-        refresh_dropped: false,
     };
     let mut trace = Trace::new();
     for step in steps {
@@ -374,9 +357,6 @@ impl Harness {
                         Ok(()) => {
                             assert!(same, "reconfigure to another identity accepted");
                             assert_eq!(self.r.config(), &nb.cfg);
-                            if before == State::Master && self.b.garp_refresh && !nb.garp_refresh {
-                                self.refresh_dropped = true;
-                            }
                             self.track_up.resize(nb.cfg.tracks().len(), true);
                             self.b = nb;
                         }
@@ -408,14 +388,11 @@ impl Harness {
     fn timeout(&mut self) {
         let now = self.now;
         self.r.handle_timeout(now);
-        // Known findings (fuzz/README.md), tolerated unless VRRP_FUZZ_STRICT names them:
-        // F1: garp_master_refresh(Some(0)) re-arms at `now` forever;
-        // F2: a Master reconfigured to no garp_master_refresh keeps a stale deadline.
-        let known =
-            (self.b.garp_refresh_zero && !strict("F1")) || (self.refresh_dropped && !strict("F2"));
+        // Findings F1 (zero refresh re-armed at `now`) and F2 (stale refresh deadline after
+        // a reconfigure), fixed in vrrp-fsm, broke this.
         let t = self.r.poll_timeout();
         assert!(
-            known || t.is_none_or(|t| t >= now),
+            t.is_none_or(|t| t >= now),
             "deadline {t:?} before now {now} right after handle_timeout"
         );
         // Liveness: a deadline at `now` (garp_master_delay 0) must clear on a re-call.
@@ -424,9 +401,6 @@ impl Harness {
         while self.r.poll_timeout().is_some_and(|t| t <= now) {
             calls += 1;
             if calls > 2 {
-                if known {
-                    break;
-                }
                 panic!(
                     "handle_timeout({now}) called {calls} times, deadline still {:?}",
                     self.r.poll_timeout()
@@ -652,10 +626,6 @@ impl Harness {
             self.told, state,
             "StateChange outputs disagree with state()"
         );
-        if became_master || state != State::Master {
-            // become_master re-arms the refresh timer from the config in force.
-            self.refresh_dropped = false;
-        }
         if state == State::Master {
             assert_eq!(self.held, vips, "Master without exactly its VIPs");
         } else {

@@ -239,9 +239,9 @@ impl ConfigBuilder {
         self.0.garp_repeat = n;
         self
     }
-    /// keepalived `garp_master_refresh` (None = off).
+    /// keepalived `garp_master_refresh` (None = off; zero is off too, as in keepalived).
     pub fn garp_master_refresh(mut self, d: Option<Duration>) -> Self {
-        self.0.garp_refresh = d;
+        self.0.garp_refresh = d.filter(|d| !d.is_zero());
         self
     }
     /// keepalived `garp_master_refresh_repeat`.

@@ -210,10 +210,13 @@ impl Router {
             self.garp_delay_at = None;
             self.announce(self.cfg.garp_repeat);
         }
-        if let (true, Some(every)) = (due(self.garp_refresh_at, now), self.cfg.garp_refresh) {
-            // keepalived `garp_master_refresh`.
-            self.announce(self.cfg.garp_refresh_repeat);
-            self.garp_refresh_at = Some(now + every);
+        if due(self.garp_refresh_at, now) {
+            // keepalived `garp_master_refresh` (a deadline left by a configuration that
+            // no longer refreshes is dropped).
+            self.garp_refresh_at = self.cfg.garp_refresh.map(|every| {
+                self.announce(self.cfg.garp_refresh_repeat);
+                now + every
+            });
         }
     }
 
@@ -279,6 +282,8 @@ impl Router {
                     });
                 }
             }
+            // GARP refresh follows the new setting (a stale deadline would never clear).
+            self.garp_refresh_at = self.cfg.garp_refresh.map(|d| now + d);
             // The next advert carries the new priority / VIPs / interval: send it now.
             self.send_advert(self.priority);
             self.adver_timer = Some(now + self.cfg.advert_interval());

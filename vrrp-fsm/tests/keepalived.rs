@@ -333,3 +333,33 @@ fn keepalived_sync_group_members_become_master_together() {
     settle(&g, &mut rs, at(2000));
     assert!(rs.iter().all(|r| r.state() == State::Backup));
 }
+
+#[test]
+fn keepalived_reload_dropping_garp_refresh_leaves_no_stale_deadline() {
+    // Found by fuzzing (fuzz/regressions/fsm/F2-...): a master reconfigured from
+    // `garp_master_refresh 10` to none kept the old deadline, and poll_timeout() stayed in
+    // the past: a caller sleeping until it would spin.
+    let with = base(1, 255)
+        .garp_master_refresh(Some(Duration::from_secs(10)))
+        .build()
+        .unwrap();
+    let mut r = started(with, at(0));
+    assert_eq!(r.state(), State::Master);
+    r.handle_reconfigure(at(0), base(1, 255).build().unwrap())
+        .unwrap();
+    run(&mut r, at(10_500));
+    r.handle_timeout(at(10_500));
+    assert!(
+        r.poll_timeout().is_some_and(|t| t > at(10_500)),
+        "{:?}",
+        r.poll_timeout()
+    );
+    // A zero refresh is off, as in keepalived (F1): it must not re-arm at `now` forever.
+    let zero = base(1, 255)
+        .garp_master_refresh(Some(Duration::ZERO))
+        .build()
+        .unwrap();
+    let mut r = started(zero, at(0));
+    r.handle_timeout(at(7_000));
+    assert!(r.poll_timeout().is_some_and(|t| t > at(7_000)));
+}

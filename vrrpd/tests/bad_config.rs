@@ -182,3 +182,34 @@ fn unicast_without_peers_is_refused_never_multicast() {
     );
     assert!(ok.is_ok(), "{ok:?}");
 }
+
+#[test]
+fn fuzzer_findings_are_refused_at_the_right_line() {
+    // C1: deep nesting is an error, not a stack overflow.
+    let deep = "a{".repeat(20_000) + &"}".repeat(20_000);
+    let e = err(&deep);
+    assert!(
+        e.starts_with("t.conf:1:") && e.contains("nested more than 32"),
+        "{e}"
+    );
+    // C2: v2 intervals above what vrrpd can keep.
+    let e = err(&format!("{HEAD}  advert_int 50\n{VIP}}}\n"));
+    assert!(
+        e.starts_with("t.conf:1:") && e.contains("above 40 s"),
+        "{e}"
+    );
+    // C3: unicast addresses of the other family.
+    let e = err(&format!(
+        "{HEAD}  unicast_src_ip 2001:db8::1\n  unicast_peer {{\n    2001:db8::2\n  }}\n{VIP}}}\n"
+    ));
+    assert!(
+        e.contains("unicast_src_ip 2001:db8::1 is not of the virtual addresses' family"),
+        "{e}"
+    );
+    // C4: more than 255 VIPs.
+    let many: String = (0..300)
+        .map(|n| format!("    198.51.100.{}/32 dev eth{}\n", n % 250, n))
+        .collect();
+    let e = err(&format!("{HEAD}  virtual_ipaddress {{\n{many}  }}\n}}\n"));
+    assert!(e.contains("300 virtual addresses, at most 255"), "{e}");
+}

@@ -397,6 +397,14 @@ fn validate_instance(stmt: &Statement, i: &VrrpInstance) -> Result<(), ConfigErr
             i.name
         ));
     }
+    // RFC 3768 allows up to 255 s; vrrpd keeps every interval in RFC 9568's 12-bit
+    // centiseconds, so it stops at 40 s.
+    if i.version == 2 && i.advert_int > Duration::from_secs(40) {
+        return fail(format!(
+            "vrrp_instance {}: advert_int above 40 s is not supported by vrrpd",
+            i.name
+        ));
+    }
     // RFC 9568 §5.2.7: 12-bit centiseconds, 10 ms .. 40.95 s.
     if i.version == 3
         && (i.advert_int < Duration::from_millis(10)
@@ -419,7 +427,27 @@ fn validate_instance(stmt: &Statement, i: &VrrpInstance) -> Result<(), ConfigErr
             i.name
         ));
     }
+    // RFC 9568 §5.2.5: the count is one byte.
+    if i.vips.len() > 255 {
+        return fail(format!(
+            "vrrp_instance {}: {} virtual addresses, at most 255",
+            i.name,
+            i.vips.len()
+        ));
+    }
     let family = i.vips[0].addr.is_ipv4();
+    if let Some(src) = i.unicast_src_ip.filter(|a| a.is_ipv4() != family) {
+        return fail(format!(
+            "vrrp_instance {}: unicast_src_ip {src} is not of the virtual addresses' family",
+            i.name
+        ));
+    }
+    if let Some(p) = i.unicast_peers.iter().find(|a| a.is_ipv4() != family) {
+        return fail(format!(
+            "vrrp_instance {}: unicast_peer {p} is not of the virtual addresses' family",
+            i.name
+        ));
+    }
     if let Some(v) = i.vips.iter().find(|v| v.addr.is_ipv4() != family) {
         return Err(ConfigError::invalid(
             &v.loc,

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// `include` nesting too deep (a loop, most likely).
     #[error("include nested more than {0} deep")]
     IncludeDepth(usize),
+    /// Blocks nested too deep.
+    #[error("blocks nested more than {0} deep")]
+    NestingDepth(usize),
     /// Anything about the meaning of a statement.
     #[error("{0}")]
     Invalid(String),

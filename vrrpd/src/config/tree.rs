@@ -14,6 +14,10 @@ use std::sync::Arc;
 /// Deepest `include` chain accepted.
 pub const MAX_INCLUDE_DEPTH: usize = 8;
 
+/// Blocks nested deeper than this are refused (keepalived.conf needs 4; the limit keeps a
+/// hostile file from exhausting the stack of the recursive parser).
+pub const MAX_NESTING: usize = 32;
+
 /// One statement of a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -70,6 +74,7 @@ fn parse_text(
     let mut parser = Parser {
         lexemes: &lexemes,
         pos: 0,
+        nesting: 0,
     };
     let statements = parser.statements(None)?;
     expand_includes(statements, file, depth)
@@ -78,6 +83,8 @@ fn parse_text(
 struct Parser<'a> {
     lexemes: &'a [Lexeme],
     pos: usize,
+    /// Blocks open around the current position.
+    nesting: usize,
 }
 
 impl Parser<'_> {
@@ -107,7 +114,15 @@ impl Parser<'_> {
                     self.arguments(&mut stmt);
                     if self.opens_block() {
                         self.pos += 1;
+                        if self.nesting >= MAX_NESTING {
+                            return Err(ConfigError::new(
+                                stmt.loc.clone(),
+                                ErrorKind::NestingDepth(MAX_NESTING),
+                            ));
+                        }
+                        self.nesting += 1;
                         let children = self.statements(Some(&stmt))?;
+                        self.nesting -= 1;
                         stmt.block = Some(children);
                         // Words after a closing brace on the same line start a new statement
                         // only if they are at a line start; keepalived ignores none of them,
