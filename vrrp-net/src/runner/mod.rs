@@ -492,8 +492,18 @@ impl Runner {
             };
             let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
             let Some(index) = self.demux.lookup(key).map(|i| *i) else {
+                // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
+                // unsupported VRID" (the demux counts it as unknown_vrid too).
+                self.counters.incr(vrrp_proto::GlobalCounter::VridErrors);
                 continue;
             };
+            // RFC 9568 §7.1: the version must be the one this router runs; RFC 8347
+            // version-errors ("unknown or unsupported version"), as keepalived counts it.
+            // The state machine would drop it as not its own, on no visible counter.
+            if d.advert.version() != self.routers[index].config().version() {
+                self.counters.incr(vrrp_proto::GlobalCounter::VersionErrors);
+                continue;
+            }
             if !self.infos[index].spec.peers.accept(src) {
                 self.routers[index].counters_mut().unknown_peer += 1;
                 continue;
