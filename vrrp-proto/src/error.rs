@@ -139,7 +139,7 @@ pub enum RouterCounter {
     AddressListErrors,
     /// `packet-length-errors`.
     PacketLengthErrors,
-    /// RFC 2787 vrrpStatsInvalidAuthType: unknown or unsupported auth type.
+    /// RFC 2787 vrrpStatsInvalidAuthType: unknown auth type.
     InvalidAuthType,
     /// RFC 2787 vrrpStatsAuthTypeMismatch.
     AuthTypeMismatch,
@@ -169,9 +169,10 @@ impl Error {
             Error::Type(_) => Router(RouterCounter::InvalidTypePktsRcvd),
             Error::NoAddresses => Router(RouterCounter::AddressListErrors),
             Error::IntervalZero => Router(RouterCounter::IntervalErrors),
-            Error::AuthAhUnsupported | Error::AuthTypeUnknown(_) => {
-                Router(RouterCounter::InvalidAuthType)
-            }
+            // RFC 2787: AH is a known type, and never the method vrrpd runs: a mismatch
+            // (keepalived counts it so too); only unknown types are invalid.
+            Error::AuthAhUnsupported => Router(RouterCounter::AuthTypeMismatch),
+            Error::AuthTypeUnknown(_) => Router(RouterCounter::InvalidAuthType),
             Error::AuthTypeMismatch { .. } => Router(RouterCounter::AuthTypeMismatch),
             Error::AuthFailure => Router(RouterCounter::AuthFailures),
         }

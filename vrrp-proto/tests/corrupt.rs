@@ -458,8 +458,14 @@ fn each_error_counts_where_the_rfcs_say() {
         v4(V2_PASS, 0, |b| b ^ 3),
         Router(RouterCounter::InvalidTypePktsRcvd)
     );
+    // RFC 2787: AH (2) is a known type that differs from the configured one: a mismatch;
+    // only unknown types are invalid.
     assert_eq!(
         v4(V2_PASS, 4, |_| 2),
+        Router(RouterCounter::AuthTypeMismatch)
+    );
+    assert_eq!(
+        v4(V2_PASS, 4, |_| 7),
         Router(RouterCounter::InvalidAuthType)
     );
     assert_eq!(v4(V2_PASS, 5, |_| 0), Router(RouterCounter::IntervalErrors));
