@@ -35,10 +35,15 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use pair::{as_nobody, bridge, conf, ip, report, start, vip, vrrpd_cmd, Inst, Phases, Side};
-use peer::{num, text, Scene, LIMIT, VIP};
+use peer::{num, text, Scene, VIP};
 
 /// Bound on a daemon's exit after SIGTERM (vrrpd waits up to 10 s for notify_stop).
 const EXIT_LIMIT: Duration = Duration::from_secs(30);
+
+/// Bound on one wait for an event (advert_int 1: Master_Down_Interval < 4 s). Generous: on
+/// a shared machine whose other tests churn namespaces, `ip` and netlink calls stall for
+/// seconds at times. A bound on waiting, not a speed assertion.
+const LIMIT: Duration = Duration::from_secs(60);
 
 fn vi1(s: &Value) -> Value {
     Scene::vi1(s)
@@ -55,7 +60,8 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 /// VI_1's status on `side`.
 fn st(sc: &Scene, side: Side) -> Value {
-    vi1(&sc.status(side.run()))
+    let s = sc.status_within(side.run(), Duration::from_secs(30));
+    vi1(&s.unwrap_or_else(|| panic!("{}: {side:?} does not answer status", sc.name)))
 }
 
 /// Wait until VI_1 on `side` is in `state`, holding the VIP exactly when MASTER.
@@ -437,7 +443,7 @@ fn metric(text: &str, name: &str) -> Option<f64> {
 /// The longest time no side held the VIP, sampled every ~20 ms until stopped.
 struct GapWatch {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Gaps>,
+    thread: Option<std::thread::JoinHandle<Gaps>>,
 }
 
 /// What a [`GapWatch`] saw.
@@ -484,12 +490,25 @@ impl GapWatch {
             }
             g
         });
-        GapWatch { stop, thread }
+        GapWatch {
+            stop,
+            thread: Some(thread),
+        }
     }
 
-    fn finish(self) -> Gaps {
+    fn finish(mut self) -> Gaps {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap()
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+/// A failed assertion stops the sampling too.
+impl Drop for GapWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -502,7 +521,12 @@ fn drain_hands_over_within_skew_persists_and_undrain_preempts() {
     let a = Inst::new(Side::A, "MASTER", 150);
     let b = Inst::new(Side::B, "BACKUP", 100);
     let (ia, _) = start_pair(&mut sc, &a, &b, &[]);
-    let b_mdi = Duration::from_millis(num(&st(&sc, Side::B), "/master_down_interval_ms"));
+    let b0 = st(&sc, Side::B);
+    let b_mdi = Duration::from_millis(num(&b0, "/master_down_interval_ms"));
+    let b_adv = Duration::from_millis(num(&b0, "/master_adver_interval_ms"));
+    // Without A's priority-0 advert, B could not take over before its Master_Down_Timer,
+    // last restarted by an advert at most one Master_Adver_Interval before the drain.
+    let bound = b_mdi - b_adv;
     let a_mdi = Duration::from_millis(num(&st(&sc, Side::A), "/master_down_interval_ms"));
     let watch_t0 = Instant::now();
     let watch = GapWatch::start(&sc);
@@ -517,7 +541,7 @@ fn drain_hands_over_within_skew_persists_and_undrain_preempts() {
     assert_eq!(s["drained"], false, "{s}");
 
     // Drain: B takes over after its Skew_Time (A's priority-0 advert), well before its
-    // Master_Down_Interval.
+    // Master_Down_Interval less one advert interval (the earliest it could without).
     let t0 = Instant::now();
     let o = vrrpd_cmd(&sc, Side::A, "drain");
     assert!(o.status.success(), "drain: {o:?}");
@@ -527,13 +551,21 @@ fn drain_hands_over_within_skew_persists_and_undrain_preempts() {
     }
     let takeover = t0.elapsed();
     report(&format!(
-        "drain: VIP on B {takeover:?} after the drain command (B's Master_Down_Interval {b_mdi:?})"
+        "drain: VIP on B {takeover:?} after the drain command (B's Master_Down_Interval \
+         {b_mdi:?}, Master_Adver_Interval {b_adv:?})"
     ));
     assert!(
-        takeover < b_mdi,
-        "takeover {takeover:?} not below Master_Down_Interval {b_mdi:?}: not the priority-0 path"
+        takeover < bound,
+        "takeover {takeover:?} not below Master_Down_Interval - Master_Adver_Interval \
+         {bound:?}: not the priority-0 path"
     );
     wait_state(&sc, Side::B, "MASTER");
+    let s = st(&sc, Side::B);
+    assert!(
+        num(&s, "/counters/priority_zero_pkts_rcvd")
+            > num(&b0, "/counters/priority_zero_pkts_rcvd"),
+        "B heard no priority-0 advert: {s}"
+    );
     let s = st(&sc, Side::A);
     assert_eq!(text(&s, "/state"), "BACKUP", "{s}");
     assert_eq!(s["drained"], true, "{s}");
@@ -544,10 +576,24 @@ fn drain_hands_over_within_skew_persists_and_undrain_preempts() {
     assert!(!o.status.success(), "undrain by nobody succeeded");
     assert_eq!(st(&sc, Side::A)["drained"], true);
 
-    // Reload: still drained; then several of A's Master_Down_Intervals without A ever
-    // taking the VIP back (its 150 beats B's 100).
+    // Reload a configuration that replaces A's router (a tracked interface added, priority
+    // 160): the new router is drained too; then several of A's Master_Down_Intervals
+    // without A ever taking the VIP back (its 160 beats B's 100).
+    let mut a2 = a.clone();
+    a2.priority = 160;
+    a2.extra += "  track_interface {\n    a0\n  }\n";
+    sc.write("vrrpd-a.conf", &conf("vrrpd_a", &a2, ""));
     sc.signal(ia, "HUP");
     let s = sc.wait_status("a", LIMIT, "reload done", |s| num(s, "/reloads") == 1);
+    assert_eq!(
+        num(&vi1(&s), "/base_priority"),
+        160,
+        "reload not applied: {s}"
+    );
+    assert!(
+        sc.read("vrrpd-a.log").contains("(VI_1) added by reload"),
+        "the reload did not replace the router"
+    );
     assert_eq!(vi1(&s)["drained"], true, "drain lost in reload: {s}");
     let until = Instant::now() + a_mdi * 3;
     while Instant::now() < until {
