@@ -6,14 +6,18 @@
 //!    (`track_interface` on a veth link toggled down/up): runs never overlap, only the
 //!    newest state's scripts run (`notify_skipped` > 0), the last run announces the state
 //!    the daemon is in; SIGTERM runs `notify ... STOP` before a clean exit.
-//! 2. Split brain repair: a partition (A's bridge port detached, carriers kept) makes both
-//!    masters; on healing the higher priority stays master, counts `dual_master` and runs
-//!    `notify_master_rx_lower_pri`; `notify_master_refresh 1` re-runs notify_master.
+//! 2. Split brain repair (multicast): a partition (A's bridge port detached, carriers kept)
+//!    makes both masters; on healing the higher priority stays master, counts
+//!    `dual_master` and runs `notify_master_rx_lower_pri`; `notify_master_refresh 1`
+//!    re-runs notify_master. The heal is staged (B's adverts reach A a moment before A's
+//!    reach B, through the bridge's `mcast_flood` flag on B's port) so that which side
+//!    hears the other first is not left to chance.
 //! 3. `--metrics-listen`: Prometheus text scraped with curl by `nobody` inside the
 //!    namespace, against `vrrpd status --json` (also read by `nobody`).
-//! 4. `vrrpd drain` / `undrain`: the peer takes over within Skew_Time (well below its
-//!    Master_Down_Interval), the drained master stays BACKUP through SIGHUP and several
-//!    Master_Down_Intervals, `nobody` may not drain or undrain; the VIP is never missing
+//! 4. `vrrpd drain` / `undrain`: the peer takes over within Skew_Time (below its
+//!    Master_Down_Interval less one advert interval: the earliest it could without the
+//!    priority-0 advert), the drained master stays BACKUP through a SIGHUP that replaces its
+//!    router and several Master_Down_Intervals, `nobody` may not drain or undrain; the VIP is never missing
 //!    for a Master_Down_Interval; undrain preempts back.
 //! 5. `unicast_src_ip` without `unicast_peer`: the daemon exits non-zero naming file:line
 //!    and creates nothing.
