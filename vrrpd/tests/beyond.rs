@@ -11,7 +11,8 @@
 //!    `dual_master` and runs `notify_master_rx_lower_pri`; `notify_master_refresh 1`
 //!    re-runs notify_master. The heal is staged (B's adverts reach A a moment before A's
 //!    reach B, through the bridge's `mcast_flood` flag on B's port) so that which side
-//!    hears the other first is not left to chance.
+//!    hears the other first is not left to chance. The cloud form (unicast, plain heal)
+//!    asserts what holds whichever side hears the other first.
 //! 3. `--metrics-listen`: Prometheus text scraped with curl by `nobody` inside the
 //!    namespace, against `vrrpd status --json` (also read by `nobody`).
 //! 4. `vrrpd drain` / `undrain`: the peer takes over within Skew_Time (below its
@@ -297,6 +298,66 @@ fn split_brain_heals_to_higher_priority_with_rx_lower_pri_and_master_refresh() {
         sc.lines("rx-a.out").len(),
         sc.lines("master-a.out").len(),
         ph.summary()
+    ));
+}
+
+/// The cloud form: unicast both ways, a plain heal (the port re-attached, nothing staged).
+/// Which side hears the other first is then a race, so only what holds either way is
+/// asserted: the higher priority ends master alone, somebody counted the dual master, and
+/// A's notify_master_rx_lower_pri ran exactly as often as A counted a lower-priority master.
+#[test]
+fn cloud_unicast_split_brain_plain_heal() {
+    let _serial = serial();
+    let Some(mut sc) = pair::scene("beyond 2u (unicast split brain)", "by6") else {
+        return;
+    };
+    let rx = |who: &str| {
+        let r = sc.recorder(&format!("rx-{who}.sh"), &format!("rx-{who}.out"));
+        format!(
+            "  notify_master_rx_lower_pri \"{} rx {who}\"\n",
+            r.display()
+        )
+    };
+    let mut a = Inst::new(Side::A, "MASTER", 150);
+    a.unicast = Some((peer::A_ADDR, Some(peer::B_ADDR)));
+    a.extra = rx("a");
+    let mut b = Inst::new(Side::B, "BACKUP", 100);
+    b.unicast = Some((peer::B_ADDR, Some(peer::A_ADDR)));
+    b.extra = rx("b");
+    start_pair(&mut sc, &a, &b, &[]);
+    assert_eq!(st(&sc, Side::B)["unicast_peers"][0], peer::A_ADDR);
+
+    let br = sc.lan.bridge_ns().to_owned();
+    ip(&["-n", &br, "link", "set", "a1", "nomaster"]);
+    wait_state(&sc, Side::B, "MASTER");
+    assert_eq!(text(&st(&sc, Side::A), "/state"), "MASTER");
+    assert!(vip(&sc, Side::A) && vip(&sc, Side::B), "both hold the VIP");
+
+    ip(&["-n", &br, "link", "set", "a1", "master", "br0"]);
+    wait_state(&sc, Side::B, "BACKUP");
+    wait_state(&sc, Side::A, "MASTER");
+    let a_s = st(&sc, Side::A);
+    let b_s = st(&sc, Side::B);
+    let dual = (num(&a_s, "/dual_master"), num(&b_s, "/dual_master"));
+    assert!(
+        dual.0 + dual.1 > 0,
+        "nobody counted the dual master: {a_s} {b_s}"
+    );
+    let lower = num(&a_s, "/counters/master_rx_lower_pri");
+    sc.wait(
+        LIMIT,
+        "one rx_lower_pri run per lower-priority advert A heard",
+        || sc.lines("rx-a.out").len() as u64 == lower,
+    );
+    assert!(sc.lines("rx-a.out").iter().all(|l| l == "rx a"));
+    assert!(
+        sc.lines("rx-b.out").is_empty(),
+        "B only ever heard a higher priority: {:?}",
+        sc.lines("rx-b.out")
+    );
+    report(&format!(
+        "unicast split brain: dual_master A {} B {}, notify_master_rx_lower_pri runs on A {lower}",
+        dual.0, dual.1
     ));
 }
 
