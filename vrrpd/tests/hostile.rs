@@ -27,9 +27,11 @@
 
 #[path = "../../vrrp-net/tests/lan/mod.rs"]
 mod lan;
+#[path = "peer/mod.rs"]
+mod peer;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
@@ -365,39 +367,7 @@ impl Scene {
 
     /// `vrrpd status --json`, given 10 s to answer; `None` if it does not.
     fn status(&self) -> Option<Value> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-            .args(["status", "--json", "--control"])
-            .arg(&self.sock)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        loop {
-            match child.try_wait().unwrap() {
-                Some(st) => {
-                    let mut text = String::new();
-                    child
-                        .stdout
-                        .take()
-                        .unwrap()
-                        .read_to_string(&mut text)
-                        .unwrap();
-                    if !st.success() {
-                        return None;
-                    }
-                    return Some(serde_json::from_str(&text).unwrap_or_else(|e| {
-                        panic!("vrrpd status --json is not JSON ({e}): {text}")
-                    }));
-                }
-                None if start.elapsed() > Duration::from_secs(10) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return None;
-                }
-                None => sleep(Duration::from_millis(20)),
-            }
-        }
+        peer::status_json(&self.sock, Duration::from_secs(10))
     }
 
     /// Poll status until `cond` holds; the last status either way (`Err` on timeout).

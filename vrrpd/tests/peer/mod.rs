@@ -297,39 +297,7 @@ impl Scene {
 
     /// `vrrpd status --json` for run `run`, given at most `limit` to answer.
     pub fn status_within(&self, run: &str, limit: Duration) -> Option<Value> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-            .args(["status", "--json", "--control"])
-            .arg(self.socket(run))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        loop {
-            match child.try_wait().unwrap() {
-                Some(st) => {
-                    let mut text = String::new();
-                    child
-                        .stdout
-                        .take()
-                        .unwrap()
-                        .read_to_string(&mut text)
-                        .unwrap();
-                    if !st.success() {
-                        return None;
-                    }
-                    return Some(serde_json::from_str(&text).unwrap_or_else(|e| {
-                        panic!("vrrpd status --json is not JSON ({e}): {text}")
-                    }));
-                }
-                None if start.elapsed() > limit => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return None;
-                }
-                None => sleep(Duration::from_millis(20)),
-            }
-        }
+        status_json(&self.socket(run), limit)
     }
 
     /// `vrrpd status --json` (10 s to answer); panics if the daemon does not answer.
@@ -441,5 +409,45 @@ impl Drop for Scene {
             }
         }
         eprintln!("{dump}");
+    }
+}
+
+/// `vrrpd status --json --control SOCK`, given at most `limit` to answer; `None` if it does
+/// not answer in time or fails. Panics if the answer is not JSON.
+pub fn status_json(sock: &Path, limit: Duration) -> Option<Value> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["status", "--json", "--control"])
+        .arg(sock)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        match child.try_wait().unwrap() {
+            Some(st) => {
+                let mut text = String::new();
+                child
+                    .stdout
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut text)
+                    .unwrap();
+                if !st.success() {
+                    return None;
+                }
+                return Some(
+                    serde_json::from_str(&text).unwrap_or_else(|e| {
+                        panic!("vrrpd status --json is not JSON ({e}): {text}")
+                    }),
+                );
+            }
+            None if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            None => sleep(Duration::from_millis(20)),
+        }
     }
 }
