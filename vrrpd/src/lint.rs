@@ -75,10 +75,7 @@ pub type Addresses = Vec<(IpAddr, u8)>;
 /// interface, scripts missing, not executable, or writable by someone other than root.
 /// `addresses` returns an interface's addresses (address, prefix length), or None if there
 /// is no such interface.
-pub fn system_checks(
-    c: &Config,
-    addresses: &dyn Fn(&str) -> Option<Addresses>,
-) -> Vec<Warning> {
+pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) -> Vec<Warning> {
     let mut out = Vec::new();
     for i in &c.instances {
         let Some(addrs) = addresses(&i.interface) else {
