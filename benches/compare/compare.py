@@ -327,9 +327,9 @@ class Probe:
             p = raw.decode().split()
             self.events.append((float(p[1]), p[0], p[2], p[3] if len(p) > 3 else ""))
 
-    def first(self, kind, who, after):
+    def first(self, kind, who, after, extra=None):
         for t, k, w, x in list(self.events):
-            if k == kind and w == who and t > after:
+            if k == kind and w == who and t > after and (extra is None or x == extra):
                 return t
         return None
 
@@ -633,8 +633,13 @@ def sc_failover(kind, exe, how, version=2, advert_int="1"):
         t_lastA = probe.last("V", macA, t_ev)
         res["event→first echo reply from B (ms)"] = None if t_r is None else (t_r - t_ev) * 1e3
         res["event→first advert from B (ms)"] = None if t_v is None else (t_v - t_ev) * 1e3
-        res["last advert from A→first advert from B (ms)"] = (
-            None if (t_v is None or t_lastA is None) else (t_v - t_lastA) * 1e3)
+        if how == "cut":
+            res["last advert from A→first advert from B (ms)"] = (
+                None if (t_v is None or t_lastA is None) else (t_v - t_lastA) * 1e3)
+        else:
+            t_zero = probe.first("V", macA, t_ev, extra="0")
+            res["priority-0 advert from A→first advert from B (ms)"] = (
+                None if (t_v is None or t_zero is None) else (t_v - t_zero) * 1e3)
         if advert_int != "1":
             res["B MASTER transitions before the cut (spurious)"] = spurious
         return res
@@ -928,6 +933,7 @@ def main():
                     "split = 192.0.2.VRID on even, 198.51.100.VRID on odd interfaces (unique "
                     "only up to 2 interfaces)")
     ap.add_argument("--loss-window", type=float, default=60.0)
+    ap.add_argument("--loss-levels", default="10,30", help="loss: percentages (default 10,30)")
     ap.add_argument("--keep-logs", action="store_true", help="keep the daemons' logs and configs")
     ap.add_argument("--no-userspace-loss", action="store_true",
                     help="without netem, skip the loss scenario instead of emulating loss and "
@@ -998,10 +1004,10 @@ def main():
                          % (why, "Skipped (--no-userspace-loss)." if args.no_userspace_loss else
                             "Loss and delay are emulated instead by a userspace switch "
                             "(compare.py --impair, AF_PACKET) in place of the bridge: scenario "
-                            "named 'loss N% (userspace)'."))
+                            "named 'loss N% (userspace, not netem)'."))
             log(notes[-1])
         if ok or not args.no_userspace_loss:
-            for loss in (10, 30):
+            for loss in [int(x) for x in args.loss_levels.split(",")]:
                 jobs += [("loss %d%%%s" % (loss, "" if ok else " (userspace, not netem)"),
                           (lambda L: lambda k, e: sc_loss(k, e, L, args.loss_window, ok))(loss),
                           reps_long)]
