@@ -28,7 +28,7 @@ use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
 
-use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals};
+use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals, Timers};
 use ports::Ports;
 
 const LINK: Token = Token(0);
@@ -49,6 +49,9 @@ pub struct Runner {
     infos: Vec<InstanceInfo>,
     groups: Vec<SyncGroup>,
     demux: Demux<usize>,
+    /// Each router's next deadline ([`Router::poll_timeout`]), re-armed whenever the
+    /// router has handled something: a wakeup costs O(log routers), not a scan.
+    timers: Timers<Instant, usize>,
     counters: GlobalCounters,
     /// Happenings produced outside a turn (while adding an instance), reported by the next.
     deferred: Vec<Happening>,
@@ -85,6 +88,7 @@ impl Runner {
             infos: Vec::new(),
             groups: Vec::new(),
             demux: Demux::new(),
+            timers: Timers::new(),
             counters: GlobalCounters::default(),
             deferred: Vec::new(),
             recv_errors: 0,
@@ -345,9 +349,7 @@ impl Runner {
             }
         }
         let now = self.now();
-        let due: Vec<usize> = (0..self.routers.len())
-            .filter(|&i| self.routers[i].poll_timeout().is_some_and(|t| t <= now))
-            .collect();
+        let due: Vec<usize> = std::iter::from_fn(|| self.timers.pop_expired(now)).collect();
         for &i in &due {
             self.routers[i].handle_timeout(now);
         }
@@ -405,13 +407,22 @@ impl Runner {
     }
 
     /// Time until the earliest router deadline (None: wait for an event).
-    fn next_timeout(&self) -> Option<Duration> {
+    fn next_timeout(&mut self) -> Option<Duration> {
         let now = self.now();
-        self.routers
-            .iter()
-            .filter_map(Router::poll_timeout)
-            .min()
+        self.timers
+            .next_deadline()
             .map(|t| t.saturating_duration_since(now))
+    }
+
+    /// Keep router `i`'s entry in the timer heap equal to its `poll_timeout()`.
+    pub(super) fn rearm(&mut self, i: usize) {
+        match self.routers[i].poll_timeout() {
+            Some(t) if self.timers.deadline_of(i) != Some(t) => self.timers.arm(i, t),
+            Some(_) => {}
+            None => {
+                self.timers.cancel(i);
+            }
+        }
     }
 
     /// Link changes: the VRRP interface of an instance, or one it tracks.

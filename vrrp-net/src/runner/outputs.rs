@@ -52,6 +52,9 @@ impl Runner {
                     self.carry_out(i, o, out);
                 }
             }
+            // Whatever the router handled (or its sync group did to it) may have moved
+            // its deadline.
+            self.rearm(i);
         }
     }
 
