@@ -55,6 +55,10 @@ pub struct Runner {
     counters: GlobalCounters,
     /// Happenings produced outside a turn (while adding an instance), reported by the next.
     deferred: Vec<Happening>,
+    /// Buffers reused by every turn (no allocation per wakeup or per packet).
+    tokens: Vec<Token>,
+    due: Vec<usize>,
+    work: Vec<usize>,
     recv_errors: u64,
     form: ChecksumForm,
     started: std::time::Instant,
@@ -91,6 +95,9 @@ impl Runner {
             timers: Timers::new(),
             counters: GlobalCounters::default(),
             deferred: Vec::new(),
+            tokens: Vec::new(),
+            due: Vec::new(),
+            work: Vec::new(),
             recv_errors: 0,
             form,
             started: std::time::Instant::now(),
@@ -189,7 +196,7 @@ impl Runner {
         self.remove_stale_vips(i);
         let now = self.now();
         self.routers[i].handle_startup(now);
-        self.drain_outputs(vec![i], out);
+        self.drain_outputs(&[i], out);
     }
 
     /// Stop instance `i` (priority-0 advert if Master, VIPs removed, Initialize).
@@ -199,7 +206,7 @@ impl Runner {
         }
         let now = self.now();
         self.routers[i].handle_shutdown(now);
-        self.drain_outputs(vec![i], out);
+        self.drain_outputs(&[i], out);
     }
 
     /// Stop instance `i` and forget it: its VRID is free again on its interface.
@@ -242,7 +249,7 @@ impl Runner {
         self.infos[i].spec.dsts = spec.dsts;
         self.infos[i].spec.peers = spec.peers;
         self.infos[i].spec.name = spec.name;
-        self.drain_outputs(vec![i], out);
+        self.drain_outputs(&[i], out);
         Ok(())
     }
 
@@ -253,7 +260,7 @@ impl Runner {
         }
         let now = self.now();
         self.routers[i].handle_track(now, index, up);
-        self.drain_outputs(vec![i], out);
+        self.drain_outputs(&[i], out);
     }
 
     /// Drain instance `i` (hand mastership over, stay a Backup that never takes over) or
@@ -264,7 +271,7 @@ impl Runner {
         }
         let now = self.now();
         self.routers[i].handle_drain(now, on);
-        self.drain_outputs(vec![i], out);
+        self.drain_outputs(&[i], out);
     }
 
     /// Number of instances added (removed ones included: indices are stable).
@@ -331,8 +338,10 @@ impl Runner {
                 return Err(NetError::socket("epoll_wait", "-", e));
             }
         }
-        let tokens: Vec<Token> = self.events.iter().map(|e| e.token()).collect();
-        for token in tokens {
+        let mut tokens = std::mem::take(&mut self.tokens);
+        tokens.clear();
+        tokens.extend(self.events.iter().map(|e| e.token()));
+        for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
                 SIGNALS => {
@@ -348,12 +357,16 @@ impl Runner {
                 }
             }
         }
+        self.tokens = tokens;
         let now = self.now();
-        let due: Vec<usize> = std::iter::from_fn(|| self.timers.pop_expired(now)).collect();
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        due.extend(std::iter::from_fn(|| self.timers.pop_expired(now)));
         for &i in &due {
             self.routers[i].handle_timeout(now);
         }
-        self.drain_outputs(due, out);
+        self.drain_outputs(&due, out);
+        self.due = due;
         Ok(())
     }
 
@@ -455,7 +468,7 @@ impl Runner {
                     }
                 }
             }
-            self.drain_outputs(touched, out);
+            self.drain_outputs(&touched, out);
         }
     }
 
@@ -542,7 +555,7 @@ impl Runner {
             {
                 self.infos[index].master = Some(src);
             }
-            self.drain_outputs(vec![index], out);
+            self.drain_outputs(&[index], out);
         }
     }
 }

@@ -11,9 +11,12 @@ use super::{Happening, Runner};
 use crate::NetError;
 
 impl Runner {
-    /// Drain the outputs of the instances in `work`, and of any instance a sync group moved
+    /// Drain the outputs of the instances in `first`, and of any instance a sync group moved
     /// because of them.
-    pub(super) fn drain_outputs(&mut self, mut work: Vec<usize>, out: &mut Vec<Happening>) {
+    pub(super) fn drain_outputs(&mut self, first: &[usize], out: &mut Vec<Happening>) {
+        let mut work = std::mem::take(&mut self.work);
+        work.clear();
+        work.extend_from_slice(first);
         while let Some(i) = work.pop() {
             while let Some(o) = self.routers[i].poll_output() {
                 if let Output::StateChange { from, to, reason } = o {
@@ -56,6 +59,7 @@ impl Runner {
             // its deadline.
             self.rearm(i);
         }
+        self.work = work;
     }
 
     /// One output other than a state change.
