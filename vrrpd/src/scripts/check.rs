@@ -10,17 +10,12 @@
 //! A run never overlaps the previous one: the next run starts `interval` after the start
 //! of the previous one, or as soon as it ends if it took longer.
 //!
-//! # Weights (applied by the state machine, not here)
+//! # Weights (not applied here)
 //!
-//! [`CheckEvent::weight`] carries the `vrrp_script`'s `weight N [reverse]`; a
-//! `track_script NAME weight M` line of an instance overrides N (keeping `reverse`).
-//! [`Weight::contribution`] gives what one tracked script does to an instance:
-//! - weight 0: down puts the instance in FAULT; up has no effect;
-//! - weight N > 0: +N to the priority while up (with `reverse`: while down);
-//! - weight N < 0: N (a decrease) while down (with `reverse`: while up).
-//!
-//! The instance's effective priority is its base priority plus the sum of these, clamped
-//! to 1..=254 (an address owner at 255 is never changed), as keepalived does.
+//! [`CheckEvent::weight`] carries the `vrrp_script`'s `weight N [reverse]` for reference;
+//! what a status does to an instance's priority is decided in one place, the state
+//! machine's tracked objects (`vrrp_fsm::Track`), fed by the daemon's plan
+//! (`crate::daemon::plan`), which also maps `reverse` and `track_script ... weight M`.
 
 use super::child::{ExitKind, Running};
 use super::command::CommandSpec;
@@ -36,31 +31,6 @@ pub struct Weight {
     pub weight: i32,
     /// `reverse`.
     pub reverse: bool,
-}
-
-/// What a tracked script does to an instance (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Contribution {
-    /// The instance must be in FAULT.
-    Fault,
-    /// Add this to the priority (0: no effect).
-    Priority(i32),
-}
-
-impl Weight {
-    /// The contribution of a script with this weight whose status is `up`.
-    pub fn contribution(self, up: bool) -> Contribution {
-        if self.weight == 0 {
-            return if up {
-                Contribution::Priority(0)
-            } else {
-                Contribution::Fault
-            };
-        }
-        // Positive weights count while up, negative ones while down; reverse swaps.
-        let applies = (self.weight > 0) == (up != self.reverse);
-        Contribution::Priority(if applies { self.weight } else { 0 })
-    }
 }
 
 /// A change of a script's status.
@@ -317,24 +287,6 @@ impl Checkers {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn contributions() {
-        let w = |weight, reverse| Weight { weight, reverse };
-        assert_eq!(w(0, false).contribution(false), Contribution::Fault);
-        assert_eq!(w(0, false).contribution(true), Contribution::Priority(0));
-        assert_eq!(w(10, false).contribution(true), Contribution::Priority(10));
-        assert_eq!(w(10, false).contribution(false), Contribution::Priority(0));
-        assert_eq!(
-            w(-10, false).contribution(false),
-            Contribution::Priority(-10)
-        );
-        assert_eq!(w(-10, false).contribution(true), Contribution::Priority(0));
-        assert_eq!(w(10, true).contribution(false), Contribution::Priority(10));
-        assert_eq!(w(10, true).contribution(true), Contribution::Priority(0));
-        assert_eq!(w(-10, true).contribution(true), Contribution::Priority(-10));
-        assert_eq!(w(-10, true).contribution(false), Contribution::Priority(0));
-    }
 
     fn checker(fall: u32, rise: u32, init_fail: bool) -> Checker {
         let cmd = CommandSpec::new(vec!["true".into()], super::super::RunAs::current()).unwrap();

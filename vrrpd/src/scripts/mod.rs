@@ -31,7 +31,7 @@ pub mod security;
 pub mod split;
 pub mod user;
 
-pub use check::{CheckEvent, Checker, Checkers, Contribution, LastRun, Weight};
+pub use check::{CheckEvent, Checker, Checkers, LastRun, Weight};
 pub use child::{ExitKind, KILL_GRACE, POLL_TICK};
 pub use command::{resolve_program, CommandSpec};
 pub use env::ScriptEnv;
