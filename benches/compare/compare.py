@@ -925,6 +925,9 @@ def main():
     ap.add_argument("--vrrpd", default=None, help="vrrpd binary (default: "
                     "$CARGO_TARGET_DIR or ./target, release/vrrpd)")
     ap.add_argument("--keepalived", default=shutil.which("keepalived") or "/usr/sbin/keepalived")
+    ap.add_argument("--daemon", action="append", choices=["keepalived", "vrrpd"],
+                    help="run only this daemon (repeatable; default both). For working on one "
+                    "side: no ratio is printed without both")
     ap.add_argument("--scale-window", type=float, default=30.0)
     ap.add_argument("--scale-links", type=int, default=4, help="scale: interfaces (max 4)")
     ap.add_argument("--scale-per-link", type=int, default=250, help="scale: VRIDs per interface")
@@ -1019,6 +1022,7 @@ def main():
             for rep in range(reps):
                 # alternate which daemon goes first, so slow drift in load hits both alike
                 kinds = ["keepalived", "vrrpd"] if rep % 2 == 0 else ["vrrpd", "keepalived"]
+                kinds = [k for k in kinds if not args.daemon or k in args.daemon]
                 for kind in kinds:
                     t = time.monotonic()
                     try:

@@ -245,6 +245,7 @@ impl Runner {
         };
         let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
         r.handle_reconfigure(now, cfg)?;
+        self.infos[i].spec.src = spec.src;
         self.infos[i].spec.vips = spec.vips;
         self.infos[i].spec.dsts = spec.dsts;
         self.infos[i].spec.peers = spec.peers;
@@ -417,6 +418,13 @@ impl Runner {
                 Err(e) => warn!("({}) removing stale {addr}: {e}", info.spec.name),
             }
         }
+    }
+
+    /// Room for `n` more instances, allocated once (a thousand instances, added one by one,
+    /// would otherwise leave the peak of each doubling behind).
+    pub fn reserve(&mut self, n: usize) {
+        self.routers.reserve_exact(n);
+        self.infos.reserve_exact(n);
     }
 
     /// Time until the earliest router deadline (None: wait for an event).

@@ -51,10 +51,17 @@ pub struct Built {
     pub warnings: Vec<Warning>,
 }
 
-/// Build the typed configuration from top-level statements.
-pub fn build(statements: &[Statement]) -> Result<Built, ConfigError> {
-    let mut b = Builder::default();
-    for stmt in statements {
+/// Builds a [`Config`] from top-level statements handed over one at a time.
+#[derive(Default)]
+pub struct Builder {
+    config: Config,
+    warnings: Vec<Warning>,
+}
+
+impl Builder {
+    /// Take in one top-level statement.
+    pub fn statement(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let b = self;
         match stmt.keyword.as_str() {
             "global_defs" => b.global_defs(stmt)?,
             "vrrp_script" => b.script(stmt)?,
@@ -73,17 +80,9 @@ pub fn build(statements: &[Statement]) -> Result<Built, ConfigError> {
                 b.warn(stmt, format!("unknown {what} '{kw}' ignored"));
             }
         }
+        Ok(())
     }
-    b.finish()
-}
 
-#[derive(Default)]
-struct Builder {
-    config: Config,
-    warnings: Vec<Warning>,
-}
-
-impl Builder {
     fn warn(&mut self, stmt: &Statement, message: String) {
         self.warnings.push(Warning {
             loc: stmt.loc.clone(),
@@ -323,7 +322,8 @@ impl Builder {
     /// Cross-references. Duplicate instance names are errors; a `track_script` naming no
     /// `vrrp_script`, or a sync-group member naming no instance, is a warning and the
     /// reference is dropped, as keepalived does ("... not found, ignoring").
-    fn finish(mut self) -> Result<Built, ConfigError> {
+    /// The configuration, once every statement is in (cross-checks between blocks here).
+    pub fn finish(mut self) -> Result<Built, ConfigError> {
         let c = &mut self.config;
         for (n, i) in c.instances.iter().enumerate() {
             if let Some(dup) = c.instances[..n].iter().find(|o| o.name == i.name) {
@@ -551,7 +551,7 @@ fn authentication(stmt: &Statement) -> Result<Option<Authentication>, ConfigErro
 
 /// `virtual_ipaddress` lines: `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope S] [label L]`.
 fn addresses(stmt: &Statement) -> Result<Vec<VirtualAddress>, ConfigError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(stmt.children().len());
     for s in stmt.children() {
         list_line(s)?;
         let (addr_text, prefix_text) = match s.keyword.split_once('/') {

@@ -34,12 +34,44 @@ pub struct Lexeme {
 
 /// Split `text` (the contents of `file`) into tokens.
 pub fn tokenize(file: &Arc<PathBuf>, text: &str) -> Result<Vec<Lexeme>, ConfigError> {
-    let mut out = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let loc = Loc::new(file, index + 1);
-        tokenize_line(line, &loc, &mut out)?;
+    Lexer::new(file, text).collect()
+}
+
+/// The tokens of `text` one at a time, a line ahead at most: the parser never holds the
+/// whole file's tokens (a thousand-instance file would take 1.5 MiB of them).
+pub struct Lexer<'a> {
+    file: &'a Arc<PathBuf>,
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    line: std::vec::IntoIter<Lexeme>,
+}
+
+impl<'a> Lexer<'a> {
+    /// Tokens of `text`, the contents of `file`.
+    pub fn new(file: &'a Arc<PathBuf>, text: &'a str) -> Lexer<'a> {
+        Lexer {
+            file,
+            lines: text.lines().enumerate(),
+            line: Vec::new().into_iter(),
+        }
     }
-    Ok(out)
+}
+
+impl Iterator for Lexer<'_> {
+    type Item = Result<Lexeme, ConfigError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(l) = self.line.next() {
+                return Some(Ok(l));
+            }
+            let (index, text) = self.lines.next()?;
+            let mut out = Vec::new();
+            if let Err(e) = tokenize_line(text, &Loc::new(self.file, index + 1), &mut out) {
+                return Some(Err(e));
+            }
+            self.line = out.into_iter();
+        }
+    }
 }
 
 fn tokenize_line(line: &str, loc: &Loc, out: &mut Vec<Lexeme>) -> Result<(), ConfigError> {

@@ -2,7 +2,9 @@
 //!
 //! Three steps, one file each: [`lexer`] (tokens), [`tree`] (statements and blocks, with
 //! `include`), [`build`] (typed values, validation, warnings). Every error and warning names
-//! the file and line it is about.
+//! the file and line it is about. The steps are streamed: each top-level statement is built
+//! as soon as it is parsed and then dropped, so a large file is never held as tokens or as
+//! a whole tree.
 
 pub mod build;
 pub mod error;
@@ -20,11 +22,16 @@ pub use source::Loc;
 use std::path::Path;
 
 /// Load, parse and validate the configuration file at `path` (following includes).
+/// Each statement is built as soon as it is parsed, then dropped.
 pub fn load(path: &Path) -> Result<Built, ConfigError> {
-    build::build(&tree::load(path)?)
+    let mut b = build::Builder::default();
+    tree::visit(path, &mut |stmt| b.statement(&stmt))?;
+    b.finish()
 }
 
 /// Parse and validate configuration text as if it were the file `name`.
 pub fn parse(name: &Path, text: &str) -> Result<Built, ConfigError> {
-    build::build(&tree::parse_str(name, text)?)
+    let mut b = build::Builder::default();
+    tree::visit_str(name, text, &mut |stmt| b.statement(&stmt))?;
+    b.finish()
 }

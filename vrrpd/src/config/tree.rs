@@ -6,7 +6,7 @@
 //! are statements whose keyword is the first word of each line.
 
 use super::error::{ConfigError, ErrorKind};
-use super::lexer::{tokenize, Lexeme, Token};
+use super::lexer::{Lexeme, Lexer, Token};
 use super::source::Loc;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,18 +38,29 @@ impl Statement {
     }
 }
 
-/// Read `path` and every file it includes into one list of top-level statements.
-pub fn load(path: &Path) -> Result<Vec<Statement>, ConfigError> {
+/// What is done with each top-level statement, in file order (includes expanded).
+pub type Visitor<'v> = dyn FnMut(Statement) -> Result<(), ConfigError> + 'v;
+
+/// Read `path` and every file it includes, handing each top-level statement to `each` in
+/// order. A statement is parsed only when the one before it has been handled, so the whole
+/// tree of a large file is never held at once.
+pub fn visit(path: &Path, each: &mut Visitor) -> Result<(), ConfigError> {
     let here = Loc::new(&Arc::new(path.to_path_buf()), 0);
-    read_file(path, &here, 0)
+    visit_file(path, &here, 0, each)
 }
 
-/// Parse configuration text as if read from `name` (includes are resolved relative to it).
-pub fn parse_str(name: &Path, text: &str) -> Result<Vec<Statement>, ConfigError> {
-    parse_text(&Arc::new(name.to_path_buf()), text, 0)
+/// [`visit`] on configuration text as if read from `name` (includes are resolved relative
+/// to it).
+pub fn visit_str(name: &Path, text: &str, each: &mut Visitor) -> Result<(), ConfigError> {
+    visit_text(&Arc::new(name.to_path_buf()), text, 0, each)
 }
 
-fn read_file(path: &Path, from: &Loc, depth: usize) -> Result<Vec<Statement>, ConfigError> {
+fn visit_file(
+    path: &Path,
+    from: &Loc,
+    depth: usize,
+    each: &mut Visitor,
+) -> Result<(), ConfigError> {
     if depth > MAX_INCLUDE_DEPTH {
         return Err(ConfigError::new(
             from.clone(),
@@ -62,101 +73,124 @@ fn read_file(path: &Path, from: &Loc, depth: usize) -> Result<Vec<Statement>, Co
             ErrorKind::Io(format!("{}: {e}", path.display())),
         )
     })?;
-    parse_text(&Arc::new(path.to_path_buf()), &text, depth)
+    visit_text(&Arc::new(path.to_path_buf()), &text, depth, each)
 }
 
-fn parse_text(
+fn visit_text(
     file: &Arc<PathBuf>,
     text: &str,
     depth: usize,
-) -> Result<Vec<Statement>, ConfigError> {
-    let lexemes = tokenize(file, text)?;
+    each: &mut Visitor,
+) -> Result<(), ConfigError> {
     let mut parser = Parser {
-        lexemes: &lexemes,
-        pos: 0,
+        lexer: Lexer::new(file, text).peekable(),
         nesting: 0,
     };
-    let statements = parser.statements(None)?;
-    expand_includes(statements, file, depth)
+    while let Some(mut stmt) = parser.next_statement(None)? {
+        if stmt.keyword == "include" {
+            include(&stmt, file, depth, each)?;
+            continue;
+        }
+        if let Some(children) = stmt.block.take() {
+            stmt.block = Some(expand_includes(children, file, depth)?);
+        }
+        each(stmt)?;
+    }
+    Ok(())
 }
 
 struct Parser<'a> {
-    lexemes: &'a [Lexeme],
-    pos: usize,
+    lexer: std::iter::Peekable<Lexer<'a>>,
     /// Blocks open around the current position.
     nesting: usize,
 }
 
 impl Parser<'_> {
-    /// Statements until the `}` closing `opener`, or end of input when `opener` is None.
-    fn statements(&mut self, opener: Option<&Statement>) -> Result<Vec<Statement>, ConfigError> {
-        let mut out = Vec::new();
-        while let Some(lex) = self.lexemes.get(self.pos) {
-            match &lex.token {
-                Token::Close => {
-                    self.pos += 1;
-                    return match opener {
-                        Some(_) => Ok(out),
-                        None => Err(ConfigError::new(lex.loc.clone(), ErrorKind::UnmatchedClose)),
-                    };
-                }
-                Token::Open => {
-                    return Err(ConfigError::new(lex.loc.clone(), ErrorKind::OrphanOpen));
-                }
-                Token::Word(word) => {
-                    let mut stmt = Statement {
-                        keyword: word.clone(),
-                        args: Vec::new(),
-                        block: None,
-                        loc: lex.loc.clone(),
-                    };
-                    self.pos += 1;
-                    self.arguments(&mut stmt);
-                    if self.opens_block() {
-                        self.pos += 1;
-                        if self.nesting >= MAX_NESTING {
-                            return Err(ConfigError::new(
-                                stmt.loc.clone(),
-                                ErrorKind::NestingDepth(MAX_NESTING),
-                            ));
-                        }
-                        self.nesting += 1;
-                        let children = self.statements(Some(&stmt))?;
-                        self.nesting -= 1;
-                        stmt.block = Some(children);
-                        // Words after a closing brace on the same line start a new statement
-                        // only if they are at a line start; keepalived ignores none of them,
-                        // so neither do we: they are parsed as the next statement.
-                    }
-                    out.push(stmt);
-                }
+    /// The next token, left in place.
+    fn peek(&mut self) -> Result<Option<&Lexeme>, ConfigError> {
+        if let Some(Err(_)) = self.lexer.peek() {
+            if let Some(Err(e)) = self.lexer.next() {
+                return Err(e);
             }
         }
-        match opener {
-            None => Ok(out),
-            Some(stmt) => Err(ConfigError::new(
-                stmt.loc.clone(),
-                ErrorKind::UnclosedBlock(stmt.keyword.clone()),
-            )),
-        }
+        Ok(self.lexer.peek().and_then(|r| r.as_ref().ok()))
     }
 
-    /// The rest of the words on the statement's line.
-    fn arguments(&mut self, stmt: &mut Statement) {
-        while let Some(lex) = self.lexemes.get(self.pos) {
-            match &lex.token {
-                Token::Word(w) if !lex.line_start => {
-                    stmt.args.push(w.clone());
-                    self.pos += 1;
-                }
-                _ => break,
+    /// The next statement of the block `opener` (of the file when None); None at the `}`
+    /// closing `opener` (consumed), or at the end of the file when `opener` is None.
+    fn next_statement(
+        &mut self,
+        opener: Option<&Statement>,
+    ) -> Result<Option<Statement>, ConfigError> {
+        let Some(lex) = self.lexer.next() else {
+            return match opener {
+                None => Ok(None),
+                Some(stmt) => Err(ConfigError::new(
+                    stmt.loc.clone(),
+                    ErrorKind::UnclosedBlock(stmt.keyword.clone()),
+                )),
+            };
+        };
+        let lex = lex?;
+        let word = match lex.token {
+            Token::Close => {
+                return match opener {
+                    Some(_) => Ok(None),
+                    None => Err(ConfigError::new(lex.loc, ErrorKind::UnmatchedClose)),
+                };
+            }
+            Token::Open => return Err(ConfigError::new(lex.loc, ErrorKind::OrphanOpen)),
+            Token::Word(word) => word,
+        };
+        let mut stmt = Statement {
+            keyword: word,
+            args: self.arguments()?,
+            block: None,
+            loc: lex.loc,
+        };
+        if self.opens_block()? {
+            self.lexer.next();
+            if self.nesting >= MAX_NESTING {
+                return Err(ConfigError::new(
+                    stmt.loc.clone(),
+                    ErrorKind::NestingDepth(MAX_NESTING),
+                ));
+            }
+            self.nesting += 1;
+            let mut children = Vec::new();
+            while let Some(child) = self.next_statement(Some(&stmt))? {
+                children.push(child);
+            }
+            children.shrink_to_fit();
+            self.nesting -= 1;
+            stmt.block = Some(children);
+            // Words after a closing brace on the same line start a new statement
+            // only if they are at a line start; keepalived ignores none of them,
+            // so neither do we: they are parsed as the next statement.
+        }
+        Ok(Some(stmt))
+    }
+
+    /// The rest of the words on the statement's line (a vector of exactly their number).
+    fn arguments(&mut self) -> Result<Vec<String>, ConfigError> {
+        let mut args = Vec::new();
+        while matches!(self.peek()?, Some(l) if !l.line_start && matches!(l.token, Token::Word(_)))
+        {
+            if let Some(Ok(Lexeme {
+                token: Token::Word(w),
+                ..
+            })) = self.lexer.next()
+            {
+                args.push(w);
             }
         }
+        args.shrink_to_fit();
+        Ok(args)
     }
 
     /// A `{` right after the statement: on its line, or first on the next line.
-    fn opens_block(&self) -> bool {
-        matches!(self.lexemes.get(self.pos), Some(l) if l.token == Token::Open)
+    fn opens_block(&mut self) -> Result<bool, ConfigError> {
+        Ok(matches!(self.peek()?, Some(l) if l.token == Token::Open))
     }
 }
 
@@ -169,7 +203,10 @@ fn expand_includes(
     let mut out = Vec::with_capacity(statements.len());
     for mut stmt in statements {
         if stmt.keyword == "include" {
-            out.extend(include(&stmt, file, depth)?);
+            include(&stmt, file, depth, &mut |s| {
+                out.push(s);
+                Ok(())
+            })?;
             continue;
         }
         if let Some(children) = stmt.block.take() {
@@ -180,7 +217,13 @@ fn expand_includes(
     Ok(out)
 }
 
-fn include(stmt: &Statement, file: &Path, depth: usize) -> Result<Vec<Statement>, ConfigError> {
+/// Hand the statements of the files `include PATTERN` names to `each`, in order.
+fn include(
+    stmt: &Statement,
+    file: &Path,
+    depth: usize,
+    each: &mut Visitor,
+) -> Result<(), ConfigError> {
     let [pattern] = stmt.args.as_slice() else {
         return Err(ConfigError::invalid(
             &stmt.loc,
@@ -192,11 +235,10 @@ fn include(stmt: &Statement, file: &Path, depth: usize) -> Result<Vec<Statement>
     let full = full.to_string_lossy();
     let paths = glob::glob(&full)
         .map_err(|e| ConfigError::invalid(&stmt.loc, format!("bad include pattern: {e}")))?;
-    let mut out = Vec::new();
     for entry in paths {
         let path =
             entry.map_err(|e| ConfigError::new(stmt.loc.clone(), ErrorKind::Io(e.to_string())))?;
-        out.extend(read_file(&path, &stmt.loc, depth + 1)?);
+        visit_file(&path, &stmt.loc, depth + 1, each)?;
     }
-    Ok(out)
+    Ok(())
 }

@@ -70,7 +70,7 @@ impl Daemon {
         let names: Vec<String> = self
             .slots
             .iter()
-            .map(|s| s.planned.model.name.clone())
+            .map(|s| s.model.name.clone())
             .filter(|n| target == "--all" || n == target)
             .collect();
         if names.is_empty() {
@@ -83,7 +83,7 @@ impl Daemon {
             } else {
                 self.drained.remove(name);
             }
-            if let Some(s) = self.slots.iter().find(|s| s.planned.model.name == *name) {
+            if let Some(s) = self.slots.iter().find(|s| s.model.name == *name) {
                 info!("({name}) {}", if on { "drained" } else { "undrained" });
                 self.runner.drain(s.index, on, &mut out);
             }
@@ -95,7 +95,7 @@ impl Daemon {
     /// Apply the drained set to every instance (after start or reload).
     pub(super) fn apply_drained(&mut self, out: &mut Vec<vrrp_net::Happening>) {
         for s in &self.slots {
-            if self.drained.contains(&s.planned.model.name) {
+            if self.drained.contains(&s.model.name) {
                 self.runner.drain(s.index, true, out);
             }
         }

@@ -9,7 +9,7 @@ use log::{info, warn};
 use vrrp_fsm::{Event, State};
 
 use super::status::ScriptStatus;
-use crate::config::{Config, SyncGroup, VrrpInstance, VrrpScript};
+use crate::config::{Config, Notify, SyncGroup, VrrpInstance, VrrpScript};
 use crate::scripts::{
     Checker, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv,
     Subject, DEFAULT_NOTIFY_TIMEOUT,
@@ -27,7 +27,7 @@ pub struct Hooks {
 
 impl Hooks {
     /// Prepare every script of `config` (unknown users and insecure scripts are errors).
-    pub fn new(config: &Config) -> Result<Hooks, String> {
+    pub fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Hooks, String> {
         let mut h = Hooks {
             instances: HashMap::new(),
             groups: HashMap::new(),
@@ -35,26 +35,49 @@ impl Hooks {
             checks: Vec::new(),
             runner: NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT),
         };
-        h.reload(config)?;
+        h.reload(config, instances)?;
         Ok(h)
     }
 
     /// Prepare the scripts of a new configuration; on error nothing changes. Checks whose
     /// `vrrp_script` block did not change keep running with their status.
-    pub fn reload(&mut self, config: &Config) -> Result<(), String> {
+    /// `instances` are the configuration's `vrrp_instance`s (the plans own them).
+    pub fn reload(&mut self, config: &Config, instances: &[&VrrpInstance]) -> Result<(), String> {
+        // keepalived runs only the checks some instance tracks.
+        let tracked = |name: &str| {
+            instances
+                .iter()
+                .any(|i| i.track_scripts.iter().any(|t| t.name == name))
+        };
+        let none = Notify::default();
+        let any_script = instances.iter().any(|i| i.notify != none)
+            || config.sync_groups.iter().any(|g| g.notify != none)
+            || config.scripts.iter().any(|s| tracked(&s.name));
+        if !any_script {
+            // No user to look up: that would load the NSS modules (a third of a MiB
+            // resident) for nothing.
+            for (_, c) in &mut self.checks {
+                c.stop();
+            }
+            self.checks.clear();
+            self.instances.clear();
+            self.groups.clear();
+            return Ok(());
+        }
         let env = ScriptEnv::from_globals(&config.global).map_err(|e| e.to_string())?;
-        let prepare = |n: &crate::config::Notify, owner: String| {
+        let prepare = |n: &Notify, owner: String| {
             NotifyScripts::prepare(n, &owner, &env).map_err(|e| e.to_string())
         };
-        let mut instances = HashMap::new();
-        for i in &config.instances {
-            instances.insert(
+        // Only the instances and groups that have a hook are kept.
+        let mut instances_hooks = HashMap::new();
+        for i in instances.iter().filter(|i| i.notify != none) {
+            instances_hooks.insert(
                 i.name.clone(),
                 prepare(&i.notify, format!("vrrp_instance {}", i.name))?,
             );
         }
         let mut groups = HashMap::new();
-        for g in &config.sync_groups {
+        for g in config.sync_groups.iter().filter(|g| g.notify != none) {
             groups.insert(
                 g.name.clone(),
                 prepare(&g.notify, format!("vrrp_sync_group {}", g.name))?,
@@ -63,7 +86,7 @@ impl Hooks {
         let now = Instant::now();
         let mut old: Vec<(VrrpScript, Checker)> = std::mem::take(&mut self.checks);
         let mut checks = Vec::new();
-        for s in config.scripts.iter().filter(|s| tracked(config, &s.name)) {
+        for s in config.scripts.iter().filter(|s| tracked(&s.name)) {
             let same = old.iter().position(|(o, _)| same_script(o, s));
             let checker = match same {
                 Some(k) => old.swap_remove(k).1,
@@ -80,7 +103,7 @@ impl Hooks {
         for (_, c) in &mut old {
             c.stop();
         }
-        self.instances = instances;
+        self.instances = instances_hooks;
         self.groups = groups;
         self.checks = checks;
         Ok(())
@@ -217,14 +240,6 @@ fn notify_state(s: State) -> Option<NotifyState> {
         State::Fault => Some(NotifyState::Fault),
         State::Initialize => None,
     }
-}
-
-/// keepalived runs only the checks some instance tracks.
-fn tracked(config: &Config, name: &str) -> bool {
-    config
-        .instances
-        .iter()
-        .any(|i| i.track_scripts.iter().any(|t| t.name == name))
 }
 
 /// Same `vrrp_script` block, wherever it is written.

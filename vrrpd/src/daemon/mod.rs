@@ -20,10 +20,10 @@ use mio::Token;
 use vrrp_net::{Happening, NetError, Runner, Signal, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
-use plan::Planned;
+use plan::ScriptTrack;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
@@ -76,10 +76,11 @@ pub enum DaemonError {
     Script(String),
 }
 
-/// One configured instance and its runner index.
+/// One configured instance and its runner index (the runner holds its spec and router).
 #[derive(Debug, Clone)]
 struct Slot {
-    planned: Planned,
+    model: Box<VrrpInstance>,
+    script_tracks: Vec<ScriptTrack>,
     index: usize,
 }
 
@@ -107,7 +108,7 @@ pub struct Daemon {
 impl Daemon {
     /// Load the configuration, open everything and start every instance.
     pub fn start(opts: Options) -> Result<Daemon, DaemonError> {
-        let built = config::load(&opts.config)?;
+        let mut built = config::load(&opts.config)?;
         for w in &built.warnings {
             warn!("{w}");
         }
@@ -139,7 +140,6 @@ impl Daemon {
             }
             None => None,
         };
-        let hooks = Hooks::new(&built.config).map_err(DaemonError::Script)?;
         for p in &opts.pid_files {
             std::fs::write(p, format!("{}\n", std::process::id())).map_err(|source| {
                 DaemonError::Io {
@@ -148,9 +148,12 @@ impl Daemon {
                 }
             })?;
         }
-        let planned = plan::plan(&built.config, |ifname, family| {
+        let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
+        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
+        let hooks = Hooks::new(&built.config, &models).map_err(DaemonError::Script)?;
+        drop(models);
         let mut d = Daemon {
             opts,
             runner,
@@ -168,12 +171,16 @@ impl Daemon {
             refresh: Default::default(),
         };
         let mut out = Vec::new();
+        d.slots.reserve_exact(planned.len());
+        d.runner.reserve(planned.len());
         for p in planned {
-            let index = d.runner.add(
-                p.spec.clone(),
-                vrrp_fsm::Router::new(p.fsm.clone(), d.runner.now()),
-            )?;
-            d.slots.push(Slot { planned: p, index });
+            let router = vrrp_fsm::Router::new(p.fsm, d.runner.now());
+            let index = d.runner.add(p.spec, router)?;
+            d.slots.push(Slot {
+                model: p.model,
+                script_tracks: p.script_tracks,
+                index,
+            });
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
@@ -241,7 +248,7 @@ impl Daemon {
                     self.last_change
                         .insert(instance, (ms, format!("{reason:?}")));
                     if let Some(s) = self.slot_pos(instance) {
-                        let model = &self.slots[s].planned.model;
+                        let model = &self.slots[s].model;
                         match model.notify_master_refresh {
                             Some(every) if to == vrrp_fsm::State::Master => {
                                 self.refresh
@@ -251,14 +258,13 @@ impl Daemon {
                                 self.refresh.remove(&instance);
                             }
                         }
-                        self.hooks
-                            .on_state(&self.slots[s].planned.model, to, priority.0);
+                        self.hooks.on_state(&self.slots[s].model, to, priority.0);
                         self.group_notify(instance);
                     }
                 }
                 Happening::Event { instance, event } => {
                     if let Some(s) = self.slot_pos(instance) {
-                        self.hooks.on_event(&self.slots[s].planned.model, event);
+                        self.hooks.on_event(&self.slots[s].model, event);
                     }
                 }
                 Happening::Signal(Signal::Hup) => self.reload(),
@@ -283,7 +289,7 @@ impl Daemon {
                 self.refresh.remove(&index);
                 continue;
             };
-            let model = &self.slots[s].planned.model;
+            let model = &self.slots[s].model;
             match model.notify_master_refresh {
                 Some(every) => {
                     info!(
@@ -309,7 +315,7 @@ impl Daemon {
     fn group_notify(&mut self, index: usize) {
         let Some(name) = self
             .slot_pos(index)
-            .map(|s| self.slots[s].planned.model.name.clone())
+            .map(|s| self.slots[s].model.name.clone())
         else {
             return;
         };
@@ -320,7 +326,7 @@ impl Daemon {
             let states: Vec<_> = g
                 .members
                 .iter()
-                .filter_map(|(m, _)| self.slots.iter().find(|s| s.planned.model.name == *m))
+                .filter_map(|(m, _)| self.slots.iter().find(|s| s.model.name == *m))
                 .filter_map(|s| {
                     self.runner
                         .router(s.index)
@@ -346,7 +352,7 @@ impl Daemon {
                     .filter_map(|(m, _)| {
                         self.slots
                             .iter()
-                            .find(|s| s.planned.model.name == *m)
+                            .find(|s| s.model.name == *m)
                             .map(|s| s.index)
                     })
                     .collect()
@@ -365,7 +371,7 @@ impl Daemon {
     fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
         for (name, up) in checks {
             for s in &self.slots {
-                for t in s.planned.script_tracks.iter().filter(|t| t.script == *name) {
+                for t in s.script_tracks.iter().filter(|t| t.script == *name) {
                     self.runner.track(s.index, t.index, *up != t.reverse, out);
                 }
             }
@@ -404,7 +410,7 @@ impl Daemon {
         self.handle(out);
         for s in &self.slots {
             self.hooks.on_stop(
-                &s.planned.model,
+                &s.model,
                 self.runner.router(s.index).map_or(0, |r| r.priority().0),
             );
         }

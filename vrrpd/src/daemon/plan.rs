@@ -15,8 +15,9 @@ use crate::config::{Authentication, Config, InitialState, VirtualAddress, VrrpIn
 /// One `vrrp_instance`, ready for the runner.
 #[derive(Debug, Clone)]
 pub struct Planned {
-    /// The instance as configured (notify hooks, names, locations).
-    pub model: VrrpInstance,
+    /// The instance as configured (notify hooks, names, locations). Boxed: it moves on to
+    /// the daemon's slot, and the plans it leaves behind stay small.
+    pub model: Box<VrrpInstance>,
     /// How it talks (interface, addresses, peers, VIP forms, tracked interfaces).
     pub spec: Instance,
     /// The state machine's configuration.
@@ -37,29 +38,42 @@ pub struct ScriptTrack {
     pub reverse: bool,
 }
 
+/// A planned instance once it runs: the runner owns its `spec` and `fsm`, the daemon the
+/// rest (each is kept once).
+pub struct Running<'a> {
+    /// The instance as configured.
+    pub model: &'a VrrpInstance,
+    /// Its `track_script` entries.
+    pub script_tracks: &'a [ScriptTrack],
+    /// The runner's I/O description of it.
+    pub spec: &'a Instance,
+    /// Its router's configuration.
+    pub fsm: &'a FsmConfig,
+}
+
 impl Planned {
-    /// True if `other` would run exactly as this one (a reload leaves it alone).
-    pub fn same_as(&self, other: &Planned) -> bool {
-        self.fsm == other.fsm
-            && self.spec.interface == other.spec.interface
-            && self.spec.src == other.spec.src
-            && self.spec.dsts == other.spec.dsts
-            && self.spec.vips == other.spec.vips
-            && self.spec.track_links == other.spec.track_links
-            && self.spec.vmac == other.spec.vmac
-            && self.script_tracks == other.script_tracks
-            && self.model.notify == other.model.notify
+    /// True if this plan would run exactly as `running` does (a reload leaves it alone).
+    pub fn same_as(&self, running: &Running) -> bool {
+        self.fsm == *running.fsm
+            && self.spec.interface == running.spec.interface
+            && self.spec.src == running.spec.src
+            && self.spec.dsts == running.spec.dsts
+            && self.spec.vips == running.spec.vips
+            && self.spec.track_links == running.spec.track_links
+            && self.spec.vmac == running.spec.vmac
+            && self.script_tracks == running.script_tracks
+            && self.model.notify == running.model.notify
     }
 
-    /// True if `other` can be applied to the running router (same interface, VRID,
+    /// True if this plan can be applied to the `running` router (same interface, VRID,
     /// version and family); otherwise it is a new router.
-    pub fn same_identity(&self, other: &Planned) -> bool {
-        self.spec.interface == other.spec.interface
-            && self.spec.track_links == other.spec.track_links
-            && self.spec.vmac == other.spec.vmac
-            && self.fsm.vrid() == other.fsm.vrid()
-            && self.fsm.version() == other.fsm.version()
-            && self.fsm.family() == other.fsm.family()
+    pub fn same_identity(&self, running: &Running) -> bool {
+        self.spec.interface == running.spec.interface
+            && self.spec.track_links == running.spec.track_links
+            && self.spec.vmac == running.spec.vmac
+            && self.fsm.vrid() == running.fsm.vrid()
+            && self.fsm.version() == running.fsm.version()
+            && self.fsm.family() == running.fsm.family()
     }
 }
 
@@ -77,20 +91,24 @@ pub struct PlanError {
 
 /// Plan every instance. `primary` gives an interface's source address for a family (the
 /// runner looks it up through rtnetlink).
+///
+/// The instances move out of `config` into the plans (each kept once, in its
+/// [`Planned::model`]); `config` keeps the globals, scripts and sync groups.
 pub fn plan(
-    config: &Config,
+    config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
 ) -> Result<Vec<Planned>, PlanError> {
-    config
-        .instances
-        .iter()
-        .map(|i| plan_instance(config, i, &mut primary))
-        .collect()
+    let instances = std::mem::take(&mut config.instances);
+    let mut planned = Vec::with_capacity(instances.len());
+    for i in instances {
+        planned.push(plan_instance(config, i, &mut primary)?);
+    }
+    Ok(planned)
 }
 
 fn plan_instance(
     config: &Config,
-    i: &VrrpInstance,
+    i: VrrpInstance,
     primary: &mut impl FnMut(&str, Family) -> Option<IpAddr>,
 ) -> Result<Planned, PlanError> {
     let fail = |message: String| PlanError {
@@ -181,7 +199,7 @@ fn plan_instance(
             .map(|name| name.clone().unwrap_or_else(|| format!("vrrp.{}", i.vrid))),
     };
     Ok(Planned {
-        model: i.clone(),
+        model: Box::new(i),
         spec,
         fsm,
         script_tracks,

@@ -6,8 +6,9 @@
 use log::{error, info};
 use vrrp_fsm::Router;
 
-use super::{plan, Daemon, Slot};
-use crate::config;
+use super::plan::{self, Running};
+use super::{Daemon, Slot};
+use crate::config::{self, VrrpInstance};
 
 impl Daemon {
     /// Reload from the configuration file.
@@ -16,7 +17,7 @@ impl Daemon {
             "Reloading configuration from {}",
             self.opts.config.display()
         );
-        let built = match config::load(&self.opts.config) {
+        let mut built = match config::load(&self.opts.config) {
             Ok(b) => b,
             Err(e) => return self.reload_failed(e.to_string()),
         };
@@ -24,13 +25,14 @@ impl Daemon {
             log::warn!("{w}");
         }
         let runner = &mut self.runner;
-        let planned = match plan::plan(&built.config, |ifname, family| {
+        let planned = match plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         }) {
             Ok(p) => p,
             Err(e) => return self.reload_failed(e.to_string()),
         };
-        if let Err(e) = self.hooks.reload(&built.config) {
+        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
+        if let Err(e) = self.hooks.reload(&built.config, &models) {
             return self.reload_failed(e);
         }
         let mut out = Vec::new();
@@ -39,47 +41,50 @@ impl Daemon {
         // new instance may take their VRID on the same interface.
         let mut kept: Vec<Slot> = Vec::new();
         for slot in old {
-            let keep = planned
-                .iter()
-                .any(|p| p.model.name == slot.planned.model.name && p.same_identity(&slot.planned));
+            let keep = self.running(&slot).is_some_and(|r| {
+                planned
+                    .iter()
+                    .any(|p| p.model.name == slot.model.name && p.same_identity(&r))
+            });
             if keep {
                 kept.push(slot);
             } else {
-                info!("({}) removed by reload", slot.planned.model.name);
+                info!("({}) removed by reload", slot.model.name);
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
-                self.hooks.on_stop(&slot.planned.model, prio);
+                self.hooks.on_stop(&slot.model, prio);
             }
         }
         let mut started = Vec::new();
         for p in planned {
-            match kept
-                .iter()
-                .position(|s| s.planned.model.name == p.model.name)
-            {
+            match kept.iter().position(|s| s.model.name == p.model.name) {
                 Some(k) => {
-                    let mut slot = kept.swap_remove(k);
-                    if !slot.planned.same_as(&p) {
+                    let slot = kept.swap_remove(k);
+                    let same = self.running(&slot).is_some_and(|r| p.same_as(&r));
+                    if !same {
                         info!("({}) configuration changed, applied in place", p.model.name);
-                        if let Err(e) = self.runner.reconfigure(
-                            slot.index,
-                            p.fsm.clone(),
-                            p.spec.clone(),
-                            &mut out,
-                        ) {
+                        if let Err(e) = self.runner.reconfigure(slot.index, p.fsm, p.spec, &mut out)
+                        {
                             error!("({}) reconfigure: {e}", p.model.name);
                         }
                     }
-                    slot.planned = p;
-                    self.slots.push(slot);
+                    self.slots.push(Slot {
+                        model: p.model,
+                        script_tracks: p.script_tracks,
+                        index: slot.index,
+                    });
                 }
                 None => {
-                    let router = Router::new(p.fsm.clone(), self.runner.now());
-                    match self.runner.add(p.spec.clone(), router) {
+                    let router = Router::new(p.fsm, self.runner.now());
+                    match self.runner.add(p.spec, router) {
                         Ok(index) => {
                             info!("({}) added by reload", p.model.name);
                             started.push(index);
-                            self.slots.push(Slot { planned: p, index });
+                            self.slots.push(Slot {
+                                model: p.model,
+                                script_tracks: p.script_tracks,
+                                index,
+                            });
                         }
                         Err(e) => error!("({}) cannot start: {e}", p.model.name),
                     }
@@ -96,6 +101,16 @@ impl Daemon {
         self.reloads += 1;
         self.handle(out);
         info!("Reload finished: {} instance(s)", self.slots.len());
+    }
+
+    /// What runs for `slot`, to compare a new plan with.
+    fn running<'a>(&'a self, slot: &'a Slot) -> Option<Running<'a>> {
+        Some(Running {
+            model: &slot.model,
+            script_tracks: &slot.script_tracks,
+            spec: &self.runner.info(slot.index)?.spec,
+            fsm: self.runner.router(slot.index)?.config(),
+        })
     }
 
     fn reload_failed(&mut self, why: String) {
