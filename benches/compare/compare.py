@@ -176,17 +176,21 @@ class Daemon:
             total += int(fields[11]) + int(fields[12])     # utime, stime
         return total / tck
 
-    def rss_hwm_kib(self):
+    def status_kib(self, field):
+        """Sum of a /proc/PID/status field (kB) over the daemon's processes."""
         total = 0
         for p in self.pids():
             try:
                 with open("/proc/%d/status" % p) as f:
                     for line in f:
-                        if line.startswith("VmHWM:"):
+                        if line.startswith(field + ":"):
                             total += int(line.split()[1])
             except OSError:
                 pass
         return total
+
+    def rss_hwm_kib(self):
+        return self.status_kib("VmHWM")
 
     def transitions(self, since=0.0, until=None, word=None):
         self.refresh()
@@ -778,6 +782,9 @@ def sc_scale(kind, exe, window=30.0, conv_timeout=120):
         res["CPU s in %ds, A+B" % window] = (c1a - c0a) + (c1b - c0b)
         res["peak RSS MiB (VmHWM), master A"] = a.rss_hwm_kib() / 1024
         res["peak RSS MiB (VmHWM), backup B"] = b.rss_hwm_kib() / 1024
+        # what the daemon itself allocated (heap, stacks), as opposed to mapped files
+        res["anonymous RSS MiB (RssAnon) at window end, master A"] = a.status_kib("RssAnon") / 1024
+        res["anonymous RSS MiB (RssAnon) at window end, backup B"] = b.status_kib("RssAnon") / 1024
         res["state changes in window (spurious)"] = a.transitions(t1, t2) + b.transitions(t1, t2)
         na, nb = scale_vip_count(topo.ns["A"]), scale_vip_count(topo.ns["B"])
         notes.append("VIPs at window end A=%d B=%d; processes A=%d B=%d" % (
@@ -810,7 +817,7 @@ def netem_available():
         CREATED_NS.remove(ns)
 
 
-def sc_loss(kind, exe, loss, duration=60.0, netem=True):
+def sc_loss(kind, exe, loss, duration=60.0, netem=True, advert="1"):
     tag = "ls"
     topo = Topo(tag, client=False, bridge=netem)
     a = b = sa = sb = sw = None
@@ -827,8 +834,10 @@ def sc_loss(kind, exe, loss, duration=60.0, netem=True):
                                   stdin=subprocess.DEVNULL, start_new_session=True)
             STARTED.append(sw)
             time.sleep(0.3)
-        ca = write_conf(tag, "A", conf_single("A", 2, "1"))
-        cb = write_conf(tag, "B", conf_single("B", 2, "1"))
+        # VRRPv2 at the default 1 s; a sub-second interval needs VRRPv3
+        version = 2 if float(advert) >= 1 else 3
+        ca = write_conf(tag, "A", conf_single("A", version, advert))
+        cb = write_conf(tag, "B", conf_single("B", version, advert))
         a, b = start_pair(kind, exe, topo, ca, cb)
         try:
             wait_steady(a, b, topo)
@@ -882,8 +891,10 @@ def goal_for(scen, metric):
         return "0"
     if scen == "scale" and metric.startswith("CPU"):
         return GOALS["scale:CPU"]
-    if scen == "scale" and "RSS" in metric:
+    if scen == "scale" and metric.startswith("peak RSS"):
         return GOALS["scale:RSS"]
+    if metric.startswith("anonymous RSS"):
+        return "(breakdown of the above)"
     if "spurious" in metric or "VIP moves" in metric or "MASTER transitions in 10" in metric:
         return "0"
     if scen.startswith("loss"):
@@ -904,6 +915,8 @@ def fmt(v):
 
 
 def summarize(vals):
+    if not vals:
+        return None, "not run"
     ok = [v for v in vals if v is not None]
     bad = len(vals) - len(ok)
     if not ok:
@@ -937,6 +950,10 @@ def main():
                     "only up to 2 interfaces)")
     ap.add_argument("--loss-window", type=float, default=60.0)
     ap.add_argument("--loss-levels", default="10,30", help="loss: percentages (default 10,30)")
+    ap.add_argument("--loss-advert", default="1",
+                    help="loss: advert_int in seconds (default 1, VRRPv2; below 1 runs VRRPv3). "
+                    "At 0.1 a 60 s window holds ten times the adverts, so ten times the loss "
+                    "events to compare")
     ap.add_argument("--keep-logs", action="store_true", help="keep the daemons' logs and configs")
     ap.add_argument("--no-userspace-loss", action="store_true",
                     help="without netem, skip the loss scenario instead of emulating loss and "
@@ -1010,9 +1027,11 @@ def main():
                             "named 'loss N% (userspace, not netem)'."))
             log(notes[-1])
         if ok or not args.no_userspace_loss:
+            adv = "" if args.loss_advert == "1" else ", advert_int %s" % args.loss_advert
             for loss in [int(x) for x in args.loss_levels.split(",")]:
-                jobs += [("loss %d%%%s" % (loss, "" if ok else " (userspace, not netem)"),
-                          (lambda L: lambda k, e: sc_loss(k, e, L, args.loss_window, ok))(loss),
+                jobs += [("loss %d%%%s%s" % (loss, "" if ok else " (userspace, not netem)", adv),
+                          (lambda L: lambda k, e: sc_loss(k, e, L, args.loss_window, ok,
+                                                          args.loss_advert))(loss),
                           reps_long)]
 
     order = []

@@ -17,6 +17,11 @@ use vrrp_proto::{Advertisement, ChecksumForm, Family, IPPROTO_VRRP, MULTICAST_V4
 
 use crate::error::NetError;
 
+mod batch;
+mod send_batch;
+pub use batch::{RecvBatch, BATCH, SLOT};
+pub use send_batch::SendQueue;
+
 /// RFC 9568 §5.1.1.3 / §5.1.2.3: adverts are sent with TTL / hop limit 255.
 const TTL_255: u32 = 255;
 /// keepalived sends adverts with TOS / traffic class 0xc0 (internetwork control).
@@ -209,39 +214,55 @@ impl VrrpSocket {
                 Err(Errno::EAGAIN) => return Ok(None),
                 Err(e) => return Err(NetError::socket("recvmsg", &self.ifname, e.into())),
             };
-        let len = msg.bytes;
         let src = msg.address.as_ref().and_then(storage_ip);
-        let mut meta = RecvMeta {
-            len,
-            src: src.unwrap_or(unspecified(self.family)),
-            dst: unspecified(self.family),
-            ttl: 0,
-            ifindex: self.ifindex,
-        };
         let cmsgs = msg
             .cmsgs()
             .map_err(|e| NetError::socket("cmsg", &self.ifname, e.into()))?;
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::Ipv4PacketInfo(info) => {
-                    meta.ifindex = info.ipi_ifindex as u32;
-                    meta.dst = IpAddr::V4(Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)));
-                }
-                ControlMessageOwned::Ipv6PacketInfo(info) => {
-                    meta.ifindex = info.ipi6_ifindex;
-                    meta.dst = IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr));
-                }
-                ControlMessageOwned::Ipv6HopLimit(h) => meta.ttl = u8::try_from(h).unwrap_or(0),
-                _ => {}
-            }
-        }
-        if self.family == Family::V4 {
-            // Raw IPv4 sockets deliver the IP header: TTL at byte 8.
-            if let Some(&ttl) = buf.get(8).filter(|_| len > 8) {
-                meta.ttl = ttl;
-            }
-        }
+        let mut meta = meta(self.family, self.ifindex, msg.bytes, src, cmsgs);
+        ipv4_ttl(self.family, &mut meta, buf);
         Ok(Some(meta))
+    }
+}
+
+/// The metadata of a datagram of `len` bytes from `src`, from its ancillary data (the
+/// IPv4 TTL is in the datagram itself: [`ipv4_ttl`]).
+fn meta(
+    family: Family,
+    ifindex: u32,
+    len: usize,
+    src: Option<IpAddr>,
+    cmsgs: impl Iterator<Item = ControlMessageOwned>,
+) -> RecvMeta {
+    let mut meta = RecvMeta {
+        len,
+        src: src.unwrap_or(unspecified(family)),
+        dst: unspecified(family),
+        ttl: 0,
+        ifindex,
+    };
+    for c in cmsgs {
+        match c {
+            ControlMessageOwned::Ipv4PacketInfo(info) => {
+                meta.ifindex = info.ipi_ifindex as u32;
+                meta.dst = IpAddr::V4(Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr)));
+            }
+            ControlMessageOwned::Ipv6PacketInfo(info) => {
+                meta.ifindex = info.ipi6_ifindex;
+                meta.dst = IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr));
+            }
+            ControlMessageOwned::Ipv6HopLimit(h) => meta.ttl = u8::try_from(h).unwrap_or(0),
+            _ => {}
+        }
+    }
+    meta
+}
+
+/// Raw IPv4 sockets deliver the IP header: the TTL is its byte 8.
+fn ipv4_ttl(family: Family, meta: &mut RecvMeta, buf: &[u8]) {
+    if family == Family::V4 {
+        if let Some(&ttl) = buf.get(8).filter(|_| meta.len > 8) {
+            meta.ttl = ttl;
+        }
     }
 }
 

@@ -29,6 +29,7 @@ use vrrp_proto::{
 };
 
 use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals, Timers};
+use crate::{RecvBatch, SendQueue};
 use ports::Ports;
 
 const LINK: Token = Token(0);
@@ -62,7 +63,10 @@ pub struct Runner {
     recv_errors: u64,
     form: ChecksumForm,
     started: std::time::Instant,
-    buf: Vec<u8>,
+    /// Adverts emitted during a turn, sent together (`sendmmsg`).
+    sends: SendQueue,
+    /// Where datagrams are received, a batch per system call.
+    rx: RecvBatch,
 }
 
 impl Runner {
@@ -101,7 +105,8 @@ impl Runner {
             recv_errors: 0,
             form,
             started: std::time::Instant::now(),
-            buf: vec![0u8; 65_536],
+            sends: SendQueue::new(),
+            rx: RecvBatch::new(),
         })
     }
 
@@ -480,21 +485,39 @@ impl Runner {
         }
     }
 
-    /// Read every waiting datagram of port `p` (mio is edge-triggered) and hand each advert
-    /// to its router.
+    /// Read every waiting datagram of port `p` (mio is edge-triggered: until a batch comes
+    /// back less than full) and hand each advert to its router.
     fn read_adverts(&mut self, p: usize, out: &mut Vec<Happening>) {
-        let family = self.ports.ports[p].family;
         loop {
-            let meta = match self.ports.ports[p].sock.recv(&mut self.buf) {
-                Ok(Some(m)) => m,
-                Ok(None) => return,
+            let n = match self.ports.ports[p].sock.recv_batch(&mut self.rx) {
+                Ok(n) => n,
                 Err(e) => {
                     warn!("{}: {e}", self.ports.ports[p].sock.ifname());
                     self.recv_errors += 1;
                     return;
                 }
             };
-            let bytes = &self.buf[..meta.len];
+            for k in 0..n {
+                self.read_advert(p, k, out);
+            }
+            if n < crate::raw::BATCH {
+                return;
+            }
+        }
+    }
+
+    /// Datagram `k` of the last batch read from port `p`.
+    fn read_advert(&mut self, p: usize, k: usize, out: &mut Vec<Happening>) {
+        let family = self.ports.ports[p].family;
+        {
+            let Some((bytes, meta)) = self.rx.get(k) else {
+                return;
+            };
+            let Some(meta) = meta.copied() else {
+                // Its ancillary data was cut: no destination or interface to check it by.
+                self.recv_errors += 1;
+                return;
+            };
             let received = match (meta.src, meta.dst) {
                 (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
                 _ => ip::parse_ipv4(bytes),
@@ -503,7 +526,7 @@ impl Runner {
                 Ok(r) => r,
                 Err(e) => {
                     self.counters.count(&e, None);
-                    continue;
+                    return;
                 }
             };
             let (src, d) = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
@@ -519,7 +542,7 @@ impl Runner {
                         .copied();
                     let rc = owner.map(|i| self.routers[i].counters_mut());
                     self.counters.count(&e, rc);
-                    continue;
+                    return;
                 }
             };
             let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
@@ -527,18 +550,18 @@ impl Runner {
                 // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
                 // unsupported VRID" (the demux counts it as unknown_vrid too).
                 self.counters.incr(vrrp_proto::GlobalCounter::VridErrors);
-                continue;
+                return;
             };
             // RFC 9568 §7.1: the version must be the one this router runs; RFC 8347
             // version-errors ("unknown or unsupported version"), as keepalived counts it.
             // The state machine would drop it as not its own, on no visible counter.
             if d.advert.version() != self.routers[index].config().version() {
                 self.counters.incr(vrrp_proto::GlobalCounter::VersionErrors);
-                continue;
+                return;
             }
             if !self.infos[index].spec.peers.accept(src) {
                 self.routers[index].counters_mut().unknown_peer += 1;
-                continue;
+                return;
             }
             let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
             // Discards are counted by the router; nothing else to do with them here.

@@ -60,10 +60,34 @@ impl Runner {
             self.rearm(i);
         }
         self.work = work;
+        self.flush_sends();
+    }
+
+    /// Send the adverts queued so far (at the end of each drain, and before any other
+    /// output, so that what a router asks for happens in its order).
+    pub(super) fn flush_sends(&mut self) {
+        if self.sends.is_empty() {
+            return;
+        }
+        let ports = &self.ports.ports;
+        let infos = &mut self.infos;
+        self.sends.flush(
+            |p| &ports[p].sock,
+            |i, e| {
+                warn!("({}) sending advert: {e}", infos[i].spec.name);
+                infos[i].os_errors.send += 1;
+            },
+        );
     }
 
     /// One output other than a state change.
     fn carry_out(&mut self, i: usize, o: Output, out: &mut Vec<Happening>) {
+        if matches!(
+            o,
+            Output::AddVip(_) | Output::RemoveVip(_) | Output::Announce { .. }
+        ) {
+            self.flush_sends();
+        }
         let info = &mut self.infos[i];
         let name = &info.spec.name;
         let port = &mut self.ports.ports[info.port];
@@ -77,10 +101,8 @@ impl Runner {
                 } else {
                     &info.spec.dsts
                 };
-                if let Err(e) =
-                    port.sock
-                        .send_advert(&advert, self.form, info.spec.src, dsts, &mut self.buf)
-                {
+                let src = info.spec.src;
+                if let Err(e) = self.sends.push(info.port, i, &advert, self.form, src, dsts) {
                     warn!("({name}) sending advert: {e}");
                     info.os_errors.send += 1;
                 }
