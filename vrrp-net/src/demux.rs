@@ -1,7 +1,6 @@
 //! Receive-side routing: which virtual router an advert is for, and whether its sender is one
 //! we listen to.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use vrrp_proto::{Family, Vrid};
@@ -11,10 +10,12 @@ use vrrp_proto::{Family, Vrid};
 pub type DemuxKey = (u32, Family, Vrid);
 
 /// Maps [`DemuxKey`] to the caller's router handle `R`, so one socket per (interface, family)
-/// serves every VRID on it.
+/// serves every VRID on it. One table per (interface, family), indexed by VRID: a lookup (one
+/// per received advert) is a scan of the few interfaces and an index, with no hashing.
 #[derive(Debug)]
 pub struct Demux<R> {
-    routes: HashMap<DemuxKey, R>,
+    tables: Vec<(Port, Table<R>)>,
+    len: usize,
     unknown: u64,
 }
 
@@ -24,28 +25,77 @@ impl<R> Default for Demux<R> {
     }
 }
 
+/// (ifindex, family): where a VRID table applies.
+type Port = (u32, Family);
+
+/// Routers of one (interface, family) by VRID slot.
+type Table<R> = Box<[Option<R>]>;
+
+/// Slot of a VRID in its table (VRIDs are 1..=255).
+fn slot(vrid: Vrid) -> usize {
+    usize::from(vrid.get()) - 1
+}
+
 impl<R> Demux<R> {
     /// Empty table.
     pub fn new() -> Self {
         Demux {
-            routes: HashMap::new(),
+            tables: Vec::new(),
+            len: 0,
             unknown: 0,
         }
     }
 
+    fn table(&self, ifindex: u32, family: Family) -> Option<&[Option<R>]> {
+        self.tables
+            .iter()
+            .find(|(k, _)| *k == (ifindex, family))
+            .map(|(_, t)| &t[..])
+    }
+
+    fn table_mut(&mut self, ifindex: u32, family: Family) -> Option<&mut [Option<R>]> {
+        self.tables
+            .iter_mut()
+            .find(|(k, _)| *k == (ifindex, family))
+            .map(|(_, t)| &mut t[..])
+    }
+
     /// Route `key` to `router`; returns the previous handle for that key, if any.
     pub fn insert(&mut self, key: DemuxKey, router: R) -> Option<R> {
-        self.routes.insert(key, router)
+        let (ifindex, family, vrid) = key;
+        if self.table(ifindex, family).is_none() {
+            let empty = (0..255).map(|_| None).collect();
+            self.tables.push(((ifindex, family), empty));
+        }
+        let old = self
+            .table_mut(ifindex, family)
+            .and_then(|t| t[slot(vrid)].replace(router));
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
     }
 
     /// Stop routing `key`.
     pub fn remove(&mut self, key: DemuxKey) -> Option<R> {
-        self.routes.remove(&key)
+        let (ifindex, family, vrid) = key;
+        let old = self
+            .table_mut(ifindex, family)
+            .and_then(|t| t[slot(vrid)].take());
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
     }
 
     /// The router for `key`; a miss is counted (an advert for a VRID we do not run).
     pub fn lookup(&mut self, key: DemuxKey) -> Option<&mut R> {
-        let hit = self.routes.get_mut(&key);
+        let (ifindex, family, vrid) = key;
+        let found = self
+            .tables
+            .iter_mut()
+            .find(|(k, _)| *k == (ifindex, family));
+        let hit = found.and_then(|(_, t)| t[slot(vrid)].as_mut());
         if hit.is_none() {
             self.unknown += 1;
         }
@@ -54,7 +104,9 @@ impl<R> Demux<R> {
 
     /// The router for `key`, without counting a miss (to attribute a malformed packet).
     pub fn peek(&self, key: DemuxKey) -> Option<&R> {
-        self.routes.get(&key)
+        let (ifindex, family, vrid) = key;
+        self.table(ifindex, family)
+            .and_then(|t| t[slot(vrid)].as_ref())
     }
 
     /// Adverts that matched no router.
@@ -64,12 +116,12 @@ impl<R> Demux<R> {
 
     /// Number of routes.
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.len
     }
 
     /// No routes.
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
+        self.len == 0
     }
 }
 
@@ -131,6 +183,18 @@ mod tests {
         assert_eq!(d.remove((2, Family::V4, vrid(51))), Some("a"));
         assert_eq!(d.lookup((2, Family::V4, vrid(51))), None);
         assert_eq!(d.len(), 2);
+        // Removing what is not there changes nothing; the VRID range ends are their own slots.
+        assert_eq!(d.remove((2, Family::V4, vrid(51))), None);
+        assert_eq!(d.remove((9, Family::V4, vrid(51))), None);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.insert((2, Family::V4, vrid(255)), "z"), None);
+        assert_eq!(d.insert((2, Family::V4, vrid(1)), "y"), None);
+        assert_eq!(d.insert((2, Family::V4, vrid(255)), "z2"), Some("z"));
+        assert_eq!(d.peek((2, Family::V4, vrid(255))), Some(&"z2"));
+        assert_eq!(d.peek((2, Family::V4, vrid(1))), Some(&"y"));
+        assert_eq!(d.peek((2, Family::V4, vrid(254))), None);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d.unknown_count(), 1, "peek never counts a miss");
     }
 
     #[test]

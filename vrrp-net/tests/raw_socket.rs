@@ -1,11 +1,12 @@
-//! Raw VRRP sockets across a veth pair: multicast v4/v6, unicast to a peer list, peer filter.
+//! Raw VRRP sockets across a veth pair: multicast v4/v6, unicast to a peer list, peer filter,
+//! batched sending (sendmmsg) and receiving (recvmmsg).
 mod common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use common::*;
 use mio::{Interest, Poll, Token};
-use vrrp_net::{Netlink, PeerFilter, RecvMeta, VrrpSocket};
+use vrrp_net::{Netlink, PeerFilter, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 use vrrp_proto::{
     decode, ip, Addresses, Advertisement, Centiseconds, ChecksumForm, ChecksumPolicy, Family,
     Priority, VersionFields, Vrid, MULTICAST_V4, MULTICAST_V6,
@@ -219,4 +220,69 @@ fn unicast_goes_to_every_peer_and_filter_drops_a_stranger() {
     accepted_dsts.sort();
     assert_eq!(accepted_dsts, peers, "each peer got its own copy");
     assert_eq!(filter.dropped(), 1, "the stranger was dropped and counted");
+}
+
+#[test]
+fn a_queue_of_adverts_goes_out_in_one_sendmmsg_and_comes_in_by_batches() {
+    let Some(lab) = lab("rawb") else { return };
+    let src: IpAddr = A_V4.parse().unwrap();
+    let group = IpAddr::V4(MULTICAST_V4);
+    let mut rx = in_ns(&lab.b, || open(B_IF, Family::V4));
+    let tx = in_ns(&lab.a, || open(A_IF, Family::V4));
+    let mut rx_poll = poll_for(&mut rx);
+    let vips = [Ipv4Addr::new(192, 0, 2, 10)];
+    // 40 adverts, VRIDs 1..=40, queued then flushed (fewer than one 64-datagram sendmmsg).
+    let mut queue = SendQueue::new();
+    for vrid in 1..=40u8 {
+        queue
+            .push(
+                0,
+                usize::from(vrid),
+                &advert_v4(vrid, &vips),
+                ChecksumForm::PseudoHeader,
+                src,
+                &[group],
+            )
+            .unwrap();
+    }
+    assert!(!queue.is_empty());
+    let mut failed = Vec::new();
+    queue.flush(|_| &tx, |tag, e| failed.push((tag, e.to_string())));
+    assert!(failed.is_empty(), "send errors: {failed:?}");
+    assert!(queue.is_empty(), "flush leaves nothing queued");
+
+    // All 40 are queued at B before it reads: batches of 16, 16, then 8 (less than full:
+    // the queue is drained), in the order sent, each whole and with TTL 255.
+    assert!(wait_readable(&mut rx_poll, RX), "nothing arrived");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut batch = RecvBatch::new();
+    let mut sizes = Vec::new();
+    let mut vrids = Vec::new();
+    loop {
+        let n = rx.recv_batch(&mut batch).unwrap();
+        assert_eq!(n, batch.len());
+        sizes.push(n);
+        for k in 0..n {
+            let (bytes, meta) = batch.get(k).unwrap();
+            let meta = meta.expect("ancillary data");
+            assert_eq!((meta.src, meta.dst, meta.ttl), (src, group, 255));
+            let (s, d, vrid) = decode_v4(bytes);
+            assert_eq!((s, d), (src, group));
+            vrids.push(vrid);
+        }
+        if n < 16 {
+            break;
+        }
+    }
+    assert_eq!(sizes, vec![16, 16, 8]);
+    assert_eq!(vrids, (1..=40).collect::<Vec<u8>>());
+    assert!(
+        batch.get(8).is_none(),
+        "only the last batch's datagrams are there"
+    );
+    assert_eq!(
+        rx.recv_batch(&mut batch).unwrap(),
+        0,
+        "nothing left: 0, not an error"
+    );
 }

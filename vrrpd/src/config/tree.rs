@@ -242,3 +242,51 @@ fn include(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Statements are handed over as they are parsed: the visitor sees (and may drop) the
+    /// first ones before the parser reaches a later error, and includes are expanded in place.
+    #[test]
+    fn statements_are_streamed_in_order_before_a_later_error() {
+        let dir = std::env::temp_dir().join(format!("vrrpd-tree-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("inc.conf"), "b { x 1 }\n").unwrap();
+        let main = dir.join("main.conf");
+        let text = "a 1\ninclude inc.conf\nc { y }\n}\nd\n";
+        let mut seen = Vec::new();
+        let err = visit_str(&main, text, &mut |s| {
+            seen.push((s.keyword, s.loc.line, s.block.map_or(0, |b| b.len())));
+            Ok(())
+        })
+        .unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            seen,
+            vec![("a".into(), 1, 0), ("b".into(), 1, 1), ("c".into(), 3, 1)]
+        );
+        assert!(
+            err.to_string()
+                .ends_with("main.conf:4: '}' closes no open block"),
+            "{err}"
+        );
+    }
+
+    /// An error from the visitor stops the parse at once.
+    #[test]
+    fn a_visitor_error_stops_the_parse() {
+        let mut n = 0;
+        let err = visit_str(Path::new("t.conf"), "a\nb\nc\n", &mut |s| {
+            n += 1;
+            if s.keyword == "b" {
+                return Err(ConfigError::invalid(&s.loc, "stop here"));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(n, 2);
+        assert_eq!(err.to_string(), "t.conf:2: stop here");
+    }
+}
