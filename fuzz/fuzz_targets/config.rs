@@ -75,7 +75,7 @@ fn check(text: &str) {
                 last = w.loc.line;
             }
             check_config(&built.config);
-            check_plan(&built.config);
+            check_plan(built.config);
         }
     }
 }
@@ -151,14 +151,14 @@ fn check_config(c: &Config) {
 
 /// Config accepted ⇒ the state-machine configs build (findings C2-C4, fixed in the reader,
 /// were configs accepted here that failed there).
-fn check_plan(c: &Config) {
+fn check_plan(mut c: Config) {
     let primary = |_: &str, f: Family| {
         Some(match f {
             Family::V4 => IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
             Family::V6 => IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1)),
         })
     };
-    let Err(e) = vrrpd::daemon::plan::plan(c, primary) else {
+    let Err(e) = vrrpd::daemon::plan::plan(&mut c, primary) else {
         return;
     };
     panic!("config accepted but plan failed: {e}");
