@@ -125,7 +125,8 @@ class Daemon:
         self._partial = b""
         self.t_start = time.monotonic()
         # `ip netns exec` execs the daemon: self.proc.pid is the daemon's (main) pid.
-        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns] + args,
+        pin = ["taskset", "-c", str(PIN[self.label])] if PIN else []
+        self.proc = subprocess.Popen(pin + ["ip", "netns", "exec", self.ns] + args,
                                      stdout=self.logfile, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         STARTED.append(self.proc)
@@ -508,6 +509,9 @@ vrrp_instance VI_1 {
            np="    nopreempt\n" if nopreempt else "", vip=VIP)
 
 
+# --pin: CPU of each node's daemon (both daemons alike), or None
+PIN = None
+
 SCALE_LINKS = 4
 SCALE_PER_LINK = 250
 
@@ -885,13 +889,13 @@ GOALS = {
 
 
 def goal_for(scen, metric):
-    if scen == "fast" and "last advert" in metric:
+    if scen.startswith("fast") and "last advert" in metric:
         return GOALS["fast"]
-    if scen == "fast" and "spurious" in metric:
+    if scen.startswith("fast") and "spurious" in metric:
         return "0"
-    if scen == "scale" and metric.startswith("CPU"):
+    if scen.startswith("scale") and metric.startswith("CPU"):
         return GOALS["scale:CPU"]
-    if scen == "scale" and metric.startswith("peak RSS"):
+    if scen.startswith("scale") and metric.startswith("peak RSS"):
         return GOALS["scale:RSS"]
     if metric.startswith("anonymous RSS"):
         return "(breakdown of the above)"
@@ -938,6 +942,10 @@ def main():
     ap.add_argument("--vrrpd", default=None, help="vrrpd binary (default: "
                     "$CARGO_TARGET_DIR or ./target, release/vrrpd)")
     ap.add_argument("--keepalived", default=shutil.which("keepalived") or "/usr/sbin/keepalived")
+    ap.add_argument("--pin", action="store_true",
+                    help="run A's daemon on CPU 0 and B's on CPU 1 (taskset, both daemons "
+                    "alike): on a shared CPU each advert wakes the backup, which preempts the "
+                    "master; pinned, they behave as on two machines. Scenario names say so")
     ap.add_argument("--daemon", action="append", choices=["keepalived", "vrrpd"],
                     help="run only this daemon (repeatable; default both). For working on one "
                     "side: no ratio is printed without both")
@@ -975,7 +983,9 @@ def main():
     if not os.access(args.vrrpd, os.X_OK):
         sys.exit("no vrrpd at %s: cargo build --release -p vrrpd, or pass --vrrpd" % args.vrrpd)
     reps_long = args.reps_long or min(args.reps, 3)
-    global SCALE_LINKS, SCALE_PER_LINK, SCALE_VIPS
+    global SCALE_LINKS, SCALE_PER_LINK, SCALE_VIPS, PIN
+    if args.pin:
+        PIN = {"A": 0, "B": 1}
     SCALE_LINKS, SCALE_PER_LINK = args.scale_links, args.scale_per_link
     SCALE_VIPS = args.scale_vips
     WORKDIR = tempfile.mkdtemp(prefix="vrrp-compare-")
@@ -1034,6 +1044,8 @@ def main():
                                                           args.loss_advert))(loss),
                           reps_long)]
 
+    if PIN:
+        jobs = [(name + ", A on CPU 0, B on CPU 1", fn, reps) for name, fn, reps in jobs]
     order = []
     runs = {}            # (scenario, kind) -> runs made; a failed run is a failed value of each metric
     try:
