@@ -19,7 +19,7 @@ use crate::error::NetError;
 
 mod batch;
 mod send_batch;
-pub use batch::{RecvBatch, BATCH, SLOT};
+pub use batch::{RecvBatch, BATCH};
 pub use send_batch::SendQueue;
 
 /// RFC 9568 §5.1.1.3 / §5.1.2.3: adverts are sent with TTL / hop limit 255.

@@ -276,22 +276,8 @@ impl Scene {
             lan.log("sink.log").contains("sink open")
         });
 
-        let args: Vec<String> = vec![
-            "-n".into(),
-            "-l".into(),
-            "-f".into(),
-            conf.display().to_string(),
-            "--control".into(),
-            sock.display().to_string(),
-            "-p".into(),
-            lan.dir.join("vrrpd.pid").display().to_string(),
-        ];
-        let vrrpd = lan.spawn(
-            &a,
-            Path::new(env!("CARGO_BIN_EXE_vrrpd")),
-            &args,
-            "vrrpd.log",
-        );
+        let pid = lan.dir.join("vrrpd.pid");
+        let vrrpd = peer::spawn_vrrpd(&mut lan, &a, &conf, &sock, &pid, "vrrpd.log", &[]);
 
         // The injector: unicast frames go to a0's MAC.
         let mac = mac_of(&a, "a0");

@@ -97,7 +97,8 @@ impl VrrpSocket {
                 .map(|cmsgs| meta(self.family, self.ifindex, msg.bytes, src, cmsgs));
             batch.len += 1;
         }
-        for (meta, buf) in batch.metas.iter_mut().zip(batch.bufs.iter()) {
+        let got = batch.len;
+        for (meta, buf) in batch.metas.iter_mut().zip(batch.bufs.iter()).take(got) {
             if let Some(m) = meta {
                 ipv4_ttl(self.family, m, buf);
             }

@@ -12,7 +12,7 @@ use std::os::fd::AsRawFd;
 use nix::sys::socket::{sendmmsg, ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
 use vrrp_proto::{Advertisement, ChecksumForm};
 
-use super::{pktinfo_v4, pktinfo_v6, VrrpSocket, SLOT};
+use super::{pktinfo_v4, pktinfo_v6, VrrpSocket};
 use crate::error::NetError;
 
 /// Datagrams per `sendmmsg`.
@@ -74,9 +74,10 @@ impl SendQueue {
         src: IpAddr,
         dsts: &[IpAddr],
     ) -> Result<(), NetError> {
+        let len = advert.buffer_len();
         for &dst in dsts {
             let start = self.data.len();
-            self.data.resize(start + SLOT, 0);
+            self.data.resize(start + len, 0);
             match advert.emit(&mut self.data[start..], src, dst, form) {
                 Ok(n) => {
                     self.data.truncate(start + n);

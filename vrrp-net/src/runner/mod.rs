@@ -509,84 +509,82 @@ impl Runner {
     /// Datagram `k` of the last batch read from port `p`.
     fn read_advert(&mut self, p: usize, k: usize, out: &mut Vec<Happening>) {
         let family = self.ports.ports[p].family;
-        {
-            let Some((bytes, meta)) = self.rx.get(k) else {
-                return;
-            };
-            let Some(meta) = meta.copied() else {
-                // Its ancillary data was cut: no destination or interface to check it by.
-                self.recv_errors += 1;
-                return;
-            };
-            let received = match (meta.src, meta.dst) {
-                (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
-                _ => ip::parse_ipv4(bytes),
-            };
-            let r = match received {
-                Ok(r) => r,
-                Err(e) => {
-                    self.counters.count(&e, None);
-                    return;
-                }
-            };
-            let (src, d) = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
-                Ok(d) => (r.src, d),
-                Err(e) => {
-                    // A per-router error (length, type, auth...) goes to the router whose
-                    // VRID the packet names, if we run it; RFC 8347 has no global home.
-                    let owner = r
-                        .payload
-                        .get(1)
-                        .and_then(|v| Vrid::new(*v))
-                        .and_then(|vrid| self.demux.peek((meta.ifindex, family, vrid)))
-                        .copied();
-                    let rc = owner.map(|i| self.routers[i].counters_mut());
-                    self.counters.count(&e, rc);
-                    return;
-                }
-            };
-            let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
-            let Some(index) = self.demux.lookup(key).map(|i| *i) else {
-                // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
-                // unsupported VRID" (the demux counts it as unknown_vrid too).
-                self.counters.incr(vrrp_proto::GlobalCounter::VridErrors);
-                return;
-            };
-            // RFC 9568 §7.1: the version must be the one this router runs; RFC 8347
-            // version-errors ("unknown or unsupported version"), as keepalived counts it.
-            // The state machine would drop it as not its own, on no visible counter.
-            if d.advert.version() != self.routers[index].config().version() {
-                self.counters.incr(vrrp_proto::GlobalCounter::VersionErrors);
+        let Some((bytes, meta)) = self.rx.get(k) else {
+            return;
+        };
+        let Some(meta) = meta.copied() else {
+            // Its ancillary data was cut: no destination or interface to check it by.
+            self.recv_errors += 1;
+            return;
+        };
+        let received = match (meta.src, meta.dst) {
+            (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
+            _ => ip::parse_ipv4(bytes),
+        };
+        let r = match received {
+            Ok(r) => r,
+            Err(e) => {
+                self.counters.count(&e, None);
                 return;
             }
-            if !self.infos[index].spec.peers.accept(src) {
-                self.routers[index].counters_mut().unknown_peer += 1;
+        };
+        let (src, d) = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
+            Ok(d) => (r.src, d),
+            Err(e) => {
+                // A per-router error (length, type, auth...) goes to the router whose
+                // VRID the packet names, if we run it; RFC 8347 has no global home.
+                let owner = r
+                    .payload
+                    .get(1)
+                    .and_then(|v| Vrid::new(*v))
+                    .and_then(|vrid| self.demux.peek((meta.ifindex, family, vrid)))
+                    .copied();
+                let rc = owner.map(|i| self.routers[i].counters_mut());
+                self.counters.count(&e, rc);
                 return;
             }
-            let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
-            // Discards are counted by the router; nothing else to do with them here.
-            let router = &mut self.routers[index];
-            let was_master = router.state() == State::Master;
-            let accepted = router.handle_advert(now, src, &d.advert);
-            if was_master
-                && d.advert.priority.0 != 0
-                && matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
-            {
-                let info = &mut self.infos[index];
-                info.dual_master += 1;
-                warn!(
-                    "({}) dual master: {src} advertises priority {} while we are master",
-                    info.spec.name, d.advert.priority.0
-                );
-            }
-            // The master a Backup hears, accepted or (while it preempts) not.
-            if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
-                && router.state() == State::Backup
-                && d.advert.priority.0 != 0
-            {
-                self.infos[index].master = Some(src);
-            }
-            self.drain_outputs(&[index], out);
+        };
+        let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
+        let Some(index) = self.demux.lookup(key).map(|i| *i) else {
+            // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
+            // unsupported VRID" (the demux counts it as unknown_vrid too).
+            self.counters.incr(vrrp_proto::GlobalCounter::VridErrors);
+            return;
+        };
+        // RFC 9568 §7.1: the version must be the one this router runs; RFC 8347
+        // version-errors ("unknown or unsupported version"), as keepalived counts it.
+        // The state machine would drop it as not its own, on no visible counter.
+        if d.advert.version() != self.routers[index].config().version() {
+            self.counters.incr(vrrp_proto::GlobalCounter::VersionErrors);
+            return;
         }
+        if !self.infos[index].spec.peers.accept(src) {
+            self.routers[index].counters_mut().unknown_peer += 1;
+            return;
+        }
+        let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
+        // Discards are counted by the router; nothing else to do with them here.
+        let router = &mut self.routers[index];
+        let was_master = router.state() == State::Master;
+        let accepted = router.handle_advert(now, src, &d.advert);
+        if was_master
+            && d.advert.priority.0 != 0
+            && matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
+        {
+            let info = &mut self.infos[index];
+            info.dual_master += 1;
+            warn!(
+                "({}) dual master: {src} advertises priority {} while we are master",
+                info.spec.name, d.advert.priority.0
+            );
+        }
+        // The master a Backup hears, accepted or (while it preempts) not.
+        if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
+            && router.state() == State::Backup
+            && d.advert.priority.0 != 0
+        {
+            self.infos[index].master = Some(src);
+        }
+        self.drain_outputs(&[index], out);
     }
 }

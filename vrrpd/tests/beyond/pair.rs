@@ -121,21 +121,8 @@ pub fn conf(router_id: &str, i: &Inst, top: &str) -> String {
 
 /// `vrrpd -n -l -f CONF --control SOCK -p PID EXTRA...` in `side`'s namespace.
 pub fn start(sc: &mut Scene, side: Side, conf: &Path, extra: &[&str]) -> usize {
-    let run = side.run();
-    let mut args: Vec<String> = vec![
-        "-n".into(),
-        "-l".into(),
-        "-f".into(),
-        conf.display().to_string(),
-        "--control".into(),
-        sc.socket(run).display().to_string(),
-        "-p".into(),
-        sc.path(&format!("vrrpd-{run}.pid")).display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
     let ns = side.ns(sc);
-    let exe = Path::new(env!("CARGO_BIN_EXE_vrrpd"));
-    sc.lan.spawn(&ns, exe, &args, &format!("vrrpd-{run}.log"))
+    sc.start_vrrpd_in(&ns, conf, side.run(), extra)
 }
 
 /// Whether `side` holds the VIP.

@@ -164,19 +164,16 @@ impl Scene {
 
     /// `vrrpd -n -l -f CONF --control SOCK -p PIDFILE` in namespace A; log `vrrpd-RUN.log`.
     pub fn start_vrrpd(&mut self, conf: &Path, run: &str) -> usize {
-        let args: Vec<String> = vec![
-            "-n".into(),
-            "-l".into(),
-            "-f".into(),
-            conf.display().to_string(),
-            "--control".into(),
-            self.socket(run).display().to_string(),
-            "-p".into(),
-            self.path(&format!("vrrpd-{run}.pid")).display().to_string(),
-        ];
         let a = self.a();
-        let exe = Path::new(env!("CARGO_BIN_EXE_vrrpd"));
-        self.lan.spawn(&a, exe, &args, &format!("vrrpd-{run}.log"))
+        self.start_vrrpd_in(&a, conf, run, &[])
+    }
+
+    /// [`Scene::start_vrrpd`] in namespace `ns`, with `extra` flags.
+    pub fn start_vrrpd_in(&mut self, ns: &str, conf: &Path, run: &str, extra: &[&str]) -> usize {
+        let sock = self.socket(run);
+        let pid = self.path(&format!("vrrpd-{run}.pid"));
+        let log = format!("vrrpd-{run}.log");
+        spawn_vrrpd(&mut self.lan, ns, conf, &sock, &pid, &log, extra)
     }
 
     /// `keepalived -n -l -D -P -f CONF -p PID -r VRRP_PID -c CHECK_PID` in namespace B;
@@ -450,4 +447,30 @@ pub fn status_json(sock: &Path, limit: Duration) -> Option<Value> {
             None => sleep(Duration::from_millis(20)),
         }
     }
+}
+
+/// `vrrpd -n -l -f CONF --control SOCK -p PID EXTRA...` in namespace `ns`, its output in
+/// `log` (in the LAN's directory); returns the LAN's handle of the process.
+pub fn spawn_vrrpd(
+    lan: &mut Lan,
+    ns: &str,
+    conf: &Path,
+    sock: &Path,
+    pid: &Path,
+    log: &str,
+    extra: &[&str],
+) -> usize {
+    let mut args: Vec<String> = vec![
+        "-n".into(),
+        "-l".into(),
+        "-f".into(),
+        conf.display().to_string(),
+        "--control".into(),
+        sock.display().to_string(),
+        "-p".into(),
+        pid.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let exe = Path::new(env!("CARGO_BIN_EXE_vrrpd"));
+    lan.spawn(ns, exe, &args, log)
 }
