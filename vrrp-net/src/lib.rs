@@ -29,6 +29,7 @@ mod demux;
 mod error;
 mod link_monitor;
 mod netlink;
+mod rate_limit;
 mod raw;
 mod runner;
 mod signals;
@@ -44,6 +45,7 @@ pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
+pub use rate_limit::{RateLimit, Suppressed};
 pub use raw::{RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use runner::{
     state_word, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition, FIRST_USER_TOKEN,
