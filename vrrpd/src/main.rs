@@ -161,11 +161,20 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
-/// keepalived -t: print warnings and the first error, each with file:line; then vrrpd's
-/// lint (configurations that will not do what their author thinks), also as warnings.
+/// keepalived -t: print warnings and the first error, each with file:line; the scripts are
+/// prepared as the daemon prepares them (users, programs, enable_script_security), so what
+/// the daemon would refuse fails here with the same message; then vrrpd's lint
+/// (configurations that will not do what their author thinks), also as warnings.
 fn config_test(path: &Path) -> ExitCode {
     match vrrpd::config::load(path) {
         Ok(mut built) => {
+            match vrrpd::daemon::check_scripts(&built.config) {
+                Ok(warnings) => built.warnings.extend(warnings),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
             let c = &built.config;
             let mut lint = vrrpd::lint::static_checks(c);
             match vrrp_net::Netlink::open() {

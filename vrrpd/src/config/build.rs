@@ -176,6 +176,14 @@ impl Builder {
         for s in unknown {
             self.unknown(s, "vrrp_script");
         }
+        // keepalived 2.2.7 keeps both silently and tracks the first; vrrpd refuses, so
+        // that which health check runs is never a surprise.
+        if let Some(dup) = self.config.scripts.iter().find(|o| o.name == script.name) {
+            return Err(ConfigError::invalid(
+                &stmt.loc,
+                format!("vrrp_script {} already defined at {}", script.name, dup.loc),
+            ));
+        }
         self.config.scripts.push(script);
         Ok(())
     }

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// `include` nesting too deep (a loop, most likely).
     #[error("include nested more than {0} deep")]
     IncludeDepth(usize),
+    /// More files than one load reads (`include` globs matching too much).
+    #[error("more than {0} configuration files to read (include fan-out)")]
+    TooManyFiles(usize),
     /// Blocks nested too deep.
     #[error("blocks nested more than {0} deep")]
     NestingDepth(usize),

@@ -1,15 +1,16 @@
 //! keepalived.conf: read, check and turn into a typed [`Config`].
 //!
 //! Three steps, one file each: [`lexer`] (tokens), [`tree`] (statements and blocks, with
-//! `include`), [`build`] (typed values, validation, warnings). Every error and warning names
-//! the file and line it is about. The steps are streamed: each top-level statement is built
-//! as soon as it is parsed and then dropped, so a large file is never held as tokens or as
-//! a whole tree.
+//! `include`), [`build`] (typed values, validation, warnings); [`read`] bounds what is read.
+//! Every error and warning names the file and line it is about. The steps are streamed:
+//! each top-level statement is built as soon as it is parsed and then dropped, so a large
+//! file is never held as tokens or as a whole tree.
 
 pub mod build;
 pub mod error;
 pub mod lexer;
 pub mod model;
+pub mod read;
 pub mod source;
 pub mod tree;
 pub mod values;

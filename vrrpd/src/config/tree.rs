@@ -7,6 +7,7 @@
 
 use super::error::{ConfigError, ErrorKind};
 use super::lexer::{Lexeme, Lexer, Token};
+use super::read::Reader;
 use super::source::Loc;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,22 +44,29 @@ pub type Visitor<'v> = dyn FnMut(Statement) -> Result<(), ConfigError> + 'v;
 
 /// Read `path` and every file it includes, handing each top-level statement to `each` in
 /// order. A statement is parsed only when the one before it has been handled, so the whole
-/// tree of a large file is never held at once.
+/// tree of a large file is never held at once. What is read is bounded by [`Reader`].
 pub fn visit(path: &Path, each: &mut Visitor) -> Result<(), ConfigError> {
     let here = Loc::new(&Arc::new(path.to_path_buf()), 0);
-    visit_file(path, &here, 0, each)
+    visit_file(path, &here, 0, &mut Reader::default(), each)
 }
 
 /// [`visit`] on configuration text as if read from `name` (includes are resolved relative
 /// to it).
 pub fn visit_str(name: &Path, text: &str, each: &mut Visitor) -> Result<(), ConfigError> {
-    visit_text(&Arc::new(name.to_path_buf()), text, 0, each)
+    visit_text(
+        &Arc::new(name.to_path_buf()),
+        text,
+        0,
+        &mut Reader::default(),
+        each,
+    )
 }
 
 fn visit_file(
     path: &Path,
     from: &Loc,
     depth: usize,
+    reader: &mut Reader,
     each: &mut Visitor,
 ) -> Result<(), ConfigError> {
     if depth > MAX_INCLUDE_DEPTH {
@@ -67,19 +75,15 @@ fn visit_file(
             ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::new(
-            from.clone(),
-            ErrorKind::Io(format!("{}: {e}", path.display())),
-        )
-    })?;
-    visit_text(&Arc::new(path.to_path_buf()), &text, depth, each)
+    let text = reader.read(path, from)?;
+    visit_text(&Arc::new(path.to_path_buf()), &text, depth, reader, each)
 }
 
 fn visit_text(
     file: &Arc<PathBuf>,
     text: &str,
     depth: usize,
+    reader: &mut Reader,
     each: &mut Visitor,
 ) -> Result<(), ConfigError> {
     let mut parser = Parser {
@@ -88,11 +92,11 @@ fn visit_text(
     };
     while let Some(mut stmt) = parser.next_statement(None)? {
         if stmt.keyword == "include" {
-            include(&stmt, file, depth, each)?;
+            include(&stmt, file, depth, reader, each)?;
             continue;
         }
         if let Some(children) = stmt.block.take() {
-            stmt.block = Some(expand_includes(children, file, depth)?);
+            stmt.block = Some(expand_includes(children, file, depth, reader)?);
         }
         each(stmt)?;
     }
@@ -199,18 +203,19 @@ fn expand_includes(
     statements: Vec<Statement>,
     file: &Arc<PathBuf>,
     depth: usize,
+    reader: &mut Reader,
 ) -> Result<Vec<Statement>, ConfigError> {
     let mut out = Vec::with_capacity(statements.len());
     for mut stmt in statements {
         if stmt.keyword == "include" {
-            include(&stmt, file, depth, &mut |s| {
+            include(&stmt, file, depth, reader, &mut |s| {
                 out.push(s);
                 Ok(())
             })?;
             continue;
         }
         if let Some(children) = stmt.block.take() {
-            stmt.block = Some(expand_includes(children, file, depth)?);
+            stmt.block = Some(expand_includes(children, file, depth, reader)?);
         }
         out.push(stmt);
     }
@@ -222,6 +227,7 @@ fn include(
     stmt: &Statement,
     file: &Path,
     depth: usize,
+    reader: &mut Reader,
     each: &mut Visitor,
 ) -> Result<(), ConfigError> {
     let [pattern] = stmt.args.as_slice() else {
@@ -238,7 +244,7 @@ fn include(
     for entry in paths {
         let path =
             entry.map_err(|e| ConfigError::new(stmt.loc.clone(), ErrorKind::Io(e.to_string())))?;
-        visit_file(&path, &stmt.loc, depth + 1, each)?;
+        visit_file(&path, &stmt.loc, depth + 1, reader, each)?;
     }
     Ok(())
 }

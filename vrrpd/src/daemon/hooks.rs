@@ -9,11 +9,128 @@ use log::{info, warn};
 use vrrp_fsm::{Event, State};
 
 use super::status::ScriptStatus;
-use crate::config::{Config, Notify, SyncGroup, VrrpInstance, VrrpScript};
+use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};
 use crate::scripts::{
-    Checker, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv,
-    Subject, DEFAULT_NOTIFY_TIMEOUT,
+    Checker, CommandSpec, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome,
+    OutcomeKind, RunAs, ScriptEnv, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
 };
+
+/// Every script of a configuration, prepared as the daemon runs them. [`Hooks`] and
+/// `vrrpd -t` ([`check_scripts`]) both prepare through [`Prepared::new`], so `-t` refuses
+/// exactly what the daemon refuses, with the same message.
+struct Prepared {
+    /// Notify hooks of the instances that have one.
+    instances: HashMap<String, NotifyScripts>,
+    /// Notify hooks of the sync groups that have one.
+    groups: HashMap<String, NotifyScripts>,
+    /// The `vrrp_script`s some instance tracks (keepalived runs only those), with their
+    /// commands.
+    checks: Vec<(VrrpScript, CommandSpec)>,
+    /// What the preparation found worth a warning, at the block it is about.
+    warnings: Vec<Warning>,
+}
+
+impl Prepared {
+    /// Prepare every script of `config`; `instances` are its `vrrp_instance`s. An error
+    /// names the file and line of the block at fault.
+    fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Prepared, String> {
+        let mut p = Prepared {
+            instances: HashMap::new(),
+            groups: HashMap::new(),
+            checks: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let tracked = |name: &str| {
+            instances
+                .iter()
+                .any(|i| i.track_scripts.iter().any(|t| t.name == name))
+        };
+        let none = Notify::default();
+        let notified_instances: Vec<_> = instances.iter().filter(|i| i.notify != none).collect();
+        let notified_groups: Vec<_> = config
+            .sync_groups
+            .iter()
+            .filter(|g| g.notify != none)
+            .collect();
+        let checks: Vec<_> = config.scripts.iter().filter(|s| tracked(&s.name)).collect();
+        let Some(first) = notified_instances
+            .iter()
+            .map(|i| &i.loc)
+            .chain(notified_groups.iter().map(|g| &g.loc))
+            .chain(checks.iter().map(|s| &s.loc))
+            .next()
+        else {
+            // No user to look up: that would load the NSS modules (a third of a MiB
+            // resident) for nothing.
+            return Ok(p);
+        };
+        let global = config.global.loc.as_ref().unwrap_or(first);
+        let env = ScriptEnv::from_globals(&config.global).map_err(|e| format!("{global}: {e}"))?;
+        if config.global.script_user.is_none()
+            && env.default_user.name != DEFAULT_SCRIPT_USER
+            && RunAs::current().is_root()
+        {
+            p.warn(
+                global,
+                Some(format!(
+                    "default user '{DEFAULT_SCRIPT_USER}' for script execution does not exist; \
+                     scripts run as root unless script_user is set"
+                )),
+            );
+        }
+        for i in notified_instances {
+            let n = NotifyScripts::prepare(&i.notify, &format!("vrrp_instance {}", i.name), &env)
+                .map_err(|e| format!("{}: {e}", i.loc))?;
+            p.warn_hooks(&n, &i.loc);
+            p.instances.insert(i.name.clone(), n);
+        }
+        for g in notified_groups {
+            let n = NotifyScripts::prepare(&g.notify, &format!("vrrp_sync_group {}", g.name), &env)
+                .map_err(|e| format!("{}: {e}", g.loc))?;
+            p.warn_hooks(&n, &g.loc);
+            p.groups.insert(g.name.clone(), n);
+        }
+        for s in checks {
+            let c = Checker::prepare(s, &env).map_err(|e| format!("{}: {e}", s.loc))?;
+            p.warn(&s.loc, c.warning.clone());
+            p.checks.push((s.clone(), c));
+        }
+        Ok(p)
+    }
+
+    fn warn(&mut self, loc: &Loc, message: Option<String>) {
+        if let Some(message) = message {
+            self.warnings.push(Warning {
+                loc: loc.clone(),
+                message,
+            });
+        }
+    }
+
+    fn warn_hooks(&mut self, n: &NotifyScripts, loc: &Loc) {
+        for hook in HOOKS {
+            self.warn(loc, n.get(hook).and_then(|c| c.warning.clone()));
+        }
+    }
+}
+
+/// Every notify hook.
+const HOOKS: [Hook; 6] = [
+    Hook::Master,
+    Hook::Backup,
+    Hook::Fault,
+    Hook::Stop,
+    Hook::Generic,
+    Hook::MasterRxLowerPri,
+];
+
+/// `vrrpd -t`: prepare every script of `config` (with its `vrrp_instance`s as written) as
+/// the daemon does at start and reload, running none; the warnings, or the error that
+/// would stop the daemon.
+pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, String> {
+    let instances: Vec<&VrrpInstance> = config.instances.iter().collect();
+    Prepared::new(config, &instances).map(|p| p.warnings)
+}
 
 /// Notify hooks and checks of the configuration in force.
 pub struct Hooks {
@@ -39,72 +156,33 @@ impl Hooks {
         Ok(h)
     }
 
-    /// Prepare the scripts of a new configuration; on error nothing changes. Checks whose
-    /// `vrrp_script` block did not change keep running with their status.
+    /// Prepare the scripts of a new configuration ([`Prepared::new`], warnings logged); on
+    /// error nothing changes. A check whose `vrrp_script` block and prepared command (the
+    /// program found, the user) did not change keeps running with its status.
     /// `instances` are the configuration's `vrrp_instance`s (the plans own them).
     pub fn reload(&mut self, config: &Config, instances: &[&VrrpInstance]) -> Result<(), String> {
-        // keepalived runs only the checks some instance tracks.
-        let tracked = |name: &str| {
-            instances
-                .iter()
-                .any(|i| i.track_scripts.iter().any(|t| t.name == name))
-        };
-        let none = Notify::default();
-        let any_script = instances.iter().any(|i| i.notify != none)
-            || config.sync_groups.iter().any(|g| g.notify != none)
-            || config.scripts.iter().any(|s| tracked(&s.name));
-        if !any_script {
-            // No user to look up: that would load the NSS modules (a third of a MiB
-            // resident) for nothing.
-            for (_, c) in &mut self.checks {
-                c.stop();
-            }
-            self.checks.clear();
-            self.instances.clear();
-            self.groups.clear();
-            return Ok(());
-        }
-        let env = ScriptEnv::from_globals(&config.global).map_err(|e| e.to_string())?;
-        let prepare = |n: &Notify, owner: String| {
-            NotifyScripts::prepare(n, &owner, &env).map_err(|e| e.to_string())
-        };
-        // Only the instances and groups that have a hook are kept.
-        let mut instances_hooks = HashMap::new();
-        for i in instances.iter().filter(|i| i.notify != none) {
-            instances_hooks.insert(
-                i.name.clone(),
-                prepare(&i.notify, format!("vrrp_instance {}", i.name))?,
-            );
-        }
-        let mut groups = HashMap::new();
-        for g in config.sync_groups.iter().filter(|g| g.notify != none) {
-            groups.insert(
-                g.name.clone(),
-                prepare(&g.notify, format!("vrrp_sync_group {}", g.name))?,
-            );
+        let p = Prepared::new(config, instances)?;
+        for w in &p.warnings {
+            warn!("{w}");
         }
         let now = Instant::now();
         let mut old: Vec<(VrrpScript, Checker)> = std::mem::take(&mut self.checks);
-        let mut checks = Vec::new();
-        for s in config.scripts.iter().filter(|s| tracked(&s.name)) {
-            let same = old.iter().position(|(o, _)| same_script(o, s));
+        let mut checks = Vec::with_capacity(p.checks.len());
+        for (s, command) in p.checks {
+            let same = old
+                .iter()
+                .position(|(o, c)| same_script(o, &s) && *c.command() == command);
             let checker = match same {
                 Some(k) => old.swap_remove(k).1,
-                None => match Checker::new(s, &env, now) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        self.checks = old;
-                        return Err(e.to_string());
-                    }
-                },
+                None => Checker::with_command(&s, command, now),
             };
-            checks.push((s.clone(), checker));
+            checks.push((s, checker));
         }
         for (_, c) in &mut old {
             c.stop();
         }
-        self.instances = instances_hooks;
-        self.groups = groups;
+        self.instances = p.instances;
+        self.groups = p.groups;
         self.checks = checks;
         Ok(())
     }

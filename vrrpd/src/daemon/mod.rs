@@ -22,6 +22,7 @@ use vrrp_proto::ChecksumForm;
 
 use crate::config::{self, Config, VrrpInstance};
 use control::ControlSocket;
+pub use hooks::check_scripts;
 use hooks::Hooks;
 use plan::ScriptTrack;
 

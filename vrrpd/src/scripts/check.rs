@@ -81,12 +81,26 @@ impl Checker {
     /// Prepare the check of `script` (errors as [`ScriptEnv::prepare`]); its first run is
     /// due at `now`.
     pub fn new(script: &VrrpScript, env: &ScriptEnv, now: Instant) -> Result<Checker, ScriptError> {
-        let command = env.prepare(
+        Ok(Checker::with_command(
+            script,
+            Checker::prepare(script, env)?,
+            now,
+        ))
+    }
+
+    /// The command of `script`, prepared by [`ScriptEnv::prepare`].
+    pub fn prepare(script: &VrrpScript, env: &ScriptEnv) -> Result<CommandSpec, ScriptError> {
+        env.prepare(
             &format!("vrrp_script {}", script.name),
             &script.script,
             script.user.as_ref(),
-        )?;
-        Ok(Checker::from_parts(
+        )
+    }
+
+    /// The check of `script` running `command` (from [`Checker::prepare`]); its first run
+    /// is due at `now`.
+    pub fn with_command(script: &VrrpScript, command: CommandSpec, now: Instant) -> Checker {
+        Checker::from_parts(
             &script.name,
             command,
             script.interval,
@@ -99,7 +113,7 @@ impl Checker {
                 reverse: script.weight_reverse,
             },
             now,
-        ))
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -289,7 +303,13 @@ mod tests {
     use super::*;
 
     fn checker(fall: u32, rise: u32, init_fail: bool) -> Checker {
-        let cmd = CommandSpec::new(vec!["true".into()], super::super::RunAs::current()).unwrap();
+        let cmd = CommandSpec::new(
+            vec!["true".into()],
+            Err(libc::ENOENT),
+            super::super::RunAs::current(),
+            None,
+        )
+        .unwrap();
         Checker::from_parts(
             "t",
             cmd,

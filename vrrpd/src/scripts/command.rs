@@ -1,6 +1,10 @@
-//! A prepared command (argv + user) and how it is started: like keepalived, argv is exec'd
-//! directly (no shell), a bare program name is looked up in `PATH` as execvp does, and a
-//! file the kernel cannot exec (ENOEXEC: no `#!` line) is run with `/bin/sh FILE ARGS...`.
+//! A prepared command (argv, the program found at load, user) and how it is started: like
+//! keepalived, argv is exec'd directly (no shell), and a file the kernel cannot exec
+//! (ENOEXEC: no `#!` line) is run with `/bin/sh FILE ARGS...`.
+//!
+//! The program is looked up once, at load ([`resolve_program`]: `PATH` for a bare name, as
+//! execvp does; then its real path, see [`super::security::trace`]); that real path is what
+//! every run execs, as keepalived does, while argv\[0\] stays as the configuration wrote it.
 //!
 //! Each child gets its own process group (so that a timeout can kill all it started), and
 //! `/dev/null` as stdin, stdout and stderr, as keepalived does.
@@ -19,24 +23,47 @@ pub const FALLBACK_SHELL: &str = "/bin/sh";
 /// What `PATH` is taken to be when the variable is unset (glibc's execvp default).
 const DEFAULT_PATH: &str = "/bin:/usr/bin";
 
-/// A command ready to run: its argv (program first) and the user it runs as.
+/// A command ready to run: its argv (program first), the file it execs and the user it
+/// runs as. Made by [`super::ScriptEnv::prepare`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandSpec {
-    /// argv; never empty (guaranteed by [`CommandSpec::new`]).
+    /// argv; never empty.
     argv: Vec<String>,
+    /// The real path of the program found at load, or the errno of the failed lookup
+    /// (every run then fails with it, until a reload looks again).
+    program: Result<PathBuf, i32>,
     /// Who runs it.
     pub run_as: RunAs,
+    /// What the load found worth a warning (a script `enable_script_security` would
+    /// refuse, a program not found); the caller reports it with its file and line.
+    pub warning: Option<String>,
 }
 
 impl CommandSpec {
-    /// A command from argv; `None` if argv is empty.
-    pub fn new(argv: Vec<String>, run_as: RunAs) -> Option<CommandSpec> {
-        (!argv.is_empty()).then_some(CommandSpec { argv, run_as })
+    /// A command from argv and the program found for it; `None` if argv is empty.
+    pub(super) fn new(
+        argv: Vec<String>,
+        program: Result<PathBuf, i32>,
+        run_as: RunAs,
+        warning: Option<String>,
+    ) -> Option<CommandSpec> {
+        (!argv.is_empty()).then_some(CommandSpec {
+            argv,
+            program,
+            run_as,
+            warning,
+        })
     }
 
     /// argv, program first.
     pub fn argv(&self) -> &[String] {
         &self.argv
+    }
+
+    /// What every run execs: the program's real path found at load (or the errno of the
+    /// failed lookup).
+    pub fn program(&self) -> Result<&Path, i32> {
+        self.program.as_deref().map_err(|e| *e)
     }
 
     /// The same command with `extra` arguments appended.
@@ -50,14 +77,15 @@ impl CommandSpec {
         c
     }
 
-    /// Start it: resolve the program through `PATH`, exec with a fallback to
-    /// [`FALLBACK_SHELL`] on ENOEXEC, own process group, null stdio, uid/gid switched if
-    /// [`RunAs::is_switch`]. Errors are those of the exec (ENOENT, EACCES, EPERM...).
+    /// Start it: exec the program found at load (no `PATH` lookup now) with argv\[0\] as
+    /// written, with a fallback to [`FALLBACK_SHELL`] on ENOEXEC, own process group, null
+    /// stdio, uid/gid switched if [`RunAs::is_switch`]. Errors are those of the exec
+    /// (ENOENT, EACCES, EPERM...), or of the lookup at load.
     pub fn spawn(&self) -> io::Result<Child> {
-        let program = resolve_program(&self.argv[0])?;
+        let program = self.program().map_err(io::Error::from_raw_os_error)?;
         match self.command(program.as_os_str(), None).spawn() {
             Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => self
-                .command(OsStr::new(FALLBACK_SHELL), Some(&program))
+                .command(OsStr::new(FALLBACK_SHELL), Some(program))
                 .spawn(),
             r => r,
         }
@@ -90,7 +118,7 @@ impl CommandSpec {
 /// Find `program` as execvp would: a name with a `/` is used as is; a bare name is looked
 /// up in each `PATH` directory (an empty entry is the current directory), taking the
 /// first executable regular file. ENOENT if there is none, EACCES if only non-executable
-/// candidates were found.
+/// candidates were found. Called at load only.
 pub fn resolve_program(program: &str) -> io::Result<PathBuf> {
     if program.is_empty() {
         return Err(io::Error::from_raw_os_error(libc::ENOENT));
@@ -135,8 +163,9 @@ mod tests {
 
     #[test]
     fn with_args_appends() {
-        let c = CommandSpec::new(vec!["a".into()], RunAs::current()).unwrap();
+        let c =
+            CommandSpec::new(vec!["a".into()], Err(libc::ENOENT), RunAs::current(), None).unwrap();
         assert_eq!(c.with_args(["b", "c"]).argv(), ["a", "b", "c"]);
-        assert!(CommandSpec::new(vec![], RunAs::current()).is_none());
+        assert!(CommandSpec::new(vec![], Err(libc::ENOENT), RunAs::current(), None).is_none());
     }
 }

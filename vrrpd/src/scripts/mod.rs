@@ -3,10 +3,11 @@
 //!
 //! - [`split`]: a `script` / `notify*` string into argv (quotes, backslashes);
 //! - [`user`]: which uid/gid a script runs as (`script_user`, `user`, keepalived's default);
-//! - [`security`]: `enable_script_security`'s check of a program and its directories;
-//! - [`env`](mod@env): load-time preparation of one command line into a [`CommandSpec`];
-//! - [`command`]: how a command is started (PATH, ENOEXEC fallback to `/bin/sh`, process
-//!   group, `/dev/null` stdio, user switch);
+//! - [`security`]: `enable_script_security`'s check of every entry on a program's path;
+//! - [`env`](mod@env): load-time preparation of one command line into a [`CommandSpec`]
+//!   (the program looked up in `PATH` and followed to its real path once, there);
+//! - [`command`]: how a command is started (the program found at load, ENOEXEC fallback to
+//!   `/bin/sh`, process group, `/dev/null` stdio, user switch);
 //! - [`notify`]: ordered notify hooks with timeouts, newest transition wins;
 //! - [`check`]: `vrrp_script` checks with fall/rise;
 //! - `child`: one running child, reaped by polling and killed at its timeout.

@@ -75,16 +75,13 @@ impl RunAs {
     }
 
     /// keepalived's default when no `script_user` is set: [`DEFAULT_SCRIPT_USER`] if it
-    /// exists (and the daemon can switch to it, i.e. is root), else the daemon's own user.
+    /// exists (and the daemon can switch to it, i.e. is root), else the daemon's own user
+    /// (the daemon's script preparation warns of that).
     pub fn default_for_scripts() -> RunAs {
         if geteuid().is_root() {
             if let Ok(r) = RunAs::resolve("default script user", DEFAULT_SCRIPT_USER, None) {
                 return r;
             }
-            log::warn!(
-                "default user '{DEFAULT_SCRIPT_USER}' for script execution does not exist; \
-                 scripts run as root unless script_user is set"
-            );
         }
         RunAs::current()
     }
