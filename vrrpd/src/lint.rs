@@ -5,10 +5,10 @@
 //! (its interfaces and addresses through rtnetlink, the script files).
 
 use std::net::IpAddr;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 
 use crate::config::{Config, InitialState, Loc, Warning};
-use crate::scripts::{resolve_program, split_command};
+use crate::scripts::{resolve_program, security, split_command};
 
 fn warn(out: &mut Vec<Warning>, loc: &Loc, message: String) {
     out.push(Warning {
@@ -139,7 +139,9 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
     out
 }
 
-/// What is wrong with the program a script line runs, if anything.
+/// What is wrong with the program a script line runs, if anything: not found, not
+/// executable, or changeable by someone other than root ([`security::check`], whoever it
+/// runs as).
 fn script_problem(line: &str) -> Option<String> {
     let argv = split_command(line).ok()?;
     let program = argv.first()?;
@@ -147,20 +149,18 @@ fn script_problem(line: &str) -> Option<String> {
         Ok(p) => p,
         Err(e) => return Some(format!("'{program}': {e}")),
     };
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(e) => return Some(format!("{}: {e}", path.display())),
+    let traced = match security::trace(&path) {
+        Ok(t) => t,
+        Err(e) => return Some(format!("{}: {}", e.path.display(), e.error)),
     };
-    let mode = meta.permissions().mode();
-    if mode & 0o111 == 0 {
+    if traced.file.permissions().mode() & 0o111 == 0 {
         return Some(format!("{} is not executable", path.display()));
     }
-    if meta.uid() != 0 || mode & 0o022 != 0 {
+    if let Err(bad) = security::check(&traced) {
         return Some(format!(
-            "{} can be changed by a user other than root (owner uid {}, mode {:o}); scripts run as root can be hijacked",
-            path.display(),
-            meta.uid(),
-            mode & 0o7777
+            "{} can be changed by a user other than root ({}); scripts run as root can be hijacked",
+            bad.path.display(),
+            bad.reason
         ));
     }
     None

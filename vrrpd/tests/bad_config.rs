@@ -213,3 +213,175 @@ fn fuzzer_findings_are_refused_at_the_right_line() {
     let e = err(&format!("{HEAD}  virtual_ipaddress {{\n{many}  }}\n}}\n"));
     assert!(e.contains("300 virtual addresses, at most 255"), "{e}");
 }
+
+#[test]
+fn duplicate_script_names_are_refused() {
+    // keepalived 2.2.7 keeps both silently and tracks the first: refused here.
+    let chk = "vrrp_script chk {\n  script /bin/true\n}\n";
+    let e = err(&format!("{chk}\n{chk}"));
+    assert_eq!(e, "t.conf:5: vrrp_script chk already defined at t.conf:1");
+}
+
+/// A directory of configuration files, removed on drop.
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn new(tag: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!("vrrpd-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+
+    fn write(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let p = self.0.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `config::load(path)` in a thread, with a bound on how long it may take (a load that
+/// blocks fails the test instead of hanging it).
+fn load_within(path: &Path) -> Result<config::Built, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(config::load(&p).map_err(|e| e.to_string()));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the configuration load did not finish")
+}
+
+/// An instance as users write them (auth, VIPs, tracking, notify), number `n`.
+fn instance(n: usize) -> String {
+    format!(
+        "vrrp_instance VI_{n} {{\n    state BACKUP\n    interface eth{}\n    virtual_router_id {}\n    \
+         priority 100\n    advert_int 1\n    authentication {{\n        auth_type PASS\n        \
+         auth_pass secret\n    }}\n    virtual_ipaddress {{\n        10.{}.{}.1/24 dev eth{} label eth{}:vip\n        \
+         10.{}.{}.2/24\n    }}\n    track_interface {{\n        eth{}\n    }}\n    \
+         notify_master \"/etc/keepalived/notify.sh MASTER VI_{n}\"\n    \
+         notify_backup \"/etc/keepalived/notify.sh BACKUP VI_{n}\"\n}}\n",
+        n / 255,
+        n % 255 + 1,
+        n / 256,
+        n % 256,
+        n / 255,
+        n / 255,
+        n / 256,
+        n % 256,
+        n / 255,
+    )
+}
+
+/// The bounds leave room: 10 000 instances in one file, or one file per instance.
+#[test]
+fn a_ten_thousand_instance_configuration_fits_the_bounds() {
+    let d = Dir::new("big");
+    let one: String = (0..10_000).map(instance).collect();
+    let size = one.len() as u64;
+    assert!(size * 4 < config::read::MAX_FILE_SIZE, "{size} bytes");
+    println!("10 000 instances in one file: {size} bytes");
+    let b = load_within(&d.write("one.conf", &one)).unwrap();
+    assert_eq!(b.config.instances.len(), 10_000);
+    for n in 0..10_000 {
+        d.write(&format!("conf.d/{n:05}.conf"), &instance(n));
+    }
+    let b = load_within(&d.write("main.conf", "include conf.d/*.conf\n")).unwrap();
+    assert_eq!(b.config.instances.len(), 10_000);
+}
+
+/// `include` globs fanning out: 4 files on each of 8 levels, each including every file of
+/// the next level, is 4 + 4² + ... + 4⁸ = 87 380 reads from 32 files, within the depth
+/// limit. The load stops at the file limit, naming the include that went over.
+#[test]
+fn include_fan_out_is_bounded() {
+    let d = Dir::new("fanout");
+    for level in 1..=8 {
+        for f in 0..4 {
+            let text = if level < 8 {
+                format!("include ../L{}/*.conf\n", level + 1)
+            } else {
+                "! leaf\n".to_string()
+            };
+            d.write(&format!("L{level}/{f}.conf"), &text);
+        }
+    }
+    let main = d.write("L0/main.conf", "global_defs {\n}\ninclude ../L1/*.conf\n");
+    let e = load_within(&main).unwrap_err();
+    let limit = config::read::MAX_FILES;
+    assert!(
+        e.ends_with(&format!(
+            ".conf:1: more than {limit} configuration files to read (include fan-out)"
+        )) && e.starts_with(&d.0.display().to_string())
+            && e.contains("/L7/"),
+        "{e}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused_unread() {
+    let d = Dir::new("oversized");
+    let big = d.write("big.conf", "");
+    // Sparse: the size alone refuses it.
+    std::fs::File::options()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(config::read::MAX_FILE_SIZE + 1)
+        .unwrap();
+    let main = d.write("main.conf", "global_defs {\n}\ninclude big.conf\n");
+    let e = load_within(&main).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "{}:3: cannot read: {}: larger than 64 MiB",
+            main.display(),
+            big.display()
+        )
+    );
+    let e = load_within(&big).unwrap_err();
+    assert!(e.ends_with("big.conf: larger than 64 MiB"), "{e}");
+}
+
+/// A FIFO or a device named as a configuration file is refused before it is opened: the
+/// load neither waits for a writer nor reads without end.
+#[test]
+fn fifos_and_devices_are_refused_promptly() {
+    let d = Dir::new("fifo");
+    let fifo = d.0.join("fifo.conf");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let main = d.write(
+        "main.conf",
+        "global_defs {\n}\ninclude fifo.conf\ninclude /dev/zero\n",
+    );
+    let not_regular = "not a regular file (a directory, FIFO, socket or device)";
+    let e = load_within(&main).unwrap_err();
+    assert_eq!(
+        e,
+        format!(
+            "{}:3: cannot read: {}: {not_regular}",
+            main.display(),
+            fifo.display()
+        )
+    );
+    std::fs::remove_file(&fifo).unwrap();
+    let e = load_within(&main).unwrap_err();
+    assert!(
+        e.ends_with(&format!(":4: cannot read: /dev/zero: {not_regular}")),
+        "{e}"
+    );
+    for main in [fifo.as_path(), Path::new("/dev/zero")] {
+        if main == fifo {
+            nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        }
+        let e = load_within(main).unwrap_err();
+        assert!(e.ends_with(not_regular), "{e}");
+    }
+}
