@@ -214,9 +214,10 @@ fn fuzzer_findings_are_refused_at_the_right_line() {
     assert!(e.contains("300 virtual addresses, at most 255"), "{e}");
 }
 
+/// keepalived 2.2.7 keeps both silently and tracks the first; vrrpd accepted both silently
+/// too (and ran both checks under the one name). Refused now.
 #[test]
 fn duplicate_script_names_are_refused() {
-    // keepalived 2.2.7 keeps both silently and tracks the first: refused here.
     let chk = "vrrp_script chk {\n  script /bin/true\n}\n";
     let e = err(&format!("{chk}\n{chk}"));
     assert_eq!(e, "t.conf:5: vrrp_script chk already defined at t.conf:1");
@@ -299,7 +300,8 @@ fn a_ten_thousand_instance_configuration_fits_the_bounds() {
 
 /// `include` globs fanning out: 4 files on each of 8 levels, each including every file of
 /// the next level, is 4 + 4² + ... + 4⁸ = 87 380 reads from 32 files, within the depth
-/// limit. The load stops at the file limit, naming the include that went over.
+/// limit. The load stops at the file limit, naming the include that went over (before,
+/// all 87 380 files were read and the configuration accepted).
 #[test]
 fn include_fan_out_is_bounded() {
     let d = Dir::new("fanout");
@@ -325,6 +327,8 @@ fn include_fan_out_is_bounded() {
     );
 }
 
+/// A file over the size limit is refused by its size, unread (before, a sparse file of
+/// any size was read whole into memory).
 #[test]
 fn oversized_files_are_refused_unread() {
     let d = Dir::new("oversized");
@@ -351,7 +355,8 @@ fn oversized_files_are_refused_unread() {
 }
 
 /// A FIFO or a device named as a configuration file is refused before it is opened: the
-/// load neither waits for a writer nor reads without end.
+/// load neither waits for a writer nor reads without end (before, the FIFO's open blocked
+/// the load until a writer came, and `/dev/zero` was read until memory ran out).
 #[test]
 fn fifos_and_devices_are_refused_promptly() {
     let d = Dir::new("fifo");
