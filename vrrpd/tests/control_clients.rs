@@ -94,6 +94,8 @@ fn solo(tag: &str, args: &[&str]) -> (Ns, std::path::PathBuf) {
             .arg(&conf)
             .arg("--control")
             .arg(&sock)
+            .arg("-p")
+            .arg(ns.dir.join("vrrpd.pid"))
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
