@@ -58,7 +58,7 @@ impl ControlSocket {
             }
             dir.unlink(name)?;
         }
-        let mut listener = UnixListener::from_std(listen(path)?);
+        let mut listener = UnixListener::from_std(bind_world_connectable(path)?);
         let id = dir.lstat(name)?.map(|st| files::file_id(&st));
         registry.register(&mut listener, token, Interest::READABLE)?;
         Ok(ControlSocket {
@@ -68,6 +68,7 @@ impl ControlSocket {
             id,
         })
     }
+
     /// Accept every waiting client, with its uid (SO_PEERCRED) when the kernel tells.
     pub fn accept(&mut self) -> Vec<(mio::net::UnixStream, Option<u32>)> {
         let mut out = Vec::new();
@@ -103,7 +104,7 @@ impl Drop for ControlSocket {
 /// the mode is set on the unbound socket (fchmod) and the umask cleared around bind. Measured:
 /// fchmod alone under umask 022 gives 0644, which others cannot connect to. The daemon is
 /// single-threaded while it binds, so the umask change reaches no other file.
-fn listen(path: &Path) -> io::Result<StdListener> {
+fn bind_world_connectable(path: &Path) -> io::Result<StdListener> {
     let what = |e: nix::errno::Errno| {
         io::Error::new(
             io::Error::from(e).kind(),
