@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use vrrpd::daemon::{control, logging, status, Daemon, Options};
+use vrrpd::daemon::{control, files, logging, status, Daemon, Options};
 
 /// Flags as keepalived spells them, so existing unit files and habits keep working.
 #[derive(Debug, Parser)]
@@ -42,10 +42,12 @@ struct Args {
     /// Detailed (debug) log lines (keepalived's -D).
     #[arg(short = 'D', long = "log-detail")]
     log_detail: bool,
-    /// Pid file (keepalived's -p).
+    /// Pid file (keepalived's -p), locked while the daemon runs: one daemon per pid file.
+    /// Default /run/vrrpd/vrrpd.pid when neither -p nor -r is given.
     #[arg(short = 'p', long = "pid")]
     pid: Option<PathBuf>,
-    /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid.
+    /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid
+    /// (and is locked the same way).
     #[arg(short = 'r', long = "vrrp_pid")]
     vrrp_pid: Option<PathBuf>,
     /// keepalived's checker pid file (-c): accepted for compatibility, not written.
@@ -60,8 +62,8 @@ struct Args {
     /// Serve Prometheus metrics over HTTP on ADDR:PORT (off by default; no root needed to read).
     #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
     metrics_listen: Option<std::net::SocketAddr>,
-    /// Where SIGUSR1 writes the state dump.
-    #[arg(long = "dump-file", default_value = "/tmp/keepalived.data")]
+    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data).
+    #[arg(long = "dump-file", default_value = files::DEFAULT_DUMP_FILE)]
     dump_file: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
@@ -124,36 +126,52 @@ fn main() -> ExitCode {
         dump_file: absolute(&args.dump_file),
         ..args
     };
+    let pid_paths: Vec<PathBuf> = if args.pid.is_none() && args.vrrp_pid.is_none() {
+        vec![PathBuf::from(files::DEFAULT_PID_FILE)]
+    } else {
+        args.pid
+            .iter()
+            .chain(args.vrrp_pid.iter())
+            .cloned()
+            .collect()
+    };
+    // Locked before the fork, so that a refusal reaches the terminal, and before anything
+    // else is touched (addresses, control socket); held, and removed on every way out of
+    // main, by the guards' Drop. The forking parent leaves with _exit and drops nothing.
+    let mut pid_files = match files::lock_pid_files(&pid_paths) {
+        Ok(p) => p,
+        Err(e) => return fail(args.log_console, &e),
+    };
     if !args.dont_fork {
         if let Err(e) = nix::unistd::daemon(false, false) {
             eprintln!("vrrpd: fork: {e}");
             return ExitCode::FAILURE;
         }
     }
+    for p in &mut pid_files {
+        if let Err(e) = p.write_pid(std::process::id()) {
+            return fail(args.log_console, &e);
+        }
+    }
     let opts = Options {
         config: args.use_file.clone(),
         control: args.control.clone(),
-        pid_files: args
-            .pid
-            .iter()
-            .chain(args.vrrp_pid.iter())
-            .cloned()
-            .collect(),
         dump_file: args.dump_file.clone(),
         metrics: args.metrics_listen,
     };
     match Daemon::start(opts).and_then(Daemon::run) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            log::error!("{e}");
-            if args.log_console {
-                // Already on the console.
-            } else {
-                eprintln!("vrrpd: {e}");
-            }
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(args.log_console, &e),
     }
+}
+
+/// Log why the daemon cannot go on (and say it on stderr too when logging to syslog).
+fn fail(log_console: bool, e: &dyn std::fmt::Display) -> ExitCode {
+    log::error!("{e}");
+    if !log_console {
+        eprintln!("vrrpd: {e}");
+    }
+    ExitCode::FAILURE
 }
 
 /// `path` made absolute against the current directory (unchanged if that fails).

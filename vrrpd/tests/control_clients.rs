@@ -36,17 +36,20 @@ fn ip(args: &[&str]) {
 }
 
 fn status(sock: &std::path::Path) -> serde_json::Value {
+    try_status(sock).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `vrrpd status --json`, or its error output.
+fn try_status(sock: &std::path::Path) -> Result<serde_json::Value, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
         .args(["status", "--json", "--control"])
         .arg(sock)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 fn sent(v: &serde_json::Value) -> u64 {
@@ -94,21 +97,26 @@ fn solo(tag: &str, args: &[&str]) -> (Ns, std::path::PathBuf) {
             .arg(&conf)
             .arg("--control")
             .arg(&sock)
+            .arg("-p")
+            .arg(ns.dir.join("vrrpd.pid"))
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
             .spawn()
             .unwrap(),
     );
+    // The socket file appears a moment before the daemon listens on it: a refused
+    // connection is retried until the bound.
     let start = Instant::now();
-    while !sock.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "daemon did not start"
-        );
-        sleep(Duration::from_millis(20));
-    }
-    let start = Instant::now();
-    while status(&sock)["instances"][0]["state"] != "MASTER" {
+    loop {
+        match try_status(&sock) {
+            Ok(s) if s["instances"][0]["state"] == "MASTER" => break,
+            Ok(_) => {}
+            Err(e) => assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "daemon does not answer ({e}): {}",
+                std::fs::read_to_string(ns.dir.join("d.log")).unwrap_or_default()
+            ),
+        }
         assert!(start.elapsed() < Duration::from_secs(10), "never MASTER");
         sleep(Duration::from_millis(50));
     }

@@ -2,15 +2,23 @@
 //! [`super::commands`]). The daemon side is a mio listener whose clients are served by
 //! [`super::conns`]; the client side, [`request`], is what `vrrpd status` runs.
 
+use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::os::unix::net::UnixStream as StdStream;
-use std::path::{Path, PathBuf};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
+use std::path::Path;
 use std::time::Duration;
 
 use log::warn;
 use mio::net::UnixListener;
 use mio::{Interest, Registry, Token};
-use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use nix::sys::socket::{
+    bind, getsockopt, socket, sockopt::PeerCredentials, AddressFamily, Backlog, SockFlag, SockType,
+    UnixAddr,
+};
+use nix::sys::stat::{fchmod, umask, Mode, SFlag};
+
+use super::files::{self, Dir};
 
 /// Default socket path.
 pub const DEFAULT_PATH: &str = "/run/vrrpd/vrrpd.sock";
@@ -18,34 +26,46 @@ pub const DEFAULT_PATH: &str = "/run/vrrpd/vrrpd.sock";
 /// The listening side.
 pub struct ControlSocket {
     listener: UnixListener,
-    path: PathBuf,
+    dir: Dir,
+    name: OsString,
+    /// The socket file we bound (device, inode): only that is removed on drop.
+    id: Option<(u64, u64)>,
 }
 
 impl ControlSocket {
-    /// Bind `path` (refusing if another daemon answers there; a stale socket file from a
-    /// crashed run is replaced) and register it with `registry` under `token`.
+    /// Bind `path` and register it with `registry` under `token`. Refused if another daemon
+    /// answers there or if something other than a socket is there; a socket nobody answers
+    /// on (left by a crashed run) is replaced. The directory is checked as every file the
+    /// daemon writes ([`files`]).
     pub fn bind(path: &Path, registry: &Registry, token: Token) -> io::Result<ControlSocket> {
-        if path.exists() {
+        let (dir, name) = Dir::of(path)?;
+        if let Some(st) = dir.lstat(name)? {
+            if !files::is(&st, SFlag::S_IFSOCK) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "{}: is {}, not a socket; refusing to replace it",
+                        path.display(),
+                        files::kind(&st)
+                    ),
+                ));
+            }
             if StdStream::connect(path).is_ok() {
                 return Err(io::Error::new(
                     io::ErrorKind::AddrInUse,
                     format!("{}: another vrrpd is running", path.display()),
                 ));
             }
-            std::fs::remove_file(path)?;
+            dir.unlink(name)?;
         }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut listener = UnixListener::bind(path)?;
-        // Reading status needs no root: the socket is world-connectable, and it only
-        // answers read-only requests.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+        let mut listener = UnixListener::from_std(bind_world_connectable(path)?);
+        let id = dir.lstat(name)?.map(|st| files::file_id(&st));
         registry.register(&mut listener, token, Interest::READABLE)?;
         Ok(ControlSocket {
             listener,
-            path: path.to_owned(),
+            dir,
+            name: name.to_owned(),
+            id,
         })
     }
 
@@ -70,8 +90,42 @@ impl ControlSocket {
 
 impl Drop for ControlSocket {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Some(id) = self.id {
+            self.dir.unlink_if(&self.name, id);
+        }
     }
+}
+
+/// A listening unix socket bound at `path`, connectable by every user (reading status needs
+/// no root; the socket answers only read-only requests to others).
+///
+/// Nothing is chmodded by path (a path can be swapped for a symlink between bind and chmod):
+/// Linux gives the new socket file the socket inode's mode less the umask (`unix_bind`), so
+/// the mode is set on the unbound socket (fchmod) and the umask cleared around bind. Measured:
+/// fchmod alone under umask 022 gives 0644, which others cannot connect to. The daemon is
+/// single-threaded while it binds, so the umask change reaches no other file.
+fn bind_world_connectable(path: &Path) -> io::Result<StdListener> {
+    let what = |e: nix::errno::Errno| {
+        io::Error::new(
+            io::Error::from(e).kind(),
+            format!("{}: {e}", path.display()),
+        )
+    };
+    let fd = socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        None,
+    )
+    .map_err(what)?;
+    fchmod(&fd, Mode::from_bits_truncate(0o666)).map_err(what)?;
+    let addr = UnixAddr::new(path).map_err(what)?;
+    let old = umask(Mode::empty());
+    let bound = bind(fd.as_raw_fd(), &addr);
+    umask(old);
+    bound.map_err(what)?;
+    nix::sys::socket::listen(&fd, Backlog::MAXCONN).map_err(what)?;
+    Ok(StdListener::from(fd))
 }
 
 /// True if a client with `uid` may change the daemon's state: root, or the daemon's user.

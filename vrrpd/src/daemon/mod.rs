@@ -5,6 +5,7 @@
 mod commands;
 mod conns;
 pub mod control;
+pub mod files;
 mod hooks;
 pub mod logging;
 pub mod metrics;
@@ -43,9 +44,8 @@ pub struct Options {
     pub config: PathBuf,
     /// Control socket path.
     pub control: PathBuf,
-    /// Pid files to write (keepalived's -p and -r).
-    pub pid_files: Vec<PathBuf>,
-    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data).
+    /// Where SIGUSR1 writes the state dump ([`files::DEFAULT_DUMP_FILE`]; keepalived:
+    /// /tmp/keepalived.data).
     pub dump_file: PathBuf,
     /// `--metrics-listen`: serve Prometheus text on this address (off when None).
     pub metrics: Option<std::net::SocketAddr>,
@@ -63,7 +63,7 @@ pub enum DaemonError {
     /// Sockets, netlink, signals.
     #[error("{0}")]
     Net(#[from] NetError),
-    /// Control socket, pid files.
+    /// Control socket, metrics listener.
     #[error("{what}: {source}")]
     Io {
         /// What was attempted.
@@ -141,14 +141,6 @@ impl Daemon {
             }
             None => None,
         };
-        for p in &opts.pid_files {
-            std::fs::write(p, format!("{}\n", std::process::id())).map_err(|source| {
-                DaemonError::Io {
-                    what: format!("pid file {}", p.display()),
-                    source,
-                }
-            })?;
-        }
         let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
@@ -392,12 +384,13 @@ impl Daemon {
         }
     }
 
-    /// SIGUSR1: keepalived's state dump, to the dump file.
+    /// SIGUSR1: keepalived's state dump, to the dump file (0600, never through a symlink
+    /// or into a FIFO: [`files::write_file`]).
     fn dump(&self) {
         let text = status::dump_text(&self.status());
-        match std::fs::write(&self.opts.dump_file, text) {
+        match files::write_file(&self.opts.dump_file, text.as_bytes(), 0o600) {
             Ok(()) => info!("state written to {}", self.opts.dump_file.display()),
-            Err(e) => error!("writing {}: {e}", self.opts.dump_file.display()),
+            Err(e) => error!("state dump not written: {e}"),
         }
     }
 
@@ -416,9 +409,6 @@ impl Daemon {
             );
         }
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
-        for p in &self.opts.pid_files {
-            let _ = std::fs::remove_file(p);
-        }
         info!("vrrpd stopped");
         Ok(())
     }

@@ -90,7 +90,9 @@ impl Daemon {
                 cmd.args(["-n", "-l", "-f"])
                     .arg(conf)
                     .arg("--control")
-                    .arg(&control);
+                    .arg(&control)
+                    .arg("-p")
+                    .arg(file("pid"));
             }
             Program::Keepalived(_) => {
                 cmd.args(["-n", "-l", "-D", "-f"])
