@@ -478,11 +478,9 @@ impl Router {
     /// dual-master episode unless it heard one within the last Master_Down_Interval, so
     /// that a flood, or a split brain that lasts, counts once.
     fn note_dual_master(&mut self, now: Instant, src: IpAddr, priority: Priority) {
-        let quiet = self
-            .won_heard_at
-            .map_or(true, |t| {
-                now.saturating_duration_since(t) >= self.master_down_interval()
-            });
+        let quiet = self.won_heard_at.map_or(true, |t| {
+            now.saturating_duration_since(t) >= self.master_down_interval()
+        });
         self.won_heard_at = Some(now);
         if quiet {
             self.counters.dual_master += 1;

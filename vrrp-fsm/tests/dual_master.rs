@@ -64,7 +64,11 @@ fn flood_counts_one_episode_and_a_quiet_master_down_interval_ends_it() {
     let t = t + mdi;
     run(&mut r, t);
     let _ = r.handle_advert(t, addr(2), &v3(1, 100));
-    assert_eq!(r.counters().dual_master, 2, "a new episode after a quiet interval");
+    assert_eq!(
+        r.counters().dual_master,
+        2,
+        "a new episode after a quiet interval"
+    );
     assert_eq!(r.counters().master_rx_lower_pri, 5002);
     assert_eq!(r.state(), State::Master);
 }
@@ -76,7 +80,11 @@ fn equal_priority_from_a_lower_address_is_a_dual_master_priority_zero_is_not() {
     run(&mut r, at(4000));
     assert_eq!(r.state(), State::Master);
     let _ = r.handle_advert(at(4100), addr(2), &v3(0, 100));
-    assert_eq!(r.counters().dual_master, 0, "priority 0 is a master leaving");
+    assert_eq!(
+        r.counters().dual_master,
+        0,
+        "priority 0 is a master leaving"
+    );
     drain(&mut r);
     assert_eq!(
         r.handle_advert(at(4200), addr(2), &v3(100, 100)),
@@ -156,7 +164,10 @@ fn split_brain_heal_counts_once_on_the_winner_never_on_the_loser() {
         sim.run_for(ms(5));
     }
     let lo_next = sim.router(lo).poll_timeout().unwrap();
-    assert!(lo_next < sim.now() + ms(900), "phases too close to stage the heal");
+    assert!(
+        lo_next < sim.now() + ms(900),
+        "phases too close to stage the heal"
+    );
     sim.set_segment(lo, 0);
     sim.run_until(at(40_000));
     assert_eq!(sim.masters(vrid(), 0), vec![hi]);

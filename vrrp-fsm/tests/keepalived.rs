@@ -278,7 +278,10 @@ fn keepalived_notify_master_rx_lower_pri_answers_at_once() {
 /// A master (priority 200) fed `n` priority-1 adverts 1 ms apart from 1 s on, and run to
 /// 10 s; returns the router and every output with its time.
 fn flooded_master(no_advert: bool, n: u64) -> (Router, Vec<(vrrp_fsm::Instant, Output)>) {
-    let cfg = base(1, 200).lower_prio_no_advert(no_advert).build().unwrap();
+    let cfg = base(1, 200)
+        .lower_prio_no_advert(no_advert)
+        .build()
+        .unwrap();
     let mut r = started(cfg, at(0));
     let mut outs = run(&mut r, at(4000));
     assert_eq!(r.state(), State::Master);
@@ -317,7 +320,10 @@ fn keepalived_lower_prio_no_advert_master_does_not_answer() {
         .iter()
         .filter(|(_, o)| matches!(o, Output::Event(Event::MasterRxLowerPri { .. })))
         .count();
-    assert_eq!(events, 1000, "notify_master_rx_lower_pri still raised per advert");
+    assert_eq!(
+        events, 1000,
+        "notify_master_rx_lower_pri still raised per advert"
+    );
     let sent = adverts_sent(&outs, 4000);
     assert!(sent.len() <= 7, "{sent:?}");
     for w in sent.windows(2) {

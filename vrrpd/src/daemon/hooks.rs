@@ -11,7 +11,7 @@ use vrrp_fsm::{Event, State};
 use super::status::ScriptStatus;
 use crate::config::{Config, Notify, SyncGroup, VrrpInstance, VrrpScript};
 use crate::scripts::{
-    Checker, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv,
+    Checker, Hook, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind, ScriptEnv,
     Subject, DEFAULT_NOTIFY_TIMEOUT,
 };
 
@@ -134,29 +134,28 @@ impl Hooks {
         }
     }
 
-    /// An instance event (keepalived `notify_master_rx_lower_pri`).
+    /// An instance event: keepalived `notify_master_rx_lower_pri` for a lower-priority
+    /// advert heard as master (at most one run waits per instance: a flood coalesces).
     pub fn on_event(&mut self, i: &VrrpInstance, event: Event) {
-        let Event::MasterRxLowerPri { .. } = event;
-        if let Some(job) = self
-            .instances
-            .get(&i.name)
-            .and_then(|n| n.rx_lower_pri_job())
-        {
-            self.runner.enqueue(&i.name, vec![job]);
+        if !matches!(event, Event::MasterRxLowerPri { .. }) {
+            return;
+        }
+        let hook = Hook::MasterRxLowerPri;
+        if let Some(c) = self.instances.get(&i.name).and_then(|n| n.get(hook)) {
+            self.runner.enqueue_event(&i.name, hook, c);
         }
     }
 
     /// `notify_master_refresh`: run instance `i`'s `notify_master` again (queued after
-    /// whatever it is running, never dropping a transition's jobs).
+    /// whatever it is running, never dropping a transition's jobs; folded into a
+    /// `notify_master` already waiting, so a script slower than the period never piles up).
     pub fn rerun_master(&mut self, i: &VrrpInstance) {
-        let job = self.instances.get(&i.name).and_then(|n| {
-            n.get(Hook::Master).map(|c| Job {
-                hook: Hook::Master,
-                command: c.clone(),
-            })
-        });
-        if let Some(job) = job {
-            self.runner.enqueue(&i.name, vec![job]);
+        if let Some(c) = self
+            .instances
+            .get(&i.name)
+            .and_then(|n| n.get(Hook::Master))
+        {
+            self.runner.enqueue_event(&i.name, Hook::Master, c);
         }
     }
 
@@ -224,6 +223,7 @@ impl Hooks {
             notify_timed_out: c.timed_out,
             notify_skipped: c.skipped,
             notify_spawn_errors: c.spawn_errors,
+            notify_coalesced: c.coalesced,
             checks: self
                 .checks
                 .iter()
