@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use log::{info, warn};
 use vrrp_fsm::{Event, State};
+use vrrp_net::{RateLimit, Suppressed};
 
 use super::status::ScriptStatus;
 use crate::config::{Config, Notify, SyncGroup, VrrpInstance, VrrpScript};
@@ -23,7 +24,15 @@ pub struct Hooks {
     group_state: HashMap<String, State>,
     checks: Vec<(VrrpScript, Checker)>,
     runner: NotifyRunner,
+    /// Per instance, the limiter of its `notify_master_rx_lower_pri` outcome lines: a
+    /// flood of forged adverts runs a fast script back to back (one waiting run at most,
+    /// but a new one as soon as the last ends).
+    rx_logs: HashMap<String, RateLimit>,
 }
+
+/// Outcome lines of packet-driven runs: as many as vrrp-net writes per instance and kind
+/// of per-packet line (5 a minute), then one saying how many were suppressed.
+const RX_LOG: RateLimit = RateLimit::new(5, std::time::Duration::from_secs(60));
 
 impl Hooks {
     /// Prepare every script of `config` (unknown users and insecure scripts are errors).
@@ -34,6 +43,7 @@ impl Hooks {
             group_state: HashMap::new(),
             checks: Vec::new(),
             runner: NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT),
+            rx_logs: HashMap::new(),
         };
         h.reload(config, instances)?;
         Ok(h)
@@ -103,6 +113,7 @@ impl Hooks {
         for (_, c) in &mut old {
             c.stop();
         }
+        self.rx_logs.retain(|k, _| instances_hooks.contains_key(k));
         self.instances = instances_hooks;
         self.groups = groups;
         self.checks = checks;
@@ -171,7 +182,16 @@ impl Hooks {
     pub fn poll(&mut self, checks: &mut Vec<(String, bool)>) {
         let now = Instant::now();
         for o in self.runner.poll(now) {
-            log_outcome(&o);
+            if o.hook != Hook::MasterRxLowerPri {
+                log_outcome(&o, Suppressed(0));
+                continue;
+            }
+            if !self.rx_logs.contains_key(&o.key) {
+                self.rx_logs.insert(o.key.clone(), RX_LOG);
+            }
+            if let Some(n) = self.rx_logs.get_mut(&o.key).and_then(|l| l.allow(now)) {
+                log_outcome(&o, n);
+            }
         }
         for (s, c) in &mut self.checks {
             if let Some(ev) = c.poll(now) {
@@ -209,7 +229,7 @@ impl Hooks {
             c.stop();
         }
         for o in self.runner.finish(deadline) {
-            log_outcome(&o);
+            log_outcome(&o, Suppressed(0));
         }
     }
 
@@ -249,27 +269,28 @@ fn same_script(a: &VrrpScript, b: &VrrpScript) -> bool {
     *a == b
 }
 
-fn log_outcome(o: &Outcome) {
+/// One line per outcome; `n` (lines suppressed before it) is appended.
+fn log_outcome(o: &Outcome, n: Suppressed) {
     let cmd = o.argv.join(" ");
     match &o.kind {
         OutcomeKind::Finished { exit, timed_out } => {
             if *timed_out {
                 warn!(
-                    "({}) {} '{cmd}' timed out after {:?}, killed",
+                    "({}) {} '{cmd}' timed out after {:?}, killed{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
                 );
             } else if o.is_ok() {
                 info!(
-                    "({}) {} '{cmd}' exited 0 in {:?}",
+                    "({}) {} '{cmd}' exited 0 in {:?}{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
                 );
             } else {
                 warn!(
-                    "({}) {} '{cmd}' failed ({exit:?}) in {:?}",
+                    "({}) {} '{cmd}' failed ({exit:?}) in {:?}{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
@@ -278,13 +299,13 @@ fn log_outcome(o: &Outcome) {
         }
         OutcomeKind::SpawnError(e) | OutcomeKind::WaitError(e) => {
             warn!(
-                "({}) {} '{cmd}' could not run: {e}",
+                "({}) {} '{cmd}' could not run: {e}{n}",
                 o.key,
                 o.hook.keyword()
             )
         }
         OutcomeKind::Skipped => info!(
-            "({}) {} '{cmd}' skipped: a newer transition superseded it",
+            "({}) {} '{cmd}' skipped: a newer transition superseded it{n}",
             o.key,
             o.hook.keyword()
         ),
