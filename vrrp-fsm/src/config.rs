@@ -119,6 +119,7 @@ pub struct Config {
     pub(crate) garp_refresh_repeat: u32,
     pub(crate) tracks: Vec<Track>,
     pub(crate) strict: bool,
+    pub(crate) lower_prio_no_advert: bool,
 }
 
 /// Builder for [`Config`]; defaults follow keepalived's.
@@ -128,7 +129,8 @@ pub struct ConfigBuilder(Config);
 impl Config {
     /// Start a configuration: VRID, this router's primary address, its virtual addresses.
     /// Defaults: VRRPv3, priority 100, 1 s interval, preempt on, state BACKUP, 5 GARPs,
-    /// `garp_master_delay 5`, no refresh, accept mode off, no auth, not strict.
+    /// `garp_master_delay 5`, no refresh, accept mode off, no auth, not strict, a master
+    /// answers a lower-priority advert (keepalived's default).
     pub fn builder(vrid: Vrid, primary: IpAddr, vips: Vips) -> ConfigBuilder {
         ConfigBuilder(Config {
             vrid,
@@ -148,6 +150,7 @@ impl Config {
             garp_refresh_repeat: 1,
             tracks: Vec::new(),
             strict: false,
+            lower_prio_no_advert: false,
         })
     }
     /// Virtual router id.
@@ -185,6 +188,10 @@ impl Config {
     /// The tracked objects.
     pub fn tracks(&self) -> &[Track] {
         &self.tracks
+    }
+    /// keepalived `lower_prio_no_advert`: a master does not answer a lower-priority advert.
+    pub fn lower_prio_no_advert(&self) -> bool {
+        self.lower_prio_no_advert
     }
 }
 
@@ -257,6 +264,14 @@ impl ConfigBuilder {
     /// keepalived `vrrp_strict`: drop adverts whose address list differs from ours.
     pub fn strict(mut self, on: bool) -> Self {
         self.0.strict = on;
+        self
+    }
+    /// keepalived `lower_prio_no_advert`: a master hearing a lower-priority advert does not
+    /// answer it with an advert of its own, as RFC 9568 §6.4.3 says (discard it). Off by
+    /// default, as in keepalived: the master answers at once, so that the other side
+    /// steps down without waiting for the next Adver_Timer.
+    pub fn lower_prio_no_advert(mut self, on: bool) -> Self {
+        self.0.lower_prio_no_advert = on;
         self
     }
     /// Validate.

@@ -38,8 +38,13 @@ pub struct RouterCounters {
     pub not_mine: u64,
     /// FSM: our own advert looped back.
     pub own_advert: u64,
-    /// keepalived `notify_master_rx_lower_pri` occurrences.
+    /// keepalived `notify_master_rx_lower_pri` occurrences: lower-priority adverts (or
+    /// equal priority from a lower address) heard as Master, one per packet.
     pub master_rx_lower_pri: u64,
+    /// Dual-master episodes: as Master, an advert it wins (non-zero priority, lower, or
+    /// equal from a lower address) heard after none for a Master_Down_Interval. A flood
+    /// or a lasting split brain counts once; being preempted never counts.
+    pub dual_master: u64,
 }
 
 impl RouterCounters {

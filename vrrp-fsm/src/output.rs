@@ -41,12 +41,31 @@ pub enum Reason {
     Drain,
 }
 
-/// keepalived events that are not state changes.
+/// Things a Master heard that are not (yet) state changes. Each is emitted while the
+/// router is still Master, before any state change the same advert causes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// keepalived `notify_master_rx_lower_pri`: master heard a lower-priority advert.
+    /// keepalived `notify_master_rx_lower_pri`: master heard a lower-priority advert (or
+    /// an equal priority from a lower address). One per such advert.
     MasterRxLowerPri {
         /// Sender.
+        src: IpAddr,
+        /// Its priority.
+        priority: Priority,
+    },
+    /// A dual-master episode begins: the first advert this Master wins after none for a
+    /// Master_Down_Interval (counted in [`crate::RouterCounters::dual_master`]); it comes
+    /// just before that advert's [`Event::MasterRxLowerPri`].
+    DualMaster {
+        /// The other master.
+        src: IpAddr,
+        /// Its priority.
+        priority: Priority,
+    },
+    /// An advert that beats this Master (higher priority, or equal from a higher
+    /// address): it steps down (RFC 9568 §6.4.3). A preemption, not a dual master.
+    Preempted {
+        /// The new master.
         src: IpAddr,
         /// Its priority.
         priority: Priority,

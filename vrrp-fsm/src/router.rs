@@ -51,6 +51,8 @@ pub struct Router {
     preempt_at: Option<Instant>,
     garp_delay_at: Option<Instant>,
     garp_refresh_at: Option<Instant>,
+    /// When, as Master, it last heard an advert it wins (dual-master episodes).
+    won_heard_at: Option<Instant>,
     out: VecDeque<Output>,
     counters: RouterCounters,
 }
@@ -71,6 +73,7 @@ impl Router {
             preempt_at: None,
             garp_delay_at: None,
             garp_refresh_at: None,
+            won_heard_at: None,
             out: VecDeque::new(),
             counters: RouterCounters::default(),
             cfg,
@@ -443,9 +446,13 @@ impl Router {
             self.adver_timer = Some(now + self.cfg.advert_interval());
             return Ok(());
         }
-        if advert_beats_local(adv.priority, src, self.priority, self.cfg.primary) {
+        let priority = adv.priority;
+        if advert_beats_local(priority, src, self.priority, self.cfg.primary) {
             // RFC 9568 §6.4.3: cancel Adver_Timer, learn the interval (v3), set
-            // Master_Down_Timer, go Backup.
+            // Master_Down_Timer, go Backup. A preemption (a planned failback looks the
+            // same), not a dual master.
+            self.out
+                .push_back(Output::Event(Event::Preempted { src, priority }));
             if let VersionFields::V3 { interval } = adv.fields {
                 self.master_adver_interval = interval.as_duration();
             }
@@ -453,16 +460,33 @@ impl Router {
             self.become_backup(now, Reason::HigherPriority);
             return Ok(());
         }
-        // keepalived: a master hearing a lower priority advert answers at once so the
-        // other side steps down, and raises `notify_master_rx_lower_pri`.
+        self.note_dual_master(now, src, priority);
+        // keepalived: a master hearing a lower priority advert raises
+        // `notify_master_rx_lower_pri` and, unless `lower_prio_no_advert`, answers at once
+        // so that the other side steps down (RFC 9568 §6.4.3 only discards it).
         self.counters.master_rx_lower_pri += 1;
-        self.out.push_back(Output::Event(Event::MasterRxLowerPri {
-            src,
-            priority: adv.priority,
-        }));
-        self.send_advert(self.priority);
-        self.adver_timer = Some(now + self.cfg.advert_interval());
+        self.out
+            .push_back(Output::Event(Event::MasterRxLowerPri { src, priority }));
+        if !self.cfg.lower_prio_no_advert {
+            self.send_advert(self.priority);
+            self.adver_timer = Some(now + self.cfg.advert_interval());
+        }
         Err(Discard::LowerPriority)
+    }
+
+    /// This Master heard an advert it wins: another master is on the segment. A new
+    /// dual-master episode unless it heard one within the last Master_Down_Interval, so
+    /// that a flood, or a split brain that lasts, counts once.
+    fn note_dual_master(&mut self, now: Instant, src: IpAddr, priority: Priority) {
+        let quiet = self.won_heard_at.map_or(true, |t| {
+            now.saturating_duration_since(t) >= self.master_down_interval()
+        });
+        self.won_heard_at = Some(now);
+        if quiet {
+            self.counters.dual_master += 1;
+            self.out
+                .push_back(Output::Event(Event::DualMaster { src, priority }));
+        }
     }
 
     // ---- transitions --------------------------------------------------------------------

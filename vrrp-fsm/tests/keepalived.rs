@@ -256,6 +256,11 @@ fn keepalived_notify_master_rx_lower_pri_answers_at_once() {
     assert_eq!(
         drain(&mut r),
         vec![
+            // The first advert this master wins: a dual-master episode begins.
+            Output::Event(Event::DualMaster {
+                src: addr(2),
+                priority: Priority(100)
+            }),
             Output::Event(Event::MasterRxLowerPri {
                 src: addr(2),
                 priority: Priority(100)
@@ -266,7 +271,70 @@ fn keepalived_notify_master_rx_lower_pri_answers_at_once() {
         ]
     );
     assert_eq!(r.counters().master_rx_lower_pri, 1);
+    assert_eq!(r.counters().dual_master, 1);
     assert_eq!(r.state(), State::Master);
+}
+
+/// A master (priority 200) fed `n` priority-1 adverts 1 ms apart from 1 s on, and run to
+/// 10 s; returns the router and every output with its time.
+fn flooded_master(no_advert: bool, n: u64) -> (Router, Vec<(vrrp_fsm::Instant, Output)>) {
+    let cfg = base(1, 200)
+        .lower_prio_no_advert(no_advert)
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    let mut outs = run(&mut r, at(4000));
+    assert_eq!(r.state(), State::Master);
+    for k in 0..n {
+        let t = at(4000 + k);
+        outs.extend(run(&mut r, t));
+        let got = r.handle_advert(t, addr(2), &v3(1, 100));
+        assert_eq!(got, Err(vrrp_fsm::Discard::LowerPriority));
+        outs.extend(drain(&mut r).into_iter().map(|o| (t, o)));
+    }
+    outs.extend(run(&mut r, at(10_000)));
+    (r, outs)
+}
+
+fn adverts_sent(outs: &[(vrrp_fsm::Instant, Output)], from: u64) -> Vec<vrrp_fsm::Instant> {
+    outs.iter()
+        .filter(|(t, o)| *t >= at(from) && matches!(o, Output::SendAdvert { .. }))
+        .map(|(t, _)| *t)
+        .collect()
+}
+
+#[test]
+fn keepalived_lower_prio_no_advert_master_does_not_answer() {
+    // Default (keepalived's `lower_prio_no_advert false`): every lower-priority advert is
+    // answered at once, so 1000 of them in a second make 1000 adverts more.
+    let (r, outs) = flooded_master(false, 1000);
+    assert_eq!(r.counters().master_rx_lower_pri, 1000);
+    assert!(adverts_sent(&outs, 4000).len() >= 1000);
+
+    // `lower_prio_no_advert`: the same flood is heard (counted, notified) but answered by
+    // nothing: adverts go out at the Adver_Timer's pace only (Master at 3.22 s, so one a
+    // second from 4.22 s: six up to 10 s), exactly 1 s apart.
+    let (r, outs) = flooded_master(true, 1000);
+    assert_eq!(r.counters().master_rx_lower_pri, 1000);
+    let events = outs
+        .iter()
+        .filter(|(_, o)| matches!(o, Output::Event(Event::MasterRxLowerPri { .. })))
+        .count();
+    assert_eq!(
+        events, 1000,
+        "notify_master_rx_lower_pri still raised per advert"
+    );
+    let sent = adverts_sent(&outs, 4000);
+    assert!(sent.len() <= 7, "{sent:?}");
+    for w in sent.windows(2) {
+        assert_eq!(
+            w[1].saturating_duration_since(w[0]),
+            ms(1000),
+            "Adver_Timer pace: {sent:?}"
+        );
+    }
+    assert_eq!(r.state(), State::Master);
+    assert_eq!(r.counters().dual_master, 1, "one flood, one episode");
 }
 
 /// Drain every router, feeding state changes to the group, until quiet.

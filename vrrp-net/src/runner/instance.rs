@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use vrrp_fsm::{Event, Reason, State};
 use vrrp_proto::Priority;
 
+use super::packet_log::PacketLogs;
 use crate::{PeerFilter, Signal, Vip};
 
 /// One virtual router and how it talks: its name (keepalived instance name), its interface,
@@ -69,9 +70,8 @@ pub struct InstanceInfo {
     pub master: Option<IpAddr>,
     /// OS errors, counted.
     pub os_errors: OsErrors,
-    /// Times this instance, as Master, heard another master (an advert with a priority
-    /// other than 0): two masters at once, a split brain while it lasts.
-    pub dual_master: u64,
+    /// Rate limits of the log lines its received packets cause.
+    pub(crate) logs: PacketLogs,
     /// Removed by [`super::Runner::remove`]: its router is stopped and ignored.
     pub removed: bool,
     /// Index of its socket in the runner's port table.

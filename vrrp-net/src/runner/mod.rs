@@ -12,6 +12,7 @@
 
 mod instance;
 mod outputs;
+mod packet_log;
 mod ports;
 mod vmacs;
 
@@ -29,7 +30,7 @@ use vrrp_proto::{
 };
 
 use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals, Timers};
-use crate::{RecvBatch, SendQueue};
+use crate::{RateLimit, RecvBatch, SendQueue};
 use ports::Ports;
 
 const LINK: Token = Token(0);
@@ -61,6 +62,8 @@ pub struct Runner {
     due: Vec<usize>,
     work: Vec<usize>,
     recv_errors: u64,
+    /// Rate limit of the socket receive error lines.
+    recv_log: RateLimit,
     form: ChecksumForm,
     started: std::time::Instant,
     /// Adverts emitted during a turn, sent together (`sendmmsg`).
@@ -103,6 +106,7 @@ impl Runner {
             due: Vec::new(),
             work: Vec::new(),
             recv_errors: 0,
+            recv_log: packet_log::limiter(),
             form,
             started: std::time::Instant::now(),
             sends: SendQueue::new(),
@@ -178,7 +182,7 @@ impl Runner {
             tracked,
             master: None,
             os_errors: OsErrors::default(),
-            dual_master: 0,
+            logs: Default::default(),
             removed: false,
             port,
             vmac_created,
@@ -492,8 +496,10 @@ impl Runner {
             let n = match self.ports.ports[p].sock.recv_batch(&mut self.rx) {
                 Ok(n) => n,
                 Err(e) => {
-                    warn!("{}: {e}", self.ports.ports[p].sock.ifname());
                     self.recv_errors += 1;
+                    if let Some(n) = self.recv_log.allow(std::time::Instant::now()) {
+                        warn!("{}: {e}{n}", self.ports.ports[p].sock.ifname());
+                    }
                     return;
                 }
             };
@@ -563,21 +569,10 @@ impl Runner {
             return;
         }
         let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
-        // Discards are counted by the router; nothing else to do with them here.
+        // Discards, lower priorities and dual masters are counted by the router; what it
+        // has to say about them comes out as events, logged (rate-limited) by the drain.
         let router = &mut self.routers[index];
-        let was_master = router.state() == State::Master;
         let accepted = router.handle_advert(now, src, &d.advert);
-        if was_master
-            && d.advert.priority.0 != 0
-            && matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
-        {
-            let info = &mut self.infos[index];
-            info.dual_master += 1;
-            warn!(
-                "({}) dual master: {src} advertises priority {} while we are master",
-                info.spec.name, d.advert.priority.0
-            );
-        }
         // The master a Backup hears, accepted or (while it preempts) not.
         if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
             && router.state() == State::Backup

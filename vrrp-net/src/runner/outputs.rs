@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 
 use log::{debug, info, warn};
-use vrrp_fsm::{Output, State};
+use vrrp_fsm::{Event, Output, Router, State};
 
-use super::{Happening, Runner};
+use super::{Happening, InstanceInfo, Runner};
 use crate::NetError;
 
 impl Runner {
@@ -71,13 +71,8 @@ impl Runner {
         }
         let ports = &self.ports.ports;
         let infos = &mut self.infos;
-        self.sends.flush(
-            |p| &ports[p].sock,
-            |i, e| {
-                warn!("({}) sending advert: {e}", infos[i].spec.name);
-                infos[i].os_errors.send += 1;
-            },
-        );
+        self.sends
+            .flush(|p| &ports[p].sock, |i, e| send_failed(&mut infos[i], &e));
     }
 
     /// One output other than a state change.
@@ -103,8 +98,7 @@ impl Runner {
                 };
                 let src = info.spec.src;
                 if let Err(e) = self.sends.push(info.port, i, &advert, self.form, src, dsts) {
-                    warn!("({name}) sending advert: {e}");
-                    info.os_errors.send += 1;
+                    send_failed(info, &e);
                 }
             }
             Output::AddVip(addr) => {
@@ -140,11 +134,60 @@ impl Runner {
                 }
             }
             Output::Event(event) => {
-                info!("({name}) {event:?}");
+                log_event(info, &self.routers[i], event);
                 out.push(Happening::Event { instance: i, event });
             }
             Output::StateChange { .. } => {}
         }
+    }
+}
+
+/// An advert could not be sent: counted, and logged (rate-limited: a flood answered
+/// advert by advert can fail advert by advert).
+fn send_failed(info: &mut InstanceInfo, e: &NetError) {
+    info.os_errors.send += 1;
+    if let Some(n) = info.logs.send_error.allow(std::time::Instant::now()) {
+        warn!("({}) sending advert: {e}{n}", info.spec.name);
+    }
+}
+
+/// The log line of a router event, in keepalived's words where keepalived has one. The
+/// per-packet ones are rate-limited per instance; a preemption is a state change (at most
+/// one per Master_Down_Interval, as the router must take over again first).
+fn log_event(info: &mut InstanceInfo, router: &Router, event: Event) {
+    let name = &info.spec.name;
+    let ours = router.priority().0;
+    let now = std::time::Instant::now();
+    match event {
+        Event::MasterRxLowerPri { src, priority } => {
+            if let Some(n) = info.logs.lower_priority.allow(now) {
+                let forcing = if router.config().lower_prio_no_advert() {
+                    ""
+                } else {
+                    ", forcing new election"
+                };
+                info!(
+                    "({name}) Received advert from {src} with lower priority {}, ours {ours}{forcing}{n}",
+                    priority.0
+                );
+            }
+        }
+        Event::DualMaster { src, priority } => {
+            if let Some(n) = info.logs.dual_master.allow(now) {
+                warn!(
+                    "({name}) dual master: {src} advertises priority {} while we are master{n}",
+                    priority.0
+                );
+            }
+        }
+        Event::Preempted { src, priority } if priority.0 > ours => info!(
+            "({name}) Master received advert from {src} with higher priority {}, ours {ours}",
+            priority.0
+        ),
+        Event::Preempted { src, priority } => info!(
+            "({name}) Master received advert from {src} with same priority {} but higher IP address than ours",
+            priority.0
+        ),
     }
 }
 

@@ -38,7 +38,6 @@ const IGNORED_GLOBAL: &[&str] = &[
     "vrrp_no_swap",
     "checker_no_swap",
     "dynamic_interfaces",
-    "vrrp_lower_prio_no_advert",
     "vrrp_higher_prio_send_advert",
 ];
 
@@ -115,6 +114,7 @@ impl Builder {
                 "vrrp_v3_checksum_as_v2" | "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
                 "script_user" => g.script_user = Some(user_group(s)?),
                 "enable_script_security" => g.enable_script_security = true,
+                "vrrp_lower_prio_no_advert" => g.lower_prio_no_advert = bool_arg(s)?,
                 kw if IGNORED_GLOBAL.contains(&kw) => {}
                 _ => unknown.push(s),
             }
@@ -214,6 +214,7 @@ impl Builder {
             notify_master_refresh: None,
             use_vmac: None,
             accept: None,
+            lower_prio_no_advert: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
@@ -263,6 +264,7 @@ impl Builder {
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
+                "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
                 "smtp_alert" | "dont_track_primary" | "native_ipv6" | "debug" => {}
                 _ => unknown.push(s),
             }
@@ -356,6 +358,22 @@ impl Builder {
                 }
                 known
             });
+        }
+        if c.global.vrrp_strict {
+            // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
+            for i in c
+                .instances
+                .iter()
+                .filter(|i| i.lower_prio_no_advert == Some(false))
+            {
+                self.warnings.push(Warning {
+                    loc: i.loc.clone(),
+                    message: format!(
+                        "({}) Strict mode requires no lower priority advert. resetting",
+                        i.name
+                    ),
+                });
+            }
         }
         let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
         for g in &mut c.sync_groups {

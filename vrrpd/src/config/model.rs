@@ -44,6 +44,9 @@ pub struct GlobalDefs {
     pub script_user: Option<(String, Option<String>)>,
     /// `enable_script_security`.
     pub enable_script_security: bool,
+    /// `vrrp_lower_prio_no_advert [<BOOL>]`: default of the instances'
+    /// `lower_prio_no_advert` (keepalived: false).
+    pub lower_prio_no_advert: bool,
     /// Where `global_defs` was (for messages).
     pub loc: Option<Loc>,
 }
@@ -63,6 +66,7 @@ impl Default for GlobalDefs {
             v3_checksum_as_v2: false,
             script_user: None,
             enable_script_security: false,
+            lower_prio_no_advert: false,
             loc: None,
         }
     }
@@ -211,6 +215,9 @@ pub struct VrrpInstance {
     pub use_vmac: Option<Option<String>>,
     /// `accept` / `no_accept` (keepalived default: accept unless vrrp_strict).
     pub accept: Option<bool>,
+    /// `lower_prio_no_advert [<BOOL>]`: as master, do not answer a lower-priority advert
+    /// (None: global `vrrp_lower_prio_no_advert`; `vrrp_strict` forces it on).
+    pub lower_prio_no_advert: Option<bool>,
     /// Where the block starts.
     pub loc: Loc,
 }

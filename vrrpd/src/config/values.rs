@@ -37,6 +37,25 @@ pub fn no_args(stmt: &Statement) -> Result<(), ConfigError> {
     }
 }
 
+/// keepalived's optional boolean (`KEYWORD [<BOOL>]`): no value means true; otherwise
+/// `true`/`on`/`yes` or `false`/`off`/`no`, as keepalived's `check_true_false` reads them.
+pub fn bool_arg(stmt: &Statement) -> Result<bool, ConfigError> {
+    if stmt.args.is_empty() {
+        return Ok(true);
+    }
+    match one_arg(stmt)? {
+        "true" | "on" | "yes" => Ok(true),
+        "false" | "off" | "no" => Ok(false),
+        other => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!(
+                "'{}' takes true/on/yes or false/off/no (or nothing: true), found '{other}'",
+                stmt.keyword
+            ),
+        )),
+    }
+}
+
 /// An integer in `min..=max`.
 pub fn int_in<T>(stmt: &Statement, text: &str, min: T, max: T) -> Result<T, ConfigError>
 where

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use log::{info, warn};
 use vrrp_fsm::{Event, State};
+use vrrp_net::{RateLimit, Suppressed};
 
 use super::status::ScriptStatus;
 use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};
 use crate::scripts::{
-    Checker, CommandSpec, Hook, Job, NotifyRunner, NotifyScripts, NotifyState, Outcome,
-    OutcomeKind, RunAs, ScriptEnv, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
+    Checker, CommandSpec, Hook, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind,
+    RunAs, ScriptEnv, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
 };
 
 /// Every script of a configuration, prepared as the daemon runs them. [`Hooks`] and
@@ -140,7 +141,15 @@ pub struct Hooks {
     group_state: HashMap<String, State>,
     checks: Vec<(VrrpScript, Checker)>,
     runner: NotifyRunner,
+    /// Per instance, the limiter of its `notify_master_rx_lower_pri` outcome lines: a
+    /// flood of forged adverts runs a fast script back to back (one waiting run at most,
+    /// but a new one as soon as the last ends).
+    rx_logs: HashMap<String, RateLimit>,
 }
+
+/// Outcome lines of packet-driven runs: as many as vrrp-net writes per instance and kind
+/// of per-packet line (5 a minute), then one saying how many were suppressed.
+const RX_LOG: RateLimit = RateLimit::new(5, std::time::Duration::from_secs(60));
 
 impl Hooks {
     /// Prepare every script of `config` (unknown users and insecure scripts are errors).
@@ -151,6 +160,7 @@ impl Hooks {
             group_state: HashMap::new(),
             checks: Vec::new(),
             runner: NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT),
+            rx_logs: HashMap::new(),
         };
         h.reload(config, instances)?;
         Ok(h)
@@ -181,6 +191,7 @@ impl Hooks {
         for (_, c) in &mut old {
             c.stop();
         }
+        self.rx_logs.retain(|k, _| p.instances.contains_key(k));
         self.instances = p.instances;
         self.groups = p.groups;
         self.checks = checks;
@@ -212,29 +223,28 @@ impl Hooks {
         }
     }
 
-    /// An instance event (keepalived `notify_master_rx_lower_pri`).
+    /// An instance event: keepalived `notify_master_rx_lower_pri` for a lower-priority
+    /// advert heard as master (at most one run waits per instance: a flood coalesces).
     pub fn on_event(&mut self, i: &VrrpInstance, event: Event) {
-        let Event::MasterRxLowerPri { .. } = event;
-        if let Some(job) = self
-            .instances
-            .get(&i.name)
-            .and_then(|n| n.rx_lower_pri_job())
-        {
-            self.runner.enqueue(&i.name, vec![job]);
+        if !matches!(event, Event::MasterRxLowerPri { .. }) {
+            return;
+        }
+        let hook = Hook::MasterRxLowerPri;
+        if let Some(c) = self.instances.get(&i.name).and_then(|n| n.get(hook)) {
+            self.runner.enqueue_event(&i.name, hook, c);
         }
     }
 
     /// `notify_master_refresh`: run instance `i`'s `notify_master` again (queued after
-    /// whatever it is running, never dropping a transition's jobs).
+    /// whatever it is running, never dropping a transition's jobs; folded into a
+    /// `notify_master` already waiting, so a script slower than the period never piles up).
     pub fn rerun_master(&mut self, i: &VrrpInstance) {
-        let job = self.instances.get(&i.name).and_then(|n| {
-            n.get(Hook::Master).map(|c| Job {
-                hook: Hook::Master,
-                command: c.clone(),
-            })
-        });
-        if let Some(job) = job {
-            self.runner.enqueue(&i.name, vec![job]);
+        if let Some(c) = self
+            .instances
+            .get(&i.name)
+            .and_then(|n| n.get(Hook::Master))
+        {
+            self.runner.enqueue_event(&i.name, Hook::Master, c);
         }
     }
 
@@ -250,7 +260,16 @@ impl Hooks {
     pub fn poll(&mut self, checks: &mut Vec<(String, bool)>) {
         let now = Instant::now();
         for o in self.runner.poll(now) {
-            log_outcome(&o);
+            if o.hook != Hook::MasterRxLowerPri {
+                log_outcome(&o, Suppressed(0));
+                continue;
+            }
+            if !self.rx_logs.contains_key(&o.key) {
+                self.rx_logs.insert(o.key.clone(), RX_LOG);
+            }
+            if let Some(n) = self.rx_logs.get_mut(&o.key).and_then(|l| l.allow(now)) {
+                log_outcome(&o, n);
+            }
         }
         for (s, c) in &mut self.checks {
             if let Some(ev) = c.poll(now) {
@@ -288,7 +307,7 @@ impl Hooks {
             c.stop();
         }
         for o in self.runner.finish(deadline) {
-            log_outcome(&o);
+            log_outcome(&o, Suppressed(0));
         }
     }
 
@@ -302,6 +321,7 @@ impl Hooks {
             notify_timed_out: c.timed_out,
             notify_skipped: c.skipped,
             notify_spawn_errors: c.spawn_errors,
+            notify_coalesced: c.coalesced,
             checks: self
                 .checks
                 .iter()
@@ -327,27 +347,28 @@ fn same_script(a: &VrrpScript, b: &VrrpScript) -> bool {
     *a == b
 }
 
-fn log_outcome(o: &Outcome) {
+/// One line per outcome; `n` (lines suppressed before it) is appended.
+fn log_outcome(o: &Outcome, n: Suppressed) {
     let cmd = o.argv.join(" ");
     match &o.kind {
         OutcomeKind::Finished { exit, timed_out } => {
             if *timed_out {
                 warn!(
-                    "({}) {} '{cmd}' timed out after {:?}, killed",
+                    "({}) {} '{cmd}' timed out after {:?}, killed{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
                 );
             } else if o.is_ok() {
                 info!(
-                    "({}) {} '{cmd}' exited 0 in {:?}",
+                    "({}) {} '{cmd}' exited 0 in {:?}{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
                 );
             } else {
                 warn!(
-                    "({}) {} '{cmd}' failed ({exit:?}) in {:?}",
+                    "({}) {} '{cmd}' failed ({exit:?}) in {:?}{n}",
                     o.key,
                     o.hook.keyword(),
                     o.duration
@@ -356,13 +377,13 @@ fn log_outcome(o: &Outcome) {
         }
         OutcomeKind::SpawnError(e) | OutcomeKind::WaitError(e) => {
             warn!(
-                "({}) {} '{cmd}' could not run: {e}",
+                "({}) {} '{cmd}' could not run: {e}{n}",
                 o.key,
                 o.hook.keyword()
             )
         }
         OutcomeKind::Skipped => info!(
-            "({}) {} '{cmd}' skipped: a newer transition superseded it",
+            "({}) {} '{cmd}' skipped: a newer transition superseded it{n}",
             o.key,
             o.hook.keyword()
         ),

@@ -149,7 +149,7 @@ pub fn render(s: &Status) -> String {
         s,
         "vrrp_instance_dual_master_total",
         "counter",
-        "times another master was heard while master",
+        "dual-master episodes: an advert this master wins, after none for a Master_Down_Interval",
         |i| i.dual_master as f64,
     );
     t.per_instance(

@@ -151,6 +151,12 @@ fn plan_instance(
         })
         .accept_mode(i.accept.unwrap_or(!config.global.vrrp_strict))
         .strict(config.global.vrrp_strict)
+        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
+        .lower_prio_no_advert(
+            config.global.vrrp_strict
+                || i.lower_prio_no_advert
+                    .unwrap_or(config.global.lower_prio_no_advert),
+        )
         .garp_master_delay(Some(i.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(i.garp_master_repeat.max(1))
         .garp_master_refresh(i.garp_master_refresh);

@@ -63,7 +63,9 @@ pub struct InstanceStatus {
     pub unicast_peers: Vec<String>,
     /// Drained by `vrrpd drain` (stays Backup, never takes over).
     pub drained: bool,
-    /// Times it heard another master while master (split brain while it lasts).
+    /// Dual-master episodes: as master, it heard an advert it wins (lower priority, or
+    /// equal from a lower address) after none for a Master_Down_Interval. Being preempted
+    /// by a higher priority is not one; each lower-priority advert is `master_rx_lower_pri`.
     pub dual_master: u64,
     /// Last state change: Unix time in ms, and why (None before the first).
     pub last_transition_unix_ms: Option<u64>,
@@ -119,6 +121,9 @@ pub struct ScriptStatus {
     pub notify_timed_out: u64,
     pub notify_skipped: u64,
     pub notify_spawn_errors: u64,
+    /// Events folded into the same hook's run already queued (at most one queued
+    /// `notify_master_rx_lower_pri` / refresh `notify_master` per instance).
+    pub notify_coalesced: u64,
     /// `vrrp_script` name → "ok" / "failed".
     pub checks: Vec<(String, &'static str)>,
 }
@@ -179,7 +184,7 @@ pub fn instances(
                 skew_time_ms: ms(r.skew_time()),
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
-                dual_master: info.dual_master,
+                dual_master: c.dual_master,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
                 last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
                 counters: RouterCountersStatus {

@@ -7,7 +7,9 @@
 //! child running; jobs run in submission order, each killed at the runner's timeout.
 //! [`NotifyRunner::submit`] makes the newest transition win: jobs of the key not yet
 //! started are dropped and reported as [`OutcomeKind::Skipped`], so the last state's
-//! scripts always run and stale ones never run late.
+//! scripts always run and stale ones never run late. [`NotifyRunner::enqueue_event`]
+//! queues an event's job, folded into the same hook's job if one is already waiting, so
+//! that no key ever has more than one waiting job per event hook.
 //!
 //! Driving it from a poll loop: after `submit`, call [`NotifyRunner::poll`] (it starts,
 //! reaps and kills children, and returns every [`Outcome`]); use
@@ -199,15 +201,6 @@ impl NotifyScripts {
         }
         jobs
     }
-
-    /// The `notify_master_rx_lower_pri` job (run as written), if configured. Queue it with
-    /// [`NotifyRunner::enqueue`]: it is an event, not a transition.
-    pub fn rx_lower_pri_job(&self) -> Option<Job> {
-        self.master_rx_lower_pri.as_ref().map(|c| Job {
-            hook: Hook::MasterRxLowerPri,
-            command: c.clone(),
-        })
-    }
 }
 
 /// How a job ended.
@@ -272,6 +265,9 @@ pub struct Counters {
     pub skipped: u64,
     /// Jobs that could not be started.
     pub spawn_errors: u64,
+    /// Events folded into a job of the same hook already queued
+    /// ([`NotifyRunner::enqueue_event`]).
+    pub coalesced: u64,
 }
 
 #[derive(Debug, Default)]
@@ -326,6 +322,25 @@ impl NotifyRunner {
             .or_default()
             .pending
             .extend(jobs);
+    }
+
+    /// Queue the job of an event that is not a transition (`notify_master_rx_lower_pri`,
+    /// a `notify_master_refresh` run) after those of `key`, unless a job of the same hook
+    /// is already queued and not started: the event is then folded into that run (counted
+    /// as coalesced), which runs after it anyway. So at most one run per hook waits per
+    /// key, however fast the events come: a flood of forged adverts costs a counter
+    /// increment each, not a queued job (and a script run) each.
+    /// The job is `hook` running `command` (built only when it is queued).
+    pub fn enqueue_event(&mut self, key: &str, hook: Hook, command: &CommandSpec) {
+        let job = || Job {
+            hook,
+            command: command.clone(),
+        };
+        match self.queues.get_mut(key) {
+            Some(q) if q.pending.iter().any(|j| j.hook == hook) => self.counters.coalesced += 1,
+            Some(q) => q.pending.push_back(job()),
+            None => self.enqueue(key, vec![job()]),
+        }
     }
 
     /// Reap finished children, kill those past their timeout, start the next job of each
@@ -470,5 +485,113 @@ impl NotifyRunner {
 impl Default for NotifyRunner {
     fn default() -> Self {
         NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scripts::RunAs;
+
+    fn cmd(argv: &[&str]) -> CommandSpec {
+        let program = crate::scripts::resolve_program(argv[0])
+            .map_err(|e| e.raw_os_error().unwrap_or(libc::ENOENT));
+        CommandSpec::new(
+            argv.iter().map(|s| s.to_string()).collect(),
+            program,
+            RunAs::current(),
+            None,
+        )
+        .unwrap()
+    }
+
+    /// Poll until idle (bounded), returning every outcome.
+    fn finish(r: &mut NotifyRunner) -> Vec<Outcome> {
+        let until = Instant::now() + Duration::from_secs(20);
+        let mut out = Vec::new();
+        while !r.is_idle() {
+            assert!(Instant::now() < until, "runner not idle: {out:?}");
+            out.extend(r.poll(Instant::now()));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        out
+    }
+
+    /// Before: `enqueue` queued one job per event, so 200 events ran the script 200 times
+    /// one after the other. Now at most one waits: one run for the burst before it started,
+    /// one for the burst while it ran, the other 198 events coalesced.
+    #[test]
+    fn events_coalesce_into_the_run_waiting_for_them() {
+        let rx = cmd(&["sleep", "0.2"]);
+        let mut r = NotifyRunner::new(Duration::from_secs(5));
+        for _ in 0..100 {
+            r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        }
+        let started = r.poll(Instant::now());
+        assert!(started.is_empty(), "{started:?}");
+        assert_eq!(r.counters().run, 1);
+        for _ in 0..100 {
+            r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        }
+        // Another instance has its own queue.
+        r.enqueue_event("VI_2", Hook::MasterRxLowerPri, &rx);
+        let out = finish(&mut r);
+        let c = r.counters();
+        assert_eq!((c.run, c.ok, c.coalesced), (3, 3, 198), "{out:?}");
+        assert_eq!(
+            c.run - 1 + c.coalesced,
+            200,
+            "every VI_1 event ran or coalesced"
+        );
+    }
+
+    #[test]
+    fn coalescing_keeps_order_and_a_transition_still_drops_what_waits() {
+        let slow = cmd(&["sleep", "0.2"]);
+        let master = cmd(&["true", "master"]);
+        let rx = cmd(&["true", "rx"]);
+        let mut r = NotifyRunner::new(Duration::from_secs(5));
+        r.enqueue(
+            "VI_1",
+            vec![Job {
+                hook: Hook::Backup,
+                command: slow,
+            }],
+        );
+        r.poll(Instant::now());
+        r.enqueue_event("VI_1", Hook::Master, &master);
+        r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        r.enqueue_event("VI_1", Hook::Master, &master);
+        r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        let order: Vec<Hook> = finish(&mut r).iter().map(|o| o.hook).collect();
+        assert_eq!(order, [Hook::Backup, Hook::Master, Hook::MasterRxLowerPri]);
+        assert_eq!(r.counters().coalesced, 2);
+
+        // A transition drops the waiting event run (skipped), as it drops everything
+        // not started; the next event queues again.
+        r.enqueue(
+            "VI_1",
+            vec![Job {
+                hook: Hook::Backup,
+                command: cmd(&["sleep", "0.2"]),
+            }],
+        );
+        r.poll(Instant::now());
+        r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        r.submit("VI_1", Vec::new());
+        r.enqueue_event("VI_1", Hook::MasterRxLowerPri, &rx);
+        let out = finish(&mut r);
+        let kinds: Vec<(Hook, bool)> = out
+            .iter()
+            .map(|o| (o.hook, matches!(o.kind, OutcomeKind::Skipped)))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (Hook::MasterRxLowerPri, true),
+                (Hook::Backup, false),
+                (Hook::MasterRxLowerPri, false)
+            ]
+        );
     }
 }

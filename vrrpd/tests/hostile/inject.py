@@ -2,9 +2,11 @@
 """Hostile VRRP packets for vrrpd/tests/hostile.rs, sent from the peer namespace.
 
 Usage: inject.py IFACE DST_MAC
-Reads lines "KIND COUNT" on stdin; for each, sends COUNT packets of that kind on IFACE
-(raw Ethernet frames: multicast MAC for 224.0.0.18, DST_MAC for unicast) and answers
+Reads lines "KIND COUNT [RATE]" on stdin; for each, sends COUNT packets of that kind on
+IFACE (raw Ethernet frames: multicast MAC for 224.0.0.18, DST_MAC for unicast) and answers
 "sent KIND COUNT" on stdout once they are all out (or "error ..." for an unknown kind).
+Without RATE they go 20 ms apart through scapy; with RATE (packets a second) the frame is
+built once and sent through one AF_PACKET socket in bursts of 50, a flood.
 
 The VRRP bytes are built here by hand so that every field, the length and the checksum
 are exactly what each kind needs; scapy only adds the Ethernet and IPv4 headers (IPv4
@@ -116,6 +118,10 @@ KINDS = {
     "interval_0": (PEER, GROUP, 255, fix_v2(v2(interval=0))),
     # Accepted (lower priority) but the address list differs: counted, not dropped.
     "address_list": (PEER, GROUP, 255, fix_v2(v2(addrs=("192.0.2.99",)))),
+    # Well-formed lower-priority adverts (priority 1, the right addresses), for floods:
+    # VI_1 of the flood test (v2, VRID 51) and VI_3 (v3 multicast, VRID 53, 192.0.2.102).
+    "prio1": (PEER, GROUP, 255, fix_v2(v2(prio=1))),
+    "prio1_v3": (PEER, GROUP, 255, fix_v3(v3(vrid=53, prio=1, addrs=("192.0.2.102",)), PEER, GROUP)),
     # VI_2: VRRPv3, unicast_src_ip 192.0.2.1, unicast_peer { 192.0.2.2 }, VRID 52.
     "v3_stranger": (STRANGER, DAEMON, 255, fix_v3(v3(), STRANGER, DAEMON)),
     "v3_stranger_prio255": (STRANGER, DAEMON, 255, fix_v3(v3(prio=255), STRANGER, DAEMON)),
@@ -123,16 +129,36 @@ KINDS = {
 }
 
 
-def send(kind, count, iface, dst_mac):
+def send(kind, count, iface, dst_mac, rate=None):
     src, dst, ttl, msg = KINDS[kind]
     mac = GROUP_MAC if dst == GROUP else dst_mac
     # The source MAC explicitly: scapy finds none for 224.0.0.18 (no route in the
     # namespace) and a bridge drops frames from 00:00:00:00:00:00.
     ip = IP(src=src, dst=dst, ttl=ttl, proto=112, tos=0xC0)
     frame = Ether(src=get_if_hwaddr(iface), dst=mac) / ip / Raw(msg)
+    if rate is not None:
+        flood(bytes(frame), count, iface, rate)
+        return
     for _ in range(count):
         sendp(frame, iface=iface)
         time.sleep(0.02)
+
+
+def flood(raw, count, iface, rate, burst=50):
+    """`count` copies of the frame `raw`, `rate` a second, in bursts of `burst`."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    start = time.monotonic()
+    sent = 0
+    while sent < count:
+        n = min(burst, count - sent)
+        for _ in range(n):
+            s.send(raw)
+        sent += n
+        ahead = start + sent / rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+    s.close()
 
 
 def main():
@@ -140,10 +166,11 @@ def main():
     print("ready", flush=True)
     for line in sys.stdin:
         words = line.split()
-        if len(words) != 2 or words[0] not in KINDS:
+        if len(words) not in (2, 3) or words[0] not in KINDS:
             print("error", line.strip(), flush=True)
             continue
-        send(words[0], int(words[1]), iface, dst_mac)
+        rate = int(words[2]) if len(words) == 3 else None
+        send(words[0], int(words[1]), iface, dst_mac, rate)
         print("sent", words[0], words[1], flush=True)
 
 
