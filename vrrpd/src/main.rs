@@ -243,11 +243,15 @@ fn status_cmd(socket: &Path, json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if json {
-        print!("{reply}");
-        return ExitCode::SUCCESS;
-    }
     match serde_json::from_str::<serde_json::Value>(&reply) {
+        Ok(v) if v.get("error").is_some() => {
+            eprintln!("vrrpd status: {}", reply.trim());
+            ExitCode::FAILURE
+        }
+        Ok(_) if json => {
+            print!("{reply}");
+            ExitCode::SUCCESS
+        }
         Ok(v) => {
             print!("{}", status::table(&v));
             ExitCode::SUCCESS
@@ -265,6 +269,10 @@ fn drain_cmd(socket: &Path, verb: &str, instance: Option<&str>, all: bool) -> Ex
     match control::request(socket, &format!("{verb} {target}")) {
         Ok(reply) if reply.contains("\"error\"") => {
             eprintln!("vrrpd {verb}: {}", reply.trim());
+            ExitCode::FAILURE
+        }
+        Ok(reply) if reply.trim().is_empty() => {
+            eprintln!("vrrpd {verb}: the daemon closed the connection without answering");
             ExitCode::FAILURE
         }
         Ok(reply) => {

@@ -1,11 +1,11 @@
 //! Serving clients: control-socket requests (`status` for anyone; `drain NAME|--all` and
 //! `undrain NAME|--all` only for root or the daemon's own user) and metrics scrapes.
 
-use log::{info, warn};
+use log::info;
 use mio::Token;
 
 use super::conns::{Kind, Request};
-use super::{control, metrics, Daemon, CONTROL, METRICS};
+use super::{metrics, Daemon, CONTROL, METRICS};
 
 impl Daemon {
     /// A listener or a client connection is ready.
@@ -13,25 +13,44 @@ impl Daemon {
         let registry = self.runner.registry();
         match token {
             CONTROL => {
-                for (s, uid) in self.control.accept() {
-                    self.conns.add(registry, Box::new(s), Kind::Control, uid);
-                }
+                let control = &mut self.control;
+                self.control_clients.accept(registry, || control.accept());
             }
             METRICS => {
                 if let Some(m) = &mut self.metrics {
-                    for s in m.accept() {
-                        self.conns.add(registry, Box::new(s), Kind::Metrics, None);
-                    }
+                    self.metrics_clients.accept(registry, || m.accept());
                 }
             }
-            t if self.conns.owns(t) => {
-                if let Some(req) = self.conns.on_event(registry, t) {
+            t if self.control_clients.owns(t) => {
+                if let Some(req) = self.control_clients.on_event(registry, t) {
                     let reply = self.answer(&req);
                     let registry = self.runner.registry();
-                    self.conns.answer(registry, req.slot, reply);
+                    self.control_clients.answer(registry, req.slot, reply);
+                }
+            }
+            t if self.metrics_clients.owns(t) => {
+                if let Some(req) = self.metrics_clients.on_event(registry, t) {
+                    let reply = self.answer(&req);
+                    let registry = self.runner.registry();
+                    self.metrics_clients.answer(registry, req.slot, reply);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Once per turn: drop clients past their timeout, and accept again from a listener
+    /// whose backlog was left at the per-wakeup bound.
+    pub(super) fn tend_clients(&mut self) {
+        let now = std::time::Instant::now();
+        let registry = self.runner.registry();
+        self.control_clients.expire(registry, now);
+        self.metrics_clients.expire(registry, now);
+        if self.control_clients.backlog() {
+            self.serve(CONTROL);
+        }
+        if self.metrics_clients.backlog() {
+            self.serve(METRICS);
         }
     }
 
@@ -40,7 +59,7 @@ impl Daemon {
             Kind::Metrics => metrics::http_reply(&req.bytes, &self.status()),
             Kind::Control => {
                 let line = String::from_utf8_lossy(&req.bytes).trim().to_owned();
-                let mut reply = self.command(&line, control::privileged(req.uid));
+                let mut reply = self.command(&line, req.privileged);
                 reply.push('\n');
                 reply.into_bytes()
             }
@@ -56,7 +75,8 @@ impl Daemon {
             }
             [verb @ ("drain" | "undrain"), target] => {
                 if !privileged {
-                    warn!("control socket: {verb} refused to an unprivileged client");
+                    self.control_clients
+                        .warn(format_args!("{verb} refused to an unprivileged client"));
                     return error_json("drain and undrain need root");
                 }
                 self.set_drained(target, *verb == "drain")

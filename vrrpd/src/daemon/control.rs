@@ -9,7 +9,6 @@ use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
 use std::path::Path;
 use std::time::Duration;
 
-use log::warn;
 use mio::net::UnixListener;
 use mio::{Interest, Registry, Token};
 use nix::sys::socket::{
@@ -69,21 +68,17 @@ impl ControlSocket {
         })
     }
 
-    /// Accept every waiting client, with its uid (SO_PEERCRED) when the kernel tells.
-    pub fn accept(&mut self) -> Vec<(mio::net::UnixStream, Option<u32>)> {
-        let mut out = Vec::new();
-        loop {
-            match self.listener.accept() {
-                Ok((s, _)) => {
-                    let uid = getsockopt(&s, PeerCredentials).ok().map(|c| c.uid());
-                    out.push((s, uid));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return out,
-                Err(e) => {
-                    warn!("control socket: accept: {e}");
-                    return out;
-                }
+    /// Accept one waiting client (`None` when none waits), with its uid (SO_PEERCRED) when
+    /// the kernel tells; the caller bounds how many per wakeup
+    /// ([`super::conns::Conns::accept`]).
+    pub fn accept(&mut self) -> io::Result<Option<(mio::net::UnixStream, Option<u32>)>> {
+        match self.listener.accept() {
+            Ok((s, _)) => {
+                let uid = getsockopt(&s, PeerCredentials).ok().map(|c| c.uid());
+                Ok(Some((s, uid)))
             }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }

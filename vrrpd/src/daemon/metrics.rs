@@ -5,12 +5,11 @@ use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 
-use log::warn;
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 use serde_json::Value;
 
-use super::status::{InstanceStatus, Status};
+use super::status::{ClientCounters, GlobalStatus, InstanceStatus, Status};
 
 /// The listening side.
 pub struct MetricsServer {
@@ -30,18 +29,13 @@ impl MetricsServer {
         self.listener.local_addr()
     }
 
-    /// Accept every waiting client.
-    pub fn accept(&mut self) -> Vec<mio::net::TcpStream> {
-        let mut out = Vec::new();
-        loop {
-            match self.listener.accept() {
-                Ok((s, _)) => out.push(s),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return out,
-                Err(e) => {
-                    warn!("metrics: accept: {e}");
-                    return out;
-                }
-            }
+    /// Accept one waiting client (`None` when none waits); the caller bounds how many per
+    /// wakeup ([`super::conns::Conns::accept`]). No uid: nobody is privileged here.
+    pub fn accept(&mut self) -> io::Result<Option<(mio::net::TcpStream, Option<u32>)>> {
+        match self.listener.accept() {
+            Ok((s, _)) => Ok(Some((s, None))),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }
@@ -52,16 +46,23 @@ pub fn http_reply(head: &[u8], status: &Status) -> Vec<u8> {
     let head = String::from_utf8_lossy(head);
     let first = head.lines().next().unwrap_or("");
     let mut words = first.split_whitespace();
-    let (code, body) = match (words.next(), words.next()) {
-        (Some("GET"), Some("/metrics")) => ("200 OK", render(status)),
-        _ => ("404 Not Found", "try GET /metrics\n".to_owned()),
-    };
-    format!(
+    match (words.next(), words.next()) {
+        (Some("GET"), Some("/metrics")) => response("200 OK", &render(status)),
+        _ => response("404 Not Found", "try GET /metrics\n"),
+    }
+}
+
+/// An HTTP response with status `code` and text `body`, in a buffer of its exact size.
+pub fn response(code: &str, body: &str) -> Vec<u8> {
+    let head = format!(
         "HTTP/1.1 {code}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
+         Connection: close\r\n\r\n",
         body.len()
-    )
-    .into_bytes()
+    );
+    let mut out = Vec::with_capacity(head.len() + body.len());
+    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(body.as_bytes());
+    out
 }
 
 /// Prometheus text, one metric family after another.
@@ -197,6 +198,7 @@ pub fn render(s: &Status) -> String {
         t.family(&name, "counter", &format!("notify hooks: {k}"));
         t.sample(&name, "", v);
     }
+    clients(&mut t, &s.global);
     t.family(
         "vrrp_check_up",
         "gauge",
@@ -211,6 +213,59 @@ pub fn render(s: &Status) -> String {
     t.family("vrrpd_reloads_failed_total", "counter", "reloads refused");
     t.sample("vrrpd_reloads_failed_total", "", s.reloads_failed as f64);
     t.0
+}
+
+/// The client pools' counts: one family per count, labelled by `server` (control, metrics).
+fn clients(t: &mut Text, g: &GlobalStatus) {
+    type Get = fn(&ClientCounters) -> u64;
+    let families: [(&str, &str, &str, Get); 7] = [
+        ("vrrpd_clients_open", "gauge", "clients connected now", |c| c.open),
+        (
+            "vrrpd_client_reply_bytes",
+            "gauge",
+            "bytes of replies not yet sent",
+            |c| c.reply_bytes,
+        ),
+        (
+            "vrrpd_clients_accepted_total",
+            "counter",
+            "connections accepted",
+            |c| c.accepted,
+        ),
+        (
+            "vrrpd_clients_refused_total",
+            "counter",
+            "connections closed at once: the pool (or its unprivileged share) was full",
+            |c| c.refused,
+        ),
+        (
+            "vrrpd_clients_evicted_total",
+            "counter",
+            "unprivileged clients dropped to make room for a privileged one",
+            |c| c.evicted,
+        ),
+        (
+            "vrrpd_clients_timed_out_total",
+            "counter",
+            "clients dropped for not finishing in time",
+            |c| c.timed_out,
+        ),
+        (
+            "vrrpd_client_replies_over_budget_total",
+            "counter",
+            "replies replaced by a short error (HTTP 503): unsent replies would pass the memory budget",
+            |c| c.over_budget,
+        ),
+    ];
+    for (name, kind, help, get) in families {
+        t.family(name, kind, help);
+        for (server, c) in [
+            ("control", &g.control_clients),
+            ("metrics", &g.metrics_clients),
+        ] {
+            t.sample(name, &format!("server=\"{server}\""), get(c) as f64);
+        }
+    }
 }
 
 /// The numeric fields of a JSON object, in order.

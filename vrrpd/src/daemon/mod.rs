@@ -29,10 +29,8 @@ use plan::ScriptTrack;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
-/// Client connections (control socket and metrics) use tokens from here.
+/// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
-/// Clients served at once; more are refused.
-const MAX_CLIENTS: usize = 64;
 
 /// How long SIGTERM waits for `notify_stop` scripts before exiting anyway.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -91,7 +89,10 @@ pub struct Daemon {
     runner: Runner,
     control: ControlSocket,
     metrics: Option<metrics::MetricsServer>,
-    conns: conns::Conns,
+    /// Control-socket clients (their own pool: see [`conns`]).
+    control_clients: conns::Conns,
+    /// Metrics clients (their own pool).
+    metrics_clients: conns::Conns,
     config: Config,
     slots: Vec<Slot>,
     hooks: Hooks,
@@ -152,7 +153,12 @@ impl Daemon {
             runner,
             control,
             metrics,
-            conns: conns::Conns::new(FIRST_CLIENT, MAX_CLIENTS),
+            control_clients: conns::Conns::new(conns::Kind::Control, FIRST_CLIENT, conns::CONTROL),
+            metrics_clients: conns::Conns::new(
+                conns::Kind::Metrics,
+                FIRST_CLIENT + conns::CONTROL.slots,
+                conns::METRICS,
+            ),
             config: built.config,
             slots: Vec::new(),
             hooks,
@@ -197,7 +203,8 @@ impl Daemon {
             let next = [
                 self.hooks.next_deadline(),
                 self.refresh.values().min().copied(),
-                self.conns.next_deadline(),
+                self.control_clients.next_deadline(),
+                self.metrics_clients.next_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -213,8 +220,7 @@ impl Daemon {
             let batch = std::mem::take(&mut out);
             self.handle(batch);
             self.refresh_masters();
-            self.conns
-                .expire(self.runner.registry(), std::time::Instant::now());
+            self.tend_clients();
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
@@ -379,7 +385,11 @@ impl Daemon {
             reloads: self.reloads,
             reloads_failed: self.reloads_failed,
             instances: status::instances(&self.runner, &self.last_change),
-            global: status::global(&self.runner),
+            global: status::global(
+                &self.runner,
+                self.control_clients.counters(),
+                self.metrics_clients.counters(),
+            ),
             scripts: self.hooks.status(),
         }
     }

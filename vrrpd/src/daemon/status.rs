@@ -110,6 +110,30 @@ pub struct GlobalStatus {
     pub unknown_vrid: u64,
     /// Socket receive errors.
     pub recv_errors: u64,
+    /// Control-socket clients (`vrrpd status`, `drain`): the pool's counts.
+    pub control_clients: ClientCounters,
+    /// `--metrics-listen` clients: the pool's counts.
+    pub metrics_clients: ClientCounters,
+}
+
+/// One client pool (control socket or metrics): what is open now and what was refused.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct ClientCounters {
+    /// Clients connected now.
+    pub open: u64,
+    /// Bytes of replies not yet sent now (bounded by the pool's budget).
+    pub reply_bytes: u64,
+    /// Connections accepted from the listener (refused ones included).
+    pub accepted: u64,
+    /// Closed at once: the pool, or the unprivileged clients' share of it, was full.
+    pub refused: u64,
+    /// Unprivileged clients dropped to make room for root or the daemon's user.
+    pub evicted: u64,
+    /// Dropped for not finishing within the client timeout (2 s).
+    pub timed_out: u64,
+    /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
+    /// have passed the pool's memory budget.
+    pub over_budget: u64,
 }
 
 /// Notify and check script outcomes.
@@ -212,8 +236,12 @@ pub fn instances(
         .collect()
 }
 
-/// Router-wide drops from the runner.
-pub fn global(runner: &Runner) -> GlobalStatus {
+/// Router-wide drops from the runner, and the client pools' counts.
+pub fn global(
+    runner: &Runner,
+    control_clients: ClientCounters,
+    metrics_clients: ClientCounters,
+) -> GlobalStatus {
     let g = runner.counters();
     GlobalStatus {
         checksum_errors: g.checksum_errors,
@@ -223,6 +251,8 @@ pub fn global(runner: &Runner) -> GlobalStatus {
         ip_header_errors: g.ip_header_errors,
         unknown_vrid: runner.unknown_vrid(),
         recv_errors: runner.recv_errors(),
+        control_clients,
+        metrics_clients,
     }
 }
 
