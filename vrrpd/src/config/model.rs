@@ -44,6 +44,12 @@ pub struct GlobalDefs {
     pub script_user: Option<(String, Option<String>)>,
     /// `enable_script_security`.
     pub enable_script_security: bool,
+    /// `vrrp_netlink_monitor_rcv_bufs BYTES`: the link monitor's receive buffer (None: the
+    /// kernel's default, `net.core.rmem_default`; keepalived sets 64 KiB).
+    pub netlink_monitor_rcv_bufs: Option<u32>,
+    /// `vrrp_netlink_monitor_rcv_bufs_force [true|false]`: set it with SO_RCVBUFFORCE, past
+    /// `net.core.rmem_max`.
+    pub netlink_monitor_rcv_bufs_force: bool,
     /// Where `global_defs` was (for messages).
     pub loc: Option<Loc>,
 }
@@ -63,6 +69,8 @@ impl Default for GlobalDefs {
             v3_checksum_as_v2: false,
             script_user: None,
             enable_script_security: false,
+            netlink_monitor_rcv_bufs: None,
+            netlink_monitor_rcv_bufs_force: false,
             loc: None,
         }
     }

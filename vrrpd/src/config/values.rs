@@ -37,6 +37,26 @@ pub fn no_args(stmt: &Statement) -> Result<(), ConfigError> {
     }
 }
 
+/// keepalived's optional boolean (`check_true_false`): no value is true; else `true`,
+/// `on`, `yes` or `false`, `off`, `no`.
+pub fn true_false(stmt: &Statement) -> Result<bool, ConfigError> {
+    match stmt.args.as_slice() {
+        [] => Ok(true),
+        [v] => match v.to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" => Ok(true),
+            "false" | "off" | "no" => Ok(false),
+            _ => Err(ConfigError::invalid(
+                &stmt.loc,
+                format!("'{}' takes true or false, found '{v}'", stmt.keyword),
+            )),
+        },
+        _ => Err(ConfigError::invalid(
+            &stmt.loc,
+            format!("'{}' takes one value at most", stmt.keyword),
+        )),
+    }
+}
+
 /// An integer in `min..=max`.
 pub fn int_in<T>(stmt: &Statement, text: &str, min: T, max: T) -> Result<T, ConfigError>
 where

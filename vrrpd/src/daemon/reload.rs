@@ -2,6 +2,10 @@
 //! is logged and the old one keeps running; instances whose configuration did not change are
 //! not touched (no state change, no advert); changed ones are reconfigured in place when
 //! their interface, VRID, version, family and tracked interfaces are the same, else replaced.
+//!
+//! A replaced or removed instance is freed: the runner gives its slot (router, socket
+//! reference, timer, demux entry) to the next instance added, and the daemon forgets what it
+//! kept under that index, so memory stays flat however many reloads replace instances.
 
 use log::{error, info};
 use vrrp_fsm::Router;
@@ -13,6 +17,7 @@ use crate::config::{self, VrrpInstance};
 impl Daemon {
     /// Reload from the configuration file.
     pub(super) fn reload(&mut self) {
+        let began = std::time::Instant::now();
         info!(
             "Reloading configuration from {}",
             self.opts.config.display()
@@ -40,6 +45,7 @@ impl Daemon {
         // Instances gone, or replaced by a different router: stop them first, so that a
         // new instance may take their VRID on the same interface.
         let mut kept: Vec<Slot> = Vec::new();
+        let mut freed = Vec::new();
         for slot in old {
             let keep = self.running(&slot).is_some_and(|r| {
                 planned
@@ -53,8 +59,14 @@ impl Daemon {
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.hooks.on_stop(&slot.model, prio);
+                self.forget(slot.index);
+                freed.push(slot.index);
             }
         }
+        // What the removed instances reported on the way out is theirs (their notify_stop
+        // has run): their slots may go to new instances below, which must not be credited
+        // with it.
+        out.retain(|h| h.instance().map_or(true, |i| !freed.contains(&i)));
         let mut started = Vec::new();
         for p in planned {
             match kept.iter().position(|s| s.model.name == p.model.name) {
@@ -100,7 +112,21 @@ impl Daemon {
         }
         self.reloads += 1;
         self.handle(out);
-        info!("Reload finished: {} instance(s)", self.slots.len());
+        let (allocated, live) = self.runner.slot_counts();
+        info!(
+            "Reload finished: {} instance(s) in {} ms ({} runner slots, {} live)",
+            self.slots.len(),
+            began.elapsed().as_millis(),
+            allocated,
+            live
+        );
+    }
+
+    /// Forget what the daemon keeps under runner index `index` (its instance was removed;
+    /// the index may be given to another).
+    fn forget(&mut self, index: usize) {
+        self.last_change.remove(&index);
+        self.refresh.remove(&index);
     }
 
     /// What runs for `slot`, to compare a new plan with.

@@ -65,6 +65,8 @@ pub struct InstanceStatus {
     pub drained: bool,
     /// Times it heard another master while master (split brain while it lasts).
     pub dual_master: u64,
+    /// Its interface is gone (deleted): FAULT until an interface of that name appears.
+    pub interface_missing: bool,
     /// Last state change: Unix time in ms, and why (None before the first).
     pub last_transition_unix_ms: Option<u64>,
     /// Why the last state change happened (e.g. `MasterDown`, `HigherPriority`).
@@ -94,6 +96,14 @@ pub struct RouterCountersStatus {
     pub send_errors: u64,
     pub netlink_errors: u64,
     pub announce_errors: u64,
+    /// Its interface was deleted under it (it went FAULT).
+    pub interface_gone: u64,
+    /// An interface of that name appeared again and it was bound to it.
+    pub interface_back: u64,
+    /// Becoming master, a VIP was already on the interface (kept, not an error).
+    pub vip_already_present: u64,
+    /// At start, a VIP already on the interface was removed (as keepalived does).
+    pub stale_vip_removed: u64,
 }
 
 /// Router-wide drops.
@@ -108,6 +118,24 @@ pub struct GlobalStatus {
     pub unknown_vrid: u64,
     /// Socket receive errors.
     pub recv_errors: u64,
+    /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
+    /// again and every instance brought in line.
+    pub netlink_overruns: u64,
+    /// The runner's tables: a reload that replaces instances reuses freed slots.
+    pub slots: SlotStatus,
+}
+
+/// How full the runner's tables are (gauges).
+#[derive(Debug, Serialize)]
+pub struct SlotStatus {
+    /// Instance slots allocated (live and free).
+    pub runner_slots_allocated: usize,
+    /// Instances live in them.
+    pub runner_slots_live: usize,
+    /// Raw VRRP sockets open (one per interface and family in use).
+    pub sockets_open: usize,
+    /// Slots of the socket table (open and free).
+    pub socket_slots_allocated: usize,
 }
 
 /// Notify and check script outcomes.
@@ -180,6 +208,7 @@ pub fn instances(
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
                 dual_master: info.dual_master,
+                interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
                 last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
                 counters: RouterCountersStatus {
@@ -201,6 +230,10 @@ pub fn instances(
                     send_errors: info.os_errors.send,
                     netlink_errors: info.os_errors.netlink,
                     announce_errors: info.os_errors.announce,
+                    interface_gone: info.churn.interface_gone,
+                    interface_back: info.churn.interface_back,
+                    vip_already_present: info.churn.vip_already_present,
+                    stale_vip_removed: info.churn.stale_vip_removed,
                 },
             })
         })
@@ -218,6 +251,17 @@ pub fn global(runner: &Runner) -> GlobalStatus {
         ip_header_errors: g.ip_header_errors,
         unknown_vrid: runner.unknown_vrid(),
         recv_errors: runner.recv_errors(),
+        netlink_overruns: runner.link_overruns(),
+        slots: {
+            let (allocated, live) = runner.slot_counts();
+            let (open, socket_slots) = runner.socket_counts();
+            SlotStatus {
+                runner_slots_allocated: allocated,
+                runner_slots_live: live,
+                sockets_open: open,
+                socket_slots_allocated: socket_slots,
+            }
+        },
     }
 }
 
