@@ -130,6 +130,12 @@ impl Runner {
             Output::RemoveVip(addr) => {
                 match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
                     Ok(()) | Err(NetError::AddressMissing { .. }) => {}
+                    // The link went down because the interface is being deleted (its
+                    // RTM_DELLINK comes next): its addresses go with it. keepalived ignores
+                    // ENODEV here too.
+                    Err(e) if e.is_no_device() => {
+                        debug!("({name}) {addr}: interface gone, address gone with it")
+                    }
                     Err(e) => {
                         warn!("({name}) removing {addr}: {e}");
                         info.os_errors.netlink += 1;
