@@ -212,3 +212,58 @@ impl Source for LinkMonitor {
         SourceFd(&self.sock.as_raw_fd()).deregister(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(ifindex: u32, name: &str, up: bool) -> LinkEntry {
+        LinkEntry {
+            ifindex,
+            name: name.into(),
+            mac: vec![2, 0, 0, 0, 0, 1],
+            up,
+        }
+    }
+
+    /// RTM_NEWLINK as the monitor reads it: a new index is a link added (whatever its
+    /// state), a known one reports only a change of state, and a new name for a known index
+    /// is the old name deleted and the new one added (keepalived: "Interface name has
+    /// changed", handled as a lost interface).
+    #[test]
+    fn new_link_messages_become_added_state_changes_or_renames() {
+        let Ok(mut m) = LinkMonitor::open() else {
+            eprintln!("SKIP new_link_messages_become_added_state_changes_or_renames: no netlink");
+            return;
+        };
+        m.seed(&link(2, "eth0", true));
+        let mut out = Vec::new();
+        m.new_link(link(2, "eth0", true), &mut out);
+        assert_eq!(out, vec![], "no change, nothing reported");
+        m.new_link(link(2, "eth0", false), &mut out);
+        assert_eq!(out, vec![LinkEvent::LinkDown(2)]);
+        out.clear();
+        m.new_link(link(7, "eth1", false), &mut out);
+        assert_eq!(out, vec![LinkEvent::Added(link(7, "eth1", false))]);
+        out.clear();
+        m.new_link(link(7, "eth1", true), &mut out);
+        assert_eq!(out, vec![LinkEvent::LinkUp(7)]);
+        out.clear();
+        m.new_link(link(7, "wan", true), &mut out);
+        assert_eq!(
+            out,
+            vec![
+                LinkEvent::Deleted(link(7, "eth1", false)),
+                LinkEvent::Added(link(7, "wan", true))
+            ]
+        );
+        out.clear();
+        m.reseed(&[link(9, "eth0", true)]);
+        m.new_link(link(2, "eth0", true), &mut out);
+        assert_eq!(
+            out,
+            vec![LinkEvent::Added(link(2, "eth0", true))],
+            "reseeding forgets what is not in the dump"
+        );
+    }
+}

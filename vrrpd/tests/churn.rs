@@ -188,7 +188,11 @@ fn reloads_that_replace_instances_reuse_their_slots() {
             "round {round}: slots allocated stay at the live count"
         );
         assert_eq!(slots(&st, "runner_slots_live"), 50, "round {round}");
-        assert_eq!(slots(&st, "sockets_open"), 1, "round {round}: one socket on a0");
+        assert_eq!(
+            slots(&st, "sockets_open"),
+            1,
+            "round {round}: one socket on a0"
+        );
         for k in 11..=50 {
             assert_eq!(state(&st, &format!("VI_{k}")), "MASTER", "round {round}");
         }
@@ -274,7 +278,11 @@ fn interface_deleted_and_recreated_under_running_instances() {
         assert_eq!(num(&i, "/counters/interface_gone"), 1, "{i}");
         assert_eq!(i["interface_missing"], true, "{i}");
     }
-    assert_eq!(slots(&gone, "sockets_open"), 0, "the dead interface's socket is closed");
+    assert_eq!(
+        slots(&gone, "sockets_open"),
+        0,
+        "the dead interface's socket is closed"
+    );
     wait_both(&s, "B takes over", &both("FAULT", "MASTER"));
     let rcvd_b = |sb: &Value| num(&inst(sb, "VI_1"), "/counters/advertisement_rcvd");
     let rcvd_before = rcvd_b(&s.status("b"));
@@ -414,7 +422,10 @@ fn netlink_overrun_loses_no_link_change() {
     assert!(num(&st, "/global/netlink_overruns") >= overruns);
     no_errors(&inst(&st, "VI_1"));
     assert!(s.vip_a());
-    let lines = s.count("vrrpd-a.log", "Netlink: Receive buffer overrun on monitor socket");
+    let lines = s.count(
+        "vrrpd-a.log",
+        "Netlink: Receive buffer overrun on monitor socket",
+    );
     assert!(
         (1..=2).contains(&lines),
         "logged, rate-limited: {lines} lines for {} overruns",

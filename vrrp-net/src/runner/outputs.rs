@@ -119,7 +119,10 @@ impl Runner {
                         // keepalived takes an address already there as set (EEXIST is not
                         // an error) and removes it on leaving MASTER; so do we, counted.
                         info.churn.vip_already_present += 1;
-                        info!("({name}) {addr} was already on {}, kept", info.spec.interface);
+                        info!(
+                            "({name}) {addr} was already on {}, kept",
+                            info.spec.interface
+                        );
                     }
                     Err(e) => {
                         warn!("({name}) adding {addr}: {e}");

@@ -217,7 +217,11 @@ pub fn render(s: &Status) -> String {
         "kind=\"allocated\"",
         sl.runner_slots_allocated as f64,
     );
-    t.sample("vrrpd_runner_slots", "kind=\"live\"", sl.runner_slots_live as f64);
+    t.sample(
+        "vrrpd_runner_slots",
+        "kind=\"live\"",
+        sl.runner_slots_live as f64,
+    );
     t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
     t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
     t.family("vrrpd_reloads_total", "counter", "successful reloads");
