@@ -141,9 +141,9 @@ def counters(st):
     g = st["global"]
     c["netlink_overruns"] = g["netlink_overruns"]
     c["recv_errors"] = g["recv_errors"]
-    c["runner_slots_allocated"] = g["slots"]["runner_slots_allocated"]
-    c["runner_slots_live"] = g["slots"]["runner_slots_live"]
-    c["sockets_open"] = g["slots"]["sockets_open"]
+    c["runner_slots_allocated"] = st["slots"]["runner_slots_allocated"]
+    c["runner_slots_live"] = st["slots"]["runner_slots_live"]
+    c["sockets_open"] = st["slots"]["sockets_open"]
     c["reloads"] = st["reloads"]
     c["reloads_failed"] = st["reloads_failed"]
     return c

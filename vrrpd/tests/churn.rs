@@ -103,9 +103,9 @@ fn no_errors(i: &Value) {
     }
 }
 
-/// `global.slots.KEY` of a status document.
+/// `slots.KEY` of a status document.
 fn slots(status: &Value, key: &str) -> u64 {
-    num(status, &format!("/global/slots/{key}"))
+    num(status, &format!("/slots/{key}"))
 }
 
 /// A reload that replaces instances frees what it replaces.

@@ -211,7 +211,7 @@ pub fn render(s: &Status) -> String {
         "gauge",
         "runner instance slots: allocated (live and free) and live",
     );
-    let sl = &s.global.slots;
+    let sl = &s.slots;
     t.sample(
         "vrrpd_runner_slots",
         "kind=\"allocated\"",

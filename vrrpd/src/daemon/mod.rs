@@ -393,6 +393,7 @@ impl Daemon {
             reloads_failed: self.reloads_failed,
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(&self.runner),
+            slots: status::slots(&self.runner),
             scripts: self.hooks.status(),
         }
     }

@@ -22,6 +22,9 @@ pub struct Status {
     pub instances: Vec<InstanceStatus>,
     /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
     pub global: GlobalStatus,
+    /// The runner's tables (gauges, not counts): a reload that replaces instances reuses
+    /// freed slots.
+    pub slots: SlotStatus,
     /// Script outcomes.
     pub scripts: ScriptStatus,
 }
@@ -121,8 +124,6 @@ pub struct GlobalStatus {
     /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
     /// again and every instance brought in line.
     pub netlink_overruns: u64,
-    /// The runner's tables: a reload that replaces instances reuses freed slots.
-    pub slots: SlotStatus,
 }
 
 /// How full the runner's tables are (gauges).
@@ -252,16 +253,18 @@ pub fn global(runner: &Runner) -> GlobalStatus {
         unknown_vrid: runner.unknown_vrid(),
         recv_errors: runner.recv_errors(),
         netlink_overruns: runner.link_overruns(),
-        slots: {
-            let (allocated, live) = runner.slot_counts();
-            let (open, socket_slots) = runner.socket_counts();
-            SlotStatus {
-                runner_slots_allocated: allocated,
-                runner_slots_live: live,
-                sockets_open: open,
-                socket_slots_allocated: socket_slots,
-            }
-        },
+    }
+}
+
+/// How full the runner's tables are.
+pub fn slots(runner: &Runner) -> SlotStatus {
+    let (allocated, live) = runner.slot_counts();
+    let (open, socket_slots) = runner.socket_counts();
+    SlotStatus {
+        runner_slots_allocated: allocated,
+        runner_slots_live: live,
+        sockets_open: open,
+        socket_slots_allocated: socket_slots,
     }
 }
 
