@@ -75,6 +75,17 @@ pub enum NetError {
 }
 
 impl NetError {
+    /// The interface is not there (ENODEV / ENXIO): it was deleted under us.
+    pub fn is_no_device(&self) -> bool {
+        let source = match self {
+            NetError::Socket { source, .. }
+            | NetError::Send { source, .. }
+            | NetError::Netlink { source, .. } => source,
+            _ => return false,
+        };
+        matches!(source.raw_os_error(), Some(libc::ENODEV | libc::ENXIO))
+    }
+
     pub(crate) fn socket(op: &'static str, ifname: &str, source: io::Error) -> Self {
         NetError::Socket {
             op,

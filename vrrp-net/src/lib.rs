@@ -13,7 +13,10 @@
 //!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
 //!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it).
-//! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s.
+//! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s (up/down, links
+//!   created and deleted with their names, receive-buffer overruns).
+//! * [`SlotAlloc`], [`Slab`] — stable indices reused once given back (the runner's
+//!   instances and sockets).
 //! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.
 //! * [`Timers`] — min-heap of (deadline, key) with lazy cancellation.
 //! * [`Signals`] — SIGTERM / SIGINT / SIGHUP / SIGUSR1 through signal-hook-mio.
@@ -33,6 +36,7 @@ mod rate_limit;
 mod raw;
 mod runner;
 mod signals;
+mod slots;
 mod sysctl;
 mod timer;
 mod veth;
@@ -48,8 +52,10 @@ pub use netlink_packet_route::address::AddressScope;
 pub use rate_limit::{RateLimit, Suppressed};
 pub use raw::{RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use runner::{
-    state_word, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition, FIRST_USER_TOKEN,
+    state_word, ChurnCounters, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition,
+    FIRST_USER_TOKEN,
 };
 pub use signals::{Signal, Signals};
+pub use slots::{Slab, Slot, SlotAlloc};
 pub use sysctl::set_ipv4_conf;
 pub use timer::{TimerId, Timers};

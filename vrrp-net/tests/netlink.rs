@@ -125,7 +125,7 @@ fn link_monitor_reports_down_then_up() {
         let mut nl = Netlink::open().unwrap();
         let mut mon = LinkMonitor::open().unwrap();
         for l in nl.links().unwrap() {
-            mon.seed(l.ifindex, l.up);
+            mon.seed(&l);
         }
         let idx = nl.link_by_name(A_IF).unwrap().ifindex;
         let mut poll = Poll::new().unwrap();

@@ -46,7 +46,7 @@ fn one_poll_drives_socket_link_monitor_and_timers() {
         let mut sock = VrrpSocket::open(B_IF, idx, Family::V4).unwrap();
         let mut mon = LinkMonitor::open().unwrap();
         for l in nl.links().unwrap() {
-            mon.seed(l.ifindex, l.up);
+            mon.seed(&l);
         }
         let mut poll = Poll::new().unwrap();
         poll.registry()

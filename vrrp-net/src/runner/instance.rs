@@ -57,6 +57,25 @@ pub struct OsErrors {
     pub announce: u64,
 }
 
+/// The port index of an instance that has no socket (its interface is gone).
+pub(crate) const NO_PORT: usize = usize::MAX;
+
+/// What happened to an instance's interface and addresses under it, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChurnCounters {
+    /// Its interface was deleted (the instance went FAULT, its VIPs went with it).
+    pub interface_gone: u64,
+    /// An interface of that name appeared again and the instance was bound to it (new
+    /// socket, multicast membership, ifindex).
+    pub interface_back: u64,
+    /// Becoming master, a VIP was already on the interface: kept as ours (as keepalived
+    /// does), not an error.
+    pub vip_already_present: u64,
+    /// At start, a VIP was already on the interface (left by an earlier run, or added by
+    /// hand) and was removed, as keepalived does at startup.
+    pub stale_vip_removed: u64,
+}
+
 /// What the runner knows of an instance besides its router.
 #[derive(Debug, Clone)]
 pub struct InstanceInfo {
@@ -72,9 +91,15 @@ pub struct InstanceInfo {
     pub os_errors: OsErrors,
     /// Rate limits of the log lines its received packets cause.
     pub(crate) logs: PacketLogs,
-    /// Removed by [`super::Runner::remove`]: its router is stopped and ignored.
+    /// Removed by [`super::Runner::remove`]: its router is stopped and ignored, and its
+    /// slot will be given to the next instance added.
     pub removed: bool,
-    /// Index of its socket in the runner's port table.
+    /// Its interface is gone (deleted): the instance is FAULT, has no socket, and waits for
+    /// an interface of that name to appear.
+    pub gone: bool,
+    /// Effects counted (interface deleted and back, VIPs found already there).
+    pub churn: ChurnCounters,
+    /// Index of its socket in the runner's port table ([`NO_PORT`] while `gone`).
     pub(crate) port: usize,
     /// It runs on a VMAC interface, deleted when the instance is removed or the runner dropped.
     pub(crate) vmac_created: bool,
@@ -107,6 +132,18 @@ pub enum Happening {
     Signal(Signal),
     /// A source the caller registered with [`super::Runner::registry`] is ready.
     Ready(mio::Token),
+}
+
+impl Happening {
+    /// The instance it is about, if any.
+    pub fn instance(&self) -> Option<usize> {
+        match self {
+            Happening::StateChange { instance, .. } | Happening::Event { instance, .. } => {
+                Some(*instance)
+            }
+            Happening::Signal(_) | Happening::Ready(_) => None,
+        }
+    }
 }
 
 /// What [`super::Runner::run`]'s callback is told after each state change.

@@ -11,12 +11,13 @@
 //! is the monotonic clock since the runner was made.
 
 mod instance;
+mod links;
 mod outputs;
 mod packet_log;
 mod ports;
 mod vmacs;
 
-pub use instance::{Happening, Instance, InstanceInfo, OsErrors, Transition};
+pub use instance::{ChurnCounters, Happening, Instance, InstanceInfo, OsErrors, Transition};
 pub use outputs::state_word;
 
 use std::net::IpAddr;
@@ -29,8 +30,10 @@ use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
 
-use crate::{Demux, DemuxKey, LinkEvent, LinkMonitor, NetError, Netlink, Signal, Signals, Timers};
-use crate::{RateLimit, RecvBatch, SendQueue};
+use crate::slots::{Slot, SlotAlloc};
+use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink, RateLimit, Signal, Signals};
+use crate::{RecvBatch, SendQueue, Timers};
+use instance::NO_PORT;
 use ports::Ports;
 
 const LINK: Token = Token(0);
@@ -47,8 +50,10 @@ pub struct Runner {
     signals: Signals,
     netlink: Netlink,
     ports: Ports,
+    /// Instances by slot: a removed instance's slot is given to the next one added.
     routers: Vec<Router>,
     infos: Vec<InstanceInfo>,
+    slots: SlotAlloc,
     groups: Vec<SyncGroup>,
     demux: Demux<usize>,
     /// Each router's next deadline ([`Router::poll_timeout`]), re-armed whenever the
@@ -70,6 +75,8 @@ pub struct Runner {
     sends: SendQueue,
     /// Where datagrams are received, a batch per system call.
     rx: RecvBatch,
+    /// The link monitor's overrun line (one a minute at most).
+    overrun_log: RateLimit,
 }
 
 impl Runner {
@@ -97,6 +104,7 @@ impl Runner {
             ports: Ports::default(),
             routers: Vec::new(),
             infos: Vec::new(),
+            slots: SlotAlloc::default(),
             groups: Vec::new(),
             demux: Demux::new(),
             timers: Timers::new(),
@@ -111,6 +119,7 @@ impl Runner {
             started: std::time::Instant::now(),
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
+            overrun_log: RateLimit::new(1, Duration::from_secs(60)),
         })
     }
 
@@ -139,7 +148,8 @@ impl Runner {
     }
 
     /// Add an instance driven by `router` (not started: see [`Runner::start`]); opens the
-    /// interface's socket if it is the first instance there. Returns its index.
+    /// interface's socket if it is the first instance there. Returns its index: the slot of
+    /// an instance removed earlier if there is one, else a new one.
     pub fn add(&mut self, spec: Instance, router: Router) -> Result<usize, NetError> {
         let family = router.config().family();
         let link = match &spec.vmac {
@@ -158,25 +168,21 @@ impl Runner {
         if link.mac.len() == 6 {
             mac.copy_from_slice(&link.mac);
         }
-        let port =
-            self.ports
-                .get_or_open(self.poll.registry(), &link.name, link.ifindex, mac, family)?;
-        self.link.seed(link.ifindex, link.up);
         let mut tracked = Vec::new();
         let mut router = router;
         let now = self.now();
         router.handle_link(now, link.up);
         for (name, track) in &spec.track_links {
             let t = self.netlink.link_by_name(name)?;
-            self.link.seed(t.ifindex, t.up);
+            self.link.seed(&t);
             router.handle_track(now, *track, t.up);
             tracked.push((t.ifindex, *track));
         }
-        let index = self.routers.len();
-        self.demux
-            .insert((link.ifindex, family, router.config().vrid()), index);
-        self.routers.push(router);
-        self.infos.push(InstanceInfo {
+        let port =
+            self.ports
+                .acquire(self.poll.registry(), &link.name, link.ifindex, mac, family)?;
+        self.link.seed(&link);
+        let info = InstanceInfo {
             spec,
             ifindex: link.ifindex,
             tracked,
@@ -184,9 +190,25 @@ impl Runner {
             os_errors: OsErrors::default(),
             logs: Default::default(),
             removed: false,
+            gone: false,
+            churn: Default::default(),
             port,
             vmac_created,
-        });
+        };
+        let slot = self.slots.take();
+        let index = slot.index();
+        self.demux
+            .insert((link.ifindex, family, router.config().vrid()), index);
+        match slot {
+            Slot::Reused(i) => {
+                self.routers[i] = router;
+                self.infos[i] = info;
+            }
+            Slot::New(_) => {
+                self.routers.push(router);
+                self.infos.push(info);
+            }
+        }
         Ok(index)
     }
 
@@ -202,7 +224,9 @@ impl Runner {
         if i >= self.routers.len() || self.infos[i].removed {
             return;
         }
-        self.remove_stale_vips(i);
+        if !self.infos[i].gone {
+            self.remove_stale_vips(i);
+        }
         let now = self.now();
         self.routers[i].handle_startup(now);
         self.drain_outputs(&[i], out);
@@ -218,12 +242,18 @@ impl Runner {
         self.drain_outputs(&[i], out);
     }
 
-    /// Stop instance `i` and forget it: its VRID is free again on its interface.
+    /// Stop instance `i` and forget it: its VRID is free again on its interface, its timer,
+    /// demux entry, sync-group membership and socket reference are released, and its slot
+    /// goes to the next instance added. What the stop produced is appended to `out` (state
+    /// changes of `i` among it: the caller must handle them before it adds an instance, which
+    /// may get index `i`); happenings of `i` still deferred are dropped.
     pub fn remove(&mut self, i: usize, out: &mut Vec<Happening>) {
         if i >= self.routers.len() || self.infos[i].removed {
             return;
         }
         self.stop(i, out);
+        self.timers.cancel(i);
+        self.deferred.retain(|h| h.instance() != Some(i));
         let info = &mut self.infos[i];
         info.removed = true;
         let key: DemuxKey = (
@@ -231,13 +261,25 @@ impl Runner {
             self.routers[i].config().family(),
             self.routers[i].config().vrid(),
         );
-        self.demux.remove(key);
+        if self.demux.peek(key) == Some(&i) {
+            self.demux.remove(key);
+        }
+        let port = std::mem::replace(&mut info.port, NO_PORT);
+        self.ports.release(self.poll.registry(), port);
         self.close_vmac(i);
+        // Its per-instance vectors go now; the slot itself is overwritten on reuse.
+        let info = &mut self.infos[i];
+        info.tracked = Vec::new();
+        info.spec.vips = Vec::new();
+        info.spec.dsts = Vec::new();
+        info.spec.track_links = Vec::new();
+        info.spec.peers = Default::default();
         for g in &mut self.groups {
             if g.members().contains(&i) {
                 *g = SyncGroup::new(g.members().iter().copied().filter(|m| *m != i).collect());
             }
         }
+        self.slots.give_back(i);
     }
 
     /// New configuration for instance `i` (VRID, version and family unchanged), with its
@@ -284,9 +326,33 @@ impl Runner {
         self.drain_outputs(&[i], out);
     }
 
-    /// Number of instances added (removed ones included: indices are stable).
+    /// Number of instance slots (removed instances' slots included, until reused): every
+    /// index below it is a valid argument; check [`InstanceInfo::removed`].
     pub fn len(&self) -> usize {
         self.routers.len()
+    }
+
+    /// Instance slots allocated, and instances live in them (the difference is free slots,
+    /// reused by the next [`Runner::add`]).
+    pub fn slot_counts(&self) -> (usize, usize) {
+        (self.slots.allocated(), self.slots.live())
+    }
+
+    /// Raw sockets open, and slots of the socket table.
+    pub fn socket_counts(&self) -> (usize, usize) {
+        self.ports.counts()
+    }
+
+    /// The link monitor's receive-buffer overruns (ENOBUFS); after each, every link's state
+    /// was read again.
+    pub fn link_overruns(&self) -> u64 {
+        self.link.overruns()
+    }
+
+    /// keepalived's `vrrp_netlink_monitor_rcv_bufs` (and `..._force`): the link monitor's
+    /// socket receive buffer, in bytes.
+    pub fn set_link_monitor_buffer(&mut self, bytes: usize, force: bool) -> Result<(), NetError> {
+        self.link.set_recv_buffer(bytes, force)
     }
 
     /// True if no instance was added.
@@ -414,15 +480,19 @@ impl Runner {
         }
     }
 
-    /// Remove instance `i`'s VIPs if present (left by an earlier run).
+    /// Remove instance `i`'s VIPs if present (left by an earlier run), as keepalived does at
+    /// startup; counted.
     fn remove_stale_vips(&mut self, i: usize) {
-        let info = &self.infos[i];
+        let info = &mut self.infos[i];
         for addr in self.routers[i].config().vips().as_addresses().iter() {
             match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
-                Ok(()) => info!(
-                    "({}) removed {addr}, left behind by an earlier run",
-                    info.spec.name
-                ),
+                Ok(()) => {
+                    info.churn.stale_vip_removed += 1;
+                    info!(
+                        "({}) removed {addr}, left behind by an earlier run",
+                        info.spec.name
+                    )
+                }
                 Err(NetError::AddressMissing { .. }) => {}
                 Err(e) => warn!("({}) removing stale {addr}: {e}", info.spec.name),
             }
@@ -452,40 +522,6 @@ impl Runner {
             None => {
                 self.timers.cancel(i);
             }
-        }
-    }
-
-    /// Link changes: the VRRP interface of an instance, or one it tracks.
-    fn read_links(&mut self, out: &mut Vec<Happening>) {
-        let mut events = Vec::new();
-        if let Err(e) = self.link.read_events(&mut events) {
-            warn!("link monitor: {e}");
-            self.recv_errors += 1;
-        }
-        let now = self.now();
-        for ev in events {
-            let (ifindex, up) = match ev {
-                LinkEvent::LinkUp(i) => (i, true),
-                LinkEvent::LinkDown(i) => (i, false),
-            };
-            let mut touched = Vec::new();
-            for i in 0..self.routers.len() {
-                let info = &self.infos[i];
-                if info.removed {
-                    continue;
-                }
-                if info.ifindex == ifindex {
-                    self.routers[i].handle_link(now, up);
-                    touched.push(i);
-                }
-                for &(t, track) in &info.tracked {
-                    if t == ifindex {
-                        self.routers[i].handle_track(now, track, up);
-                        touched.push(i);
-                    }
-                }
-            }
-            self.drain_outputs(&touched, out);
         }
     }
 

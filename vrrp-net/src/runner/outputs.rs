@@ -83,6 +83,11 @@ impl Runner {
         ) {
             self.flush_sends();
         }
+        if self.infos[i].gone && !matches!(o, Output::Event(_)) {
+            // Its interface is gone (it is FAULT): no socket to send on, and its VIPs went
+            // with the interface. Nothing to do, nothing failed.
+            return;
+        }
         let info = &mut self.infos[i];
         let name = &info.spec.name;
         let port = &mut self.ports.ports[info.port];
@@ -103,7 +108,16 @@ impl Runner {
             }
             Output::AddVip(addr) => {
                 match self.netlink.add_address(info.ifindex, &info.spec.vip(addr)) {
-                    Ok(()) | Err(NetError::AddressExists { .. }) => {}
+                    Ok(()) => {}
+                    Err(NetError::AddressExists { .. }) => {
+                        // keepalived takes an address already there as set (EEXIST is not
+                        // an error) and removes it on leaving MASTER; so do we, counted.
+                        info.churn.vip_already_present += 1;
+                        info!(
+                            "({name}) {addr} was already on {}, kept",
+                            info.spec.interface
+                        );
+                    }
                     Err(e) => {
                         warn!("({name}) adding {addr}: {e}");
                         info.os_errors.netlink += 1;
@@ -113,6 +127,12 @@ impl Runner {
             Output::RemoveVip(addr) => {
                 match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
                     Ok(()) | Err(NetError::AddressMissing { .. }) => {}
+                    // The link went down because the interface is being deleted (its
+                    // RTM_DELLINK comes next): its addresses go with it. keepalived ignores
+                    // ENODEV here too.
+                    Err(e) if e.is_no_device() => {
+                        debug!("({name}) {addr}: interface gone, address gone with it")
+                    }
                     Err(e) => {
                         warn!("({name}) removing {addr}: {e}");
                         info.os_errors.netlink += 1;
@@ -120,7 +140,7 @@ impl Runner {
                 }
             }
             Output::Announce { addr, count } => {
-                let announcer = &mut self.ports.announcers[port.announcer];
+                let announcer = &mut self.ports.announcers[port.announcer].announcer;
                 for _ in 0..count {
                     let res = match addr {
                         IpAddr::V4(a) => announcer.gratuitous_arp(port.mac, a),

@@ -1,9 +1,13 @@
 //! The runner's sockets: one raw VRRP socket per (interface, family), one AF_PACKET
-//! announcer per interface, opened the first time an instance needs them.
+//! announcer per interface, opened the first time an instance needs them and closed when the
+//! last instance using them is removed or moves to another interface (a deleted and
+//! re-created interface has a new index, hence new sockets). Both tables are slabs: their
+//! slots, and the mio tokens of the sockets, are reused.
 
 use mio::{Interest, Registry, Token};
 use vrrp_proto::Family;
 
+use crate::slots::Slab;
 use crate::{Announcer, NetError, VrrpSocket};
 
 /// First mio token of the port table; below it are the runner's own sources.
@@ -18,18 +22,27 @@ pub(crate) struct Port {
     pub(crate) announcer: usize,
     /// The interface's hardware address (source of GARP / NA frames).
     pub(crate) mac: [u8; 6],
+    /// Instances using this port.
+    users: usize,
 }
 
-/// Every socket the runner opened.
+/// An announcer and the number of ports using it.
+pub(crate) struct Shared {
+    pub(crate) announcer: Announcer,
+    users: usize,
+}
+
+/// Every socket the runner has open.
 #[derive(Default)]
 pub(crate) struct Ports {
-    pub(crate) ports: Vec<Port>,
-    pub(crate) announcers: Vec<Announcer>,
+    pub(crate) ports: Slab<Port>,
+    pub(crate) announcers: Slab<Shared>,
 }
 
 impl Ports {
-    /// The port for (`ifindex`, `family`), opened and registered if new.
-    pub(crate) fn get_or_open(
+    /// The port for (`ifindex`, `family`), opened and registered if new; counts one more
+    /// user of it (give it back with [`Ports::release`]).
+    pub(crate) fn acquire(
         &mut self,
         registry: &Registry,
         ifname: &str,
@@ -37,33 +50,71 @@ impl Ports {
         mac: [u8; 6],
         family: Family,
     ) -> Result<usize, NetError> {
-        if let Some(i) = self
+        let existing = self
             .ports
             .iter()
-            .position(|p| p.ifindex == ifindex && p.family == family)
-        {
+            .find(|(_, p)| p.ifindex == ifindex && p.family == family)
+            .map(|(i, _)| i);
+        if let Some(i) = existing {
+            self.ports[i].users += 1;
             return Ok(i);
         }
-        let announcer = match self.announcers.iter().position(|a| a.ifindex() == ifindex) {
+        let sock = VrrpSocket::open(ifname, ifindex, family)?;
+        let shared = self
+            .announcers
+            .iter()
+            .find(|(_, a)| a.announcer.ifindex() == ifindex)
+            .map(|(a, _)| a);
+        let announcer = match shared {
             Some(a) => a,
-            None => {
-                self.announcers.push(Announcer::open(ifname, ifindex)?);
-                self.announcers.len() - 1
-            }
+            None => self.announcers.insert(Shared {
+                announcer: Announcer::open(ifname, ifindex)?,
+                users: 0,
+            }),
         };
-        let mut sock = VrrpSocket::open(ifname, ifindex, family)?;
-        let token = Token(FIRST_PORT_TOKEN + self.ports.len());
-        registry
-            .register(&mut sock, token, Interest::READABLE)
-            .map_err(|e| NetError::socket("epoll_ctl", ifname, e))?;
-        self.ports.push(Port {
+        self.announcers[announcer].users += 1;
+        let p = self.ports.insert(Port {
             sock,
             family,
             ifindex,
             announcer,
             mac,
+            users: 1,
         });
-        Ok(self.ports.len() - 1)
+        // The slot decides the token: a reused slot's token was deregistered with its socket.
+        let registered = registry.register(
+            &mut self.ports[p].sock,
+            Token(FIRST_PORT_TOKEN + p),
+            Interest::READABLE,
+        );
+        if let Err(e) = registered {
+            self.release(registry, p);
+            return Err(NetError::socket("epoll_ctl", ifname, e));
+        }
+        Ok(p)
+    }
+
+    /// One user of port `p` fewer; the last one closes it (and its announcer, if no other
+    /// port of that interface uses it).
+    pub(crate) fn release(&mut self, registry: &Registry, p: usize) {
+        let Some(port) = self.ports.get_mut(p) else {
+            return;
+        };
+        port.users = port.users.saturating_sub(1);
+        if port.users > 0 {
+            return;
+        }
+        let Some(mut port) = self.ports.remove(p) else {
+            return;
+        };
+        let _ = registry.deregister(&mut port.sock);
+        let a = port.announcer;
+        if let Some(shared) = self.announcers.get_mut(a) {
+            shared.users = shared.users.saturating_sub(1);
+            if shared.users == 0 {
+                self.announcers.remove(a);
+            }
+        }
     }
 
     /// The port a mio token stands for.
@@ -71,6 +122,11 @@ impl Ports {
         token
             .0
             .checked_sub(FIRST_PORT_TOKEN)
-            .filter(|i| *i < self.ports.len())
+            .filter(|i| self.ports.get(*i).is_some())
+    }
+
+    /// Open ports (sockets) and the slots their table has.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.ports.len(), self.ports.allocated())
     }
 }

@@ -115,6 +115,12 @@ impl Builder {
                 "script_user" => g.script_user = Some(user_group(s)?),
                 "enable_script_security" => g.enable_script_security = true,
                 "vrrp_lower_prio_no_advert" => g.lower_prio_no_advert = bool_arg(s)?,
+                "vrrp_netlink_monitor_rcv_bufs" => {
+                    g.netlink_monitor_rcv_bufs = Some(int_arg(s, 1u32, u32::MAX)?)
+                }
+                "vrrp_netlink_monitor_rcv_bufs_force" => {
+                    g.netlink_monitor_rcv_bufs_force = bool_arg(s)?
+                }
                 kw if IGNORED_GLOBAL.contains(&kw) => {}
                 _ => unknown.push(s),
             }

@@ -47,6 +47,12 @@ pub struct GlobalDefs {
     /// `vrrp_lower_prio_no_advert [<BOOL>]`: default of the instances'
     /// `lower_prio_no_advert` (keepalived: false).
     pub lower_prio_no_advert: bool,
+    /// `vrrp_netlink_monitor_rcv_bufs BYTES`: the link monitor's receive buffer (None: the
+    /// kernel's default, `net.core.rmem_default`; keepalived sets 64 KiB).
+    pub netlink_monitor_rcv_bufs: Option<u32>,
+    /// `vrrp_netlink_monitor_rcv_bufs_force [true|false]`: set it with SO_RCVBUFFORCE, past
+    /// `net.core.rmem_max`.
+    pub netlink_monitor_rcv_bufs_force: bool,
     /// Where `global_defs` was (for messages).
     pub loc: Option<Loc>,
 }
@@ -67,6 +73,8 @@ impl Default for GlobalDefs {
             script_user: None,
             enable_script_security: false,
             lower_prio_no_advert: false,
+            netlink_monitor_rcv_bufs: None,
+            netlink_monitor_rcv_bufs_force: false,
             loc: None,
         }
     }

@@ -208,6 +208,24 @@ pub fn render(s: &Status) -> String {
         let l = format!("script=\"{}\"", esc(name));
         t.sample("vrrp_check_up", &l, f64::from(u8::from(*state == "ok")));
     }
+    t.family(
+        "vrrpd_runner_slots",
+        "gauge",
+        "runner instance slots: allocated (live and free) and live",
+    );
+    let sl = &s.slots;
+    t.sample(
+        "vrrpd_runner_slots",
+        "kind=\"allocated\"",
+        sl.runner_slots_allocated as f64,
+    );
+    t.sample(
+        "vrrpd_runner_slots",
+        "kind=\"live\"",
+        sl.runner_slots_live as f64,
+    );
+    t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
+    t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
     t.family("vrrpd_reloads_total", "counter", "successful reloads");
     t.sample("vrrpd_reloads_total", "", s.reloads as f64);
     t.family("vrrpd_reloads_failed_total", "counter", "reloads refused");

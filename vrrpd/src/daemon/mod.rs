@@ -120,6 +120,12 @@ impl Daemon {
             ChecksumForm::PseudoHeader
         };
         let mut runner = Runner::new(form)?;
+        if let Some(bytes) = built.config.global.netlink_monitor_rcv_bufs {
+            let force = built.config.global.netlink_monitor_rcv_bufs_force;
+            if let Err(e) = runner.set_link_monitor_buffer(bytes as usize, force) {
+                warn!("vrrp_netlink_monitor_rcv_bufs: {e}");
+            }
+        }
         let control =
             ControlSocket::bind(&opts.control, runner.registry(), CONTROL).map_err(|source| {
                 DaemonError::Io {
@@ -390,6 +396,7 @@ impl Daemon {
                 self.control_clients.counters(),
                 self.metrics_clients.counters(),
             ),
+            slots: status::slots(&self.runner),
             scripts: self.hooks.status(),
         }
     }

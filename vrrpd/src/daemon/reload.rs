@@ -2,9 +2,17 @@
 //! is logged and the old one keeps running; instances whose configuration did not change are
 //! not touched (no state change, no advert); changed ones are reconfigured in place when
 //! their interface, VRID, version, family and tracked interfaces are the same, else replaced.
+//!
+//! A replaced or removed instance is freed: the runner gives its slot (router, socket
+//! reference, timer, demux entry) to the next instance added, and the daemon forgets what it
+//! kept under that index, so memory stays flat however many reloads replace instances.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 use log::{error, info};
 use vrrp_fsm::Router;
+use vrrp_proto::Family;
 
 use super::plan::{self, Running};
 use super::{Daemon, Slot};
@@ -13,6 +21,7 @@ use crate::config::{self, VrrpInstance};
 impl Daemon {
     /// Reload from the configuration file.
     pub(super) fn reload(&mut self) {
+        let began = std::time::Instant::now();
         info!(
             "Reloading configuration from {}",
             self.opts.config.display()
@@ -25,8 +34,13 @@ impl Daemon {
             log::warn!("{w}");
         }
         let runner = &mut self.runner;
+        // One look-up per interface and family, not per instance: each is a dump of every
+        // link and every address, and a master of 1000 instances has 1000 VIPs to dump.
+        let mut primaries: HashMap<(String, Family), Option<IpAddr>> = HashMap::new();
         let planned = match plan::plan(&mut built.config, |ifname, family| {
-            runner.primary_address(ifname, family).ok().flatten()
+            *primaries
+                .entry((ifname.to_owned(), family))
+                .or_insert_with(|| runner.primary_address(ifname, family).ok().flatten())
         }) {
             Ok(p) => p,
             Err(e) => return self.reload_failed(e.to_string()),
@@ -40,6 +54,7 @@ impl Daemon {
         // Instances gone, or replaced by a different router: stop them first, so that a
         // new instance may take their VRID on the same interface.
         let mut kept: Vec<Slot> = Vec::new();
+        let mut freed = Vec::new();
         for slot in old {
             let keep = self.running(&slot).is_some_and(|r| {
                 planned
@@ -53,8 +68,14 @@ impl Daemon {
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.hooks.on_stop(&slot.model, prio);
+                self.forget(slot.index);
+                freed.push(slot.index);
             }
         }
+        // What the removed instances reported on the way out is theirs (their notify_stop
+        // has run): their slots may go to new instances below, which must not be credited
+        // with it.
+        out.retain(|h| h.instance().map_or(true, |i| !freed.contains(&i)));
         let mut started = Vec::new();
         for p in planned {
             match kept.iter().position(|s| s.model.name == p.model.name) {
@@ -100,7 +121,21 @@ impl Daemon {
         }
         self.reloads += 1;
         self.handle(out);
-        info!("Reload finished: {} instance(s)", self.slots.len());
+        let (allocated, live) = self.runner.slot_counts();
+        info!(
+            "Reload finished: {} instance(s) in {} ms ({} runner slots, {} live)",
+            self.slots.len(),
+            began.elapsed().as_millis(),
+            allocated,
+            live
+        );
+    }
+
+    /// Forget what the daemon keeps under runner index `index` (its instance was removed;
+    /// the index may be given to another).
+    fn forget(&mut self, index: usize) {
+        self.last_change.remove(&index);
+        self.refresh.remove(&index);
     }
 
     /// What runs for `slot`, to compare a new plan with.

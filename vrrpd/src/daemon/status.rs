@@ -22,6 +22,9 @@ pub struct Status {
     pub instances: Vec<InstanceStatus>,
     /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
     pub global: GlobalStatus,
+    /// The runner's tables (gauges, not counts): a reload that replaces instances reuses
+    /// freed slots.
+    pub slots: SlotStatus,
     /// Script outcomes.
     pub scripts: ScriptStatus,
 }
@@ -67,6 +70,8 @@ pub struct InstanceStatus {
     /// equal from a lower address) after none for a Master_Down_Interval. Being preempted
     /// by a higher priority is not one; each lower-priority advert is `master_rx_lower_pri`.
     pub dual_master: u64,
+    /// Its interface is gone (deleted): FAULT until an interface of that name appears.
+    pub interface_missing: bool,
     /// Last state change: Unix time in ms, and why (None before the first).
     pub last_transition_unix_ms: Option<u64>,
     /// Why the last state change happened (e.g. `MasterDown`, `HigherPriority`).
@@ -96,6 +101,14 @@ pub struct RouterCountersStatus {
     pub send_errors: u64,
     pub netlink_errors: u64,
     pub announce_errors: u64,
+    /// Its interface was deleted under it (it went FAULT).
+    pub interface_gone: u64,
+    /// An interface of that name appeared again and it was bound to it.
+    pub interface_back: u64,
+    /// Becoming master, a VIP was already on the interface (kept, not an error).
+    pub vip_already_present: u64,
+    /// At start, a VIP already on the interface was removed (as keepalived does).
+    pub stale_vip_removed: u64,
 }
 
 /// Router-wide drops.
@@ -110,6 +123,9 @@ pub struct GlobalStatus {
     pub unknown_vrid: u64,
     /// Socket receive errors.
     pub recv_errors: u64,
+    /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
+    /// again and every instance brought in line.
+    pub netlink_overruns: u64,
     /// Control-socket clients (`vrrpd status`, `drain`): the pool's counts.
     pub control_clients: ClientCounters,
     /// `--metrics-listen` clients: the pool's counts.
@@ -134,6 +150,19 @@ pub struct ClientCounters {
     /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
     /// have passed the pool's memory budget.
     pub over_budget: u64,
+}
+
+/// How full the runner's tables are (gauges).
+#[derive(Debug, Serialize)]
+pub struct SlotStatus {
+    /// Instance slots allocated (live and free).
+    pub runner_slots_allocated: usize,
+    /// Instances live in them.
+    pub runner_slots_live: usize,
+    /// Raw VRRP sockets open (one per interface and family in use).
+    pub sockets_open: usize,
+    /// Slots of the socket table (open and free).
+    pub socket_slots_allocated: usize,
 }
 
 /// Notify and check script outcomes.
@@ -209,6 +238,7 @@ pub fn instances(
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
                 dual_master: c.dual_master,
+                interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
                 last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
                 counters: RouterCountersStatus {
@@ -230,6 +260,10 @@ pub fn instances(
                     send_errors: info.os_errors.send,
                     netlink_errors: info.os_errors.netlink,
                     announce_errors: info.os_errors.announce,
+                    interface_gone: info.churn.interface_gone,
+                    interface_back: info.churn.interface_back,
+                    vip_already_present: info.churn.vip_already_present,
+                    stale_vip_removed: info.churn.stale_vip_removed,
                 },
             })
         })
@@ -253,6 +287,19 @@ pub fn global(
         recv_errors: runner.recv_errors(),
         control_clients,
         metrics_clients,
+        netlink_overruns: runner.link_overruns(),
+    }
+}
+
+/// How full the runner's tables are.
+pub fn slots(runner: &Runner) -> SlotStatus {
+    let (allocated, live) = runner.slot_counts();
+    let (open, socket_slots) = runner.socket_counts();
+    SlotStatus {
+        runner_slots_allocated: allocated,
+        runner_slots_live: live,
+        sockets_open: open,
+        socket_slots_allocated: socket_slots,
     }
 }
 
