@@ -246,7 +246,7 @@ fn log_len(ns: &Ns) -> u64 {
 
 /// The daemon's resident memory, kB (VmRSS), by the pid in its `-p` file.
 fn rss_kb(ns: &Ns) -> u64 {
-    let pid = std::fs::read_to_string(ns.dir.join("pid")).unwrap();
+    let pid = std::fs::read_to_string(ns.dir.join("vrrpd.pid")).unwrap();
     let text = std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
