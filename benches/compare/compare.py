@@ -628,11 +628,13 @@ def sc_failover(kind, exe, how, version=2, advert_int="1"):
         if probe.first("R", macA, now - 0.5) is None:
             raise Fail("no echo replies from A before the event")
         spurious = b.transitions(since=b.t_start, word="MASTER")
+        # The clock is read before the event: a daemon may answer (a priority-0 advert)
+        # before the call that caused it returns.
+        t_ev = time.monotonic()
         if how == "cut":
             sh("ip", "-n", topo.ns["A"], "link", "set", "dev", "eth0", "down")
         else:
             a.signal_main(signal.SIGTERM)
-        t_ev = time.monotonic()
         deadline = 3 * float(advert_int) + 8
         t_r = wait_until(lambda: probe.first("R", macB, t_ev) is not None, deadline)
         time.sleep(0.2)
@@ -641,13 +643,19 @@ def sc_failover(kind, exe, how, version=2, advert_int="1"):
         t_lastA = probe.last("V", macA, t_ev)
         res["event→first echo reply from B (ms)"] = None if t_r is None else (t_r - t_ev) * 1e3
         res["event→first advert from B (ms)"] = None if t_v is None else (t_v - t_ev) * 1e3
+        # RFC 9568 §6.1: B (priority 100) takes over Skew_Time after a priority-0 advert,
+        # Master_Down_Interval after the last advert it heard.
+        skew_ms = (256 - 100) * float(advert_int) * 1e3 / 256
         if how == "cut":
-            res["last advert from A→first advert from B (ms)"] = (
-                None if (t_v is None or t_lastA is None) else (t_v - t_lastA) * 1e3)
+            took = None if (t_v is None or t_lastA is None) else (t_v - t_lastA) * 1e3
+            res["last advert from A→first advert from B (ms)"] = took
+            bound = 3 * float(advert_int) * 1e3 + skew_ms
+            res["…beyond Master_Down_Interval (ms)"] = None if took is None else took - bound
         else:
             t_zero = probe.first("V", macA, t_ev, extra="0")
-            res["priority-0 advert from A→first advert from B (ms)"] = (
-                None if (t_v is None or t_zero is None) else (t_v - t_zero) * 1e3)
+            took = None if (t_v is None or t_zero is None) else (t_v - t_zero) * 1e3
+            res["priority-0 advert from A→first advert from B (ms)"] = took
+            res["…beyond Skew_Time (ms)"] = None if took is None else took - skew_ms
         if advert_int != "1":
             res["B MASTER transitions before the cut (spurious)"] = spurious
         return res
@@ -899,6 +907,8 @@ def goal_for(scen, metric):
         return GOALS["scale:RSS"]
     if metric.startswith("anonymous RSS"):
         return "(breakdown of the above)"
+    if metric.startswith("…beyond"):
+        return "≤ 2 ms"
     if "spurious" in metric or "VIP moves" in metric or "MASTER transitions in 10" in metric:
         return "0"
     if scen.startswith("loss"):

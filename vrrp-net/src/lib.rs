@@ -27,6 +27,7 @@
 //! advert by [`Demux`] and [`PeerFilter`] to its router; then pop expired timers.
 //! `tests/one_poll.rs` runs exactly that loop against a veth pair.
 
+mod alarm;
 mod announce;
 mod demux;
 mod error;

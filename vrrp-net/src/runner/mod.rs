@@ -30,6 +30,7 @@ use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
 
+use crate::alarm::Alarm;
 use crate::slots::{Slot, SlotAlloc};
 use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink, RateLimit, Signal, Signals};
 use crate::{RecvBatch, SendQueue, Timers};
@@ -38,6 +39,7 @@ use ports::Ports;
 
 const LINK: Token = Token(0);
 const SIGNALS: Token = Token(1);
+const ALARM: Token = Token(2);
 
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
@@ -59,6 +61,8 @@ pub struct Runner {
     /// Each router's next deadline ([`Router::poll_timeout`]), re-armed whenever the
     /// router has handled something: a wakeup costs O(log routers), not a scan.
     timers: Timers<Instant, usize>,
+    /// Wakes the poll at the earliest deadline of `timers`, to the microsecond.
+    alarm: Alarm,
     counters: GlobalCounters,
     /// Happenings produced outside a turn (while adding an instance), reported by the next.
     deferred: Vec<Happening>,
@@ -87,6 +91,7 @@ impl Runner {
         let netlink = Netlink::open()?;
         let mut link = LinkMonitor::open()?;
         let mut signals = Signals::open()?;
+        let mut alarm = Alarm::open()?;
         let poll = Poll::new().map_err(|e| NetError::socket("epoll_create", "-", e))?;
         let reg = |e| NetError::socket("epoll_ctl", "-", e);
         poll.registry()
@@ -94,6 +99,9 @@ impl Runner {
             .map_err(reg)?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)
+            .map_err(reg)?;
+        poll.registry()
+            .register(&mut alarm, ALARM, Interest::READABLE)
             .map_err(reg)?;
         Ok(Runner {
             poll,
@@ -108,6 +116,7 @@ impl Runner {
             groups: Vec::new(),
             demux: Demux::new(),
             timers: Timers::new(),
+            alarm,
             counters: GlobalCounters::default(),
             deferred: Vec::new(),
             tokens: Vec::new(),
@@ -400,15 +409,12 @@ impl Runner {
     ) -> Result<(), NetError> {
         let waiting = !self.deferred.is_empty();
         out.append(&mut self.deferred);
-        let timeout = match (self.next_timeout(), cap) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let timeout = if waiting {
-            Some(Duration::ZERO)
-        } else {
-            timeout
-        };
+        // The routers' earliest deadline wakes the poll through the alarm (precise); the
+        // poll's own timeout is only the caller's cap.
+        let now = self.now();
+        let deadline = self.timers.next_deadline();
+        self.alarm.set(deadline, now)?;
+        let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 return Err(NetError::socket("epoll_wait", "-", e));
@@ -420,6 +426,7 @@ impl Runner {
         for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
+                ALARM => self.alarm.acknowledge(),
                 SIGNALS => {
                     let mut sigs = Vec::new();
                     self.signals.pending(&mut sigs);
@@ -504,14 +511,6 @@ impl Runner {
     pub fn reserve(&mut self, n: usize) {
         self.routers.reserve_exact(n);
         self.infos.reserve_exact(n);
-    }
-
-    /// Time until the earliest router deadline (None: wait for an event).
-    fn next_timeout(&mut self) -> Option<Duration> {
-        let now = self.now();
-        self.timers
-            .next_deadline()
-            .map(|t| t.saturating_duration_since(now))
     }
 
     /// Keep router `i`'s entry in the timer heap equal to its `poll_timeout()`.
