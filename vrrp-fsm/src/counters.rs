@@ -3,48 +3,54 @@
 
 use vrrp_proto::{Counter, Error, GlobalCounter, RouterCounter};
 
-/// Per-virtual-router statistics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RouterCounters {
-    /// RFC 6527 vrrpv3StatisticsMasterTransitions (RFC 8347 master-transitions).
-    pub master_transitions: u64,
-    /// RFC 8347 advertisement-rcvd.
-    pub adverts_rcvd: u64,
-    /// RFC 8347 advertisement-sent.
-    pub adverts_sent: u64,
-    /// RFC 8347 interval-errors (v2 interval mismatch, interval 0).
-    pub interval_errors: u64,
-    /// RFC 8347 priority-zero-pkts-rcvd.
-    pub priority_zero_rcvd: u64,
-    /// RFC 8347 priority-zero-pkts-sent.
-    pub priority_zero_sent: u64,
-    /// RFC 8347 invalid-type-pkts-rcvd.
-    pub invalid_type: u64,
-    /// RFC 8347 address-list-errors (also counted, not dropped, unless `vrrp_strict`).
-    pub address_list_errors: u64,
-    /// RFC 8347 packet-length-errors.
-    pub packet_length_errors: u64,
-    /// RFC 2787 vrrpStatsInvalidAuthType.
-    pub invalid_auth_type: u64,
-    /// RFC 2787 vrrpStatsAuthTypeMismatch.
-    pub auth_type_mismatch: u64,
-    /// RFC 2787 vrrpStatsAuthFailures.
-    pub auth_failures: u64,
-    /// Unicast peer filter drops (keepalived `unicast_peer`).
-    pub unknown_peer: u64,
-    /// FSM: packet received while in Initialize or Fault, ignored.
-    pub rcvd_while_down: u64,
-    /// FSM: VRID, version or family not this router's (demux error).
-    pub not_mine: u64,
-    /// FSM: our own advert looped back.
-    pub own_advert: u64,
-    /// keepalived `notify_master_rx_lower_pri` occurrences: lower-priority adverts (or
-    /// equal priority from a lower address) heard as Master, one per packet.
-    pub master_rx_lower_pri: u64,
-    /// Dual-master episodes: as Master, an advert it wins (non-zero priority, lower, or
-    /// equal from a lower address) heard after none for a Master_Down_Interval. A flood
-    /// or a lasting split brain counts once; being preempted never counts.
-    pub dual_master: u64,
+use crate::counter_table;
+
+counter_table! {
+    /// Per-virtual-router statistics.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct RouterCounters {
+        /// Times it became master.
+        master_transitions
+            rfc "RFC 8347 master-transitions, RFC 6527 vrrpv3StatisticsMasterTransitions",
+        /// Adverts received.
+        adverts_rcvd rfc "RFC 8347 advertisement-rcvd",
+        /// Adverts sent.
+        adverts_sent rfc "RFC 8347 advertisement-sent",
+        /// Adverts dropped for their interval (v2 interval mismatch, interval 0).
+        interval_errors rfc "RFC 8347 interval-errors",
+        /// Priority-0 adverts received.
+        priority_zero_rcvd rfc "RFC 8347 priority-zero-pkts-rcvd",
+        /// Priority-0 adverts sent.
+        priority_zero_sent rfc "RFC 8347 priority-zero-pkts-sent",
+        /// Packets of an invalid VRRP type.
+        invalid_type rfc "RFC 8347 invalid-type-pkts-rcvd",
+        /// Adverts whose address list differs from ours (counted, not dropped, unless
+        /// `vrrp_strict`).
+        address_list_errors rfc "RFC 8347 address-list-errors",
+        /// Packets of a wrong length.
+        packet_length_errors rfc "RFC 8347 packet-length-errors",
+        /// Adverts of an unknown auth type.
+        invalid_auth_type rfc "RFC 2787 vrrpStatsInvalidAuthType",
+        /// Adverts whose auth type differs from ours.
+        auth_type_mismatch rfc "RFC 2787 vrrpStatsAuthTypeMismatch",
+        /// Adverts whose password does not match.
+        auth_failures rfc "RFC 2787 vrrpStatsAuthFailures",
+        /// Unicast adverts from a source that is not a peer (keepalived `unicast_peer`).
+        unknown_peer,
+        /// Packets received while in Initialize or Fault, ignored.
+        rcvd_while_down,
+        /// Packets whose VRID, version or family is not this router's (demux error).
+        not_mine,
+        /// Our own adverts looped back.
+        own_advert,
+        /// Lower-priority adverts (or equal priority from a lower address) heard as master,
+        /// one per packet (keepalived `notify_master_rx_lower_pri`).
+        master_rx_lower_pri,
+        /// Dual-master episodes: as master, an advert it wins (non-zero priority, lower, or
+        /// equal from a lower address) heard after none for a Master_Down_Interval. A flood
+        /// or a lasting split brain counts once; being preempted never counts.
+        dual_master,
+    }
 }
 
 impl RouterCounters {
@@ -80,19 +86,21 @@ impl RouterCounters {
     }
 }
 
-/// Statistics not tied to one virtual router (RFC 6527 / RFC 8347 global).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GlobalCounters {
-    /// RFC 8347 checksum-errors.
-    pub checksum_errors: u64,
-    /// RFC 8347 version-errors.
-    pub version_errors: u64,
-    /// RFC 8347 vrid-errors.
-    pub vrid_errors: u64,
-    /// RFC 8347 ip-ttl-errors.
-    pub ip_ttl_errors: u64,
-    /// IP header errors (protocol, lengths, fragments).
-    pub ip_header_errors: u64,
+counter_table! {
+    /// Statistics not tied to one virtual router (RFC 6527 / RFC 8347 global).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct GlobalCounters {
+        /// Packets with a bad VRRP checksum.
+        checksum_errors rfc "RFC 8347 checksum-errors",
+        /// Packets of an unknown VRRP version.
+        version_errors rfc "RFC 8347 version-errors",
+        /// Packets with VRID 0.
+        vrid_errors rfc "RFC 8347 vrid-errors",
+        /// Packets whose IP TTL / hop limit is not 255.
+        ip_ttl_errors rfc "RFC 8347 ip-ttl-errors",
+        /// Packets with a bad IP header (protocol, lengths, fragments).
+        ip_header_errors,
+    }
 }
 
 impl GlobalCounters {

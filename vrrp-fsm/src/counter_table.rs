@@ -1,0 +1,108 @@
+//! One counter table: a struct of `u64` counters declared once, with each counter's name,
+//! help text and RFC name, iterable as (counter, value) so that every output (status JSON,
+//! Prometheus, the SIGUSR1 dump) shows the same counters under the same names.
+//!
+//! ```
+//! vrrp_fsm::counter_table! {
+//!     /// Things that went wrong.
+//!     #[derive(Debug, Default)]
+//!     pub struct Oops: "_errors" {
+//!         /// Sending failed.
+//!         send,
+//!         /// A checksum did not match.
+//!         checksum rfc "RFC 8347 checksum-errors",
+//!     }
+//! }
+//! let mut o = Oops::default();
+//! o.send += 2;
+//! let all: Vec<_> = o.counters().map(|(c, v)| (c.name, c.help, v)).collect();
+//! assert_eq!(all[0], ("send_errors", "Sending failed.", 2));
+//! assert_eq!(all[1].0, "checksum_errors");
+//! assert_eq!(Oops::COUNTERS[1].rfc, Some("RFC 8347 checksum-errors"));
+//! ```
+
+/// One counter of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterInfo {
+    /// Its one name in every output: the field's name, plus the table's suffix if it has one.
+    /// Outputs may add a prefix or suffix of their own (Prometheus: `vrrp_instance_`, `_total`).
+    pub name: &'static str,
+    /// What it counts (the field's doc comment, its lines joined).
+    pub help: &'static str,
+    /// The RFC object it implements, where there is one.
+    pub rfc: Option<&'static str>,
+}
+
+/// A struct [`counter_table!`] made: its counters and their values, in declaration order.
+pub trait CounterTable {
+    /// The counters, in declaration order.
+    const COUNTERS: &'static [CounterInfo];
+
+    /// Each counter with its value, in declaration order.
+    fn counters(&self) -> impl Iterator<Item = (&'static CounterInfo, u64)>;
+}
+
+/// Declare a counter table: a struct with one `pub u64` field per entry (documented by the
+/// entry's doc comment), its [`CounterTable`] implementation, and an inherent `counters()`.
+///
+/// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally followed by `rfc "RFC name"`.
+/// After the struct name, `: "_suffix"` appends a suffix to every counter's name (a table of
+/// `send`, `netlink` errors names them `send_errors`, `netlink_errors`).
+#[macro_export]
+macro_rules! counter_table {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident { $($body:tt)* }
+    ) => {
+        $crate::counter_table! { $(#[$meta])* $vis struct $name: "" { $($body)* } }
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident: $suffix:literal {
+            $(
+                $(#[doc = $help:literal])+
+                $field:ident $(rfc $rfc:literal)?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $(
+                $(#[doc = $help])+
+                $(#[doc = ""] #[doc = $rfc])?
+                pub $field: u64,
+            )*
+        }
+
+        impl $crate::counter_table::CounterTable for $name {
+            const COUNTERS: &'static [$crate::counter_table::CounterInfo] = &[
+                $(
+                    $crate::counter_table::CounterInfo {
+                        name: concat!(stringify!($field), $suffix),
+                        help: concat!($($help),+).trim_ascii(),
+                        rfc: $crate::counter_table!(@rfc $($rfc)?),
+                    },
+                )*
+            ];
+
+            fn counters(&self) -> impl Iterator<Item = (&'static $crate::counter_table::CounterInfo, u64)> {
+                <Self as $crate::counter_table::CounterTable>::COUNTERS
+                    .iter()
+                    .zip([$(self.$field),*])
+            }
+        }
+
+        impl $name {
+            /// Each counter with its value, in declaration order.
+            pub fn counters(&self) -> impl Iterator<Item = (&'static $crate::counter_table::CounterInfo, u64)> + '_ {
+                <Self as $crate::counter_table::CounterTable>::counters(self)
+            }
+
+            /// The counters, in declaration order.
+            pub const COUNTERS: &'static [$crate::counter_table::CounterInfo] =
+                <Self as $crate::counter_table::CounterTable>::COUNTERS;
+        }
+    };
+    (@rfc) => { None };
+    (@rfc $rfc:literal) => { Some($rfc) };
+}
