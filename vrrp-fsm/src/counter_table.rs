@@ -6,7 +6,7 @@
 //! vrrp_fsm::counter_table! {
 //!     /// Things that went wrong.
 //!     #[derive(Debug, Default)]
-//!     pub struct Oops: "_errors" {
+//!     pub struct Oops (suffix "_errors") {
 //!         /// Sending failed.
 //!         send,
 //!         /// A checksum did not match.
@@ -45,20 +45,26 @@ pub trait CounterTable {
 /// Declare a counter table: a struct with one `pub u64` field per entry (documented by the
 /// entry's doc comment), its [`CounterTable`] implementation, and an inherent `counters()`.
 ///
-/// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally followed by `rfc "RFC name"`.
-/// After the struct name, `: "_suffix"` appends a suffix to every counter's name (a table of
-/// `send`, `netlink` errors names them `send_errors`, `netlink_errors`).
+/// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally
+/// followed by `rfc "RFC name"`. After the struct name, `(prefix "p_")` and / or
+/// `(suffix "_s")` put the same words before or after every counter's name (a table of `send`
+/// and `netlink` errors names them `send_errors` and `netlink_errors`).
 #[macro_export]
 macro_rules! counter_table {
     (
         $(#[$meta:meta])*
-        $vis:vis struct $name:ident { $($body:tt)* }
+        $vis:vis struct $name:ident $(( $(prefix $p:literal)? $(suffix $s:literal)? ))? {
+            $($body:tt)*
+        }
     ) => {
-        $crate::counter_table! { $(#[$meta])* $vis struct $name: "" { $($body)* } }
+        $crate::counter_table! {
+            @table ($($($p)?)?) ($($($s)?)?) $(#[$meta])* $vis struct $name { $($body)* }
+        }
     };
     (
+        @table $prefix:tt $suffix:tt
         $(#[$meta:meta])*
-        $vis:vis struct $name:ident: $suffix:literal {
+        $vis:vis struct $name:ident {
             $(
                 $(#[doc = $help:literal])+
                 $field:ident $(rfc $rfc:literal)?
@@ -78,7 +84,7 @@ macro_rules! counter_table {
             const COUNTERS: &'static [$crate::counter_table::CounterInfo] = &[
                 $(
                     $crate::counter_table::CounterInfo {
-                        name: concat!(stringify!($field), $suffix),
+                        name: $crate::counter_table!(@name $prefix $field $suffix),
                         help: concat!($($help),+).trim_ascii(),
                         rfc: $crate::counter_table!(@rfc $($rfc)?),
                     },
@@ -102,6 +108,9 @@ macro_rules! counter_table {
             pub const COUNTERS: &'static [$crate::counter_table::CounterInfo] =
                 <Self as $crate::counter_table::CounterTable>::COUNTERS;
         }
+    };
+    (@name ($($p:literal)?) $field:ident ($($s:literal)?)) => {
+        concat!($($p,)? stringify!($field) $(, $s)?)
     };
     (@rfc) => { None };
     (@rfc $rfc:literal) => { Some($rfc) };

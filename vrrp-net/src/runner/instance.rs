@@ -49,7 +49,7 @@ impl Instance {
 vrrp_fsm::counter_table! {
     /// OS errors met while serving one instance (each is also logged with the instance name).
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-    pub struct OsErrors: "_errors" {
+    pub struct OsErrors (suffix "_errors") {
         /// Sending an advert failed.
         send,
         /// Adding or removing a VIP failed (other than "already there" / "not there").

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
-use serde_json::Value;
+use vrrp_fsm::CounterInfo;
 
 use super::status::{ClientCounters, GlobalStatus, InstanceStatus, Status};
 
@@ -71,7 +71,15 @@ struct Text(String);
 
 impl Text {
     fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    /// The counter family of table counter `c`: `vrrp_{scope}_{name}_total`, its help.
+    fn counter(&mut self, scope: &str, c: &CounterInfo) -> String {
+        let name = format!("vrrp_{scope}_{}_total", c.name);
+        self.family(&name, "counter", c.help);
+        name
     }
 
     fn sample(&mut self, name: &str, labels: &str, v: f64) {
@@ -148,13 +156,6 @@ pub fn render(s: &Status) -> String {
     );
     t.per_instance(
         s,
-        "vrrp_instance_dual_master_total",
-        "counter",
-        "dual-master episodes: an advert this master wins, after none for a Master_Down_Interval",
-        |i| i.dual_master as f64,
-    );
-    t.per_instance(
-        s,
         "vrrp_instance_last_transition_timestamp_seconds",
         "gauge",
         "Unix time of the last state change",
@@ -171,32 +172,29 @@ pub fn render(s: &Status) -> String {
             t.sample("vrrp_instance_last_transition_info", &l, 1.0);
         }
     }
-    // Every RFC 6527 / RFC 8347 per-router counter, by its status name.
-    let per: Vec<(String, Vec<(String, f64)>)> = s
+    // Every counter of the instance tables, one family each, one sample per instance.
+    let mut rows: Vec<_> = s
         .instances
         .iter()
-        .map(|i| (labels(i), numbers(&serde_json::to_value(&i.counters).ok())))
+        .map(|i| (labels(i), i.counters.iter()))
         .collect();
-    if let Some((_, first)) = per.first() {
-        for (k, _) in first {
-            let name = format!("vrrp_instance_{k}_total");
-            t.family(&name, "counter", &format!("per-instance {k}"));
-            for (l, vals) in &per {
-                if let Some((_, v)) = vals.iter().find(|(kk, _)| kk == k) {
-                    t.sample(&name, l, *v);
+    if let Some(first) = s.instances.first() {
+        for (c, _) in first.counters.iter() {
+            let name = t.counter("instance", c);
+            for (l, values) in &mut rows {
+                if let Some((_, v)) = values.next() {
+                    t.sample(&name, l, v as f64);
                 }
             }
         }
     }
-    for (k, v) in numbers(&serde_json::to_value(&s.global).ok()) {
-        let name = format!("vrrp_global_{k}_total");
-        t.family(&name, "counter", &format!("router-wide {k}"));
-        t.sample(&name, "", v);
+    for (c, v) in s.global.iter() {
+        let name = t.counter("global", c);
+        t.sample(&name, "", v as f64);
     }
-    for (k, v) in numbers(&serde_json::to_value(&s.scripts).ok()) {
-        let name = format!("vrrp_script_{k}_total");
-        t.family(&name, "counter", &format!("notify hooks: {k}"));
-        t.sample(&name, "", v);
+    for (c, v) in s.scripts.notify.counters() {
+        let name = t.counter("script", c);
+        t.sample(&name, "", v as f64);
     }
     clients(&mut t, &s.global);
     t.family(
@@ -284,18 +282,6 @@ fn clients(t: &mut Text, g: &GlobalStatus) {
             t.sample(name, &format!("server=\"{server}\""), get(c) as f64);
         }
     }
-}
-
-/// The numeric fields of a JSON object, in order.
-fn numbers(v: &Option<Value>) -> Vec<(String, f64)> {
-    v.as_ref()
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| v.as_f64().map(|f| (k.clone(), f)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A Prometheus label value, escaped.

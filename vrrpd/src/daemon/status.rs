@@ -1,9 +1,9 @@
 //! What `vrrpd status` shows and SIGUSR1 dumps: every instance's state, effective priority,
 //! master, timers and RFC 6527 / RFC 8347 counters, as serde values.
 
-use serde::Serialize;
-use vrrp_fsm::State;
-use vrrp_net::{state_word, Runner};
+use serde::{Serialize, Serializer};
+use vrrp_fsm::{counter_table, CounterInfo, CounterTable, GlobalCounters, RouterCounters, State};
+use vrrp_net::{state_word, ChurnCounters, OsErrors, Runner};
 
 /// The whole daemon.
 #[derive(Debug, Serialize)]
@@ -66,70 +66,80 @@ pub struct InstanceStatus {
     pub unicast_peers: Vec<String>,
     /// Drained by `vrrpd drain` (stays Backup, never takes over).
     pub drained: bool,
-    /// Dual-master episodes: as master, it heard an advert it wins (lower priority, or
-    /// equal from a lower address) after none for a Master_Down_Interval. Being preempted
-    /// by a higher priority is not one; each lower-priority advert is `master_rx_lower_pri`.
-    pub dual_master: u64,
     /// Its interface is gone (deleted): FAULT until an interface of that name appears.
     pub interface_missing: bool,
     /// Last state change: Unix time in ms, and why (None before the first).
     pub last_transition_unix_ms: Option<u64>,
     /// Why the last state change happened (e.g. `MasterDown`, `HigherPriority`).
     pub last_transition_reason: Option<String>,
-    /// Per-router statistics (RFC 6527 / RFC 8347 names).
-    pub counters: RouterCountersStatus,
+    /// Its counters: the router's (RFC 6527 / RFC 8347 and our own drops), OS errors and
+    /// interface churn, one flat object named by the counter tables.
+    pub counters: InstanceCounters,
 }
 
-/// RFC 6527 / RFC 8347 per-router statistics plus our own drops.
-#[derive(Debug, Serialize)]
-pub struct RouterCountersStatus {
-    pub master_transitions: u64,
-    pub advertisement_rcvd: u64,
-    pub advertisement_sent: u64,
-    pub interval_errors: u64,
-    pub priority_zero_pkts_rcvd: u64,
-    pub priority_zero_pkts_sent: u64,
-    pub invalid_type_pkts_rcvd: u64,
-    pub address_list_errors: u64,
-    pub packet_length_errors: u64,
-    pub invalid_auth_type: u64,
-    pub auth_type_mismatch: u64,
-    pub auth_failures: u64,
-    pub unknown_peer: u64,
-    pub rcvd_while_down: u64,
-    pub master_rx_lower_pri: u64,
-    pub send_errors: u64,
-    pub netlink_errors: u64,
-    pub announce_errors: u64,
-    /// Its interface was deleted under it (it went FAULT).
-    pub interface_gone: u64,
-    /// An interface of that name appeared again and it was bound to it.
-    pub interface_back: u64,
-    /// Becoming master, a VIP was already on the interface (kept, not an error).
-    pub vip_already_present: u64,
-    /// At start, a VIP already on the interface was removed (as keepalived does).
-    pub stale_vip_removed: u64,
+/// One instance's counter tables, shown as one flat object (names are unique across them).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InstanceCounters {
+    /// The state machine's statistics.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub router: RouterCounters,
+    /// OS errors met serving it.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub os_errors: OsErrors,
+    /// Its interface deleted and back, VIPs found already there.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub churn: ChurnCounters,
+}
+
+impl InstanceCounters {
+    /// Every counter with its value, table after table.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static CounterInfo, u64)> + '_ {
+        self.router
+            .counters()
+            .chain(self.os_errors.counters())
+            .chain(self.churn.counters())
+    }
+}
+
+/// A counter table as a map of its names to its values.
+fn as_map<T: CounterTable, S: Serializer>(t: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(t.counters().map(|(c, v)| (c.name, v)))
+}
+
+counter_table! {
+    /// The runner's own counts of what reached no instance.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct RunnerCounters {
+        /// Adverts for a VRID no instance runs on that interface.
+        unknown_vrid,
+        /// Socket receive errors.
+        recv_errors,
+        /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
+        /// again and every instance brought in line.
+        netlink_overruns,
+    }
 }
 
 /// Router-wide drops.
 #[derive(Debug, Serialize)]
 pub struct GlobalStatus {
-    pub checksum_errors: u64,
-    pub version_errors: u64,
-    pub vrid_errors: u64,
-    pub ip_ttl_errors: u64,
-    pub ip_header_errors: u64,
-    /// Adverts for a VRID no instance runs on that interface.
-    pub unknown_vrid: u64,
-    /// Socket receive errors.
-    pub recv_errors: u64,
-    /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
-    /// again and every instance brought in line.
-    pub netlink_overruns: u64,
+    /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
+    #[serde(flatten, serialize_with = "as_map")]
+    pub counters: GlobalCounters,
+    /// What the runner counted itself.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub runner: RunnerCounters,
     /// Control-socket clients (`vrrpd status`, `drain`): the pool's counts.
     pub control_clients: ClientCounters,
     /// `--metrics-listen` clients: the pool's counts.
     pub metrics_clients: ClientCounters,
+}
+
+impl GlobalStatus {
+    /// Every global counter with its value, table after table.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static CounterInfo, u64)> + '_ {
+        self.counters.counters().chain(self.runner.counters())
+    }
 }
 
 /// One client pool (control socket or metrics): what is open now and what was refused.
@@ -168,15 +178,9 @@ pub struct SlotStatus {
 /// Notify and check script outcomes.
 #[derive(Debug, Default, Serialize)]
 pub struct ScriptStatus {
-    pub notify_run: u64,
-    pub notify_ok: u64,
-    pub notify_failed: u64,
-    pub notify_timed_out: u64,
-    pub notify_skipped: u64,
-    pub notify_spawn_errors: u64,
-    /// Events folded into the same hook's run already queued (at most one queued
-    /// `notify_master_rx_lower_pri` / refresh `notify_master` per instance).
-    pub notify_coalesced: u64,
+    /// Notify outcomes, counted.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub notify: crate::scripts::notify::Counters,
     /// `vrrp_script` name → "ok" / "failed".
     pub checks: Vec<(String, &'static str)>,
 }
@@ -195,7 +199,6 @@ pub fn instances(
                 return None;
             }
             let cfg = r.config();
-            let c = r.counters();
             let ms = |d: std::time::Duration| d.as_millis() as u64;
             Some(InstanceStatus {
                 name: info.spec.name.clone(),
@@ -237,33 +240,13 @@ pub fn instances(
                 skew_time_ms: ms(r.skew_time()),
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
-                dual_master: c.dual_master,
                 interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
                 last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
-                counters: RouterCountersStatus {
-                    master_transitions: c.master_transitions,
-                    advertisement_rcvd: c.adverts_rcvd,
-                    advertisement_sent: c.adverts_sent,
-                    interval_errors: c.interval_errors,
-                    priority_zero_pkts_rcvd: c.priority_zero_rcvd,
-                    priority_zero_pkts_sent: c.priority_zero_sent,
-                    invalid_type_pkts_rcvd: c.invalid_type,
-                    address_list_errors: c.address_list_errors,
-                    packet_length_errors: c.packet_length_errors,
-                    invalid_auth_type: c.invalid_auth_type,
-                    auth_type_mismatch: c.auth_type_mismatch,
-                    auth_failures: c.auth_failures,
-                    unknown_peer: c.unknown_peer,
-                    rcvd_while_down: c.rcvd_while_down,
-                    master_rx_lower_pri: c.master_rx_lower_pri,
-                    send_errors: info.os_errors.send,
-                    netlink_errors: info.os_errors.netlink,
-                    announce_errors: info.os_errors.announce,
-                    interface_gone: info.churn.interface_gone,
-                    interface_back: info.churn.interface_back,
-                    vip_already_present: info.churn.vip_already_present,
-                    stale_vip_removed: info.churn.stale_vip_removed,
+                counters: InstanceCounters {
+                    router: r.counters().clone(),
+                    os_errors: info.os_errors,
+                    churn: info.churn,
                 },
             })
         })
@@ -276,18 +259,15 @@ pub fn global(
     control_clients: ClientCounters,
     metrics_clients: ClientCounters,
 ) -> GlobalStatus {
-    let g = runner.counters();
     GlobalStatus {
-        checksum_errors: g.checksum_errors,
-        version_errors: g.version_errors,
-        vrid_errors: g.vrid_errors,
-        ip_ttl_errors: g.ip_ttl_errors,
-        ip_header_errors: g.ip_header_errors,
-        unknown_vrid: runner.unknown_vrid(),
-        recv_errors: runner.recv_errors(),
+        counters: runner.counters().clone(),
+        runner: RunnerCounters {
+            unknown_vrid: runner.unknown_vrid(),
+            recv_errors: runner.recv_errors(),
+            netlink_overruns: runner.link_overruns(),
+        },
         control_clients,
         metrics_clients,
-        netlink_overruns: runner.link_overruns(),
     }
 }
 
@@ -303,7 +283,8 @@ pub fn slots(runner: &Runner) -> SlotStatus {
     }
 }
 
-/// keepalived's SIGUSR1 dump (`/tmp/keepalived.data`), in its spirit: one block per instance.
+/// keepalived's SIGUSR1 dump (`/tmp/keepalived.data`), in its spirit: one block per
+/// instance, then the global counters; every counter under its table name.
 pub fn dump_text(s: &Status) -> String {
     let mut t = String::from("------< VRRP Topology >------\n");
     for i in &s.instances {
@@ -311,8 +292,7 @@ pub fn dump_text(s: &Status) -> String {
             " VRRP Instance = {}\n   State = {}\n   Interface = {}\n   Virtual Router ID = {}\n   \
              Version = {}\n   Base priority = {}\n   Effective priority = {}\n   \
              Master = {}\n   Advert interval = {} ms\n   Master down interval = {} ms\n   \
-             Virtual IP = {}\n   Adverts received = {}\n   Adverts sent = {}\n   \
-             Master transitions = {}\n",
+             Virtual IP = {}\n",
             i.name,
             i.state,
             i.interface,
@@ -324,12 +304,19 @@ pub fn dump_text(s: &Status) -> String {
             i.advert_interval_ms,
             i.master_down_interval_ms,
             i.vips.join(" "),
-            i.counters.advertisement_rcvd,
-            i.counters.advertisement_sent,
-            i.counters.master_transitions,
         );
+        dump_counters(&mut t, "   ", i.counters.iter());
     }
+    t += "------< Global counters >------\n";
+    dump_counters(&mut t, " ", s.global.iter().chain(s.scripts.notify.counters()));
     t
+}
+
+/// One `name = value` line per counter, each line starting with `indent`.
+fn dump_counters<'a>(t: &mut String, indent: &str, c: impl Iterator<Item = (&'a CounterInfo, u64)>) {
+    for (c, v) in c {
+        t.push_str(&format!("{indent}{} = {v}\n", c.name));
+    }
 }
 
 /// The human form of `vrrpd status`: one line per instance.
