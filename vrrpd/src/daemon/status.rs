@@ -308,12 +308,20 @@ pub fn dump_text(s: &Status) -> String {
         dump_counters(&mut t, "   ", i.counters.iter());
     }
     t += "------< Global counters >------\n";
-    dump_counters(&mut t, " ", s.global.iter().chain(s.scripts.notify.counters()));
+    dump_counters(
+        &mut t,
+        " ",
+        s.global.iter().chain(s.scripts.notify.counters()),
+    );
     t
 }
 
 /// One `name = value` line per counter, each line starting with `indent`.
-fn dump_counters<'a>(t: &mut String, indent: &str, c: impl Iterator<Item = (&'a CounterInfo, u64)>) {
+fn dump_counters<'a>(
+    t: &mut String,
+    indent: &str,
+    c: impl Iterator<Item = (&'a CounterInfo, u64)>,
+) {
     for (c, v) in c {
         t.push_str(&format!("{indent}{} = {v}\n", c.name));
     }
@@ -347,4 +355,131 @@ pub fn table(v: &serde_json::Value) -> String {
         );
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::metrics;
+
+    fn one_instance(counters: InstanceCounters) -> Status {
+        Status {
+            pid: 1,
+            config: "k.conf".into(),
+            uptime_s: 1.0,
+            reloads: 0,
+            reloads_failed: 0,
+            instances: vec![InstanceStatus {
+                name: "VI_1".into(),
+                interface: "eth0".into(),
+                vrid: 51,
+                version: 3,
+                family: "ipv4",
+                state: "MASTER",
+                base_priority: 100,
+                effective_priority: 100,
+                source: "192.0.2.1".into(),
+                master: Some("192.0.2.1".into()),
+                vips: vec!["192.0.2.100/32".into()],
+                advert_interval_ms: 1000,
+                master_adver_interval_ms: 1000,
+                master_down_interval_ms: 3609,
+                skew_time_ms: 609,
+                unicast_peers: vec![],
+                drained: false,
+                interface_missing: false,
+                last_transition_unix_ms: None,
+                last_transition_reason: None,
+                counters,
+            }],
+            global: GlobalStatus {
+                counters: GlobalCounters {
+                    checksum_errors: 3,
+                    ..Default::default()
+                },
+                runner: RunnerCounters {
+                    unknown_vrid: 4,
+                    ..Default::default()
+                },
+                control_clients: ClientCounters::default(),
+                metrics_clients: ClientCounters::default(),
+            },
+            slots: SlotStatus {
+                runner_slots_allocated: 1,
+                runner_slots_live: 1,
+                sockets_open: 1,
+                socket_slots_allocated: 1,
+            },
+            scripts: ScriptStatus {
+                notify: crate::scripts::notify::Counters {
+                    run: 5,
+                    ..Default::default()
+                },
+                checks: vec![],
+            },
+        }
+    }
+
+    /// Every entry of every counter table shows in status JSON, in the metrics text and in
+    /// the dump, under its table name and with its value; adding an entry to a table is
+    /// all it takes to show it.
+    #[test]
+    fn every_table_entry_is_in_status_metrics_and_dump() {
+        let mut c = InstanceCounters::default();
+        c.router.adverts_rcvd = 7;
+        c.router.dual_master = 2;
+        c.os_errors.send = 8;
+        c.churn.interface_gone = 9;
+        let s = one_instance(c);
+        let json = serde_json::to_value(&s).unwrap();
+        let text = metrics::render(&s);
+        let dump = dump_text(&s);
+        let labels = "instance=\"VI_1\",interface=\"eth0\",vrid=\"51\"";
+
+        let instance: Vec<_> = s.instances[0].counters.iter().collect();
+        let expected = RouterCounters::COUNTERS.len()
+            + OsErrors::COUNTERS.len()
+            + ChurnCounters::COUNTERS.len();
+        assert_eq!(instance.len(), expected);
+        let obj = json["instances"][0]["counters"].as_object().unwrap();
+        assert_eq!(obj.len(), expected, "names unique across tables: {obj:?}");
+        for (c, v) in instance {
+            assert_eq!(obj[c.name], v, "status counters.{}", c.name);
+            let line = format!("vrrp_instance_{}_total{{{labels}}} {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            let help = format!("# HELP vrrp_instance_{}_total {}\n", c.name, c.help);
+            assert!(text.contains(&help), "no {help}");
+            assert!(dump.contains(&format!("   {} = {v}\n", c.name)), "{dump}");
+        }
+
+        let global: Vec<_> = s.global.iter().collect();
+        assert_eq!(
+            global.len(),
+            GlobalCounters::COUNTERS.len() + RunnerCounters::COUNTERS.len()
+        );
+        for (c, v) in global {
+            assert_eq!(json["global"][c.name], v, "status global.{}", c.name);
+            let line = format!("vrrp_global_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+        for (c, v) in s.scripts.notify.counters() {
+            assert_eq!(json["scripts"][c.name], v, "status scripts.{}", c.name);
+            let line = format!("vrrp_script_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+
+        // The values set above, under the names the README gives.
+        assert_eq!(json["instances"][0]["counters"]["adverts_rcvd"], 7);
+        assert_eq!(json["instances"][0]["counters"]["dual_master"], 2);
+        assert_eq!(json["instances"][0]["counters"]["send_errors"], 8);
+        assert_eq!(json["instances"][0]["counters"]["interface_gone"], 9);
+        assert_eq!(json["global"]["checksum_errors"], 3);
+        assert_eq!(json["global"]["unknown_vrid"], 4);
+        assert_eq!(json["scripts"]["notify_run"], 5);
+        assert!(text.contains(&format!("vrrp_instance_send_errors_total{{{labels}}} 8\n")));
+        assert!(text.contains("vrrp_script_notify_run_total 5\n"));
+        assert!(dump.contains("   dual_master = 2\n"), "{dump}");
+    }
 }
