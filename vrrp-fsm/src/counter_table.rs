@@ -46,28 +46,35 @@ pub trait CounterTable {
 /// entry's doc comment), its [`CounterTable`] implementation, and an inherent `counters()`.
 ///
 /// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally
-/// followed by `rfc "RFC name"`. After the struct name, `(prefix "p_")` and / or
-/// `(suffix "_s")` put the same words before or after every counter's name (a table of `send`
-/// and `netlink` errors names them `send_errors` and `netlink_errors`).
+/// followed by `= Variant` and by `rfc "RFC name"`. After the struct name, in parentheses and
+/// in this order, all optional:
+/// - `prefix "p_"`, `suffix "_s"`: the same words before or after every counter's name (a
+///   table of `send` and `netlink` errors names them `send_errors` and `netlink_errors`);
+/// - `counts Enum`: the table counts what the enum `Enum` (in scope, usually vrrp-proto's
+///   `RouterCounter` or `GlobalCounter`) names; each entry with `= Variant` is the counter of
+///   `Enum::Variant`, and `lookup(c)` / `lookup_mut(c)` find it (`None`: not in this table).
 #[macro_export]
 macro_rules! counter_table {
     (
         $(#[$meta:meta])*
-        $vis:vis struct $name:ident $(( $(prefix $p:literal)? $(suffix $s:literal)? ))? {
+        $vis:vis struct $name:ident
+            $(( $(prefix $p:literal)? $(suffix $s:literal)? $(counts $e:ident)? ))?
+        {
             $($body:tt)*
         }
     ) => {
         $crate::counter_table! {
-            @table ($($($p)?)?) ($($($s)?)?) $(#[$meta])* $vis struct $name { $($body)* }
+            @table ($($($p)?)?) ($($($s)?)?) ($($($e)?)?)
+            $(#[$meta])* $vis struct $name { $($body)* }
         }
     };
     (
-        @table $prefix:tt $suffix:tt
+        @table $prefix:tt $suffix:tt $enum:tt
         $(#[$meta:meta])*
         $vis:vis struct $name:ident {
             $(
                 $(#[doc = $help:literal])+
-                $field:ident $(rfc $rfc:literal)?
+                $field:ident $(= $variant:ident)? $(rfc $rfc:literal)?
             ),* $(,)?
         }
     ) => {
@@ -107,6 +114,30 @@ macro_rules! counter_table {
             /// The counters, in declaration order.
             pub const COUNTERS: &'static [$crate::counter_table::CounterInfo] =
                 <Self as $crate::counter_table::CounterTable>::COUNTERS;
+        }
+
+        $crate::counter_table!(@lookup $enum $name [$($field ($($variant)?))*]);
+    };
+    (@lookup () $name:ident [$($field:ident ($($variant:ident)?))*]) => {};
+    (@lookup ($enum:ident) $name:ident [$($field:ident ($($variant:ident)?))*]) => {
+        impl $name {
+            /// The counter `c` names, if this table has it.
+            #[allow(unreachable_patterns)]
+            pub fn lookup(&self, c: $enum) -> Option<u64> {
+                match c {
+                    $($($enum::$variant => Some(self.$field),)?)*
+                    _ => None,
+                }
+            }
+
+            /// The counter `c` names, to change it, if this table has it.
+            #[allow(unreachable_patterns)]
+            pub fn lookup_mut(&mut self, c: $enum) -> Option<&mut u64> {
+                match c {
+                    $($($enum::$variant => Some(&mut self.$field),)?)*
+                    _ => None,
+                }
+            }
         }
     };
     (@name ($($p:literal)?) $field:ident ($($s:literal)?)) => {

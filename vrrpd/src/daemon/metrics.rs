@@ -75,10 +75,14 @@ impl Text {
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
     }
 
-    /// The counter family of table counter `c`: `vrrp_{scope}_{name}_total`, its help.
+    /// The counter family of table counter `c`: `vrrp_{scope}_{name}_total`, its help and
+    /// RFC object.
     fn counter(&mut self, scope: &str, c: &CounterInfo) -> String {
         let name = format!("vrrp_{scope}_{}_total", c.name);
-        self.family(&name, "counter", c.help);
+        match c.rfc {
+            Some(rfc) => self.family(&name, "counter", &format!("{} {rfc}.", c.help)),
+            None => self.family(&name, "counter", c.help),
+        }
         name
     }
 

@@ -447,7 +447,11 @@ mod tests {
             assert_eq!(obj[c.name], v, "status counters.{}", c.name);
             let line = format!("vrrp_instance_{}_total{{{labels}}} {v}\n", c.name);
             assert!(text.contains(&line), "no {line} in {text}");
-            let help = format!("# HELP vrrp_instance_{}_total {}\n", c.name, c.help);
+            let help = match c.rfc {
+                Some(rfc) => format!("{} {rfc}.", c.help),
+                None => c.help.to_owned(),
+            };
+            let help = format!("# HELP vrrp_instance_{}_total {help}\n", c.name);
             assert!(text.contains(&help), "no {help}");
             assert!(dump.contains(&format!("   {} = {v}\n", c.name)), "{dump}");
         }
@@ -480,6 +484,9 @@ mod tests {
         assert_eq!(json["scripts"]["notify_run"], 5);
         assert!(text.contains(&format!("vrrp_instance_send_errors_total{{{labels}}} 8\n")));
         assert!(text.contains("vrrp_script_notify_run_total 5\n"));
+        assert!(text.contains(
+            "# HELP vrrp_instance_adverts_rcvd_total Adverts received. RFC 8347 advertisement-rcvd.\n"
+        ));
         assert!(dump.contains("   dual_master = 2\n"), "{dump}");
     }
 }
