@@ -11,6 +11,8 @@
 //!         send,
 //!         /// A checksum did not match.
 //!         checksum rfc "RFC 8347 checksum-errors",
+//!         /// Retries waiting now.
+//!         retry: gauge,
 //!     }
 //! }
 //! let mut o = Oops::default();
@@ -19,6 +21,7 @@
 //! assert_eq!(all[0], ("send_errors", "Sending failed.", 2));
 //! assert_eq!(all[1].0, "checksum_errors");
 //! assert_eq!(Oops::COUNTERS[1].rfc, Some("RFC 8347 checksum-errors"));
+//! assert!(!Oops::COUNTERS[1].gauge && Oops::COUNTERS[2].gauge);
 //! ```
 
 /// One counter of a table.
@@ -31,6 +34,8 @@ pub struct CounterInfo {
     pub help: &'static str,
     /// The RFC object it implements, where there is one.
     pub rfc: Option<&'static str>,
+    /// A level that goes up and down (connections open now), not a count of events.
+    pub gauge: bool,
 }
 
 /// A struct [`counter_table!`] made: its counters and their values, in declaration order.
@@ -46,7 +51,8 @@ pub trait CounterTable {
 /// entry's doc comment), its [`CounterTable`] implementation, and an inherent `counters()`.
 ///
 /// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally
-/// followed by `= Variant` and by `rfc "RFC name"`. After the struct name, in parentheses and
+/// followed, in this order, by `: gauge` (a level, not a count), `= Variant` and
+/// `rfc "RFC name"`. After the struct name, in parentheses and
 /// in this order, all optional:
 /// - `prefix "p_"`, `suffix "_s"`: the same words before or after every counter's name (a
 ///   table of `send` and `netlink` errors names them `send_errors` and `netlink_errors`);
@@ -74,7 +80,7 @@ macro_rules! counter_table {
         $vis:vis struct $name:ident {
             $(
                 $(#[doc = $help:literal])+
-                $field:ident $(= $variant:ident)? $(rfc $rfc:literal)?
+                $field:ident $(: $kind:ident)? $(= $variant:ident)? $(rfc $rfc:literal)?
             ),* $(,)?
         }
     ) => {
@@ -94,6 +100,7 @@ macro_rules! counter_table {
                         name: $crate::counter_table!(@name $prefix $field $suffix),
                         help: concat!($($help),+).trim_ascii(),
                         rfc: $crate::counter_table!(@rfc $($rfc)?),
+                        gauge: $crate::counter_table!(@gauge $($kind)?),
                     },
                 )*
             ];
@@ -143,6 +150,8 @@ macro_rules! counter_table {
     (@name ($($p:literal)?) $field:ident ($($s:literal)?)) => {
         concat!($($p,)? stringify!($field) $(, $s)?)
     };
+    (@gauge) => { false };
+    (@gauge gauge) => { true };
     (@rfc) => { None };
     (@rfc $rfc:literal) => { Some($rfc) };
 }

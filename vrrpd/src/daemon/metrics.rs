@@ -75,13 +75,17 @@ impl Text {
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
     }
 
-    /// The counter family of table counter `c`: `vrrp_{scope}_{name}_total`, its help and
-    /// RFC object.
-    fn counter(&mut self, scope: &str, c: &CounterInfo) -> String {
-        let name = format!("vrrp_{scope}_{}_total", c.name);
+    /// The family of table entry `c`: `{prefix}_{name}_total` for a counter,
+    /// `{prefix}_{name}` for a gauge; its help and RFC object.
+    fn counter(&mut self, prefix: &str, c: &CounterInfo) -> String {
+        let (name, kind) = if c.gauge {
+            (format!("{prefix}_{}", c.name), "gauge")
+        } else {
+            (format!("{prefix}_{}_total", c.name), "counter")
+        };
         match c.rfc {
-            Some(rfc) => self.family(&name, "counter", &format!("{} {rfc}.", c.help)),
-            None => self.family(&name, "counter", c.help),
+            Some(rfc) => self.family(&name, kind, &format!("{} {rfc}.", c.help)),
+            None => self.family(&name, kind, c.help),
         }
         name
     }
@@ -184,7 +188,7 @@ pub fn render(s: &Status) -> String {
         .collect();
     if let Some(first) = s.instances.first() {
         for (c, _) in first.counters.iter() {
-            let name = t.counter("instance", c);
+            let name = t.counter("vrrp_instance", c);
             for (l, values) in &mut rows {
                 if let Some((_, v)) = values.next() {
                     t.sample(&name, l, v as f64);
@@ -193,11 +197,11 @@ pub fn render(s: &Status) -> String {
         }
     }
     for (c, v) in s.global.iter() {
-        let name = t.counter("global", c);
+        let name = t.counter("vrrp_global", c);
         t.sample(&name, "", v as f64);
     }
     for (c, v) in s.scripts.notify.counters() {
-        let name = t.counter("script", c);
+        let name = t.counter("vrrp_script", c);
         t.sample(&name, "", v as f64);
     }
     clients(&mut t, &s.global);
@@ -235,55 +239,19 @@ pub fn render(s: &Status) -> String {
     t.0
 }
 
-/// The client pools' counts: one family per count, labelled by `server` (control, metrics).
+/// The client pools' counts: one family per entry of the table, labelled by `server`
+/// (control, metrics).
 fn clients(t: &mut Text, g: &GlobalStatus) {
-    type Get = fn(&ClientCounters) -> u64;
-    let families: [(&str, &str, &str, Get); 7] = [
-        ("vrrpd_clients_open", "gauge", "clients connected now", |c| c.open),
-        (
-            "vrrpd_client_reply_bytes",
-            "gauge",
-            "bytes of replies not yet sent",
-            |c| c.reply_bytes,
-        ),
-        (
-            "vrrpd_clients_accepted_total",
-            "counter",
-            "connections accepted",
-            |c| c.accepted,
-        ),
-        (
-            "vrrpd_clients_refused_total",
-            "counter",
-            "connections closed at once: the pool (or its unprivileged share) was full",
-            |c| c.refused,
-        ),
-        (
-            "vrrpd_clients_evicted_total",
-            "counter",
-            "unprivileged clients dropped to make room for a privileged one",
-            |c| c.evicted,
-        ),
-        (
-            "vrrpd_clients_timed_out_total",
-            "counter",
-            "clients dropped for not finishing in time",
-            |c| c.timed_out,
-        ),
-        (
-            "vrrpd_client_replies_over_budget_total",
-            "counter",
-            "replies replaced by a short error (HTTP 503): unsent replies would pass the memory budget",
-            |c| c.over_budget,
-        ),
+    let mut pools = [
+        ("server=\"control\"", g.control_clients.counters()),
+        ("server=\"metrics\"", g.metrics_clients.counters()),
     ];
-    for (name, kind, help, get) in families {
-        t.family(name, kind, help);
-        for (server, c) in [
-            ("control", &g.control_clients),
-            ("metrics", &g.metrics_clients),
-        ] {
-            t.sample(name, &format!("server=\"{server}\""), get(c) as f64);
+    for c in ClientCounters::COUNTERS {
+        let name = t.counter("vrrpd_clients", c);
+        for (l, values) in &mut pools {
+            if let Some((_, v)) = values.next() {
+                t.sample(&name, l, v as f64);
+            }
         }
     }
 }

@@ -130,8 +130,10 @@ pub struct GlobalStatus {
     #[serde(flatten, serialize_with = "as_map")]
     pub runner: RunnerCounters,
     /// Control-socket clients (`vrrpd status`, `drain`): the pool's counts.
+    #[serde(serialize_with = "as_map")]
     pub control_clients: ClientCounters,
     /// `--metrics-listen` clients: the pool's counts.
+    #[serde(serialize_with = "as_map")]
     pub metrics_clients: ClientCounters,
 }
 
@@ -142,24 +144,26 @@ impl GlobalStatus {
     }
 }
 
-/// One client pool (control socket or metrics): what is open now and what was refused.
-#[derive(Debug, Default, Clone, Copy, Serialize)]
-pub struct ClientCounters {
-    /// Clients connected now.
-    pub open: u64,
-    /// Bytes of replies not yet sent now (bounded by the pool's budget).
-    pub reply_bytes: u64,
-    /// Connections accepted from the listener (refused ones included).
-    pub accepted: u64,
-    /// Closed at once: the pool, or the unprivileged clients' share of it, was full.
-    pub refused: u64,
-    /// Unprivileged clients dropped to make room for root or the daemon's user.
-    pub evicted: u64,
-    /// Dropped for not finishing within the client timeout (2 s).
-    pub timed_out: u64,
-    /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
-    /// have passed the pool's memory budget.
-    pub over_budget: u64,
+counter_table! {
+    /// One client pool (control socket or metrics): what is open now and what was refused.
+    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+    pub struct ClientCounters {
+        /// Clients connected now.
+        open: gauge,
+        /// Bytes of replies not yet sent now (bounded by the pool's budget).
+        reply_bytes: gauge,
+        /// Connections accepted from the listener (refused ones included).
+        accepted,
+        /// Closed at once: the pool, or the unprivileged clients' share of it, was full.
+        refused,
+        /// Unprivileged clients dropped to make room for root or the daemon's user.
+        evicted,
+        /// Dropped for not finishing within the client timeout (2 s).
+        timed_out,
+        /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
+        /// have passed the pool's memory budget.
+        over_budget,
+    }
 }
 
 /// How full the runner's tables are (gauges).
@@ -313,6 +317,13 @@ pub fn dump_text(s: &Status) -> String {
         " ",
         s.global.iter().chain(s.scripts.notify.counters()),
     );
+    for (pool, c) in [
+        ("control_clients", &s.global.control_clients),
+        ("metrics_clients", &s.global.metrics_clients),
+    ] {
+        t += &format!(" {pool}:\n");
+        dump_counters(&mut t, "   ", c.counters());
+    }
     t
 }
 
@@ -402,7 +413,11 @@ mod tests {
                     ..Default::default()
                 },
                 control_clients: ClientCounters::default(),
-                metrics_clients: ClientCounters::default(),
+                metrics_clients: ClientCounters {
+                    open: 6,
+                    refused: 7,
+                    ..Default::default()
+                },
             },
             slots: SlotStatus {
                 runner_slots_allocated: 1,
@@ -473,6 +488,27 @@ mod tests {
             assert!(text.contains(&line), "no {line} in {text}");
             assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
         }
+
+        for (server, pool) in [
+            ("control", &s.global.control_clients),
+            ("metrics", &s.global.metrics_clients),
+        ] {
+            let all: Vec<_> = pool.counters().collect();
+            assert_eq!(all.len(), ClientCounters::COUNTERS.len());
+            for (c, v) in all {
+                let j = &json["global"][format!("{server}_clients")][c.name];
+                assert_eq!(*j, v, "status global.{server}_clients.{}", c.name);
+                let total = if c.gauge { "" } else { "_total" };
+                let line = format!(
+                    "vrrpd_clients_{}{total}{{server=\"{server}\"}} {v}\n",
+                    c.name
+                );
+                assert!(text.contains(&line), "no {line} in {text}");
+            }
+        }
+        assert!(dump.contains(" metrics_clients:\n   open = 6\n"), "{dump}");
+        assert!(text.contains("# TYPE vrrpd_clients_open gauge\n"));
+        assert!(text.contains("# TYPE vrrpd_clients_refused_total counter\n"));
 
         // The values set above, under the names the README gives.
         assert_eq!(json["instances"][0]["counters"]["adverts_rcvd"], 7);
