@@ -27,7 +27,8 @@
 /// One counter of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CounterInfo {
-    /// Its one name in every output: the field's name, plus the table's suffix if it has one.
+    /// Its one name in every output: the field's name, between the table's prefix and suffix
+    /// if it has them.
     /// Outputs may add a prefix or suffix of their own (Prometheus: `vrrp_instance_`, `_total`).
     pub name: &'static str,
     /// What it counts (the field's doc comment, its lines joined).
@@ -52,8 +53,7 @@ pub trait CounterTable {
 ///
 /// Each entry is a doc comment (its lines joined make the help text) then `field`, optionally
 /// followed, in this order, by `: gauge` (a level, not a count), `= Variant` and
-/// `rfc "RFC name"`. After the struct name, in parentheses and
-/// in this order, all optional:
+/// `rfc "RFC name"`. After the struct name, in parentheses and in this order, all optional:
 /// - `prefix "p_"`, `suffix "_s"`: the same words before or after every counter's name (a
 ///   table of `send` and `netlink` errors names them `send_errors` and `netlink_errors`);
 /// - `counts Enum`: the table counts what the enum `Enum` (in scope, usually vrrp-proto's
