@@ -232,10 +232,10 @@ pub fn render(s: &Status) -> String {
     );
     t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
     t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
-    t.family("vrrpd_reloads_total", "counter", "successful reloads");
-    t.sample("vrrpd_reloads_total", "", s.reloads as f64);
-    t.family("vrrpd_reloads_failed_total", "counter", "reloads refused");
-    t.sample("vrrpd_reloads_failed_total", "", s.reloads_failed as f64);
+    for (c, v) in s.daemon.counters() {
+        let name = t.counter("vrrpd", c);
+        t.sample(&name, "", v as f64);
+    }
     t.0
 }
 

@@ -14,10 +14,9 @@ pub struct Status {
     pub config: String,
     /// Seconds since the daemon started.
     pub uptime_s: f64,
-    /// Successful reloads.
-    pub reloads: u64,
-    /// Reloads refused (bad new configuration; the old one kept running).
-    pub reloads_failed: u64,
+    /// The daemon's own counts (reloads).
+    #[serde(flatten, serialize_with = "as_map")]
+    pub daemon: DaemonCounters,
     /// One entry per running instance, in configuration order.
     pub instances: Vec<InstanceStatus>,
     /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
@@ -27,6 +26,17 @@ pub struct Status {
     pub slots: SlotStatus,
     /// Script outcomes.
     pub scripts: ScriptStatus,
+}
+
+counter_table! {
+    /// What the daemon itself counts.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct DaemonCounters {
+        /// Successful reloads.
+        reloads,
+        /// Reloads refused (bad new configuration; the old one kept running).
+        reloads_failed,
+    }
 }
 
 /// One `vrrp_instance`.
@@ -315,7 +325,9 @@ pub fn dump_text(s: &Status) -> String {
     dump_counters(
         &mut t,
         " ",
-        s.global.iter().chain(s.scripts.notify.counters()),
+        (s.daemon.counters())
+            .chain(s.global.iter())
+            .chain(s.scripts.notify.counters()),
     );
     for (pool, c) in [
         ("control_clients", &s.global.control_clients),
@@ -378,8 +390,10 @@ mod tests {
             pid: 1,
             config: "k.conf".into(),
             uptime_s: 1.0,
-            reloads: 0,
-            reloads_failed: 0,
+            daemon: DaemonCounters {
+                reloads: 10,
+                reloads_failed: 11,
+            },
             instances: vec![InstanceStatus {
                 name: "VI_1".into(),
                 interface: "eth0".into(),
@@ -482,6 +496,12 @@ mod tests {
             assert!(text.contains(&line), "no {line} in {text}");
             assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
         }
+        for (c, v) in s.daemon.counters() {
+            assert_eq!(json[c.name], v, "status {}", c.name);
+            let line = format!("vrrpd_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
         for (c, v) in s.scripts.notify.counters() {
             assert_eq!(json["scripts"][c.name], v, "status scripts.{}", c.name);
             let line = format!("vrrp_script_{}_total {v}\n", c.name);
@@ -518,6 +538,8 @@ mod tests {
         assert_eq!(json["global"]["checksum_errors"], 3);
         assert_eq!(json["global"]["unknown_vrid"], 4);
         assert_eq!(json["scripts"]["notify_run"], 5);
+        assert_eq!(json["reloads_failed"], 11);
+        assert!(text.contains("vrrpd_reloads_failed_total 11\n"));
         assert!(text.contains(&format!("vrrp_instance_send_errors_total{{{labels}}} 8\n")));
         assert!(text.contains("vrrp_script_notify_run_total 5\n"));
         assert!(text.contains(
