@@ -39,7 +39,7 @@ pub struct CounterInfo {
     pub gauge: bool,
 }
 
-/// A struct [`counter_table!`] made: its counters and their values, in declaration order.
+/// A struct [`counter_table!`](crate::counter_table!) made: its counters and their values, in declaration order.
 pub trait CounterTable {
     /// The counters, in declaration order.
     const COUNTERS: &'static [CounterInfo];
