@@ -77,7 +77,7 @@ impl Text {
 
     /// The family of table entry `c`: `{prefix}_{name}_total` for a counter,
     /// `{prefix}_{name}` for a gauge; its help and RFC object.
-    fn counter(&mut self, prefix: &str, c: &CounterInfo) -> String {
+    fn table_entry(&mut self, prefix: &str, c: &CounterInfo) -> String {
         let (name, kind) = if c.gauge {
             (format!("{prefix}_{}", c.name), "gauge")
         } else {
@@ -188,7 +188,7 @@ pub fn render(s: &Status) -> String {
         .collect();
     if let Some(first) = s.instances.first() {
         for (c, _) in first.counters.iter() {
-            let name = t.counter("vrrp_instance", c);
+            let name = t.table_entry("vrrp_instance", c);
             for (l, values) in &mut rows {
                 if let Some((_, v)) = values.next() {
                     t.sample(&name, l, v as f64);
@@ -197,11 +197,11 @@ pub fn render(s: &Status) -> String {
         }
     }
     for (c, v) in s.global.iter() {
-        let name = t.counter("vrrp_global", c);
+        let name = t.table_entry("vrrp_global", c);
         t.sample(&name, "", v as f64);
     }
     for (c, v) in s.scripts.notify.counters() {
-        let name = t.counter("vrrp_script", c);
+        let name = t.table_entry("vrrp_script", c);
         t.sample(&name, "", v as f64);
     }
     clients(&mut t, &s.global);
@@ -233,7 +233,7 @@ pub fn render(s: &Status) -> String {
     t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
     t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
     for (c, v) in s.daemon.counters() {
-        let name = t.counter("vrrpd", c);
+        let name = t.table_entry("vrrpd", c);
         t.sample(&name, "", v as f64);
     }
     t.0
@@ -247,7 +247,7 @@ fn clients(t: &mut Text, g: &GlobalStatus) {
         ("server=\"metrics\"", g.metrics_clients.counters()),
     ];
     for c in ClientCounters::COUNTERS {
-        let name = t.counter("vrrpd_clients", c);
+        let name = t.table_entry("vrrpd_clients", c);
         for (l, values) in &mut pools {
             if let Some((_, v)) = values.next() {
                 t.sample(&name, l, v as f64);
