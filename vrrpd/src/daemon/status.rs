@@ -325,7 +325,8 @@ pub fn dump_text(s: &Status) -> String {
     dump_counters(
         &mut t,
         " ",
-        (s.daemon.counters())
+        s.daemon
+            .counters()
             .chain(s.global.iter())
             .chain(s.scripts.notify.counters()),
     );
