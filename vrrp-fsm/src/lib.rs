@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod counter_table;
 pub mod counters;
 pub mod election;
 pub mod output;
@@ -58,6 +59,7 @@ pub mod time;
 pub mod timers;
 
 pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
+pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};
 pub use output::{Event, Output, Reason, State};
 pub use router::{Discard, Router};

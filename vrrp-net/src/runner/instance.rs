@@ -46,34 +46,38 @@ impl Instance {
     }
 }
 
-/// OS errors met while serving one instance (each is also logged with the instance name).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OsErrors {
-    /// Sending an advert failed.
-    pub send: u64,
-    /// Adding or removing a VIP failed (other than "already there" / "not there").
-    pub netlink: u64,
-    /// Sending a gratuitous ARP or unsolicited NA failed.
-    pub announce: u64,
+vrrp_fsm::counter_table! {
+    /// OS errors met while serving one instance (each is also logged with the instance name).
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct OsErrors (suffix "_errors") {
+        /// Sending an advert failed.
+        send,
+        /// Adding or removing a VIP failed (other than "already there" / "not there").
+        netlink,
+        /// Sending a gratuitous ARP or unsolicited NA failed.
+        announce,
+    }
 }
 
 /// The port index of an instance that has no socket (its interface is gone).
 pub(crate) const NO_PORT: usize = usize::MAX;
 
-/// What happened to an instance's interface and addresses under it, counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ChurnCounters {
-    /// Its interface was deleted (the instance went FAULT, its VIPs went with it).
-    pub interface_gone: u64,
-    /// An interface of that name appeared again and the instance was bound to it (new
-    /// socket, multicast membership, ifindex).
-    pub interface_back: u64,
-    /// Becoming master, a VIP was already on the interface: kept as ours (as keepalived
-    /// does), not an error.
-    pub vip_already_present: u64,
-    /// At start, a VIP was already on the interface (left by an earlier run, or added by
-    /// hand) and was removed, as keepalived does at startup.
-    pub stale_vip_removed: u64,
+vrrp_fsm::counter_table! {
+    /// What happened to an instance's interface and addresses under it, counted.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct ChurnCounters {
+        /// Its interface was deleted (the instance went FAULT, its VIPs went with it).
+        interface_gone,
+        /// An interface of that name appeared again and the instance was bound to it (new
+        /// socket, multicast membership, ifindex).
+        interface_back,
+        /// Becoming master, a VIP was already on the interface: kept as ours (as keepalived
+        /// does), not an error.
+        vip_already_present,
+        /// At start, a VIP was already on the interface (left by an earlier run, or added by
+        /// hand) and was removed, as keepalived does at startup.
+        stale_vip_removed,
+    }
 }
 
 /// What the runner knows of an instance besides its router.

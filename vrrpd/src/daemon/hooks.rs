@@ -313,15 +313,8 @@ impl Hooks {
 
     /// Counters for `vrrpd status`.
     pub fn status(&self) -> ScriptStatus {
-        let c = self.runner.counters();
         ScriptStatus {
-            notify_run: c.run,
-            notify_ok: c.ok,
-            notify_failed: c.failed,
-            notify_timed_out: c.timed_out,
-            notify_skipped: c.skipped,
-            notify_spawn_errors: c.spawn_errors,
-            notify_coalesced: c.coalesced,
+            notify: self.runner.counters(),
             checks: self
                 .checks
                 .iter()

@@ -388,8 +388,10 @@ impl Daemon {
             pid: std::process::id(),
             config: self.opts.config.display().to_string(),
             uptime_s: self.started.elapsed().as_secs_f64(),
-            reloads: self.reloads,
-            reloads_failed: self.reloads_failed,
+            daemon: status::DaemonCounters {
+                reloads: self.reloads,
+                reloads_failed: self.reloads_failed,
+            },
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(
                 &self.runner,
