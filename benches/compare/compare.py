@@ -517,6 +517,8 @@ SCALE_PER_LINK = 250
 
 
 SCALE_VIPS = "dup"
+# scale: advert_int of every instance ("1": VRRPv2; below 1 s: VRRPv3, centiseconds)
+SCALE_ADVERT = "1"
 
 
 def scale_vip(i, v):
@@ -542,6 +544,7 @@ def scale_addrs():
 def conf_scale(node):
     state = "MASTER" if node == "A" else "BACKUP"
     prio = 150 if node == "A" else 100
+    version = "" if SCALE_ADVERT == "1" else "    version 3\n"
     parts = ["global_defs {\n    router_id cmp_%s\n}\n" % node]
     for i in range(SCALE_LINKS):
         for v in range(1, SCALE_PER_LINK + 1):
@@ -550,12 +553,12 @@ def conf_scale(node):
     interface eth%d
     virtual_router_id %d
     priority %d
-    advert_int 1
-    virtual_ipaddress {
+    advert_int %s
+%s    virtual_ipaddress {
         %s
     }
 }
-""" % (i, v, state, i, v, prio, scale_vip(i, v)))
+""" % (i, v, state, i, v, prio, SCALE_ADVERT, version, scale_vip(i, v)))
     return "".join(parts)
 
 
@@ -966,6 +969,9 @@ def main():
                     help="scale: dup = VIP 192.0.2.VRID on every interface (1000 instances); "
                     "split = 192.0.2.VRID on even, 198.51.100.VRID on odd interfaces (unique "
                     "only up to 2 interfaces)")
+    ap.add_argument("--scale-advert", default="1",
+                    help="scale: advert_int in seconds (default 1, VRRPv2; below 1 runs VRRPv3: "
+                    "0.1 is 10 000 adverts a second from the master)")
     ap.add_argument("--loss-window", type=float, default=60.0)
     ap.add_argument("--loss-levels", default="10,30", help="loss: percentages (default 10,30)")
     ap.add_argument("--loss-advert", default="1",
@@ -993,11 +999,12 @@ def main():
     if not os.access(args.vrrpd, os.X_OK):
         sys.exit("no vrrpd at %s: cargo build --release -p vrrpd, or pass --vrrpd" % args.vrrpd)
     reps_long = args.reps_long or min(args.reps, 3)
-    global SCALE_LINKS, SCALE_PER_LINK, SCALE_VIPS, PIN
+    global SCALE_LINKS, SCALE_PER_LINK, SCALE_VIPS, SCALE_ADVERT, PIN
     if args.pin:
         PIN = {"A": 0, "B": 1}
     SCALE_LINKS, SCALE_PER_LINK = args.scale_links, args.scale_per_link
     SCALE_VIPS = args.scale_vips
+    SCALE_ADVERT = args.scale_advert
     WORKDIR = tempfile.mkdtemp(prefix="vrrp-compare-")
     os.chmod(WORKDIR, 0o755)
 
@@ -1035,7 +1042,8 @@ def main():
     if "fast" in scen:
         jobs += [("fast", lambda k, e: sc_failover(k, e, "cut", 3, "0.01"), args.reps)]
     if "scale" in scen:
-        jobs += [("scale", lambda k, e: sc_scale(k, e, args.scale_window), reps_long)]
+        name = "scale" if SCALE_ADVERT == "1" else "scale, advert_int %s" % SCALE_ADVERT
+        jobs += [(name, lambda k, e: sc_scale(k, e, args.scale_window), reps_long)]
     if "loss" in scen:
         ok, why = netem_available()
         if not ok:
