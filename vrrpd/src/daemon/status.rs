@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 use vrrp_fsm::State;
-use vrrp_net::{state_word, Runner};
+use vrrp_net::Runner;
+
+use super::words::state_word;
 
 /// The whole daemon.
 #[derive(Debug, Serialize)]
