@@ -213,7 +213,9 @@ impl Runner {
 
     /// Start instance `i`: remove its VIPs left behind by a crashed run (so that a backup
     /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, i: usize, out: &mut Vec<Happening>) {
+        out.append(&mut self.deferred);
         if i >= self.routers.len() || self.infos[i].removed {
             return;
         }
