@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use vrrp_fsm::{Event, Reason, State};
 use vrrp_proto::Priority;
 
-use super::packet_log::PacketLogs;
-use crate::{PeerFilter, Signal, Vip};
+use super::notes::{InstanceNote, RunnerNote};
+use crate::{PeerFilter, Vip};
 
 /// One virtual router and how it talks: its name (keepalived instance name), its interface,
 /// the source address, where adverts go (the multicast group, or the unicast peers) and which
@@ -47,7 +47,8 @@ impl Instance {
 }
 
 vrrp_fsm::counter_table! {
-    /// OS errors met while serving one instance (each is also logged with the instance name).
+    /// OS errors met while serving one instance (each is also reported as a
+    /// [`Happening::Instance`]).
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
     pub struct OsErrors (suffix "_errors") {
         /// Sending an advert failed.
@@ -93,8 +94,6 @@ pub struct InstanceInfo {
     pub master: Option<IpAddr>,
     /// OS errors, counted.
     pub os_errors: OsErrors,
-    /// Rate limits of the log lines its received packets cause.
-    pub(crate) logs: PacketLogs,
     /// Removed by [`super::Runner::remove`]: its router is stopped and ignored, and its
     /// slot will be given to the next instance added.
     pub removed: bool,
@@ -110,7 +109,7 @@ pub struct InstanceInfo {
 }
 
 /// Something the caller should know about, returned by [`super::Runner::turn`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Happening {
     /// Instance `instance` changed state.
     StateChange {
@@ -131,9 +130,19 @@ pub enum Happening {
         instance: usize,
         /// The event.
         event: Event,
+        /// Its effective priority when the event happened.
+        priority: Priority,
     },
-    /// A signal arrived (SIGTERM, SIGINT, SIGHUP, SIGUSR1).
-    Signal(Signal),
+    /// What the runner did or met on instance `instance`'s behalf (VIPs, adverts, VMAC,
+    /// its interface).
+    Instance {
+        /// Index of the instance.
+        instance: usize,
+        /// What.
+        note: InstanceNote,
+    },
+    /// What the runner met that belongs to no instance (links, socket receive errors).
+    Runner(RunnerNote),
     /// A source the caller registered with [`super::Runner::registry`] is ready.
     Ready(mio::Token),
 }
@@ -142,19 +151,10 @@ impl Happening {
     /// The instance it is about, if any.
     pub fn instance(&self) -> Option<usize> {
         match self {
-            Happening::StateChange { instance, .. } | Happening::Event { instance, .. } => {
-                Some(*instance)
-            }
-            Happening::Signal(_) | Happening::Ready(_) => None,
+            Happening::StateChange { instance, .. }
+            | Happening::Event { instance, .. }
+            | Happening::Instance { instance, .. } => Some(*instance),
+            Happening::Runner(_) | Happening::Ready(_) => None,
         }
     }
-}
-
-/// What [`super::Runner::run`]'s callback is told after each state change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    /// Index of the instance (order of [`super::Runner::add`]).
-    pub instance: usize,
-    /// New state.
-    pub to: State,
 }

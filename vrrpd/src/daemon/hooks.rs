@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use super::rate_limit::{RateLimit, Suppressed};
 use log::{info, warn};
 use vrrp_fsm::{Event, State};
-use vrrp_net::{RateLimit, Suppressed};
 
 use super::status::ScriptStatus;
 use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};

@@ -3,7 +3,9 @@
 
 use serde::{Serialize, Serializer};
 use vrrp_fsm::{counter_table, CounterInfo, CounterTable, GlobalCounters, RouterCounters, State};
-use vrrp_net::{state_word, ChurnCounters, OsErrors, Runner};
+use vrrp_net::{ChurnCounters, OsErrors, Runner};
+
+use super::words::state_word;
 
 /// The whole daemon.
 #[derive(Debug, Serialize)]
