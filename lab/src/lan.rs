@@ -4,41 +4,62 @@
 //! veth pair straight between the routers, setting one end down takes the carrier off the
 //! other end too, and both routers would see their link fail.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Child;
 
-use crate::{spawn_in, LabError, Netns};
+use crate::{spawn_in, unique_name, LabError, Netns, WorkDir};
+
+/// The interface names of a [`Lan`]: each router's end, and its peer's name on the bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wiring {
+    /// Router A's interface.
+    pub a_if: &'static str,
+    /// Router B's interface.
+    pub b_if: &'static str,
+    /// A's port on the bridge.
+    pub a_port: &'static str,
+    /// B's port on the bridge.
+    pub b_port: &'static str,
+}
+
+impl Wiring {
+    /// What the tests use: `a0` — `a1` [br0] `b1` — `b0`.
+    pub const TESTS: Wiring = Wiring {
+        a_if: "a0",
+        b_if: "b0",
+        a_port: "a1",
+        b_port: "b1",
+    };
+}
 
 /// ```text
-///  a (STEM-PID-N)        br (STEM-PID-N+2)         b (STEM-PID-N+1)
-///  a0 -------------- a1  [br0]  b1 -------------- b0
-///  192.0.2.1/24                                   192.0.2.2/24
-///  2001:db8::1/64                                 2001:db8::2/64
+///  PREFIX-a               PREFIX-lan                PREFIX-b
+///  a_if ------------ a_port [br0] b_port ------------ b_if
+///  192.0.2.1/24                                      192.0.2.2/24
+///  2001:db8::1/64                                    2001:db8::2/64
 /// ```
 ///
-/// DAD is off on both routers. It owns a scratch directory (`$TMPDIR/STEM-PID-N`) and the
-/// processes started through [`Lan::spawn`]; dropping it kills those processes (and no
-/// other), deletes the namespaces and removes the directory, also after a failed assertion.
+/// DAD is off on both routers. It owns a scratch directory (`$TMPDIR/PREFIX`) and the
+/// processes started through [`Lan::spawn`]; [`Lan::remove`] or dropping it kills those
+/// processes (and no other), deletes the namespaces and removes the directory, also after
+/// a failed assertion.
 #[derive(Debug)]
 pub struct Lan {
-    /// Router A's namespace, interface [`Lan::A_IF`].
+    /// Router A's namespace, interface `wiring.a_if`.
     pub a: Netns,
-    /// Router B's namespace, interface [`Lan::B_IF`].
+    /// Router B's namespace, interface `wiring.b_if`.
     pub b: Netns,
     /// The switch's namespace, bridge [`Lan::BRIDGE`] (an observer with no address).
     pub br: Netns,
+    /// Interface names.
+    pub wiring: Wiring,
     /// Processes started on the LAN, by the index [`Lan::spawn`] returned.
     pub children: Vec<Child>,
     /// Scratch directory for configurations, logs, captures.
-    pub dir: PathBuf,
+    pub dir: WorkDir,
 }
 
 impl Lan {
-    /// Router A's interface.
-    pub const A_IF: &'static str = "a0";
-    /// Router B's interface.
-    pub const B_IF: &'static str = "b0";
     /// Router A's IPv4 / IPv6 addresses.
     pub const A_ADDRS: [&'static str; 2] = ["192.0.2.1/24", "2001:db8::1/64"];
     /// Router B's IPv4 / IPv6 addresses.
@@ -46,28 +67,29 @@ impl Lan {
     /// The bridge in the switch namespace.
     pub const BRIDGE: &'static str = "br0";
 
-    /// Build the LAN, with namespaces named `STEM-PID-N`; returns once both routers'
-    /// links are up with carrier. On error, whatever was made is removed.
+    /// A LAN with [`Wiring::TESTS`] and a unique prefix `STEM-PID-N`.
     pub fn new(stem: &str) -> Result<Lan, LabError> {
-        let a = Netns::unique(stem)?;
-        let b = Netns::unique(stem)?;
-        let br = Netns::unique(stem)?;
-        let dir = std::env::temp_dir().join(br.name());
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| LabError::io(format!("create {}", dir.display()), e))?;
+        Lan::build(&unique_name(stem), Wiring::TESTS)
+    }
+
+    /// Build the LAN with namespaces `PREFIX-a`, `PREFIX-b`, `PREFIX-lan` and directory
+    /// `$TMPDIR/PREFIX`; returns once both routers' links are up with carrier. On error,
+    /// whatever was made is removed.
+    pub fn build(prefix: &str, wiring: Wiring) -> Result<Lan, LabError> {
         let lan = Lan {
-            a,
-            b,
-            br,
+            a: Netns::create(&format!("{prefix}-a"))?,
+            b: Netns::create(&format!("{prefix}-b"))?,
+            br: Netns::create(&format!("{prefix}-lan"))?,
+            wiring,
             children: Vec::new(),
-            dir,
+            dir: WorkDir::create(prefix)?,
         };
         lan.a.no_dad()?;
         lan.b.no_dad()?;
         lan.br.bridge(Lan::BRIDGE)?;
         for (ns, end, port, addrs) in [
-            (&lan.a, Lan::A_IF, "a1", Lan::A_ADDRS),
-            (&lan.b, Lan::B_IF, "b1", Lan::B_ADDRS),
+            (&lan.a, wiring.a_if, wiring.a_port, Lan::A_ADDRS),
+            (&lan.b, wiring.b_if, wiring.b_port, Lan::B_ADDRS),
         ] {
             lan.br.veth(port, ns, end)?;
             lan.br.set_master(port, Lan::BRIDGE)?;
@@ -78,9 +100,14 @@ impl Lan {
             ns.set_link(end, true)?;
         }
         lan.br.set_link(Lan::BRIDGE, true)?;
-        lan.a.wait_up(Lan::A_IF)?;
-        lan.b.wait_up(Lan::B_IF)?;
+        lan.wait_links_up()?;
         Ok(lan)
+    }
+
+    /// Wait (bounded) until both routers' interfaces are up with carrier.
+    pub fn wait_links_up(&self) -> Result<(), LabError> {
+        self.a.wait_up(self.wiring.a_if)?;
+        self.b.wait_up(self.wiring.b_if)
     }
 
     /// Start `program args` in namespace `ns` (one of this LAN's), its output in
@@ -93,7 +120,7 @@ impl Lan {
         log_name: &str,
     ) -> Result<usize, LabError> {
         let path = self.dir.join(log_name);
-        let log = File::create(&path)
+        let log = std::fs::File::create(&path)
             .map_err(|e| LabError::io(format!("create {}", path.display()), e))?;
         self.children.push(spawn_in(ns, program, args, log)?);
         Ok(self.children.len() - 1)
@@ -113,16 +140,26 @@ impl Lan {
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
     }
+
+    /// Kill and reap the processes started on it (only those), delete the namespaces and
+    /// the directory. Idempotent; returns what could not be done.
+    pub fn remove(&mut self) -> Vec<String> {
+        for mut c in self.children.drain(..) {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let mut problems = self.a.remove();
+        problems.extend(self.b.remove());
+        problems.extend(self.br.remove());
+        problems.extend(self.dir.remove());
+        problems
+    }
 }
 
 impl Drop for Lan {
     fn drop(&mut self) {
-        // Only our own children: killed and reaped before their namespaces go.
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
+        for p in self.remove() {
+            eprintln!("vrrp-lab: cleanup: {p}");
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
-        // The namespaces are removed by their own Drop.
     }
 }

@@ -7,8 +7,9 @@
 //! - [`Cidr`]: an address with prefix length, accepted only from the documentation ranges
 //!   192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32.
 //! - [`Pair`]: two namespaces joined by one veth pair.
-//! - [`Lan`]: two namespaces on a bridge in a third (a switch), a scratch directory and the
-//!   processes started on it, all removed on drop (processes killed first).
+//! - [`Lan`]: two namespaces on a bridge in a third (a switch), a scratch [`WorkDir`] and
+//!   the processes started on it, all removed on drop (processes killed first).
+//! - [`WorkDir`]: a private scratch directory, removed on drop.
 //! - [`Skip`]: whether this can run here (root, programs), with the skip reason printed.
 //!
 //! Links and addresses are made with iproute2 (`ip`), which must be installed; namespaces
@@ -21,14 +22,16 @@ mod netns;
 mod pair;
 mod process;
 mod skip;
+mod workdir;
 
 pub use addr::Cidr;
 pub use error::LabError;
-pub use lan::Lan;
-pub use netns::{owner_is_gone, sweep_stale, Netns, RUN_DIR};
+pub use lan::{Lan, Wiring};
+pub use netns::{has_addr, owner_is_gone, sweep_stale, unique_name, Netns, RUN_DIR};
 pub use pair::Pair;
 pub use process::{ip, run, spawn_in};
 pub use skip::{has_program, is_root, Skip};
+pub use workdir::{sweep_stale_dirs, WorkDir};
 
 /// Upper bound on any wait for the kernel (links coming up): a bound, not a speed claim.
 pub const LINK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -23,6 +23,13 @@ pub const RUN_DIR: &str = "/run/netns";
 /// Per-process counter for [`Netns::unique`].
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// `STEM-PID-N`, N counting up within this process: a name no other lab uses, that
+/// [`sweep_stale`] and [`crate::sweep_stale_dirs`] recognise once PID is gone.
+pub fn unique_name(stem: &str) -> String {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{stem}-{}-{n}", std::process::id())
+}
+
 /// A named network namespace we created; dropping it removes it (see [`Netns::remove`]).
 #[derive(Debug)]
 pub struct Netns {
@@ -36,8 +43,7 @@ impl Netns {
     /// Create namespace `STEM-PID-N`, N counting up within this process: unique among
     /// the tests of one binary and across processes. [`sweep_stale`] recognises it.
     pub fn unique(stem: &str) -> Result<Netns, LabError> {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        Netns::create(&format!("{stem}-{}-{n}", std::process::id()))
+        Netns::create(&unique_name(stem))
     }
 
     /// Create namespace `name`. Fails if one of that name exists (it is someone else's).
@@ -279,7 +285,7 @@ impl Drop for Netns {
 
 /// Whether `dev` in namespace `ns` (by name) has address `cidr`. A missing device or
 /// namespace has none.
-pub(crate) fn has_addr(ns: &str, dev: &str, cidr: &str) -> bool {
+pub fn has_addr(ns: &str, dev: &str, cidr: &str) -> bool {
     ip(&["-n", ns, "-o", "addr", "show", "dev", dev])
         .is_ok_and(|out| out.split_whitespace().any(|w| w == cidr))
 }

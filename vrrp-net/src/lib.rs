@@ -39,7 +39,6 @@ mod signals;
 mod slots;
 mod sysctl;
 mod timer;
-mod veth;
 mod vmac;
 
 pub use announce::Announcer;

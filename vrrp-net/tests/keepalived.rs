@@ -125,7 +125,7 @@ fn keepalived_adverts_are_received_and_decoded_v4_and_v6() {
         let idx = nl.link_by_name(A_IF).unwrap().ifindex;
         nl.primary_address(idx, Family::V6).unwrap().unwrap()
     });
-    let Some(_ka) = start_keepalived(&lab.a, "ka") else {
+    let Some(_ka) = start_keepalived(lab.a.name(), "ka") else {
         return;
     };
 

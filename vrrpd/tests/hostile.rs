@@ -260,16 +260,17 @@ impl Scene {
         masters: &'static [(&'static str, &'static str)],
         conf: impl FnOnce(&Path) -> String,
     ) -> Scene {
-        let mut lan = Lan::new(tag);
+        let mut lan = lan::new(tag);
         let text = conf(&lan.dir);
         let conf = lan.dir.join("vrrpd.conf");
         std::fs::write(&conf, text).unwrap();
         let sock = lan.dir.join("vrrpd.sock");
-        let (a, b) = (lan.a.clone(), lan.b.clone());
+        let (a, b) = (lan.a.name().to_owned(), lan.b.name().to_owned());
 
         // A protocol-112 listener in B: VI_2's unicast adverts to 192.0.2.2 are delivered
         // to it instead of drawing ICMP protocol-unreachable back at vrrpd.
-        lan.spawn(
+        lan::spawn(
+            &mut lan,
             &b,
             Path::new("/usr/bin/python3"),
             &[
@@ -401,7 +402,7 @@ impl Scene {
             }
         }
         for (_, vip) in self.masters {
-            if !Lan::has_addr(&self.lan.a, "a0", vip) {
+            if !self.lan.a.has_addr("a0", vip) {
                 return Err(format!("{vip} is no longer on a0"));
             }
         }
@@ -764,7 +765,7 @@ fn lower_priority_flood_is_counted_and_bounded() {
     let ok = sc.wait_status(|s| sc.healthy(s).is_ok());
     let s0 = ok.unwrap_or_else(|last| panic!("not MASTER of both instances: {last:?}"));
     let pid = sc.lan.children[sc.vrrpd].id();
-    let a = sc.lan.a.clone();
+    let a = sc.lan.a.name().to_owned();
     let lines = |sc: &Scene| sc.lan.log("vrrpd.log").lines().count();
     let vi = |s: &Value, name: &str, p: &str| num(instance(s, name), p);
 
