@@ -3,11 +3,13 @@
 //! inside one from Rust happens on a short-lived thread that has `setns`ed into it (setns
 //! changes only the calling thread); sockets opened there stay in that namespace.
 
+use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
@@ -151,6 +153,15 @@ impl Netns {
         let mut all = vec!["-n", self.name.as_str()];
         all.extend_from_slice(args);
         ip(&all)
+    }
+
+    /// A [`Command`] that runs `program` inside this namespace (`ip netns exec NAME
+    /// program`, which execs it: the child's pid is the program's own). Add arguments and
+    /// stdio as for any command.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", self.name.as_str()]).arg(program);
+        c
     }
 
     /// `ip netns exec NAME ARGV...` to completion; its stdout.
