@@ -39,10 +39,10 @@ impl Wiring {
 ///  2001:db8::1/64                                    2001:db8::2/64
 /// ```
 ///
-/// DAD is off on both routers. It owns a scratch directory (`$TMPDIR/PREFIX`) and the
-/// processes started through [`Lan::spawn`]; [`Lan::remove`] or dropping it kills those
-/// processes (and no other), deletes the namespaces and removes the directory, also after
-/// a failed assertion.
+/// DAD is off on both routers. It owns a scratch directory (`$TMPDIR/PREFIX`, private
+/// unless shared) and the processes started through [`Lan::spawn`]; [`Lan::remove`] or
+/// dropping it kills those processes (and no other), deletes the namespaces and removes
+/// the directory, also after a failed assertion.
 #[derive(Debug)]
 pub struct Lan {
     /// Router A's namespace, interface `wiring.a_if`.
@@ -67,9 +67,12 @@ impl Lan {
     /// The bridge in the switch namespace.
     pub const BRIDGE: &'static str = "br0";
 
-    /// A LAN with [`Wiring::TESTS`] and a unique prefix `STEM-PID-N`.
+    /// A LAN with [`Wiring::TESTS`] and a unique prefix `STEM-PID-N`, its directory
+    /// shared (tests run clients as `nobody` and peers under their own users).
     pub fn new(stem: &str) -> Result<Lan, LabError> {
-        Lan::build(&unique_name(stem), Wiring::TESTS)
+        let lan = Lan::build(&unique_name(stem), Wiring::TESTS)?;
+        lan.dir.share()?;
+        Ok(lan)
     }
 
     /// Build the LAN with namespaces `PREFIX-a`, `PREFIX-b`, `PREFIX-lan` and directory

@@ -29,7 +29,7 @@ pub use error::LabError;
 pub use lan::{Lan, Wiring};
 pub use netns::{has_addr, owner_is_gone, sweep_stale, unique_name, Netns, RUN_DIR};
 pub use pair::Pair;
-pub use process::{ip, run, spawn_in};
+pub use process::{in_netns, ip, run, spawn_in};
 pub use skip::{has_program, is_root, Skip};
 pub use workdir::{sweep_stale_dirs, WorkDir};
 

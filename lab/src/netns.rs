@@ -17,7 +17,7 @@ use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 
-use crate::{ip, run, Cidr, LabError, LINK_WAIT};
+use crate::{in_netns, ip, run, Cidr, LabError, LINK_WAIT};
 
 /// Where `ip netns` keeps its namespaces.
 pub const RUN_DIR: &str = "/run/netns";
@@ -155,13 +155,9 @@ impl Netns {
         ip(&all)
     }
 
-    /// A [`Command`] that runs `program` inside this namespace (`ip netns exec NAME
-    /// program`, which execs it: the child's pid is the program's own). Add arguments and
-    /// stdio as for any command.
+    /// A [`Command`] that runs `program` inside this namespace (see [`in_netns`]).
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", self.name.as_str()]).arg(program);
-        c
+        in_netns(&self.name, program)
     }
 
     /// `ip netns exec NAME ARGV...` to completion; its stdout.

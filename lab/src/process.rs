@@ -1,5 +1,6 @@
 //! Commands and processes: run one to completion, or start one inside a namespace.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -34,15 +35,21 @@ pub fn ip(args: &[&str]) -> Result<String, LabError> {
     run(&argv)
 }
 
-/// Start `program args` inside namespace `ns` (by name) through `ip netns exec`, which
-/// execs it: the returned child's pid is the program's own. Its stdout and stderr go to
-/// `log`; stdin is closed.
+/// A [`Command`] that runs `program` inside namespace `ns` (by name): `ip netns exec NS
+/// program`, which execs it, so the child's pid is the program's own. Add arguments and
+/// stdio as for any command.
+pub fn in_netns(ns: &str, program: impl AsRef<OsStr>) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", ns]).arg(program);
+    c
+}
+
+/// Start `program args` inside namespace `ns` (by name), see [`in_netns`]. Its stdout and
+/// stderr go to `log`; stdin is closed.
 pub fn spawn_in(ns: &str, program: &Path, args: &[String], log: File) -> Result<Child, LabError> {
     let what = format!("start {} in {ns}", program.display());
     let err = log.try_clone().map_err(|e| LabError::io(&what, e))?;
-    Command::new("ip")
-        .args(["netns", "exec", ns])
-        .arg(program)
+    in_netns(ns, program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))

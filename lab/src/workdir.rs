@@ -3,7 +3,7 @@
 use std::fs;
 use std::io::ErrorKind;
 use std::ops::Deref;
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::{owner_is_gone, LabError};
@@ -24,6 +24,13 @@ impl WorkDir {
             .create(&path)
             .map_err(|e| LabError::io(format!("create {}", path.display()), e))?;
         Ok(WorkDir { path })
+    }
+
+    /// Let everyone read and enter it (mode 0755), for processes a test runs as another
+    /// user (`nobody`, a routing daemon's own user).
+    pub fn share(&self) -> Result<(), LabError> {
+        fs::set_permissions(&self.path, fs::Permissions::from_mode(0o755))
+            .map_err(|e| LabError::io(format!("chmod {}", self.path.display()), e))
     }
 
     /// The directory (empty once removed).
@@ -105,6 +112,9 @@ mod tests {
         assert!(WorkDir::create(&name).is_err(), "created twice");
         let f = dir.write("x", "y").unwrap();
         assert_eq!(dir.join("x"), f);
+        dir.share().unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
         assert!(dir.remove().is_empty());
         assert!(!p.exists());
         assert!(dir.remove().is_empty(), "second remove is a no-op");

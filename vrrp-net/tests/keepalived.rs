@@ -55,18 +55,8 @@ fn start_keepalived(ns: &str, tag: &str) -> Option<Keepalived> {
         ),
     )
     .unwrap();
-    let child = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            ns,
-            "keepalived",
-            "-n",
-            "-l",
-            "-D",
-            "-G",
-            "-P",
-        ])
+    let child = vrrp_lab::in_netns(ns, "keepalived")
+        .args(["-n", "-l", "-D", "-G", "-P"])
         .arg("-f")
         .arg(&conf)
         .arg("-p")

@@ -24,8 +24,8 @@ fn arp_answers(ns: &str, dev: &str) -> Vec<String> {
          iface='{dev}',timeout=1,multi=True)\n\
          for _,r in a: print(r[ARP].hwsrc)\n"
     );
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/bin/python3", "-c", &script])
+    let out = vrrp_lab::in_netns(ns, "/usr/bin/python3")
+        .args(["-c", &script])
         .output()
         .unwrap();
     assert!(

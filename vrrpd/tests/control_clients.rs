@@ -12,7 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use vrrp_lab::{unique_name, Netns, WorkDir};
+use vrrp_lab::{unique_name, Netns, Skip, WorkDir};
 
 /// The daemon's namespace, its directory and the daemon: killed, then removed, on drop.
 struct Ns {
@@ -134,8 +134,10 @@ fn stop(mut ns: Ns) {
 
 #[test]
 fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP silent_and_half_finished_clients_do_not_stall_the_daemon: needs root");
+    if !Skip::check("silent_and_half_finished_clients_do_not_stall_the_daemon")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let (ns, sock) = solo("cc", &["--metrics-listen", "127.0.0.1:9651"]);
@@ -198,8 +200,10 @@ fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
 
 #[test]
 fn sigusr1_writes_the_state_dump() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP sigusr1_writes_the_state_dump: needs root");
+    if !Skip::check("sigusr1_writes_the_state_dump")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let pid = std::process::id();
@@ -341,8 +345,10 @@ fn kill_all(children: Vec<Child>) {
 
 #[test]
 fn root_drains_through_an_unprivileged_connect_flood() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP root_drains_through_an_unprivileged_connect_flood: needs root");
+    if !Skip::check("root_drains_through_an_unprivileged_connect_flood")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let (ns, sock) = solo("cf", &[]);
@@ -430,8 +436,10 @@ const METRICS_BUDGET_KB: u64 = 8 * 1024;
 /// an 8 MiB budget and a reply past it is an HTTP 503.
 #[test]
 fn a_metrics_flood_is_refused_within_the_reply_budget() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP a_metrics_flood_is_refused_within_the_reply_budget: needs root");
+    if !Skip::check("a_metrics_flood_is_refused_within_the_reply_budget")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let mut conf = String::new();

@@ -5,22 +5,15 @@
 //! `vrrpveth-<pid>-...`; addresses come from 192.0.2.0/24 and 2001:db8::/32 only.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use vrrp_lab::{sweep_stale, Netns};
 use vrrpd::demo::topology::Topology;
 
 fn root(test: &str) -> bool {
-    let ok = nix::unistd::Uid::effective().is_root();
-    if !ok {
-        // Straight to the stderr handle, so the harness does not swallow it.
-        let _ = writeln!(std::io::stderr(), "SKIP {test}: needs root");
-    }
-    ok
+    vrrp_lab::Skip::check(test).root("network namespaces").ok()
 }
 
 /// Link names in the test process's own namespace (the host's, for a test run as root).
@@ -56,9 +49,8 @@ fn ns_in_use(inode: u64) -> bool {
 }
 
 fn ip_netns_exec(ns: &str, args: &[&str]) -> std::process::Output {
-    Command::new("ip")
-        .args(["netns", "exec", ns])
-        .args(args)
+    vrrp_lab::in_netns(ns, args[0])
+        .args(&args[1..])
         .output()
         .expect("run ip netns exec")
 }

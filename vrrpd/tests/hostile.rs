@@ -294,8 +294,7 @@ impl Scene {
         let mac = mac_of(&a, "a0");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/inject.py");
         let log = std::fs::File::create(lan.dir.join("inject.log")).unwrap();
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &b, "/usr/bin/python3"])
+        let mut child = vrrp_lab::in_netns(&b, "/usr/bin/python3")
             .arg(script)
             .args(["b0", &mac])
             .stdin(Stdio::piped())
@@ -717,8 +716,8 @@ fn rss_kib(pid: u32) -> u64 {
 /// Datagrams the kernel dropped at namespace `ns`'s protocol-112 raw sockets (receive
 /// buffer full): the `drops` column of /proc/net/raw.
 fn raw_drops(ns: &str) -> u64 {
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "cat", "/proc/net/raw"])
+    let out = vrrp_lab::in_netns(ns, "cat")
+        .arg("/proc/net/raw")
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)

@@ -373,9 +373,10 @@ fn a_second_daemon_on_the_same_pid_file_is_refused() {
     assert!(!sc.path("two.sock").exists(), "second bound its socket");
 
     // Without -n: refused before the fork, on stderr, exit 1.
-    let out = Command::new("ip")
-        .args(["netns", "exec", sc.lan.a.name()])
-        .arg(env!("CARGO_BIN_EXE_vrrpd"))
+    let out = sc
+        .lan
+        .a
+        .command(env!("CARGO_BIN_EXE_vrrpd"))
         .arg("-f")
         .arg(&conf)
         .arg("--control")

@@ -133,11 +133,7 @@ pub fn vip(sc: &Scene, side: Side) -> bool {
 /// `argv` as `nobody` (setpriv, no groups, no capabilities), in namespace `ns` if given.
 pub fn as_nobody(ns: Option<&str>, argv: &[&str]) -> Output {
     let mut c = match ns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns, "setpriv"]);
-            c
-        }
+        Some(ns) => vrrp_lab::in_netns(ns, "setpriv"),
         None => Command::new("setpriv"),
     };
     c.args([
