@@ -4,6 +4,7 @@
 //! veth pair straight between the routers, setting one end down takes the carrier off the
 //! other end too, and both routers would see their link fail.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::Child;
 
@@ -23,7 +24,7 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// What the tests use: `a0` — `a1` [br0] `b1` — `b0`.
+    /// What the tests use: `a0` — `a1` `[br0]` `b1` — `b0`.
     pub const TESTS: Wiring = Wiring {
         a_if: "a0",
         b_if: "b0",
@@ -162,7 +163,8 @@ impl Lan {
 impl Drop for Lan {
     fn drop(&mut self) {
         for p in self.remove() {
-            eprintln!("vrrp-lab: cleanup: {p}");
+            // Not eprintln!: it panics when stderr is gone, and this runs during cleanup.
+            let _ = writeln!(std::io::stderr(), "vrrp-lab: cleanup: {p}");
         }
     }
 }

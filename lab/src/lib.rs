@@ -2,8 +2,10 @@
 //! `vrrpd demo`. Not published.
 //!
 //! - [`Netns`]: a named network namespace made the way `ip netns add` makes it, with a
-//!   unique name (`STEM-PID-COUNTER`) when asked, removed on drop; run closures, commands
-//!   and `ip` inside it, create veth pairs, bridges and addresses there.
+//!   unique name (`STEM-PID-COUNTER`, [`unique_name`]) when asked, removed on drop; run
+//!   closures ([`Netns::run`]), commands ([`Netns::command`], [`in_netns`]) and `ip`
+//!   inside it, create veth pairs, bridges and addresses there. [`sweep_stale`] removes
+//!   what a killed process left.
 //! - [`Cidr`]: an address with prefix length, accepted only from the documentation ranges
 //!   192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32.
 //! - [`Pair`]: two namespaces joined by one veth pair.
@@ -11,6 +13,8 @@
 //!   the processes started on it, all removed on drop (processes killed first).
 //! - [`WorkDir`]: a private scratch directory, removed on drop.
 //! - [`Skip`]: whether this can run here (root, programs), with the skip reason printed.
+//! - The `vrrp-lab` binary, for shell scripts: `vrrp-lab pair STEM -- COMMAND` runs
+//!   COMMAND with a [`Pair`] described in its environment and removes the pair after.
 //!
 //! Links and addresses are made with iproute2 (`ip`), which must be installed; namespaces
 //! themselves are made directly (unshare + bind mount on `/run/netns/NAME`).

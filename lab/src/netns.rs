@@ -5,8 +5,7 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, ErrorKind};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::io::{self, ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,13 +110,6 @@ impl Netns {
     /// or `None` once removed.
     pub fn inode(&self) -> Option<u64> {
         self.file.as_ref()?.metadata().ok().map(|m| m.ino())
-    }
-
-    /// A handle on the namespace, e.g. for IFLA_NET_NS_FD.
-    pub fn fd(&self) -> Result<BorrowedFd<'_>, LabError> {
-        self.file()
-            .map(|f| f.as_fd())
-            .map_err(|e| LabError::io(format!("use namespace {}", self.name), e))
     }
 
     /// A separate handle on the namespace (close-on-exec), e.g. for a child's `setns`.
@@ -285,7 +277,8 @@ impl Netns {
 impl Drop for Netns {
     fn drop(&mut self) {
         for p in self.remove() {
-            eprintln!("vrrp-lab: cleanup: {p}");
+            // Not eprintln!: it panics when stderr is gone, and this runs during cleanup.
+            let _ = writeln!(std::io::stderr(), "vrrp-lab: cleanup: {p}");
         }
     }
 }
@@ -371,7 +364,7 @@ pub fn owner_is_gone(name: &str, stem: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{owner_is_gone, Netns};
-    use crate::is_root;
+    use crate::Skip;
 
     #[test]
     fn only_names_of_dead_processes_are_stale() {
@@ -394,8 +387,10 @@ mod tests {
 
     #[test]
     fn unique_names_differ_and_are_removed_on_drop() {
-        if !is_root() {
-            eprintln!("SKIP unique_names_differ_and_are_removed_on_drop: needs root");
+        if !Skip::check("unique_names_differ_and_are_removed_on_drop")
+            .root("network namespaces")
+            .ok()
+        {
             return;
         }
         let x = Netns::unique("vrrplabu").unwrap();

@@ -1,7 +1,7 @@
 //! A private scratch directory (configurations, sockets, logs, captures), removed on drop.
 
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::ops::Deref;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,8 @@ impl AsRef<Path> for WorkDir {
 impl Drop for WorkDir {
     fn drop(&mut self) {
         for p in self.remove() {
-            eprintln!("vrrp-lab: cleanup: {p}");
+            // Not eprintln!: it panics when stderr is gone, and this runs during cleanup.
+            let _ = writeln!(std::io::stderr(), "vrrp-lab: cleanup: {p}");
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `vrrpd demo`: an election, a failover and a failback between two copies of the daemon,
 //! each in its own network namespace, with the gaps measured — no setup needed (as root).
 //!
-//! [`run`] builds the [`topology`] (namespaces `vrrpdemo-PID-a`, `-b` and the switch
-//! `-lan`), writes a keepalived.conf per router ([`config`]) into a temp dir, starts the
+//! [`run`] builds the [`topology`] with the workspace's namespace lab, vrrp-lab
+//! (namespaces `vrrpdemo-PID-a`, `-b` and the switch `-lan`, temp dir
+//! `$TMPDIR/vrrpdemo-PID`), writes a keepalived.conf per router ([`config`]) there, starts the
 //! daemons, cuts the master's link and restores it, then stops the daemons with SIGTERM and
 //! removes everything — also on error and when the demo gets SIGINT / SIGTERM / SIGHUP.
 //! It prints each step as it goes and returns a [`Report`]; its `Display` is the summary
