@@ -138,9 +138,13 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
             r.v6
         );
     }
+    let w = Topology::WIRING;
     say!(
-        "  switch:   namespace {:<20} br0 with ports pa (to A), pb (to B)",
-        topo.net.br.name()
+        "  switch:   namespace {:<20} {} with ports {} (to A), {} (to B)",
+        topo.net.br.name(),
+        vrrp_lab::Lan::BRIDGE,
+        w.a_port,
+        w.b_port
     );
     say!(
         "  (while it runs: ip netns exec {} ip addr show)",
