@@ -38,7 +38,6 @@ mod runner;
 mod slots;
 mod sysctl;
 mod timer;
-mod veth;
 mod vmac;
 
 pub use announce::Announcer;

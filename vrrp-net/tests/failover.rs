@@ -8,7 +8,7 @@ mod lan;
 use std::thread::sleep;
 use std::time::Duration;
 
-use lan::{ip, is_root, wait_for, Lan};
+use lan::{has_addr, ip, is_root, wait_for, LanExt};
 
 /// A /24 VIP (keepalived `192.0.2.100/24`): adding and removing it must use the configured
 /// prefix, or the kernel keeps it.
@@ -20,8 +20,8 @@ fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
         eprintln!("SKIP two_routers_elect_fail_over_on_link_loss_and_preempt_back: needs root");
         return;
     }
-    let mut lan = Lan::new("fo");
-    let (a, b) = (lan.a.clone(), lan.b.clone());
+    let mut lan = lan::new("fo");
+    let (a, b) = (lan.a.name().to_owned(), lan.b.name().to_owned());
     let limit = Duration::from_secs(10);
     let args = |prio| {
         [
@@ -35,43 +35,43 @@ fn two_routers_elect_fail_over_on_link_loss_and_preempt_back() {
     };
     // A crashed earlier run left the VIP on the node that will be backup.
     ip(&["-n", &b, "addr", "add", VIP, "dev", "b0"]);
-    assert!(Lan::has_addr(&b, "b0", VIP));
+    assert!(has_addr(&b, "b0", VIP));
     let ra = lan.start_vrrp_one(&a, "a0", &args("150"));
     let rb = lan.start_vrrp_one(&b, "b0", &args("100"));
 
     wait_for(limit, "VIP on the priority-150 router", || {
-        Lan::has_addr(&a, "a0", VIP)
+        has_addr(&a, "a0", VIP)
     });
     // Both start at once: whichever process started first may be master for a moment
     // (RFC 9568 §6.4.2: a Backup that hears nobody takes over). Then the higher priority
     // wins and the VIP stays on one node only, for many advert intervals.
     wait_for(limit, "VIP released by priority 100", || {
-        !Lan::has_addr(&b, "b0", VIP)
+        !has_addr(&b, "b0", VIP)
     });
     for _ in 0..40 {
-        assert!(!Lan::has_addr(&b, "b0", VIP), "VIP on both nodes");
+        assert!(!has_addr(&b, "b0", VIP), "VIP on both nodes");
         sleep(Duration::from_millis(20));
     }
 
     ip(&["-n", &a, "link", "set", "a0", "down"]);
     wait_for(limit, "VIP moved to the backup after link loss", || {
-        Lan::has_addr(&b, "b0", VIP)
+        has_addr(&b, "b0", VIP)
     });
     wait_for(limit, "VIP released by the faulted router", || {
-        !Lan::has_addr(&a, "a0", VIP)
+        !has_addr(&a, "a0", VIP)
     });
 
     ip(&["-n", &a, "link", "set", "a0", "up"]);
     wait_for(limit, "VIP preempted back by priority 150", || {
-        Lan::has_addr(&a, "a0", VIP)
+        has_addr(&a, "a0", VIP)
     });
     wait_for(limit, "VIP released by priority 100", || {
-        !Lan::has_addr(&b, "b0", VIP)
+        !has_addr(&b, "b0", VIP)
     });
 
     // SIGTERM: both exit 0 and release the VIP; the logs say what keepalived's would.
     assert!(lan.stop(ra) && lan.stop(rb));
-    assert!(!Lan::has_addr(&a, "a0", VIP) && !Lan::has_addr(&b, "b0", VIP));
+    assert!(!has_addr(&a, "a0", VIP) && !has_addr(&b, "b0", VIP));
     let log_a = lan.log("vrrp-one-a0.log");
     assert!(log_a.contains("(a0) Entering MASTER STATE"), "{log_a}");
     assert!(log_a.contains("(a0) Entering FAULT STATE"), "{log_a}");

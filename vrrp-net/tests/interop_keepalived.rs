@@ -14,7 +14,7 @@ use std::path::Path;
 use std::thread::sleep;
 use std::time::Duration;
 
-use lan::{has_program, ip, is_root, wait_for, Lan};
+use lan::{has_addr, has_program, ip, is_root, wait_for, Lan, LanExt};
 
 struct Case {
     name: &'static str,
@@ -90,8 +90,9 @@ fn start_keepalived(lan: &mut Lan, case: &Case, prio: u8, tag: &str) -> usize {
             format!("{d}/c-{tag}.pid"),
         ])
         .collect();
-    let b = lan.b.clone();
-    lan.spawn(
+    let b = lan.b.name().to_owned();
+    lan::spawn(
+        lan,
         &b,
         Path::new("keepalived"),
         &args,
@@ -104,12 +105,12 @@ fn run(case: Case) {
         eprintln!("SKIP interop {}: needs root and keepalived", case.name);
         return;
     }
-    let mut lan = Lan::new(&format!("ka{}", case.name.replace('-', "")));
-    let (a, b) = (lan.a.clone(), lan.b.clone());
+    let mut lan = lan::new(&format!("ka{}", case.name.replace('-', "")));
+    let (a, b) = (lan.a.name().to_owned(), lan.b.name().to_owned());
     let (_, cidr) = case.vip();
     let limit = case.limit();
-    let on_a = |a: &str| Lan::has_addr(a, "a0", cidr);
-    let on_b = |b: &str| Lan::has_addr(b, "b0", cidr);
+    let on_a = |a: &str| has_addr(a, "a0", cidr);
+    let on_b = |b: &str| has_addr(b, "b0", cidr);
     let capture = lan.capture("wire");
 
     // 1. vrrp-one master, keepalived backup: keepalived joins a segment with a master.

@@ -55,18 +55,8 @@ fn start_keepalived(ns: &str, tag: &str) -> Option<Keepalived> {
         ),
     )
     .unwrap();
-    let child = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            ns,
-            "keepalived",
-            "-n",
-            "-l",
-            "-D",
-            "-G",
-            "-P",
-        ])
+    let child = vrrp_lab::in_netns(ns, "keepalived")
+        .args(["-n", "-l", "-D", "-G", "-P"])
         .arg("-f")
         .arg(&conf)
         .arg("-p")
@@ -125,7 +115,7 @@ fn keepalived_adverts_are_received_and_decoded_v4_and_v6() {
         let idx = nl.link_by_name(A_IF).unwrap().ifindex;
         nl.primary_address(idx, Family::V6).unwrap().unwrap()
     });
-    let Some(_ka) = start_keepalived(&lab.a, "ka") else {
+    let Some(_ka) = start_keepalived(lab.a.name(), "ka") else {
         return;
     };
 

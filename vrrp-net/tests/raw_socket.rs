@@ -165,7 +165,7 @@ fn unicast_goes_to_every_peer_and_filter_drops_a_stranger() {
     let stranger = "192.0.2.9";
     ip(&[
         "-n",
-        &lab.b,
+        lab.b.name(),
         "addr",
         "add",
         &format!("{b2}/24"),
@@ -174,7 +174,7 @@ fn unicast_goes_to_every_peer_and_filter_drops_a_stranger() {
     ]);
     ip(&[
         "-n",
-        &lab.a,
+        lab.a.name(),
         "addr",
         "add",
         &format!("{stranger}/24"),

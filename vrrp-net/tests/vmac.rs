@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use lan::{ip, is_root, wait_for, Lan};
+use lan::{has_addr, ip, is_root, wait_for, LanExt};
 
 const VIP: &str = "192.0.2.100/24";
 const VMAC: &str = "00:00:5e:00:01:33";
@@ -24,8 +24,8 @@ fn arp_answers(ns: &str, dev: &str) -> Vec<String> {
          iface='{dev}',timeout=1,multi=True)\n\
          for _,r in a: print(r[ARP].hwsrc)\n"
     );
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/bin/python3", "-c", &script])
+    let out = vrrp_lab::in_netns(ns, "/usr/bin/python3")
+        .args(["-c", &script])
         .output()
         .unwrap();
     assert!(
@@ -63,8 +63,12 @@ fn vmac_carries_the_vip_answers_arp_with_the_virtual_mac_and_is_deleted_on_stop(
     {
         panic!("python3-scapy is required (apt-get install python3-scapy)");
     }
-    let mut lan = Lan::new("vm");
-    let (a, b, br) = (lan.a.clone(), lan.b.clone(), lan.bridge_ns().to_string());
+    let mut lan = lan::new("vm");
+    let (a, b, br) = (
+        lan.a.name().to_owned(),
+        lan.b.name().to_owned(),
+        lan.br.name().to_owned(),
+    );
     let limit = Duration::from_secs(10);
     let args = |prio| {
         [
@@ -80,21 +84,18 @@ fn vmac_carries_the_vip_answers_arp_with_the_virtual_mac_and_is_deleted_on_stop(
     };
     let ra = lan.start_vrrp_one(&a, "a0", &args("150"));
     wait_for(limit, "VIP on a's VMAC interface", || {
-        Lan::has_addr(&a, "vrrp.51", VIP)
+        has_addr(&a, "vrrp.51", VIP)
     });
     let rb = lan.start_vrrp_one(&b, "b0", &args("100"));
     wait_for(limit, "b's VMAC interface", || link_exists(&b, "vrrp.51"));
-    assert!(
-        !Lan::has_addr(&a, "a0", VIP),
-        "VIP on the parent, not the VMAC"
-    );
+    assert!(!has_addr(&a, "a0", VIP), "VIP on the parent, not the VMAC");
     assert_eq!(arp_answers(&br, "br0"), vec![VMAC.to_string()]);
 
     ip(&["-n", &a, "link", "set", "a0", "down"]);
     wait_for(limit, "VIP on b's VMAC interface", || {
-        Lan::has_addr(&b, "vrrp.51", VIP)
+        has_addr(&b, "vrrp.51", VIP)
     });
-    assert!(!Lan::has_addr(&b, "b0", VIP));
+    assert!(!has_addr(&b, "b0", VIP));
     assert_eq!(arp_answers(&br, "br0"), vec![VMAC.to_string()]);
 
     assert!(lan.stop(rb), "b exits 0 on SIGTERM");

@@ -258,7 +258,7 @@ fn split_brain_heals_to_higher_priority_with_rx_lower_pri_and_master_refresh() {
     ph.mark("refresh");
 
     // Partition: A's port leaves the bridge (carrier stays up: no FAULT).
-    let br = sc.lan.bridge_ns().to_owned();
+    let br = sc.lan.br.name().to_owned();
     ip(&["-n", &br, "link", "set", "a1", "nomaster"]);
     wait_state(&sc, Side::B, "MASTER");
     assert_eq!(text(&st(&sc, Side::A), "/state"), "MASTER");
@@ -333,7 +333,7 @@ fn cloud_unicast_split_brain_plain_heal() {
     start_pair(&mut sc, &a, &b, &[]);
     assert_eq!(st(&sc, Side::B)["unicast_peers"][0], peer::A_ADDR);
 
-    let br = sc.lan.bridge_ns().to_owned();
+    let br = sc.lan.br.name().to_owned();
     ip(&["-n", &br, "link", "set", "a1", "nomaster"]);
     wait_state(&sc, Side::B, "MASTER");
     assert_eq!(text(&st(&sc, Side::A), "/state"), "MASTER");
@@ -608,7 +608,7 @@ impl GapWatch {
             let mut last_held = t0;
             while !flag.load(Ordering::Relaxed) {
                 let begin = Instant::now();
-                let held = lan::Lan::has_addr(&a, "a0", VIP) || lan::Lan::has_addr(&b, "b0", VIP);
+                let held = lan::has_addr(&a, "a0", VIP) || lan::has_addr(&b, "b0", VIP);
                 let now = Instant::now();
                 g.samples += 1;
                 g.slowest_sample = g.slowest_sample.max(now - begin);

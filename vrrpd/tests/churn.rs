@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use lan::{ip, is_root, Lan};
+use lan::{has_addr, ip, is_root};
 use peer::{num, Scene};
 
 /// Bound on one wait (daemon start, a takeover, a reload applied).
@@ -45,7 +45,7 @@ fn scene(name: &str, tag: &str) -> Option<Scene> {
         return None;
     }
     Some(Scene {
-        lan: Lan::new(tag),
+        lan: lan::new(tag),
         name: name.to_string(),
     })
 }
@@ -288,7 +288,7 @@ fn interface_deleted_and_recreated_under_running_instances() {
     let rcvd_before = rcvd_b(&s.status("b"));
 
     // Create it again: a new veth to the bridge, the same name and address, a new ifindex.
-    let br = s.lan.bridge_ns().to_string();
+    let br = s.lan.br.name().to_owned();
     ip(&[
         "-n", &br, "link", "add", "a1", "type", "veth", "peer", "name", "a0", "netns", &a,
     ]);
@@ -308,7 +308,7 @@ fn interface_deleted_and_recreated_under_running_instances() {
     }
     assert_eq!(slots(&sa, "sockets_open"), 1, "one socket, on the new a0");
     assert!(s.vip_a(), "VI_1's VIP on the new a0");
-    assert!(Lan::has_addr(&a, "a0", "192.0.2.101/24"), "VI_2's VIP");
+    assert!(has_addr(&a, "a0", "192.0.2.101/24"), "VI_2's VIP");
     assert!(!s.vip_b(), "B gave the VIP back");
     // A's adverts are on the wire again: B keeps hearing them.
     let heard = rcvd_b(&s.status("b"));

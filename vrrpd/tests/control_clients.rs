@@ -12,10 +12,13 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use vrrp_lab::{unique_name, Netns, Skip, WorkDir};
+
+/// The daemon's namespace, its directory and the daemon: killed, then removed, on drop.
 struct Ns {
-    name: String,
-    dir: std::path::PathBuf,
     daemon: Option<Child>,
+    net: Netns,
+    dir: WorkDir,
 }
 
 impl Drop for Ns {
@@ -24,18 +27,7 @@ impl Drop for Ns {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn ip(args: &[&str]) {
-    assert!(
-        Command::new("ip").args(args).status().unwrap().success(),
-        "ip {args:?}"
-    );
 }
 
 fn status(sock: &std::path::Path) -> serde_json::Value {
@@ -65,7 +57,7 @@ fn sent(v: &serde_json::Value) -> u64 {
 const ONE: &str = "vrrp_instance VI_1 {\n  interface d0\n  virtual_router_id 51\n  priority 150\n  \
                    version 3\n  advert_int 0.1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n";
 
-/// vrrpd alone on one end of a veth pair in a fresh namespace `vrrp{tag}-PID`, with `args`
+/// vrrpd alone on one end of a veth pair in a fresh namespace `vrrp{tag}-PID-N`, with `args`
 /// added to its command line; returns once it is MASTER.
 fn solo(tag: &str, args: &[&str]) -> (Ns, std::path::PathBuf) {
     solo_with(tag, ONE, args)
@@ -73,31 +65,25 @@ fn solo(tag: &str, args: &[&str]) -> (Ns, std::path::PathBuf) {
 
 /// [`solo`] with configuration `conf` (its first instance on d0 becomes MASTER).
 fn solo_with(tag: &str, conf_text: &str, args: &[&str]) -> (Ns, std::path::PathBuf) {
-    let pid = std::process::id();
+    let name = unique_name(&format!("vrrp{tag}"));
     let mut ns = Ns {
-        name: format!("vrrp{tag}-{pid}"),
-        dir: std::env::temp_dir().join(format!("vrrp{tag}-{pid}")),
         daemon: None,
+        net: Netns::create(&name).unwrap(),
+        dir: WorkDir::create(&name).unwrap(),
     };
-    std::fs::create_dir_all(&ns.dir).unwrap();
-    ip(&["netns", "add", &ns.name]);
     // A veth pair inside the namespace: d0 has carrier while d1 is up (no dummy module
     // on every machine).
-    ip(&[
-        "-n", &ns.name, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
-    ]);
-    ip(&["-n", &ns.name, "addr", "add", "192.0.2.1/24", "dev", "d0"]);
-    ip(&["-n", &ns.name, "link", "set", "d1", "up"]);
-    ip(&["-n", &ns.name, "link", "set", "d0", "up"]);
-    ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
+    ns.net.veth_local("d0", "d1").unwrap();
+    ns.net.add_addr("d0", "192.0.2.1/24").unwrap();
+    ns.net.set_link("d1", true).unwrap();
+    ns.net.set_link("d0", true).unwrap();
     let conf = ns.dir.join("k.conf");
     std::fs::write(&conf, conf_text).unwrap();
     let sock = ns.dir.join("c.sock");
     let log = std::fs::File::create(ns.dir.join("d.log")).unwrap();
     ns.daemon = Some(
-        Command::new("ip")
-            .args(["netns", "exec", &ns.name])
-            .arg(env!("CARGO_BIN_EXE_vrrpd"))
+        ns.net
+            .command(env!("CARGO_BIN_EXE_vrrpd"))
             .args(["-n", "-l"])
             .args(args)
             .arg("-f")
@@ -148,8 +134,10 @@ fn stop(mut ns: Ns) {
 
 #[test]
 fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP silent_and_half_finished_clients_do_not_stall_the_daemon: needs root");
+    if !Skip::check("silent_and_half_finished_clients_do_not_stall_the_daemon")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let (ns, sock) = solo("cc", &["--metrics-listen", "127.0.0.1:9651"]);
@@ -159,8 +147,10 @@ fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
     let silent: Vec<UnixStream> = (0..100)
         .map(|_| UnixStream::connect(&sock).unwrap())
         .collect();
-    let mut half = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "/usr/bin/python3", "-c"])
+    let mut half = ns
+        .net
+        .command("/usr/bin/python3")
+        .arg("-c")
         .arg(
             "import socket,time\ns=socket.create_connection(('127.0.0.1',9651))\n\
              s.send(b'GET /metr')\ntime.sleep(5)\n",
@@ -185,8 +175,10 @@ fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
     };
     assert_eq!(after["instances"][0]["state"], "MASTER");
     // A well-behaved metrics scrape still works while the half request hangs.
-    let scrape = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "/usr/bin/python3", "-c"])
+    let scrape = ns
+        .net
+        .command("/usr/bin/python3")
+        .arg("-c")
         .arg(
             "import urllib.request\n\
              print(urllib.request.urlopen('http://127.0.0.1:9651/metrics',timeout=3).read().decode())",
@@ -208,8 +200,10 @@ fn silent_and_half_finished_clients_do_not_stall_the_daemon() {
 
 #[test]
 fn sigusr1_writes_the_state_dump() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP sigusr1_writes_the_state_dump: needs root");
+    if !Skip::check("sigusr1_writes_the_state_dump")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let pid = std::process::id();
@@ -351,8 +345,10 @@ fn kill_all(children: Vec<Child>) {
 
 #[test]
 fn root_drains_through_an_unprivileged_connect_flood() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP root_drains_through_an_unprivileged_connect_flood: needs root");
+    if !Skip::check("root_drains_through_an_unprivileged_connect_flood")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let (ns, sock) = solo("cf", &[]);
@@ -440,8 +436,10 @@ const METRICS_BUDGET_KB: u64 = 8 * 1024;
 /// an 8 MiB budget and a reply past it is an HTTP 503.
 #[test]
 fn a_metrics_flood_is_refused_within_the_reply_budget() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("SKIP a_metrics_flood_is_refused_within_the_reply_budget: needs root");
+    if !Skip::check("a_metrics_flood_is_refused_within_the_reply_budget")
+        .root("network namespaces")
+        .ok()
+    {
         return;
     }
     let mut conf = String::new();
@@ -454,7 +452,7 @@ fn a_metrics_flood_is_refused_within_the_reply_budget() {
     let (ns, sock) = solo_with("mf", &conf, &["--metrics-listen", "127.0.0.1:9652"]);
     // As over a LAN: with loopback's 64 KB segments the kernel would take whole replies into
     // its send buffers, and the daemon's memory would not show what a remote flood does.
-    ip(&["-n", &ns.name, "link", "set", "lo", "mtu", "1500"]);
+    ns.net.ip(&["link", "set", "lo", "mtu", "1500"]).unwrap();
     let start = Instant::now();
     while status(&sock)["instances"]
         .as_array()
@@ -465,8 +463,10 @@ fn a_metrics_flood_is_refused_within_the_reply_budget() {
         assert!(start.elapsed() < Duration::from_secs(20), "not all MASTER");
         sleep(Duration::from_millis(200));
     }
-    let scrape = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "/usr/bin/python3", "-c"])
+    let scrape = ns
+        .net
+        .command("/usr/bin/python3")
+        .arg("-c")
         .arg(
             "import urllib.request\n\
              print(len(urllib.request.urlopen('http://127.0.0.1:9652/metrics',timeout=5).read()))",
@@ -480,15 +480,10 @@ fn a_metrics_flood_is_refused_within_the_reply_budget() {
         / 1024;
     assert!(reply_kb > 400, "a scrape of {reply_kb} kB is not big");
     let rss0 = rss_kb(&ns);
-    let mut flood = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &ns.name,
-            "/usr/bin/python3",
-            "-c",
-            METRICS_FLOOD,
-        ])
+    let mut flood = ns
+        .net
+        .command("/usr/bin/python3")
+        .args(["-c", METRICS_FLOOD])
         .args(["9652", "300", "6"])
         .spawn()
         .unwrap();
@@ -533,8 +528,10 @@ fn a_metrics_flood_is_refused_within_the_reply_budget() {
     assert!(pool(&after, "metrics_clients", "reply_bytes") <= METRICS_BUDGET_KB * 1024);
     // The metrics flood never touched the control socket's pool.
     assert_eq!(pool(&after, "control_clients", "refused"), 0);
-    let metrics = Command::new("ip")
-        .args(["netns", "exec", &ns.name, "/usr/bin/python3", "-c"])
+    let metrics = ns
+        .net
+        .command("/usr/bin/python3")
+        .arg("-c")
         .arg(
             "import urllib.request\n\
              print(urllib.request.urlopen('http://127.0.0.1:9652/metrics',timeout=5).read().decode())",

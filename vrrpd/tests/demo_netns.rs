@@ -1,26 +1,19 @@
-//! The demo's namespace lab on its own: namespaces made like `ip netns add` (visible to
-//! `ip netns`), veth pairs across namespaces through rtnetlink, and full removal — also when
+//! The demo's namespace lab on its own (vrrp-lab as the demo uses it): namespaces made like
+//! `ip netns add` (visible to `ip netns`), veth pairs across namespaces, and full removal — also when
 //! the lab is dropped without an explicit remove, as on an error path. Needs root; skipped
 //! (with a note on stderr) otherwise. Namespaces are named `vrrptopo-<pid>-...` and
 //! `vrrpveth-<pid>-...`; addresses come from 192.0.2.0/24 and 2001:db8::/32 only.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::net::UdpSocket;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use vrrpd::demo::netns::{self, NetNs};
+use vrrp_lab::{sweep_stale, Netns};
 use vrrpd::demo::topology::Topology;
 
 fn root(test: &str) -> bool {
-    let ok = nix::unistd::Uid::effective().is_root();
-    if !ok {
-        // Straight to the stderr handle, so the harness does not swallow it.
-        let _ = writeln!(std::io::stderr(), "SKIP {test}: needs root");
-    }
-    ok
+    vrrp_lab::Skip::check(test).root("network namespaces").ok()
 }
 
 /// Link names in the test process's own namespace (the host's, for a test run as root).
@@ -33,8 +26,11 @@ fn host_links() -> BTreeSet<String> {
         .collect()
 }
 
-fn links_in(ns: &NetNs) -> BTreeSet<String> {
-    let mut nl = ns.netlink().expect("netlink in namespace");
+fn links_in(ns: &Netns) -> BTreeSet<String> {
+    let mut nl = ns
+        .run(vrrp_net::Netlink::open)
+        .expect("enter namespace")
+        .expect("netlink in namespace");
     nl.links()
         .expect("links")
         .into_iter()
@@ -53,9 +49,8 @@ fn ns_in_use(inode: u64) -> bool {
 }
 
 fn ip_netns_exec(ns: &str, args: &[&str]) -> std::process::Output {
-    Command::new("ip")
-        .args(["netns", "exec", ns])
-        .args(args)
+    vrrp_lab::in_netns(ns, args[0])
+        .args(&args[1..])
         .output()
         .expect("run ip netns exec")
 }
@@ -66,15 +61,15 @@ fn topology_is_built_reachable_and_removed() {
         return;
     }
     let prefix = format!("vrrptopo-{}", std::process::id());
-    netns::sweep_stale("vrrptopo");
+    sweep_stale("vrrptopo");
     let host_before = host_links();
     let mut topo = Topology::build(&prefix).expect("build topology");
     let names = [
-        topo.a.ns.name().to_owned(),
-        topo.b.ns.name().to_owned(),
-        topo.lan.name().to_owned(),
+        topo.net.a.name().to_owned(),
+        topo.net.b.name().to_owned(),
+        topo.net.br.name().to_owned(),
     ];
-    let inodes: Vec<u64> = [&topo.a.ns, &topo.b.ns, &topo.lan]
+    let inodes: Vec<u64> = [&topo.net.a, &topo.net.b, &topo.net.br]
         .iter()
         .map(|ns| ns.inode().expect("inode"))
         .collect();
@@ -84,14 +79,14 @@ fn topology_is_built_reachable_and_removed() {
             "{n} not in /run/netns"
         );
     }
-    assert!(links_in(&topo.a.ns).contains("veth0"));
-    assert!(links_in(&topo.b.ns).contains("veth1"));
-    let lan = links_in(&topo.lan);
+    assert!(links_in(&topo.net.a).contains("veth0"));
+    assert!(links_in(&topo.net.b).contains("veth1"));
+    let lan = links_in(&topo.net.br);
     for l in ["br0", "pa", "pb"] {
         assert!(
             lan.contains(l),
             "{l} missing in {}: {lan:?}",
-            topo.lan.name()
+            topo.net.br.name()
         );
     }
     assert!(topo.a.has_address("192.0.2.1".parse().unwrap()).unwrap());
@@ -106,15 +101,15 @@ fn topology_is_built_reachable_and_removed() {
     );
     // ...and A reaches B through the switch (UDP, sockets opened inside each namespace).
     let rx = topo
+        .net
         .b
-        .ns
-        .run("bind in B", || Ok(UdpSocket::bind("192.0.2.2:0").unwrap()))
+        .run(|| UdpSocket::bind("192.0.2.2:0").unwrap())
         .unwrap();
     rx.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let tx = topo
+        .net
         .a
-        .ns
-        .run("bind in A", || Ok(UdpSocket::bind("192.0.2.1:0").unwrap()))
+        .run(|| UdpSocket::bind("192.0.2.1:0").unwrap())
         .unwrap();
     tx.send_to(b"hello", rx.local_addr().unwrap()).unwrap();
     let mut buf = [0u8; 16];
@@ -149,28 +144,33 @@ fn veth_pair_spans_namespaces_and_drop_cleans_up() {
         return;
     }
     let pid = std::process::id();
-    netns::sweep_stale("vrrpveth");
+    sweep_stale("vrrpveth");
     let host_before = host_links();
     let paths;
     {
-        let x = NetNs::create(&format!("vrrpveth-{pid}-x")).expect("create x");
-        let y = NetNs::create(&format!("vrrpveth-{pid}-y")).expect("create y");
+        let x = Netns::create(&format!("vrrpveth-{pid}-x")).expect("create x");
+        let y = Netns::create(&format!("vrrpveth-{pid}-y")).expect("create y");
         paths = [x.path().to_owned(), y.path().to_owned()];
         // A second namespace of the same name is refused and leaves the first alone.
-        assert!(NetNs::create(x.name()).is_err());
+        assert!(Netns::create(x.name()).is_err());
         assert!(x.path().exists());
 
-        let mut nl = x.netlink().expect("netlink in x");
-        let local = nl
-            .add_veth_pair("vx", "vy", Some(y.fd().unwrap()))
-            .expect("add veth pair");
+        let mut nl = x
+            .run(vrrp_net::Netlink::open)
+            .unwrap()
+            .expect("netlink in x");
+        x.veth("vx", &y, "vy").expect("add veth pair");
+        let local = nl.link_by_name("vx").expect("vx in x");
         assert_eq!(local.name, "vx");
         assert!(links_in(&x).contains("vx"));
         assert!(!links_in(&x).contains("vy"), "peer stayed in x");
         assert!(links_in(&y).contains("vy"), "peer not moved to y");
 
         // A bare pair: one end down takes the carrier off the other (why the demo has a switch).
-        let mut ny = y.netlink().expect("netlink in y");
+        let mut ny = y
+            .run(vrrp_net::Netlink::open)
+            .unwrap()
+            .expect("netlink in y");
         let vy = ny.link_by_name("vy").unwrap();
         nl.set_link_up(local.ifindex, true).unwrap();
         ny.set_link_up(vy.ifindex, true).unwrap();
@@ -198,8 +198,8 @@ fn sweep_leaves_live_namespaces_alone() {
     if !root("sweep_leaves_live_namespaces_alone") {
         return;
     }
-    let mut ns = NetNs::create(&format!("vrrpsweep-{}-z", std::process::id())).unwrap();
-    assert!(netns::sweep_stale("vrrpsweep").is_empty());
+    let mut ns = Netns::create(&format!("vrrpsweep-{}-z", std::process::id())).unwrap();
+    assert!(sweep_stale("vrrpsweep").is_empty());
     assert!(ns.path().exists());
     assert!(ns.remove().is_empty());
     assert!(!ns.path().exists());

@@ -17,11 +17,7 @@ use vrrpd::demo::{self, DemoError, Program, Report};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn root(test: &str) -> bool {
-    let ok = nix::unistd::Uid::effective().is_root();
-    if !ok {
-        let _ = writeln!(std::io::stderr(), "SKIP {test}: needs root");
-    }
-    ok
+    vrrp_lab::Skip::check(test).root("network namespaces").ok()
 }
 
 /// Processes whose command line mentions `needle`.

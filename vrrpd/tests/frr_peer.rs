@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use lan::{has_program, is_root, Lan};
+use lan::{has_addr, has_program, is_root, LanExt};
 use peer::{num, text, Scene, A_ADDR, B_ADDR, LIMIT, VIP};
 
 const ZEBRA: &str = "/usr/lib/frr/zebra";
@@ -105,7 +105,7 @@ impl FrrScene {
             return None;
         };
         let sc = Scene {
-            lan: Lan::new(tag),
+            lan: lan::new(tag),
             name: name.to_string(),
         };
         let run = sc.path("frr");
@@ -175,10 +175,8 @@ impl FrrScene {
                 "--log-level".into(),
                 "debug".into(),
             ];
-            let i = self
-                .sc
-                .lan
-                .spawn(&b, Path::new(prog), &args, &format!("frr-{short}.log"));
+            let log = format!("frr-{short}.log");
+            let i = lan::spawn(&mut self.sc.lan, &b, Path::new(prog), &args, &log);
             self.daemons.push((short, i));
             let sock = self.run.join(format!("{short}.vty"));
             self.sc
@@ -244,7 +242,7 @@ impl FrrScene {
     /// FRR serves the VIP: on its macvlan, protodown off, link up.
     fn vip_frr(&self) -> bool {
         let l = self.macvlan();
-        Lan::has_addr(&self.sc.b(), MACVLAN, VIP)
+        has_addr(&self.sc.b(), MACVLAN, VIP)
             && !l.contains("protodown on")
             && l.contains("state UP")
     }

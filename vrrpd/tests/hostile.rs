@@ -260,16 +260,17 @@ impl Scene {
         masters: &'static [(&'static str, &'static str)],
         conf: impl FnOnce(&Path) -> String,
     ) -> Scene {
-        let mut lan = Lan::new(tag);
+        let mut lan = lan::new(tag);
         let text = conf(&lan.dir);
         let conf = lan.dir.join("vrrpd.conf");
         std::fs::write(&conf, text).unwrap();
         let sock = lan.dir.join("vrrpd.sock");
-        let (a, b) = (lan.a.clone(), lan.b.clone());
+        let (a, b) = (lan.a.name().to_owned(), lan.b.name().to_owned());
 
         // A protocol-112 listener in B: VI_2's unicast adverts to 192.0.2.2 are delivered
         // to it instead of drawing ICMP protocol-unreachable back at vrrpd.
-        lan.spawn(
+        lan::spawn(
+            &mut lan,
             &b,
             Path::new("/usr/bin/python3"),
             &[
@@ -293,8 +294,7 @@ impl Scene {
         let mac = mac_of(&a, "a0");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/inject.py");
         let log = std::fs::File::create(lan.dir.join("inject.log")).unwrap();
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &b, "/usr/bin/python3"])
+        let mut child = vrrp_lab::in_netns(&b, "/usr/bin/python3")
             .arg(script)
             .args(["b0", &mac])
             .stdin(Stdio::piped())
@@ -401,7 +401,7 @@ impl Scene {
             }
         }
         for (_, vip) in self.masters {
-            if !Lan::has_addr(&self.lan.a, "a0", vip) {
+            if !self.lan.a.has_addr("a0", vip) {
                 return Err(format!("{vip} is no longer on a0"));
             }
         }
@@ -709,8 +709,8 @@ fn rss_kib(pid: u32) -> u64 {
 /// Datagrams the kernel dropped at namespace `ns`'s protocol-112 raw sockets (receive
 /// buffer full): the `drops` column of /proc/net/raw.
 fn raw_drops(ns: &str) -> u64 {
-    let out = Command::new("ip")
-        .args(["netns", "exec", ns, "cat", "/proc/net/raw"])
+    let out = vrrp_lab::in_netns(ns, "cat")
+        .arg("/proc/net/raw")
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
@@ -757,7 +757,7 @@ fn lower_priority_flood_is_counted_and_bounded() {
     let ok = sc.wait_status(|s| sc.healthy(s).is_ok());
     let s0 = ok.unwrap_or_else(|last| panic!("not MASTER of both instances: {last:?}"));
     let pid = sc.lan.children[sc.vrrpd].id();
-    let a = sc.lan.a.clone();
+    let a = sc.lan.a.name().to_owned();
     let lines = |sc: &Scene| sc.lan.log("vrrpd.log").lines().count();
     let vi = |s: &Value, name: &str, p: &str| num(instance(s, name), p);
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use lan::{is_root, Lan};
+use lan::{has_addr, is_root, Lan};
 
 /// Bound on every wait (daemon start or exit, a log line, adverts going on).
 const LIMIT: Duration = Duration::from_secs(10);
@@ -48,7 +48,7 @@ impl Scene {
             eprintln!("SKIP {name}: needs root (network namespaces, files owned by root)");
             return None;
         }
-        let lan = Lan::new(tag);
+        let lan = lan::new(tag);
         let conf = lan.dir.join("k.conf");
         std::fs::write(&conf, conf_text("a0")).unwrap();
         Some(Scene { lan, conf })
@@ -64,7 +64,7 @@ impl Scene {
 
     /// `vrrpd -n -l -f CONF --control RUN.sock -p PID EXTRA` in namespace A.
     fn spawn(&mut self, run: &str, conf: &Path, pid: &Path, extra: &[&str]) -> usize {
-        let a = self.lan.a.clone();
+        let a = self.lan.a.name().to_owned();
         let sock = self.path(&format!("{run}.sock"));
         let log = format!("{run}.log");
         peer::spawn_vrrpd(&mut self.lan, &a, conf, &sock, pid, &log, extra)
@@ -150,7 +150,7 @@ impl Scene {
     }
 
     fn vip(&self) -> bool {
-        Lan::has_addr(&self.lan.a, "a0", VIP)
+        self.lan.a.has_addr("a0", VIP)
     }
 
     /// A file only root may read or write, as a target for planted symlinks.
@@ -344,10 +344,10 @@ fn a_second_daemon_on_the_same_pid_file_is_refused() {
     let (polls, missing) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let watcher = {
         let (stop, polls, missing) = (stop.clone(), polls.clone(), missing.clone());
-        let ns = sc.lan.a.clone();
+        let ns = sc.lan.a.name().to_owned();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                if !Lan::has_addr(&ns, "a0", VIP) {
+                if !has_addr(&ns, "a0", VIP) {
                     missing.fetch_add(1, Ordering::Relaxed);
                 }
                 polls.fetch_add(1, Ordering::Relaxed);
@@ -373,9 +373,10 @@ fn a_second_daemon_on_the_same_pid_file_is_refused() {
     assert!(!sc.path("two.sock").exists(), "second bound its socket");
 
     // Without -n: refused before the fork, on stderr, exit 1.
-    let out = Command::new("ip")
-        .args(["netns", "exec", &sc.lan.a])
-        .arg(env!("CARGO_BIN_EXE_vrrpd"))
+    let out = sc
+        .lan
+        .a
+        .command(env!("CARGO_BIN_EXE_vrrpd"))
         .arg("-f")
         .arg(&conf)
         .arg("--control")
@@ -387,7 +388,7 @@ fn a_second_daemon_on_the_same_pid_file_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     if out.status.success() {
         // It forked: stop what it left running in the namespace (not the first daemon).
-        kill_strays(&sc.lan.a, first_pid);
+        kill_strays(sc.lan.a.name(), first_pid);
     }
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("daemon is already running"), "{err}");

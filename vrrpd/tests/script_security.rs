@@ -126,7 +126,7 @@ fn accepted_by_t(conf: &Path) {
 /// [`LIMIT`], and its log must carry `want` as its error.
 fn refused_by_daemon(lan: &mut Lan, conf: &Path, run: &str, want: &str) {
     let log = format!("vrrpd-{run}.log");
-    let a = lan.a.clone();
+    let a = lan.a.name().to_owned();
     let (sock, pid) = (
         lan.dir.join(format!("{run}.sock")),
         lan.dir.join(format!("{run}.pid")),
@@ -199,9 +199,9 @@ fn symlink_in_an_unprivileged_users_directory_is_refused() {
     );
     accepted_by_t(&good);
 
-    let mut lan = Lan::new("ssa");
+    let mut lan = lan::new("ssa");
     refused_by_daemon(&mut lan, &bad, "bad", &want);
-    let a = lan.a.clone();
+    let a = lan.a.name().to_owned();
     let (sock, pid) = (lan.dir.join("good.sock"), lan.dir.join("good.pid"));
     let i = peer::spawn_vrrpd(&mut lan, &a, &good, &sock, &pid, "vrrpd-good.log", &[]);
     wait_for(LIMIT, "the accepted check script to run", || ran.exists());
@@ -295,7 +295,7 @@ fn t_fails_with_the_daemons_message_for_each_script_it_refuses() {
             "7: vrrp_script chk: bad command line: unterminated ' quote".to_string(),
         ),
     ];
-    let mut lan = Lan::new("sst");
+    let mut lan = lan::new("sst");
     for (name, text, tail) in cases {
         let c = f.write(&format!("{name}.conf"), &text);
         let want = format!("{}:{tail}", c.display());

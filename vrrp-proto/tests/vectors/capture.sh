@@ -4,15 +4,16 @@
 # Usage (root):  capture.sh [OUTDIR]            (default: the keepalived/ dir next to this file)
 #                CAPTURE_CASES="a c e f" capture.sh OUTDIR   (a subset of the letters below)
 #
-# Makes two network namespaces (vrrpvA$$, vrrpvB$$) joined by a veth pair, addresses from
-# 192.0.2.0/24 and 2001:db8::/64 only. keepalived runs in A in the foreground with one
+# Runs inside `vrrp-lab pair` (the workspace's lab/ crate, built with cargo): two network
+# namespaces (vrrpv-PID-N) joined by a veth pair, addresses from 192.0.2.0/24 and
+# 2001:db8::/64 only, removed by vrrp-lab when this script ends. keepalived runs in A in the foreground with one
 # instance per selected case (all `state MASTER`); tcpdump captures in B. keepalived is then
 # stopped with SIGTERM, so every instance also sends its priority-0 advert. pcap2vec.py
 # writes one vector file per packet kind into OUTDIR; the expected field values in each file
 # come from the case table below (the keepalived configuration), never from our decoder.
 #
-# Everything made here is removed on exit (trap): namespaces, temp dir, and only the pids
-# this script started.
+# Everything made here is removed on exit (trap): temp dir, and only the pids this script
+# started; the namespaces go with vrrp-lab.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,14 +25,16 @@ if [ "$(id -u)" != 0 ]; then
     exit 2
 fi
 
-NS_A="vrrpvA$$"
-NS_B="vrrpvB$$"
-DEV_A=vka0
-DEV_B=vkb0
-A4=192.0.2.1
-B4=192.0.2.2
-A6=2001:db8::1
-B6=2001:db8::2
+if [ -z "${VRRP_LAB_NS_A:-}" ]; then
+    exec cargo run -q --manifest-path "$HERE/../../../Cargo.toml" -p vrrp-lab -- \
+        pair vrrpv -- "$0" "$@"
+fi
+NS_A=$VRRP_LAB_NS_A
+NS_B=$VRRP_LAB_NS_B
+DEV_A=$VRRP_LAB_IF_A
+DEV_B=$VRRP_LAB_IF_B
+A4=$VRRP_LAB_A4
+B4=$VRRP_LAB_B4
 TMP=$(mktemp -d /tmp/vrrpcap.XXXXXX)
 PIDS=()
 
@@ -40,8 +43,6 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    ip netns del "$NS_A" 2>/dev/null || true
-    ip netns del "$NS_B" 2>/dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -106,27 +107,11 @@ EOF
     done
 }
 
-setup_netns() {
-    ip netns add "$NS_A"
-    ip netns add "$NS_B"
-    ip link add "$DEV_A" netns "$NS_A" type veth peer name "$DEV_B" netns "$NS_B"
-    for side in "$NS_A $DEV_A $A4 $A6" "$NS_B $DEV_B $B4 $B6"; do
-        read -r ns dev a4 a6 <<<"$side"
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-        ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.accept_dad=0"
-        ip -n "$ns" link set lo up
-        ip -n "$ns" addr add "$a4/24" dev "$dev"
-        ip -n "$ns" -6 addr add "$a6/64" dev "$dev" nodad
-        ip -n "$ns" link set "$dev" up
-    done
-}
-
 main() {
     mkdir -p "$OUT"
     selected >"$TMP/cases"
     [ -s "$TMP/cases" ] || { echo "capture.sh: no case selected by '$CASES_WANTED'" >&2; exit 2; }
     write_config >"$TMP/keepalived.conf"
-    setup_netns
 
     ip netns exec "$NS_B" tcpdump -q -n -U -i "$DEV_B" -w "$TMP/cap.pcap" \
         'ip proto 112 or ip6 proto 112 or arp or icmp6' >/dev/null 2>"$TMP/tcpdump.log" &

@@ -12,9 +12,8 @@ use nix::sched::{setns, CloneFlags};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
-use super::config::WorkDir;
 use super::error::DemoError;
-use super::netns::NetNs;
+use vrrp_lab::{Netns, WorkDir};
 
 /// How long a daemon gets to exit after SIGTERM before it is killed.
 const STOP_WAIT: Duration = Duration::from_secs(5);
@@ -69,7 +68,7 @@ impl Daemon {
     pub fn spawn(
         program: &Program,
         label: &'static str,
-        ns: &NetNs,
+        ns: &Netns,
         dir: &WorkDir,
         conf: &Path,
     ) -> Result<Daemon, DemoError> {

@@ -20,6 +20,9 @@ pub enum DemoError {
         #[source]
         source: io::Error,
     },
+    /// Building, using or removing the namespace lab failed.
+    #[error(transparent)]
+    Lab(#[from] vrrp_lab::LabError),
     /// A netlink request failed.
     #[error("{what}: {source}")]
     Net {
@@ -67,9 +70,6 @@ pub enum DemoError {
     /// A bug in the demo (reported rather than panicking).
     #[error("internal error: {0}")]
     Internal(&'static str),
-    /// A helper thread panicked (a bug; reported rather than propagated).
-    #[error("{0}: helper thread panicked")]
-    Thread(String),
 }
 
 impl DemoError {

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use super::config::{self, WorkDir};
+use super::config;
 use super::daemon::Daemon;
 use super::error::DemoError;
 use super::topology::{Router, Topology};
@@ -13,11 +13,11 @@ pub(super) fn vip() -> IpAddr {
     IpAddr::V4(config::VIP_ADDR)
 }
 
-/// Everything the demo makes, so that it can all be removed whichever way it ends.
+/// Everything the demo makes, so that it can all be removed whichever way it ends (the
+/// temp dir is the topology's).
 #[derive(Debug, Default)]
 pub(super) struct Lab {
     pub(super) topo: Option<Topology>,
-    pub(super) dir: Option<WorkDir>,
     pub(super) daemons: Vec<Daemon>,
 }
 
@@ -77,12 +77,10 @@ impl Lab {
         let mut problems = Vec::new();
         let mut paths = Vec::new();
         if let Some(mut topo) = self.topo.take() {
-            paths.extend([&topo.a.ns, &topo.b.ns, &topo.lan].map(|ns| ns.path().to_owned()));
+            let net = &topo.net;
+            paths.extend([&net.a, &net.b, &net.br].map(|ns| ns.path().to_owned()));
+            paths.push(net.dir.path().to_owned());
             problems.extend(topo.remove());
-        }
-        if let Some(mut dir) = self.dir.take() {
-            paths.push(dir.path().to_owned());
-            problems.extend(dir.remove());
         }
         for p in paths {
             if p.exists() {

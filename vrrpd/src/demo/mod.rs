@@ -1,8 +1,9 @@
 //! `vrrpd demo`: an election, a failover and a failback between two copies of the daemon,
 //! each in its own network namespace, with the gaps measured — no setup needed (as root).
 //!
-//! [`run`] builds the [`topology`] (namespaces `vrrpdemo-PID-a`, `-b` and the switch
-//! `-lan`), writes a keepalived.conf per router ([`config`]) into a temp dir, starts the
+//! [`run`] builds the [`topology`] with the workspace's namespace lab, vrrp-lab
+//! (namespaces `vrrpdemo-PID-a`, `-b` and the switch `-lan`, temp dir
+//! `$TMPDIR/vrrpdemo-PID`), writes a keepalived.conf per router ([`config`]) there, starts the
 //! daemons, cuts the master's link and restores it, then stops the daemons with SIGTERM and
 //! removes everything — also on error and when the demo gets SIGINT / SIGTERM / SIGHUP.
 //! It prints each step as it goes and returns a [`Report`]; its `Display` is the summary
@@ -33,7 +34,6 @@ mod daemon;
 mod error;
 mod interrupt;
 mod lab;
-pub mod netns;
 mod report;
 pub mod topology;
 mod watch;
@@ -46,7 +46,7 @@ pub use error::DemoError;
 pub use report::Report;
 pub use watch::POLL;
 
-use config::{WorkDir, ADVERT_INT, PRIORITY_A, PRIORITY_B, VERSION, VIP, VIP_PREFIX, VRID};
+use config::{ADVERT_INT, PRIORITY_A, PRIORITY_B, VERSION, VIP, VIP_PREFIX, VRID};
 use daemon::Daemon;
 use interrupt::Interrupts;
 use lab::Lab;
@@ -73,11 +73,11 @@ pub fn run_with(program: &Program) -> Result<Report, DemoError> {
     }
     // Installed first and kept until the cleanup is over.
     let mut interrupts = Interrupts::install()?;
-    let swept = netns::sweep_stale(NAME_STEM);
+    let swept = vrrp_lab::sweep_stale(NAME_STEM);
     if !swept.is_empty() {
         say!("removed namespaces left by an earlier, killed demo: {swept:?}");
     }
-    for d in config::sweep_stale_dirs(NAME_STEM) {
+    for d in vrrp_lab::sweep_stale_dirs(NAME_STEM) {
         say!("removed {} left by an earlier, killed demo", d.display());
     }
     let mut lab = Lab::default();
@@ -132,23 +132,27 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
         say!(
             "  router {}: namespace {:<20} {} {}/24, {}/64",
             r.label,
-            r.ns.name(),
+            r.netns,
             r.ifname,
             r.v4,
             r.v6
         );
     }
+    let w = Topology::WIRING;
     say!(
-        "  switch:   namespace {:<20} br0 with ports pa (to A), pb (to B)",
-        topo.lan.name()
+        "  switch:   namespace {:<20} {} with ports {} (to A), {} (to B)",
+        topo.net.br.name(),
+        vrrp_lab::Lan::BRIDGE,
+        w.a_port,
+        w.b_port
     );
     say!(
         "  (while it runs: ip netns exec {} ip addr show)",
-        topo.a.ns.name()
+        topo.a.netns
     );
 
     sig.check()?;
-    let dir = lab.dir.insert(WorkDir::create(&stem)?);
+    let dir = &topo.net.dir;
     let conf_a = dir.write(
         "a.conf",
         &config::keepalived_conf("demo_a", topo.a.ifname, PRIORITY_A),
@@ -164,8 +168,11 @@ fn show(program: &Program, sig: &mut Interrupts, lab: &mut Lab) -> Result<Report
     );
 
     let started = Instant::now();
-    for (r, conf) in [(&topo.a, &conf_a), (&topo.b, &conf_b)] {
-        let d = Daemon::spawn(program, r.label, &r.ns, dir, conf)?;
+    for (r, ns, conf) in [
+        (&topo.a, &topo.net.a, &conf_a),
+        (&topo.b, &topo.net.b, &conf_b),
+    ] {
+        let d = Daemon::spawn(program, r.label, ns, dir, conf)?;
         say!(
             "started {} for router {} (pid {}), log {}",
             program.exe().display(),

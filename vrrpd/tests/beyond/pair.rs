@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::lan::{is_root, Lan};
+use crate::lan::{has_addr, is_root};
 use crate::peer::{Scene, VIP};
 
 /// uid/gid of `nobody`: an unprivileged user for the "no root needed / root needed" checks.
@@ -58,7 +58,7 @@ pub fn scene(name: &str, tag: &str) -> Option<Scene> {
         return None;
     }
     Some(Scene {
-        lan: Lan::new(tag),
+        lan: crate::lan::new(tag),
         name: name.to_string(),
     })
 }
@@ -127,17 +127,13 @@ pub fn start(sc: &mut Scene, side: Side, conf: &Path, extra: &[&str]) -> usize {
 
 /// Whether `side` holds the VIP.
 pub fn vip(sc: &Scene, side: Side) -> bool {
-    Lan::has_addr(&side.ns(sc), side.dev(), VIP)
+    has_addr(&side.ns(sc), side.dev(), VIP)
 }
 
 /// `argv` as `nobody` (setpriv, no groups, no capabilities), in namespace `ns` if given.
 pub fn as_nobody(ns: Option<&str>, argv: &[&str]) -> Output {
     let mut c = match ns {
-        Some(ns) => {
-            let mut c = Command::new("ip");
-            c.args(["netns", "exec", ns, "setpriv"]);
-            c
-        }
+        Some(ns) => vrrp_lab::in_netns(ns, "setpriv"),
         None => Command::new("setpriv"),
     };
     c.args([

@@ -110,17 +110,17 @@ impl Scene {
             return None;
         }
         Some(Scene {
-            lan: Lan::new(tag),
+            lan: crate::lan::new(tag),
             name: name.to_string(),
         })
     }
 
     pub fn a(&self) -> String {
-        self.lan.a.clone()
+        self.lan.a.name().to_owned()
     }
 
     pub fn b(&self) -> String {
-        self.lan.b.clone()
+        self.lan.b.name().to_owned()
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
@@ -193,7 +193,8 @@ impl Scene {
             );
         }
         let b = self.b();
-        self.lan.spawn(
+        crate::lan::spawn(
+            &mut self.lan,
             &b,
             Path::new("keepalived"),
             &args,
@@ -203,12 +204,12 @@ impl Scene {
 
     /// Whether vrrpd's namespace has the VIP on `a0`.
     pub fn vip_a(&self) -> bool {
-        Lan::has_addr(&self.lan.a, "a0", VIP)
+        self.lan.a.has_addr("a0", VIP)
     }
 
     /// Whether keepalived's namespace has the VIP on `b0`.
     pub fn vip_b(&self) -> bool {
-        Lan::has_addr(&self.lan.b, "b0", VIP)
+        self.lan.b.has_addr("b0", VIP)
     }
 
     pub fn pid(&self, i: usize) -> u32 {
@@ -393,7 +394,7 @@ impl Drop for Scene {
                 std::fs::read_to_string(&f).unwrap_or_default()
             );
         }
-        for (ns, dev) in [(&self.lan.a, "a0"), (&self.lan.b, "b0")] {
+        for (ns, dev) in [(self.lan.a.name(), "a0"), (self.lan.b.name(), "b0")] {
             if let Ok(o) = Command::new("ip")
                 .args(["-n", ns, "-o", "addr", "show", "dev", dev])
                 .output()
@@ -472,5 +473,5 @@ pub fn spawn_vrrpd(
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let exe = Path::new(env!("CARGO_BIN_EXE_vrrpd"));
-    lan.spawn(ns, exe, &args, log)
+    crate::lan::spawn(lan, ns, exe, &args, log)
 }
