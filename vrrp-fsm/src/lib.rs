@@ -49,17 +49,30 @@
 
 pub mod config;
 pub mod counters;
+pub mod demux;
 pub mod election;
+pub mod endpoint;
+pub mod ids;
 pub mod output;
 pub mod router;
 pub mod sim;
+pub mod slots;
 pub mod sync_group;
 pub mod time;
+pub mod timer_heap;
 pub mod timers;
 
 pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
 pub use counters::{GlobalCounters, RouterCounters};
+pub use demux::{Demux, DemuxKey, PeerFilter};
+pub use endpoint::{
+    Datagram, Endpoint, EndpointError, EndpointEvent, EndpointStats, EventKind, InstanceSpec,
+    Transmit,
+};
+pub use ids::{InstanceId, InterfaceId};
 pub use output::{Event, Output, Reason, State};
 pub use router::{Discard, Router};
-pub use sync_group::SyncGroup;
+pub use slots::{Slab, Slot, SlotAlloc};
+pub use sync_group::{RouterSet, SyncGroup};
 pub use time::Instant;
+pub use timer_heap::{TimerId, Timers};

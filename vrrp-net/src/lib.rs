@@ -28,7 +28,6 @@
 //! `tests/one_poll.rs` runs exactly that loop against a veth pair.
 
 mod announce;
-mod demux;
 mod error;
 mod link_monitor;
 mod netlink;
@@ -36,14 +35,11 @@ mod rate_limit;
 mod raw;
 mod runner;
 mod signals;
-mod slots;
 mod sysctl;
-mod timer;
 mod veth;
 mod vmac;
 
 pub use announce::Announcer;
-pub use demux::{Demux, DemuxKey, PeerFilter};
 pub use error::NetError;
 pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
@@ -56,6 +52,7 @@ pub use runner::{
     FIRST_USER_TOKEN,
 };
 pub use signals::{Signal, Signals};
-pub use slots::{Slab, Slot, SlotAlloc};
 pub use sysctl::set_ipv4_conf;
-pub use timer::{TimerId, Timers};
+pub use vrrp_fsm::{Demux, DemuxKey, PeerFilter};
+pub use vrrp_fsm::{Slab, Slot, SlotAlloc};
+pub use vrrp_fsm::{TimerId, Timers};

@@ -161,7 +161,7 @@ impl Runner {
         // A VMAC deleted with its interface is no longer ours to delete.
         info.vmac_created = false;
         let key: DemuxKey = (
-            info.ifindex,
+            vrrp_fsm::InterfaceId(info.ifindex),
             self.routers[i].config().family(),
             self.routers[i].config().vrid(),
         );
@@ -178,7 +178,7 @@ impl Runner {
     fn bind(&mut self, i: usize, link: &LinkEntry) -> bool {
         let family = self.routers[i].config().family();
         let vrid = self.routers[i].config().vrid();
-        let key: DemuxKey = (link.ifindex, family, vrid);
+        let key: DemuxKey = (vrrp_fsm::InterfaceId(link.ifindex), family, vrid);
         let name = &self.infos[i].spec.name;
         if let Some(&other) = self.demux.peek(key) {
             if other != i {

@@ -30,9 +30,9 @@ use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
 
-use crate::slots::{Slot, SlotAlloc};
 use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink, RateLimit, Signal, Signals};
 use crate::{RecvBatch, SendQueue, Timers};
+use crate::{Slot, SlotAlloc};
 use instance::NO_PORT;
 use ports::Ports;
 
@@ -197,8 +197,14 @@ impl Runner {
         };
         let slot = self.slots.take();
         let index = slot.index();
-        self.demux
-            .insert((link.ifindex, family, router.config().vrid()), index);
+        self.demux.insert(
+            (
+                vrrp_fsm::InterfaceId(link.ifindex),
+                family,
+                router.config().vrid(),
+            ),
+            index,
+        );
         match slot {
             Slot::Reused(i) => {
                 self.routers[i] = router;
@@ -257,7 +263,7 @@ impl Runner {
         let info = &mut self.infos[i];
         info.removed = true;
         let key: DemuxKey = (
-            info.ifindex,
+            vrrp_fsm::InterfaceId(info.ifindex),
             self.routers[i].config().family(),
             self.routers[i].config().vrid(),
         );
@@ -579,14 +585,17 @@ impl Runner {
                     .payload
                     .get(1)
                     .and_then(|v| Vrid::new(*v))
-                    .and_then(|vrid| self.demux.peek((meta.ifindex, family, vrid)))
+                    .and_then(|vrid| {
+                        self.demux
+                            .peek((vrrp_fsm::InterfaceId(meta.ifindex), family, vrid))
+                    })
                     .copied();
                 let rc = owner.map(|i| self.routers[i].counters_mut());
                 self.counters.count(&e, rc);
                 return;
             }
         };
-        let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
+        let key: DemuxKey = (vrrp_fsm::InterfaceId(meta.ifindex), family, d.advert.vrid);
         let Some(index) = self.demux.lookup(key).map(|i| *i) else {
             // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
             // unsupported VRID" (the demux counts it as unknown_vrid too).

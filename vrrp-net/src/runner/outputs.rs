@@ -47,7 +47,7 @@ impl Runner {
                     let now = self.now();
                     for g in &self.groups {
                         if g.members().contains(&i) {
-                            g.on_state_change(now, &mut self.routers, i, to, reason);
+                            g.on_state_change(now, &mut self.routers[..], i, to, reason);
                             work.extend(g.members().iter().copied().filter(|m| *m != i));
                         }
                     }

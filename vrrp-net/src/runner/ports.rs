@@ -7,7 +7,7 @@
 use mio::{Interest, Registry, Token};
 use vrrp_proto::Family;
 
-use crate::slots::Slab;
+use crate::Slab;
 use crate::{Announcer, NetError, VrrpSocket};
 
 /// First mio token of the port table; below it are the runner's own sources.
