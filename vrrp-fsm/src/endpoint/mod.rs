@@ -388,8 +388,8 @@ impl Endpoint {
     }
 
     /// Endpoint tallies: unknown VRIDs, queue overflows, encoding errors.
-    pub fn stats(&self) -> &EndpointStats {
-        &self.stats
+    pub fn stats(&self) -> EndpointStats {
+        self.stats
     }
 
     /// Adverts for a VRID no instance runs on their interface and family.
