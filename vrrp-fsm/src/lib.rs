@@ -3,8 +3,20 @@
 //! weights, GARP timers, sync groups).
 //!
 //! Time is an input and outputs are values: nothing here reads a clock, a socket or a random
-//! source. Each `handle_*` takes `now`; drain [`Router::poll_output`] after it, and call
-//! [`Router::handle_timeout`] when [`Router::poll_timeout`] is reached.
+//! source. Two levels, in the style of quinn-proto and str0m:
+//!
+//! * [`Endpoint`]: many virtual routers behind one sans-IO interface. Raw datagrams in
+//!   ([`Endpoint::handle_datagram`]: IP checks, decode, demux by (interface, family, VRID),
+//!   unicast peer filter, counters), link and tracking changes in, the clock in
+//!   ([`Endpoint::handle_timeout`]); encoded adverts ([`Endpoint::poll_transmit`]), events
+//!   ([`Endpoint::poll_event`]: state changes, VIPs to add or remove, GARP/NA, dual master,
+//!   master changed) and the next deadline ([`Endpoint::poll_timeout`]) out. Sync groups and
+//!   the timer heap live inside. This is what an I/O driver (vrrp-net's mio runner, a tokio
+//!   task, the simulator in [`sim`]) holds; `examples/two_endpoints.rs` runs two of them on
+//!   an in-memory LAN.
+//! * [`Router`]: one virtual router, the per-router machine inside the endpoint. Each
+//!   `handle_*` takes `now`; drain [`Router::poll_output`] after it, and call
+//!   [`Router::handle_timeout`] when [`Router::poll_timeout`] is reached.
 //!
 //! ```
 //! use std::net::{IpAddr, Ipv4Addr};

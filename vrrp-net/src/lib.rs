@@ -7,8 +7,10 @@
 //!   interface, joined to 224.0.0.18 / ff02::12, TTL / hop limit 255, no multicast loopback.
 //!   [`VrrpSocket::recv`] returns the bytes with their [`RecvMeta`] (source, destination,
 //!   TTL / hop limit, ifindex).
-//! * [`Demux`] — (ifindex, family, VRID) → the caller's router key, so 1000 instances cost
+//! * [`Demux`] — (interface, family, VRID) → the caller's router key, so 1000 instances cost
 //!   1000 timers, not 1000 sockets. [`PeerFilter`] drops and counts unicast strangers.
+//!   (Re-exported from vrrp-fsm, where they live now with [`SlotAlloc`], [`Slab`] and
+//!   [`Timers`], as parts of `vrrp_fsm::Endpoint`.)
 //! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
 //!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
