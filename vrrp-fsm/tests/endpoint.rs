@@ -451,3 +451,44 @@ fn lower_priority_flood_cannot_grow_the_queues_without_bound() {
     assert_eq!((events(&mut ep).len(), transmits(&mut ep).len()), (1, 1));
     assert_eq!(ep.stats().events_dropped, s.events_dropped);
 }
+
+#[test]
+fn interface_gone_and_back_moves_the_demux_entry() {
+    let (mut ep, ids) = started(vec![spec(IF1, 255, v4(1), 255)]);
+    let id = ids[0];
+    assert_eq!(ep.router(id).unwrap().state(), State::Master);
+    ep.unbind(at(10), id).unwrap();
+    assert_eq!(ep.router(id).unwrap().state(), State::Fault);
+    assert_eq!(ep.interface(id), None);
+    assert!(transmits(&mut ep).is_empty(), "nowhere to send");
+    let got = events(&mut ep);
+    assert!(got.contains(&EndpointEvent {
+        instance: id,
+        kind: EventKind::RemoveVip(IpAddr::V4(VIP4[0]))
+    }));
+    // Nothing reaches it on the old interface; a link event there is not its own.
+    receive(
+        &mut ep,
+        at(20),
+        IF1,
+        &advert_bytes(255, 100, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.unknown_vrid(), 1);
+    ep.handle_link(at(20), IF1, true);
+    assert_eq!(ep.router(id).unwrap().state(), State::Fault);
+    // Back with a new id: it runs there (the owner takes over at once) and hears adverts.
+    ep.bind(at(30), id, IF2, true).unwrap();
+    assert_eq!(ep.interface(id), Some(IF2));
+    assert_eq!(ep.router(id).unwrap().state(), State::Master);
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty() && sent.iter().all(|(t, _)| t.interface == IF2));
+    receive(
+        &mut ep,
+        at(40),
+        IF2,
+        &advert_bytes(255, 100, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.router(id).unwrap().counters().adverts_rcvd, 1);
+}

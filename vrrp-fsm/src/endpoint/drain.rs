@@ -137,7 +137,8 @@ impl Endpoint {
             self.stats.transmits_dropped += 1;
             return;
         }
-        let Some(inst) = self.instances.get(id.0) else {
+        let Some(inst) = self.instances.get(id.0).filter(|i| i.bound) else {
+            // Unbound: its interface is gone, there is nowhere to send.
             return;
         };
         let advert = inst.router.advert(priority);

@@ -43,6 +43,8 @@ use drain::Queued;
 struct Instance {
     router: Router,
     interface: InterfaceId,
+    /// False while its interface is gone ([`Endpoint::unbind`]): no demux entry, no adverts.
+    bound: bool,
     peers: PeerFilter,
     track_interfaces: Vec<(InterfaceId, usize)>,
     /// The master it knows (ours while Master), and the one last reported.
@@ -156,6 +158,7 @@ impl Endpoint {
         let inst = Instance {
             router: Router::new(spec.config, now),
             interface: spec.interface,
+            bound: true,
             peers: PeerFilter::new(spec.peers),
             track_interfaces: spec.track_interfaces,
             master: None,
@@ -178,7 +181,7 @@ impl Endpoint {
         }
         if let Some(inst) = self.instances.remove(id.0) {
             let key = inst.key();
-            if self.demux.peek(key) == Some(&id) {
+            if inst.bound && self.demux.peek(key) == Some(&id) {
                 self.demux.remove(key);
             }
         }
@@ -196,9 +199,10 @@ impl Endpoint {
     ) -> Result<(), EndpointError> {
         let inst = self.get(id)?;
         check_peers(inst.router.config().family(), &spec.peers)?;
-        let (old_key, family) = (inst.key(), inst.router.config().family());
+        let (old_key, family, bound) = (inst.key(), inst.router.config().family(), inst.bound);
         let new_key = (spec.interface, family, spec.config.vrid());
-        if new_key != old_key {
+        let moved = bound && new_key != old_key;
+        if moved {
             if let Some(&other) = self.demux.peek(new_key) {
                 return Err(EndpointError::VridTaken(other));
             }
@@ -208,11 +212,68 @@ impl Endpoint {
         inst.interface = spec.interface;
         inst.peers = PeerFilter::new(spec.peers);
         inst.track_interfaces = spec.track_interfaces;
-        if new_key != old_key {
+        if moved {
             self.demux.remove(old_key);
             self.demux.insert(new_key, id);
         }
         self.drain(now, &[id]);
+        Ok(())
+    }
+
+    /// Instance `id`'s interface is gone (deleted): its demux entry goes, its link is down
+    /// (FAULT), and it sends nothing until [`Endpoint::bind`] gives it an interface again.
+    pub fn unbind(&mut self, now: Instant, id: InstanceId) -> Result<(), EndpointError> {
+        let inst = self.get_mut(id)?;
+        if !inst.bound {
+            return Ok(());
+        }
+        inst.bound = false;
+        inst.router.handle_link(now, false);
+        let key = inst.key();
+        if self.demux.peek(key) == Some(&id) {
+            self.demux.remove(key);
+        }
+        self.drain(now, &[id]);
+        Ok(())
+    }
+
+    /// Run instance `id` on `interface` (an interface of its name created again, with a new
+    /// id), whose link is `up`. Refused if another instance runs its VRID and family there.
+    pub fn bind(
+        &mut self,
+        now: Instant,
+        id: InstanceId,
+        interface: InterfaceId,
+        up: bool,
+    ) -> Result<(), EndpointError> {
+        let inst = self.get(id)?;
+        let c = inst.router.config();
+        let key = (interface, c.family(), c.vrid());
+        let old = inst.key();
+        match self.demux.peek(key) {
+            Some(&other) if other != id => return Err(EndpointError::VridTaken(other)),
+            _ => {}
+        }
+        if inst.bound && self.demux.peek(old) == Some(&id) {
+            self.demux.remove(old);
+        }
+        self.demux.insert(key, id);
+        let inst = self.get_mut(id)?;
+        inst.interface = interface;
+        inst.bound = true;
+        inst.router.handle_link(now, up);
+        self.drain(now, &[id]);
+        Ok(())
+    }
+
+    /// The interfaces instance `id` tracks changed ids (deleted and created again); their
+    /// link states come with [`Endpoint::handle_link`].
+    pub fn set_track_interfaces(
+        &mut self,
+        id: InstanceId,
+        tracks: Vec<(InterfaceId, usize)>,
+    ) -> Result<(), EndpointError> {
+        self.get_mut(id)?.track_interfaces = tracks;
         Ok(())
     }
 
@@ -275,7 +336,7 @@ impl Endpoint {
         touched.clear();
         for (i, inst) in self.instances.iter_mut() {
             let mut hit = false;
-            if inst.interface == interface {
+            if inst.bound && inst.interface == interface {
                 inst.router.handle_link(now, up);
                 hit = true;
             }
@@ -338,9 +399,12 @@ impl Endpoint {
         self.instances.get(id.0).map(|i| &i.router)
     }
 
-    /// The interface instance `id` runs on.
+    /// The interface instance `id` runs on (None while unbound, or no such instance).
     pub fn interface(&self, id: InstanceId) -> Option<InterfaceId> {
-        self.instances.get(id.0).map(|i| i.interface)
+        self.instances
+            .get(id.0)
+            .filter(|i| i.bound)
+            .map(|i| i.interface)
     }
 
     /// The unicast peers of instance `id` (empty: multicast).
