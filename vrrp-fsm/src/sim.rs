@@ -495,8 +495,10 @@ impl Sim {
                         self.now, id, from, to, reason
                     ));
                 }
-                EventKind::Announce { .. } | EventKind::Router(_) | EventKind::MasterChanged(_) => {
-                }
+                EventKind::Announce { .. }
+                | EventKind::Router(_)
+                | EventKind::GroupState { .. }
+                | EventKind::MasterChanged(_) => {}
             }
         }
         let mut buf = std::mem::take(&mut self.buf);

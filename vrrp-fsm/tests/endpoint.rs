@@ -364,13 +364,31 @@ fn sync_group_moves_members_together() {
     };
     assert!(got.contains(&fault(ids[0], Reason::TrackDown)), "{got:?}");
     assert!(got.contains(&fault(ids[1], Reason::SyncGroup)), "{got:?}");
+    let unanimous = |to| EndpointEvent {
+        instance: ids[0],
+        kind: EventKind::GroupState {
+            group: 0,
+            to,
+            priority: Priority(100),
+        },
+    };
+    // Reported once the whole group is there, after the members' own changes.
+    assert_eq!(got.last(), Some(&unanimous(State::Fault)), "{got:?}");
     ep.handle_track(at(20), ids[0], 0, true).unwrap();
-    events(&mut ep);
+    let got = events(&mut ep);
     assert!(ep.instances().all(|(_, r)| r.state() == State::Backup));
+    assert_eq!(
+        got.iter()
+            .filter(|e| e == &&unanimous(State::Backup))
+            .count(),
+        1,
+        "{got:?}"
+    );
     // One member timing out takes the other to Master at the same moment.
     let t = ep.poll_timeout().unwrap();
     ep.handle_timeout(t);
     assert!(ep.instances().all(|(_, r)| r.state() == State::Master));
+    assert!(events(&mut ep).contains(&unanimous(State::Master)));
 }
 
 #[test]

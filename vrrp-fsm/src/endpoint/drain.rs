@@ -84,6 +84,38 @@ impl Endpoint {
             self.rearm(id);
         }
         self.work = work;
+        self.report_groups();
+    }
+
+    /// Report each group a member of which moved, if it is now unanimous in a new state.
+    fn report_groups(&mut self) {
+        for (g, group) in self.groups.iter().enumerate() {
+            let (last, moved) = &mut self.group_state[g];
+            if !std::mem::take(moved) {
+                continue;
+            }
+            let mut states = group
+                .members()
+                .iter()
+                .filter_map(|m| self.instances.get(m.0).map(|i| (*m, &i.router)));
+            let Some((first, r)) = states.next() else {
+                continue;
+            };
+            let to = r.state();
+            if *last == Some(to) || !states.all(|(_, o)| o.state() == to) {
+                continue;
+            }
+            *last = Some(to);
+            let kind = EventKind::GroupState {
+                group: g,
+                to,
+                priority: r.priority(),
+            };
+            self.events.push_back(EndpointEvent {
+                instance: first,
+                kind,
+            });
+        }
     }
 
     fn carry(&mut self, now: Instant, id: InstanceId, o: Output, work: &mut Vec<InstanceId>) {
@@ -102,8 +134,9 @@ impl Endpoint {
                     State::Initialize | State::Fault => None,
                 };
                 let priority = inst.router.priority();
-                for g in &self.groups {
+                for (k, g) in self.groups.iter().enumerate() {
                     if g.members().contains(&id) {
+                        self.group_state[k].1 = true;
                         g.on_state_change(now, &mut Instances(&mut self.instances), id, to, reason);
                         work.extend(g.members().iter().copied().filter(|m| *m != id));
                     }

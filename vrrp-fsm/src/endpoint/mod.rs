@@ -31,6 +31,7 @@ use vrrp_proto::{ChecksumForm, Family};
 use crate::counters::GlobalCounters;
 use crate::demux::{Demux, DemuxKey, PeerFilter};
 use crate::ids::{InstanceId, InterfaceId};
+use crate::output::State;
 use crate::router::Router;
 use crate::slots::Slab;
 use crate::sync_group::{RouterSet, SyncGroup};
@@ -109,6 +110,9 @@ pub struct Endpoint {
     instances: Slab<Instance>,
     demux: Demux<InstanceId>,
     groups: Vec<SyncGroup<InstanceId>>,
+    /// Per group: the state it was last unanimous in, and whether a member moved since the
+    /// last look.
+    group_state: Vec<(Option<State>, bool)>,
     /// Each router's next deadline ([`Router::poll_timeout`]), kept equal to it after
     /// every input: a wakeup costs O(log instances), not a scan.
     timers: Timers<Instant, InstanceId>,
@@ -132,6 +136,7 @@ impl Endpoint {
             instances: Slab::default(),
             demux: Demux::new(),
             groups: Vec::new(),
+            group_state: Vec::new(),
             timers: Timers::new(),
             counters: GlobalCounters::default(),
             stats: EndpointStats::default(),
@@ -281,6 +286,7 @@ impl Endpoint {
     /// (replaces the previous list; unknown ids are ignored).
     pub fn set_sync_groups(&mut self, groups: Vec<Vec<InstanceId>>) {
         self.groups = groups.into_iter().map(SyncGroup::new).collect();
+        self.group_state = vec![(None, false); self.groups.len()];
     }
 
     /// RFC 9568 §6.4.1 Startup event for instance `id`.

@@ -90,6 +90,17 @@ pub enum EventKind {
     },
     /// What the router heard as Master (dual master, lower priority, preempted).
     Router(Event),
+    /// Every member of sync group `group` (its index in [`super::Endpoint::set_sync_groups`])
+    /// is now in state `to` (reported once each time the group becomes unanimous in a new
+    /// state; `instance` is its first member, `priority` that member's).
+    GroupState {
+        /// Index of the group.
+        group: usize,
+        /// The state all members are in.
+        to: State,
+        /// The first member's effective priority.
+        priority: Priority,
+    },
     /// The master this instance knows changed: its own address while Master, the sender
     /// of the adverts a Backup follows, None while it knows of none.
     MasterChanged(Option<IpAddr>),
