@@ -9,8 +9,10 @@
 //!
 //! **Draining.** After each `handle_*` (and `add` / `remove` / `start` / `stop` /
 //! `reconfigure`), drain [`Endpoint::poll_event`] and then [`Endpoint::poll_transmit`]
-//! until both say None: events first, so that VIPs are in place before the advert that
-//! claims them leaves. The queues are bounded all the same: informational events
+//! until both say None: events first. That is keepalived 2.2.7's order: becoming Master it
+//! adds the VIPs and sends the gratuitous ARPs, then the advert (`vrrp_state_master_tx`);
+//! stopping, it removes the VIPs, then sends the priority-0 advert
+//! (`vrrp_restore_interface`). The queues are bounded all the same: informational events
 //! ([`EventKind::Router`]) and adverts above priority 0 beyond the cap are dropped and counted
 //! ([`EndpointStats`]), so a flood of adverts into a caller that never drains cannot grow
 //! memory without bound; state changes and VIP work are never dropped.
