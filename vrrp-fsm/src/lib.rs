@@ -60,6 +60,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod counter_table;
 pub mod counters;
 pub mod demux;
 pub mod election;
@@ -75,6 +76,7 @@ pub mod timer_heap;
 pub mod timers;
 
 pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
+pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};
 pub use demux::{Demux, DemuxKey, PeerFilter};
 pub use endpoint::{

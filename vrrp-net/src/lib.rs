@@ -1,4 +1,5 @@
-//! Linux I/O for VRRP (issue 5): raw sockets, rtnetlink, ARP/NA, timers, signals.
+//! Linux I/O for VRRP (issue 5): raw sockets, rtnetlink, ARP/NA, timers. It installs no
+//! signal handler and writes no log line: the caller owns its signals and its words.
 //!
 //! Every building block here is a plain value the event loop owns; the ones that wait on the
 //! kernel implement [`mio::event::Source`] so one `mio::Poll` drives them all:
@@ -21,22 +22,20 @@
 //!   instances and sockets).
 //! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.
 //! * [`Timers`] — min-heap of (deadline, key) with lazy cancellation.
-//! * [`Signals`] — SIGTERM / SIGINT / SIGHUP / SIGUSR1 through signal-hook-mio.
 //!
-//! The event loop (next step, in vrrpd or here) is: register every socket, the link monitor
-//! and the signals with one `mio::Poll`; poll with the timeout `Timers::next_deadline()`;
+//! The event loop ([`Runner`]) is: register every socket and the link monitor with one
+//! `mio::Poll` (the caller adds its own sources, signals among them); poll with the timeout `Timers::next_deadline()`;
 //! drain each readable source until it reports nothing (mio is edge-triggered); route each
 //! advert by [`Demux`] and [`PeerFilter`] to its router; then pop expired timers.
 //! `tests/one_poll.rs` runs exactly that loop against a veth pair.
 
+mod alarm;
 mod announce;
 mod error;
 mod link_monitor;
 mod netlink;
-mod rate_limit;
 mod raw;
 mod runner;
-mod signals;
 mod sysctl;
 mod veth;
 mod vmac;
@@ -47,13 +46,11 @@ pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
-pub use rate_limit::{RateLimit, Suppressed};
 pub use raw::{RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use runner::{
-    state_word, ChurnCounters, Happening, Instance, InstanceInfo, OsErrors, Runner, Transition,
+    ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,
     FIRST_USER_TOKEN,
 };
-pub use signals::{Signal, Signals};
 pub use sysctl::set_ipv4_conf;
 pub use vrrp_fsm::{Demux, DemuxKey, PeerFilter};
 pub use vrrp_fsm::{Slab, Slot, SlotAlloc};

@@ -52,6 +52,7 @@ pub struct LinkMonitor {
     last: HashMap<u32, Known>,
     buf: Vec<u8>,
     overruns: u64,
+    undecodable: u64,
 }
 
 impl LinkMonitor {
@@ -71,6 +72,7 @@ impl LinkMonitor {
             last: HashMap::new(),
             buf: Vec::with_capacity(RECV_BUF),
             overruns: 0,
+            undecodable: 0,
         })
     }
 
@@ -113,6 +115,11 @@ impl LinkMonitor {
         self.overruns
     }
 
+    /// Messages that could not be decoded, dropped (with the rest of their datagram).
+    pub fn undecodable(&self) -> u64 {
+        self.undecodable
+    }
+
     /// Read everything waiting and append the changes to `out`. An overrun is reported as
     /// [`LinkEvent::Overrun`] (and counted); reading goes on after it.
     pub fn read_events(&mut self, out: &mut Vec<LinkEvent>) -> Result<(), NetError> {
@@ -139,7 +146,7 @@ impl LinkMonitor {
             while off < self.buf.len() {
                 let Ok(m) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&self.buf[off..])
                 else {
-                    log::debug!("undecodable link event dropped");
+                    self.undecodable += 1;
                     break;
                 };
                 let len = m.header.length as usize;

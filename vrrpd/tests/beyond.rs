@@ -271,7 +271,7 @@ fn split_brain_heals_to_higher_priority_with_rx_lower_pri_and_master_refresh() {
     bridge(&["-n", &br, "link", "set", "dev", "b1", "mcast_flood", "off"]);
     ip(&["-n", &br, "link", "set", "a1", "master", "br0"]);
     let s = sc.wait_status("a", LIMIT, "A counts a dual master", |s| {
-        num(&vi1(s), "/dual_master") > 0
+        num(&vi1(s), "/counters/dual_master") > 0
     });
     assert_eq!(text(&vi1(&s), "/state"), "MASTER", "{s}");
     sc.wait(LIMIT, "A's notify_master_rx_lower_pri", || {
@@ -287,8 +287,8 @@ fn split_brain_heals_to_higher_priority_with_rx_lower_pri_and_master_refresh() {
     let b_s = st(&sc, Side::B);
     // One heal, one episode: B's adverts came a second apart, well within A's
     // Master_Down_Interval. B, beaten by A, was preempted: never a dual master.
-    assert_eq!(num(&a_s, "/dual_master"), 1, "{a_s}");
-    assert_eq!(num(&b_s, "/dual_master"), 0, "{b_s}");
+    assert_eq!(num(&a_s, "/counters/dual_master"), 1, "{a_s}");
+    assert_eq!(num(&b_s, "/counters/dual_master"), 0, "{b_s}");
     assert!(num(&a_s, "/counters/master_rx_lower_pri") > 0, "{a_s}");
     assert_eq!(text(&b_s, "/master"), pair_addr(Side::A), "{b_s}");
     assert!(
@@ -298,7 +298,7 @@ fn split_brain_heals_to_higher_priority_with_rx_lower_pri_and_master_refresh() {
     );
     report(&format!(
         "split brain: A dual_master {}, notify_master_rx_lower_pri runs on A {}, notify_master runs on A {}; phases: {}",
-        num(&a_s, "/dual_master"),
+        num(&a_s, "/counters/dual_master"),
         sc.lines("rx-a.out").len(),
         sc.lines("master-a.out").len(),
         ph.summary()
@@ -344,7 +344,10 @@ fn cloud_unicast_split_brain_plain_heal() {
     wait_state(&sc, Side::A, "MASTER");
     let a_s = st(&sc, Side::A);
     let b_s = st(&sc, Side::B);
-    let dual = (num(&a_s, "/dual_master"), num(&b_s, "/dual_master"));
+    let dual = (
+        num(&a_s, "/counters/dual_master"),
+        num(&b_s, "/counters/dual_master"),
+    );
     let lower = num(&a_s, "/counters/master_rx_lower_pri");
     assert_eq!(dual, (lower.min(1), 0), "{a_s} {b_s}");
     let mut coalesced = 0;
@@ -391,7 +394,7 @@ fn preempt_back_is_not_a_dual_master() {
     sc.term(ia, "vrrpd A", EXIT_LIMIT);
     wait_state(&sc, Side::B, "MASTER");
     let b0 = st(&sc, Side::B);
-    assert_eq!(num(&b0, "/dual_master"), 0, "{b0}");
+    assert_eq!(num(&b0, "/counters/dual_master"), 0, "{b0}");
 
     let conf_a = sc.path("vrrpd-a.conf");
     start(&mut sc, Side::A, &conf_a, &[]);
@@ -403,8 +406,12 @@ fn preempt_back_is_not_a_dual_master() {
         "HigherPriority",
         "{b1}"
     );
-    assert_eq!(num(&b1, "/dual_master"), 0, "B was preempted: {b1}");
-    assert_eq!(num(&a1, "/dual_master"), 0, "{a1}");
+    assert_eq!(
+        num(&b1, "/counters/dual_master"),
+        0,
+        "B was preempted: {b1}"
+    );
+    assert_eq!(num(&a1, "/counters/dual_master"), 0, "{a1}");
     assert_eq!(
         sc.count(
             "vrrpd-b.log",
@@ -419,8 +426,8 @@ fn preempt_back_is_not_a_dual_master() {
     report(&format!(
         "planned failback: B master_transitions {}, dual_master A {} B {}",
         num(&b1, "/counters/master_transitions"),
-        num(&a1, "/dual_master"),
-        num(&b1, "/dual_master")
+        num(&a1, "/counters/dual_master"),
+        num(&b1, "/counters/dual_master")
     ));
 }
 
@@ -499,11 +506,8 @@ fn metrics_endpoint_scraped_by_nobody_matches_status() {
         "{first}"
     );
     let sent = |t: &str| {
-        metric(
-            t,
-            &format!("vrrp_instance_advertisement_sent_total{{{lbl}}}"),
-        )
-        .unwrap_or_else(|| panic!("no advertisement_sent: {t}"))
+        metric(t, &format!("vrrp_instance_adverts_sent_total{{{lbl}}}"))
+            .unwrap_or_else(|| panic!("no adverts_sent: {t}"))
     };
     let sent1 = sent(&first);
     let transitions = metric(
@@ -548,12 +552,12 @@ fn metrics_endpoint_scraped_by_nobody_matches_status() {
 
     // Adverts go on: the counter grows between scrapes (advert_int 1).
     let mut later = String::new();
-    sc.wait(LIMIT, "advertisement_sent_total grows", || {
+    sc.wait(LIMIT, "adverts_sent_total grows", || {
         later = scrape();
         sent(&later) > sent1
     });
     report(&format!(
-        "metrics: advertisement_sent {sent1} -> {}, {reason}",
+        "metrics: adverts_sent {sent1} -> {}, {reason}",
         sent(&later)
     ));
 }
@@ -690,14 +694,13 @@ fn drain_hands_over_within_skew_persists_and_undrain_preempts() {
     wait_state(&sc, Side::B, "MASTER");
     let s = st(&sc, Side::B);
     assert!(
-        num(&s, "/counters/priority_zero_pkts_rcvd")
-            > num(&b0, "/counters/priority_zero_pkts_rcvd"),
+        num(&s, "/counters/priority_zero_rcvd") > num(&b0, "/counters/priority_zero_rcvd"),
         "B heard no priority-0 advert: {s}"
     );
     let s = st(&sc, Side::A);
     assert_eq!(text(&s, "/state"), "BACKUP", "{s}");
     assert_eq!(s["drained"], true, "{s}");
-    assert!(num(&s, "/counters/priority_zero_pkts_sent") >= 1, "{s}");
+    assert!(num(&s, "/counters/priority_zero_sent") >= 1, "{s}");
 
     // nobody may not undrain either.
     let o = as_nobody(None, &[exe, "undrain", "VI_1", "--control", &sock]);

@@ -284,7 +284,7 @@ fn interface_deleted_and_recreated_under_running_instances() {
         "the dead interface's socket is closed"
     );
     wait_both(&s, "B takes over", &both("FAULT", "MASTER"));
-    let rcvd_b = |sb: &Value| num(&inst(sb, "VI_1"), "/counters/advertisement_rcvd");
+    let rcvd_b = |sb: &Value| num(&inst(sb, "VI_1"), "/counters/adverts_rcvd");
     let rcvd_before = rcvd_b(&s.status("b"));
 
     // Create it again: a new veth to the bridge, the same name and address, a new ifindex.

@@ -56,7 +56,7 @@ fn try_status(sock: &std::path::Path) -> Result<serde_json::Value, String> {
 }
 
 fn sent(v: &serde_json::Value) -> u64 {
-    v["instances"][0]["counters"]["advertisement_sent"]
+    v["instances"][0]["counters"]["adverts_sent"]
         .as_u64()
         .unwrap()
 }

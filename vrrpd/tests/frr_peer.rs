@@ -357,7 +357,7 @@ fn vrrpd_master_frr_backup_link_cut_and_preempt_back() {
     let st = Scene::vi1(&f.sc.status("1"));
     assert_eq!(text(&st, "/state"), "MASTER", "{st}");
     assert_eq!(num(&st, "/counters/master_transitions"), 1, "{st}");
-    assert_eq!(num(&st, "/dual_master"), 0, "{st}");
+    assert_eq!(num(&st, "/counters/dual_master"), 0, "{st}");
 
     let adverts = f.sc.lan.adverts(cap, "steady");
     check_wire(name, &adverts);
@@ -388,7 +388,7 @@ fn vrrpd_master_frr_backup_link_cut_and_preempt_back() {
     });
     let st = Scene::vi1(&st);
     assert_eq!(num(&st, "/counters/master_transitions"), 2, "{st}");
-    assert!(num(&st, "/counters/advertisement_rcvd") >= 1, "{st}");
+    assert!(num(&st, "/counters/adverts_rcvd") >= 1, "{st}");
     let s = f.wait_frr("back to Backup", |v| v["status"] == "Backup");
     assert_eq!(s["stats"]["transitions"], 3, "{s}");
     f.sc.wait(LIMIT, "FRR's macvlan protodown again", || f.frr_protodown());
@@ -441,7 +441,7 @@ fn frr_master_vrrpd_backup_takes_over_when_frr_stops() {
     assert_eq!(text(&st, "/state"), "BACKUP", "{st}");
     assert_eq!(text(&st, "/master"), B_ADDR, "{st}");
     assert_eq!(num(&st, "/counters/master_transitions"), 0, "{st}");
-    assert!(num(&st, "/counters/advertisement_rcvd") >= 5, "{st}");
+    assert!(num(&st, "/counters/adverts_rcvd") >= 5, "{st}");
     // FRR's 500 ms went out as 50 centiseconds; ours learnt it (RFC 9568 6.4.2).
     assert_eq!(num(&st, "/master_adver_interval_ms"), 500, "{st}");
     assert_eq!(num(&st, "/counters/interval_errors"), 0, "{st}");
@@ -450,7 +450,7 @@ fn frr_master_vrrpd_backup_takes_over_when_frr_stops() {
     assert_eq!(s["status"], "Master", "{s}");
     assert_eq!(s["stats"]["transitions"], 2, "{s}");
     assert_eq!(s["stats"]["adverRx"], 0, "vrrpd (Backup) advertised: {s}");
-    let pz = num(&st, "/counters/priority_zero_pkts_rcvd");
+    let pz = num(&st, "/counters/priority_zero_rcvd");
 
     // FRR's vrrpd stops: it sends a priority-0 advert and switches its macvlan off.
     let vr = f.daemon("vrrpd");
@@ -462,7 +462,7 @@ fn frr_master_vrrpd_backup_takes_over_when_frr_stops() {
         f.sc.wait_status("1", LIMIT, "MASTER", |s| Scene::vi1(s)["state"] == "MASTER");
     let st = Scene::vi1(&st);
     assert_eq!(
-        num(&st, "/counters/priority_zero_pkts_rcvd"),
+        num(&st, "/counters/priority_zero_rcvd"),
         pz + 1,
         "FRR's priority-0 advert, counted once: {st}"
     );

@@ -165,14 +165,14 @@ fn keepalived_master_vrrpd_backup_takes_over_on_priority_zero() {
     let s = vi1(&sc.status("1"));
     assert_eq!(text(&s, "/state"), "BACKUP", "{s}");
     assert_eq!(text(&s, "/master"), B_ADDR, "{s}");
-    assert!(num(&s, "/counters/advertisement_rcvd") >= 3, "{s}");
+    assert!(num(&s, "/counters/adverts_rcvd") >= 3, "{s}");
     assert_eq!(num(&s, "/counters/auth_failures"), 0, "{s}");
     let l = sc.lines("notify-a.out");
     assert!(
         l.iter().any(|l| l == "INSTANCE VI_1 BACKUP 100"),
         "generic notify for BACKUP: {l:?}"
     );
-    let pz = num(&s, "/counters/priority_zero_pkts_rcvd");
+    let pz = num(&s, "/counters/priority_zero_rcvd");
 
     sc.term(k, "keepalived", EXIT_LIMIT);
     sc.wait(LIMIT, "vrrpd takes the VIP", || sc.vip_a());
@@ -180,7 +180,7 @@ fn keepalived_master_vrrpd_backup_takes_over_on_priority_zero() {
     let s = sc.wait_status("1", LIMIT, "MASTER", |s| vi1(s)["state"] == "MASTER");
     let s = vi1(&s);
     assert!(
-        num(&s, "/counters/priority_zero_pkts_rcvd") > pz,
+        num(&s, "/counters/priority_zero_rcvd") > pz,
         "vrrpd took over without counting keepalived's priority-0 advert: {s}"
     );
     assert_eq!(num(&s, "/counters/master_transitions"), 1, "{s}");
@@ -239,13 +239,13 @@ fn unicast_nopreempt_equal_priorities_crash_and_return() {
     let s = vi1(&sc.status("1"));
     assert_eq!(text(&s, "/state"), "BACKUP", "{s}");
     assert_eq!(text(&s, "/master"), B_ADDR, "{s}");
-    assert!(num(&s, "/counters/advertisement_rcvd") >= 3, "{s}");
+    assert!(num(&s, "/counters/adverts_rcvd") >= 3, "{s}");
     assert_eq!(
         s["unicast_peers"],
         serde_json::json!([B_ADDR]),
         "status unicast_peers: {s}"
     );
-    let pz = num(&s, "/counters/priority_zero_pkts_rcvd");
+    let pz = num(&s, "/counters/priority_zero_rcvd");
 
     // keepalived crashes: no priority-0 advert; vrrpd takes over after Master_Down.
     sc.crash_keepalived(k, "1");
@@ -255,7 +255,7 @@ fn unicast_nopreempt_equal_priorities_crash_and_return() {
     let s = sc.wait_status("1", LIMIT, "MASTER", |s| vi1(s)["state"] == "MASTER");
     let s = vi1(&s);
     assert_eq!(
-        num(&s, "/counters/priority_zero_pkts_rcvd"),
+        num(&s, "/counters/priority_zero_rcvd"),
         pz,
         "a priority-0 advert from a SIGKILLed keepalived? {s}"
     );

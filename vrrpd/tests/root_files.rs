@@ -99,7 +99,7 @@ impl Scene {
         let s = self
             .status(run, STATUS_LIMIT)
             .unwrap_or_else(|| panic!("status does not answer: {}", self.log(run)));
-        peer::num(&s, "/instances/0/counters/advertisement_sent")
+        peer::num(&s, "/instances/0/counters/adverts_sent")
     }
 
     /// Adverts go on: 5 more at 0.1 s take half a second; [`LIMIT`] bounds the wait.

@@ -7,14 +7,21 @@
 //!          [--nopreempt] [--name VI_1] [--vmac vrrp.51]
 //! ```
 //!
-//! Prints keepalived's words on each state change (`(VI_1) Entering MASTER STATE`) and
-//! stops cleanly on SIGTERM / SIGINT (priority-0 advert, VIPs removed).
+//! Prints a line on each state change (`(VI_1) Entering MASTER STATE`, the state as named by
+//! vrrp-fsm) and on each thing the runner reports, and stops cleanly on SIGTERM / SIGINT
+//! (priority-0 advert, VIPs removed). The library handles no signal: this program blocks
+//! SIGTERM and SIGINT and reads them from a signalfd registered with the runner's poll.
 
 use std::net::IpAddr;
+use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 
+use mio::unix::SourceFd;
+use mio::{Interest, Token};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 use vrrp_fsm::{Config, Router, Vips};
-use vrrp_net::{state_word, Instance, PeerFilter, Runner, Vip};
+use vrrp_net::{Happening, Instance, InstanceNote, PeerFilter, Runner, Vip, FIRST_USER_TOKEN};
 use vrrp_proto::{Centiseconds, ChecksumForm, Family, Priority, Version, Vrid};
 
 struct Args {
@@ -82,19 +89,44 @@ fn parse() -> Result<Args, String> {
     Ok(a)
 }
 
-/// Log lines to stderr, info and above (the library logs OS errors as warnings).
-struct Stderr;
+/// The signalfd's token in the runner's poll.
+const STOP: Token = Token(FIRST_USER_TOKEN);
 
-impl log::Log for Stderr {
-    fn enabled(&self, m: &log::Metadata) -> bool {
-        m.level() <= log::Level::Info
-    }
-    fn log(&self, r: &log::Record) {
-        if self.enabled(r.metadata()) {
-            eprintln!("{}: {}", r.level(), r.args());
+/// SIGTERM and SIGINT, blocked (no handler, no default action) and readable from a signalfd.
+fn stop_signals() -> Result<SignalFd, String> {
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGTERM);
+    mask.add(Signal::SIGINT);
+    mask.thread_block()
+        .map_err(|e| format!("block SIGTERM/SIGINT: {e}"))?;
+    SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|e| format!("signalfd: {e}"))
+}
+
+/// Print what the runner reports: state changes on stdout, the rest on stderr.
+fn print(runner: &Runner, h: &Happening) {
+    let name = |i: usize| runner.info(i).map_or("?", |info| info.spec.name.as_str());
+    match h {
+        Happening::StateChange { instance, to, .. } => {
+            let state = format!("{to:?}").to_uppercase();
+            println!("({}) Entering {state} STATE", name(*instance));
         }
+        Happening::Instance {
+            instance,
+            note: InstanceNote::StaleVipRemoved(addr),
+        } => eprintln!(
+            "({}) removed {addr}, left behind by an earlier run",
+            name(*instance)
+        ),
+        Happening::Instance { instance, note } => eprintln!("({}) {note:?}", name(*instance)),
+        Happening::Event {
+            instance, event, ..
+        } => {
+            eprintln!("({}) {event:?}", name(*instance))
+        }
+        Happening::Runner(note) => eprintln!("{note:?}"),
+        Happening::Ready(_) => {}
     }
-    fn flush(&self) {}
 }
 
 /// `ADDR[/PREFIX]`, as in keepalived's `virtual_ipaddress` (default /32 or /128).
@@ -114,7 +146,6 @@ fn parse_vip(text: &str) -> Option<Vip> {
 }
 
 fn main() -> ExitCode {
-    let _ = log::set_logger(&Stderr).map(|()| log::set_max_level(log::LevelFilter::Info));
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -151,7 +182,12 @@ fn run() -> Result<(), String> {
                 .collect(),
         ),
     };
+    let stop = stop_signals()?;
     let mut runner = Runner::new(ChecksumForm::PseudoHeader).map_err(|e| e.to_string())?;
+    runner
+        .registry()
+        .register(&mut SourceFd(&stop.as_raw_fd()), STOP, Interest::READABLE)
+        .map_err(|e| format!("register signalfd: {e}"))?;
     let src = match a.src {
         Some(s) => s,
         None => runner
@@ -181,6 +217,10 @@ fn run() -> Result<(), String> {
         .add(instance, Router::new(cfg, vrrp_fsm::Instant::ZERO))
         .map_err(|e| e.to_string())?;
     runner
-        .run(|inst, t| println!("({}) Entering {} STATE", inst.name, state_word(t.to)))
+        .run(|runner, h| {
+            print(runner, h);
+            // SIGTERM or SIGINT: stop (the signalfd is drained by the exit).
+            matches!(h, Happening::Ready(STOP)) && matches!(stop.read_signal(), Ok(Some(_)))
+        })
         .map_err(|e| e.to_string())
 }

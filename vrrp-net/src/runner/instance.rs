@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use vrrp_fsm::{Event, Reason, State};
 use vrrp_proto::Priority;
 
-use super::packet_log::PacketLogs;
-use crate::{PeerFilter, Signal, Vip};
+use super::notes::{InstanceNote, RunnerNote};
+use crate::{PeerFilter, Vip};
 
 /// One virtual router and how it talks: its name (keepalived instance name), its interface,
 /// the source address, where adverts go (the multicast group, or the unicast peers) and which
@@ -46,34 +46,39 @@ impl Instance {
     }
 }
 
-/// OS errors met while serving one instance (each is also logged with the instance name).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OsErrors {
-    /// Sending an advert failed.
-    pub send: u64,
-    /// Adding or removing a VIP failed (other than "already there" / "not there").
-    pub netlink: u64,
-    /// Sending a gratuitous ARP or unsolicited NA failed.
-    pub announce: u64,
+vrrp_fsm::counter_table! {
+    /// OS errors met while serving one instance (each is also reported as a
+    /// [`Happening::Instance`]).
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct OsErrors (suffix "_errors") {
+        /// Sending an advert failed.
+        send,
+        /// Adding or removing a VIP failed (other than "already there" / "not there").
+        netlink,
+        /// Sending a gratuitous ARP or unsolicited NA failed.
+        announce,
+    }
 }
 
 /// The port index of an instance that has no socket (its interface is gone).
 pub(crate) const NO_PORT: usize = usize::MAX;
 
-/// What happened to an instance's interface and addresses under it, counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ChurnCounters {
-    /// Its interface was deleted (the instance went FAULT, its VIPs went with it).
-    pub interface_gone: u64,
-    /// An interface of that name appeared again and the instance was bound to it (new
-    /// socket, multicast membership, ifindex).
-    pub interface_back: u64,
-    /// Becoming master, a VIP was already on the interface: kept as ours (as keepalived
-    /// does), not an error.
-    pub vip_already_present: u64,
-    /// At start, a VIP was already on the interface (left by an earlier run, or added by
-    /// hand) and was removed, as keepalived does at startup.
-    pub stale_vip_removed: u64,
+vrrp_fsm::counter_table! {
+    /// What happened to an instance's interface and addresses under it, counted.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct ChurnCounters {
+        /// Its interface was deleted (the instance went FAULT, its VIPs went with it).
+        interface_gone,
+        /// An interface of that name appeared again and the instance was bound to it (new
+        /// socket, multicast membership, ifindex).
+        interface_back,
+        /// Becoming master, a VIP was already on the interface: kept as ours (as keepalived
+        /// does), not an error.
+        vip_already_present,
+        /// At start, a VIP was already on the interface (left by an earlier run, or added by
+        /// hand) and was removed, as keepalived does at startup.
+        stale_vip_removed,
+    }
 }
 
 /// What the runner knows of an instance besides its router.
@@ -89,8 +94,6 @@ pub struct InstanceInfo {
     pub master: Option<IpAddr>,
     /// OS errors, counted.
     pub os_errors: OsErrors,
-    /// Rate limits of the log lines its received packets cause.
-    pub(crate) logs: PacketLogs,
     /// Removed by [`super::Runner::remove`]: its router is stopped and ignored, and its
     /// slot will be given to the next instance added.
     pub removed: bool,
@@ -106,7 +109,7 @@ pub struct InstanceInfo {
 }
 
 /// Something the caller should know about, returned by [`super::Runner::turn`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Happening {
     /// Instance `instance` changed state.
     StateChange {
@@ -127,9 +130,19 @@ pub enum Happening {
         instance: usize,
         /// The event.
         event: Event,
+        /// Its effective priority when the event happened.
+        priority: Priority,
     },
-    /// A signal arrived (SIGTERM, SIGINT, SIGHUP, SIGUSR1).
-    Signal(Signal),
+    /// What the runner did or met on instance `instance`'s behalf (VIPs, adverts, VMAC,
+    /// its interface).
+    Instance {
+        /// Index of the instance.
+        instance: usize,
+        /// What.
+        note: InstanceNote,
+    },
+    /// What the runner met that belongs to no instance (links, socket receive errors).
+    Runner(RunnerNote),
     /// A source the caller registered with [`super::Runner::registry`] is ready.
     Ready(mio::Token),
 }
@@ -138,19 +151,10 @@ impl Happening {
     /// The instance it is about, if any.
     pub fn instance(&self) -> Option<usize> {
         match self {
-            Happening::StateChange { instance, .. } | Happening::Event { instance, .. } => {
-                Some(*instance)
-            }
-            Happening::Signal(_) | Happening::Ready(_) => None,
+            Happening::StateChange { instance, .. }
+            | Happening::Event { instance, .. }
+            | Happening::Instance { instance, .. } => Some(*instance),
+            Happening::Runner(_) | Happening::Ready(_) => None,
         }
     }
-}
-
-/// What [`super::Runner::run`]'s callback is told after each state change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Transition {
-    /// Index of the instance (order of [`super::Runner::add`]).
-    pub instance: usize,
-    /// New state.
-    pub to: State,
 }

@@ -11,10 +11,8 @@
 //! address must be on the new interface again for adverts to leave: that is for whoever
 //! re-created it.
 
-use log::{info, warn};
-
 use super::instance::NO_PORT;
-use super::{Happening, Runner};
+use super::{Happening, InstanceNote, Runner, RunnerNote};
 use crate::{DemuxKey, LinkEntry, LinkEvent};
 
 impl Runner {
@@ -22,18 +20,13 @@ impl Runner {
     pub(super) fn read_links(&mut self, out: &mut Vec<Happening>) {
         let mut events = Vec::new();
         if let Err(e) = self.link.read_events(&mut events) {
-            warn!("link monitor: {e}");
             self.recv_errors += 1;
+            out.push(Happening::Runner(RunnerNote::LinkMonitorFailed(e)));
         }
         if events.contains(&LinkEvent::Overrun) {
             // Everything read in this batch is older than a dump made now; some messages
             // were lost. The dump alone says how things are.
-            if let Some(s) = self.overrun_log.allow(std::time::Instant::now()) {
-                info!(
-                    "Netlink: Receive buffer overrun on monitor socket - (No buffer space \
-                     available); every link's state read again{s}"
-                );
-            }
+            out.push(Happening::Runner(RunnerNote::LinkOverrun));
             self.resync_links(out);
             return;
         }
@@ -101,7 +94,7 @@ impl Runner {
                             // Deleted and created again while the messages were lost.
                             self.lose_interface(i);
                         }
-                        if self.bind(i, l) {
+                        if self.bind(i, l, out) {
                             back = true;
                             self.routers[i].handle_link(now, l.up);
                         }
@@ -115,8 +108,8 @@ impl Runner {
             } else if vmac_parent && info.gone && link.is_some() {
                 // keepalived re-creates its VMAC once the interface under it is back.
                 used = true;
-                if let Some(l) = self.reopen_vmac(i) {
-                    if self.bind(i, &l) {
+                if let Some(l) = self.reopen_vmac(i, out) {
+                    if self.bind(i, &l, out) {
                         back = true;
                         self.routers[i].handle_link(now, l.up);
                     }
@@ -143,8 +136,10 @@ impl Runner {
         }
         if used {
             match link {
-                None => info!("Interface {name} deleted"),
-                Some(_) if back => info!("Interface {name} added"),
+                None => out.push(Happening::Runner(RunnerNote::InterfaceDeleted(name.into()))),
+                Some(_) if back => {
+                    out.push(Happening::Runner(RunnerNote::InterfaceAdded(name.into())))
+                }
                 Some(_) => {}
             }
         }
@@ -174,20 +169,20 @@ impl Runner {
     }
 
     /// Bind gone instance `i` to `link`: a socket there (new or shared), its demux entry,
-    /// its index. False (logged) if that fails; it stays gone until the next chance.
-    fn bind(&mut self, i: usize, link: &LinkEntry) -> bool {
+    /// its index. False (reported) if that fails; it stays gone until the next chance.
+    fn bind(&mut self, i: usize, link: &LinkEntry, out: &mut Vec<Happening>) -> bool {
         let family = self.routers[i].config().family();
         let vrid = self.routers[i].config().vrid();
         let key: DemuxKey = (vrrp_fsm::InterfaceId(link.ifindex), family, vrid);
-        let name = &self.infos[i].spec.name;
         if let Some(&other) = self.demux.peek(key) {
             if other != i {
-                warn!(
-                    "({name}) cannot run on {} again: VRID {} is taken there by ({})",
-                    link.name,
-                    vrid.get(),
-                    self.infos[other].spec.name
-                );
+                let link = link.name.clone();
+                let note = InstanceNote::VridTaken {
+                    link,
+                    vrid,
+                    by: other,
+                };
+                out.push(Happening::Instance { instance: i, note });
                 return false;
             }
         }
@@ -201,8 +196,10 @@ impl Runner {
             .acquire(registry, &link.name, link.ifindex, mac, family)
         {
             Ok(p) => p,
-            Err(e) => {
-                warn!("({name}) cannot run on {} again: {e}", link.name);
+            Err(error) => {
+                let link = link.name.clone();
+                let note = InstanceNote::RebindFailed { link, error };
+                out.push(Happening::Instance { instance: i, note });
                 return false;
             }
         };
@@ -218,18 +215,24 @@ impl Runner {
     }
 
     /// Instance `i`'s VMAC, made again on its interface (back after being deleted).
-    fn reopen_vmac(&mut self, i: usize) -> Option<LinkEntry> {
+    fn reopen_vmac(&mut self, i: usize, out: &mut Vec<Happening>) -> Option<LinkEntry> {
         let spec = self.infos[i].spec.clone();
         let name = spec.vmac.as_deref()?;
         let family = self.routers[i].config().family();
         let vrid = self.routers[i].config().vrid();
         match self.open_vmac(&spec, name, family, vrid) {
-            Ok(l) => {
+            Ok((l, created)) => {
                 self.infos[i].vmac_created = true;
+                if created {
+                    let note = InstanceNote::VmacCreated(name.into());
+                    out.push(Happening::Instance { instance: i, note });
+                }
                 Some(l)
             }
-            Err(e) => {
-                warn!("({}) cannot create VMAC {name} again: {e}", spec.name);
+            Err(error) => {
+                let vmac = name.into();
+                let note = InstanceNote::VmacRecreateFailed { vmac, error };
+                out.push(Happening::Instance { instance: i, note });
                 None
             }
         }
@@ -240,8 +243,8 @@ impl Runner {
         let links = match self.netlink.links() {
             Ok(l) => l,
             Err(e) => {
-                warn!("link monitor: re-reading links after an overrun: {e}");
                 self.recv_errors += 1;
+                out.push(Happening::Runner(RunnerNote::ResyncFailed(e)));
                 return;
             }
         };

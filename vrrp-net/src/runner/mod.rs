@@ -1,9 +1,10 @@
 //! The event loop joining vrrp-fsm routers to the network: raw sockets (one per interface
-//! and family), the link monitor and the signals in one `mio::Poll`; the routers' deadlines as
-//! the poll timeout; outputs carried out through the sockets, rtnetlink and AF_PACKET.
+//! and family) and the link monitor in one `mio::Poll`; the routers' deadlines as the poll
+//! timeout; outputs carried out through the sockets, rtnetlink and AF_PACKET. It installs no
+//! signal handler and writes no log line: what happened comes back as [`Happening`] values.
 //!
 //! Two ways to drive it. [`Runner::run`] is the whole loop for a program that only runs
-//! routers (`vrrp-one`). A daemon with more to watch (scripts, a control socket) registers its
+//! routers (`vrrp-one`), until the caller's stop condition. A daemon with more to watch (scripts, a control socket) registers its
 //! own sources with [`Runner::registry`] (tokens from [`FIRST_USER_TOKEN`]) and calls
 //! [`Runner::turn`] in its own loop; each turn returns what happened as [`Happening`]s.
 //!
@@ -12,32 +13,32 @@
 
 mod instance;
 mod links;
+mod notes;
 mod outputs;
-mod packet_log;
 mod ports;
 mod vmacs;
 
-pub use instance::{ChurnCounters, Happening, Instance, InstanceInfo, OsErrors, Transition};
-pub use outputs::state_word;
+pub use instance::{ChurnCounters, Happening, Instance, InstanceInfo, OsErrors};
+pub use notes::{InstanceNote, RunnerNote};
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use log::{info, warn};
 use mio::{Events, Interest, Poll, Registry, Token};
 use vrrp_fsm::{Config, ConfigError, Discard, GlobalCounters, Instant, Router, State, SyncGroup};
 use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
 };
 
-use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink, RateLimit, Signal, Signals};
+use crate::alarm::Alarm;
+use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink};
 use crate::{RecvBatch, SendQueue, Timers};
 use crate::{Slot, SlotAlloc};
 use instance::NO_PORT;
 use ports::Ports;
 
 const LINK: Token = Token(0);
-const SIGNALS: Token = Token(1);
+const ALARM: Token = Token(1);
 
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
@@ -47,7 +48,6 @@ pub struct Runner {
     poll: Poll,
     events: Events,
     link: LinkMonitor,
-    signals: Signals,
     netlink: Netlink,
     ports: Ports,
     /// Instances by slot: a removed instance's slot is given to the next one added.
@@ -59,6 +59,8 @@ pub struct Runner {
     /// Each router's next deadline ([`Router::poll_timeout`]), re-armed whenever the
     /// router has handled something: a wakeup costs O(log routers), not a scan.
     timers: Timers<Instant, usize>,
+    /// Wakes the poll at the earliest deadline of `timers`, to the microsecond.
+    alarm: Alarm,
     counters: GlobalCounters,
     /// Happenings produced outside a turn (while adding an instance), reported by the next.
     deferred: Vec<Happening>,
@@ -67,39 +69,34 @@ pub struct Runner {
     due: Vec<usize>,
     work: Vec<usize>,
     recv_errors: u64,
-    /// Rate limit of the socket receive error lines.
-    recv_log: RateLimit,
     form: ChecksumForm,
     started: std::time::Instant,
     /// Adverts emitted during a turn, sent together (`sendmmsg`).
     sends: SendQueue,
     /// Where datagrams are received, a batch per system call.
     rx: RecvBatch,
-    /// The link monitor's overrun line (one a minute at most).
-    overrun_log: RateLimit,
 }
 
 impl Runner {
-    /// Open the netlink sockets and install the signal handlers. v3/IPv4 adverts are sent
+    /// Open the netlink sockets. v3/IPv4 adverts are sent
     /// with checksum `form` (keepalived's default is [`ChecksumForm::PseudoHeader`]); both
     /// forms are accepted.
     pub fn new(form: ChecksumForm) -> Result<Runner, NetError> {
         let netlink = Netlink::open()?;
         let mut link = LinkMonitor::open()?;
-        let mut signals = Signals::open()?;
+        let mut alarm = Alarm::open()?;
         let poll = Poll::new().map_err(|e| NetError::socket("epoll_create", "-", e))?;
         let reg = |e| NetError::socket("epoll_ctl", "-", e);
         poll.registry()
             .register(&mut link, LINK, Interest::READABLE)
             .map_err(reg)?;
         poll.registry()
-            .register(&mut signals, SIGNALS, Interest::READABLE)
+            .register(&mut alarm, ALARM, Interest::READABLE)
             .map_err(reg)?;
         Ok(Runner {
             poll,
             events: Events::with_capacity(256),
             link,
-            signals,
             netlink,
             ports: Ports::default(),
             routers: Vec::new(),
@@ -108,18 +105,17 @@ impl Runner {
             groups: Vec::new(),
             demux: Demux::new(),
             timers: Timers::new(),
+            alarm,
             counters: GlobalCounters::default(),
             deferred: Vec::new(),
             tokens: Vec::new(),
             due: Vec::new(),
             work: Vec::new(),
             recv_errors: 0,
-            recv_log: packet_log::limiter(),
             form,
             started: std::time::Instant::now(),
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
-            overrun_log: RateLimit::new(1, Duration::from_secs(60)),
         })
     }
 
@@ -152,9 +148,9 @@ impl Runner {
     /// an instance removed earlier if there is one, else a new one.
     pub fn add(&mut self, spec: Instance, router: Router) -> Result<usize, NetError> {
         let family = router.config().family();
-        let link = match &spec.vmac {
+        let (link, vmac_new) = match &spec.vmac {
             Some(name) => self.open_vmac(&spec, name, family, router.config().vrid())?,
-            None => self.netlink.link_by_name(&spec.interface)?,
+            None => (self.netlink.link_by_name(&spec.interface)?, false),
         };
         let vmac_created = spec.vmac.is_some();
         if vmac_created {
@@ -188,7 +184,6 @@ impl Runner {
             tracked,
             master: None,
             os_errors: OsErrors::default(),
-            logs: Default::default(),
             removed: false,
             gone: false,
             churn: Default::default(),
@@ -197,6 +192,13 @@ impl Runner {
         };
         let slot = self.slots.take();
         let index = slot.index();
+        if vmac_new {
+            let vmac = info.spec.vmac.clone().unwrap_or_default();
+            self.deferred.push(Happening::Instance {
+                instance: index,
+                note: InstanceNote::VmacCreated(vmac),
+            });
+        }
         self.demux.insert(
             (
                 vrrp_fsm::InterfaceId(link.ifindex),
@@ -226,12 +228,14 @@ impl Runner {
 
     /// Start instance `i`: remove its VIPs left behind by a crashed run (so that a backup
     /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, i: usize, out: &mut Vec<Happening>) {
+        out.append(&mut self.deferred);
         if i >= self.routers.len() || self.infos[i].removed {
             return;
         }
         if !self.infos[i].gone {
-            self.remove_stale_vips(i);
+            self.remove_stale_vips(i, out);
         }
         let now = self.now();
         self.routers[i].handle_startup(now);
@@ -272,7 +276,7 @@ impl Runner {
         }
         let port = std::mem::replace(&mut info.port, NO_PORT);
         self.ports.release(self.poll.registry(), port);
-        self.close_vmac(i);
+        self.close_vmac(i, out);
         // Its per-instance vectors go now; the slot itself is overwritten on reuse.
         let info = &mut self.infos[i];
         info.tracked = Vec::new();
@@ -387,7 +391,8 @@ impl Runner {
         self.demux.unknown_count()
     }
 
-    /// Receive errors from the sockets (logged and counted; the loop goes on).
+    /// Receive errors from the sockets and the link monitor (reported as
+    /// [`Happening::Runner`] and counted; the loop goes on).
     pub fn recv_errors(&self) -> u64 {
         self.recv_errors
     }
@@ -406,15 +411,12 @@ impl Runner {
     ) -> Result<(), NetError> {
         let waiting = !self.deferred.is_empty();
         out.append(&mut self.deferred);
-        let timeout = match (self.next_timeout(), cap) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let timeout = if waiting {
-            Some(Duration::ZERO)
-        } else {
-            timeout
-        };
+        // The routers' earliest deadline wakes the poll through the alarm (precise); the
+        // poll's own timeout is only the caller's cap.
+        let now = self.now();
+        let deadline = self.timers.next_deadline();
+        self.alarm.set(deadline, now)?;
+        let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 return Err(NetError::socket("epoll_wait", "-", e));
@@ -426,11 +428,7 @@ impl Runner {
         for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
-                SIGNALS => {
-                    let mut sigs = Vec::new();
-                    self.signals.pending(&mut sigs);
-                    out.extend(sigs.into_iter().map(Happening::Signal));
-                }
+                ALARM => self.alarm.acknowledge(),
                 t if t.0 >= FIRST_USER_TOKEN => out.push(Happening::Ready(t)),
                 t => {
                     if let Some(p) = self.ports.by_token(t) {
@@ -452,34 +450,29 @@ impl Runner {
         Ok(())
     }
 
-    /// Start every instance and run until SIGTERM or SIGINT; then stop every instance
-    /// (priority-0 advert, VIPs removed) and return. `on_change` sees each state change.
-    pub fn run(
-        &mut self,
-        mut on_change: impl FnMut(&Instance, Transition),
-    ) -> Result<(), NetError> {
+    /// Start every instance and run until `on` returns true: it is shown every happening
+    /// (with the runner, to look instances up) and says whether to stop — the caller's stop
+    /// condition, e.g. a signal source of its own registered with [`Runner::registry`]
+    /// coming [`Happening::Ready`]. Then stop every instance (priority-0 advert, VIPs
+    /// removed, VMACs deleted), show `on` what that did, and return.
+    pub fn run(&mut self, mut on: impl FnMut(&Runner, &Happening) -> bool) -> Result<(), NetError> {
         let mut out = Vec::new();
         for i in 0..self.routers.len() {
             self.start(i, &mut out);
         }
         loop {
-            let stop = out.iter().any(|h| {
-                matches!(
-                    h,
-                    Happening::Signal(Signal::Term) | Happening::Signal(Signal::Int)
-                )
-            });
+            let mut stop = false;
+            for h in out.drain(..) {
+                stop |= on(self, &h);
+            }
             if stop {
                 for i in 0..self.routers.len() {
                     self.stop(i, &mut out);
                 }
-            }
-            for h in out.drain(..) {
-                if let Happening::StateChange { instance, to, .. } = h {
-                    on_change(&self.infos[instance].spec, Transition { instance, to });
+                self.close(&mut out);
+                for h in out.drain(..) {
+                    on(self, &h);
                 }
-            }
-            if stop {
                 return Ok(());
             }
             self.turn(None, &mut out)?;
@@ -488,20 +481,18 @@ impl Runner {
 
     /// Remove instance `i`'s VIPs if present (left by an earlier run), as keepalived does at
     /// startup; counted.
-    fn remove_stale_vips(&mut self, i: usize) {
+    fn remove_stale_vips(&mut self, i: usize, out: &mut Vec<Happening>) {
         let info = &mut self.infos[i];
         for addr in self.routers[i].config().vips().as_addresses().iter() {
-            match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
+            let note = match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
                 Ok(()) => {
                     info.churn.stale_vip_removed += 1;
-                    info!(
-                        "({}) removed {addr}, left behind by an earlier run",
-                        info.spec.name
-                    )
+                    InstanceNote::StaleVipRemoved(addr)
                 }
-                Err(NetError::AddressMissing { .. }) => {}
-                Err(e) => warn!("({}) removing stale {addr}: {e}", info.spec.name),
-            }
+                Err(NetError::AddressMissing { .. }) => continue,
+                Err(e) => InstanceNote::StaleVipRemoveFailed(addr, e),
+            };
+            out.push(Happening::Instance { instance: i, note });
         }
     }
 
@@ -510,14 +501,6 @@ impl Runner {
     pub fn reserve(&mut self, n: usize) {
         self.routers.reserve_exact(n);
         self.infos.reserve_exact(n);
-    }
-
-    /// Time until the earliest router deadline (None: wait for an event).
-    fn next_timeout(&mut self) -> Option<Duration> {
-        let now = self.now();
-        self.timers
-            .next_deadline()
-            .map(|t| t.saturating_duration_since(now))
     }
 
     /// Keep router `i`'s entry in the timer heap equal to its `poll_timeout()`.
@@ -537,11 +520,10 @@ impl Runner {
         loop {
             let n = match self.ports.ports[p].sock.recv_batch(&mut self.rx) {
                 Ok(n) => n,
-                Err(e) => {
+                Err(error) => {
                     self.recv_errors += 1;
-                    if let Some(n) = self.recv_log.allow(std::time::Instant::now()) {
-                        warn!("{}: {e}{n}", self.ports.ports[p].sock.ifname());
-                    }
+                    let ifname = self.ports.ports[p].sock.ifname().to_string();
+                    out.push(Happening::Runner(RunnerNote::RecvFailed { ifname, error }));
                     return;
                 }
             };
@@ -615,7 +597,7 @@ impl Runner {
         }
         let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
         // Discards, lower priorities and dual masters are counted by the router; what it
-        // has to say about them comes out as events, logged (rate-limited) by the drain.
+        // has to say about them comes out as events, reported by the drain.
         let router = &mut self.routers[index];
         let accepted = router.handle_advert(now, src, &d.advert);
         // The master a Backup hears, accepted or (while it preempts) not.

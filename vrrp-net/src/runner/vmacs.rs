@@ -4,31 +4,29 @@
 
 use std::net::IpAddr;
 
-use log::{info, warn};
 use netlink_packet_route::address::AddressScope;
 use vrrp_proto::{virtual_mac, Family, Vrid};
 
-use super::{Instance, Runner};
+use super::{Happening, Instance, InstanceNote, Runner};
 use crate::{set_ipv4_conf, LinkEntry, NetError, Vip};
 
 impl Runner {
     /// The VMAC interface `name` on `spec.interface`: reused if it exists (left by a crashed
-    /// run), else created; either way it is ours and deleted when we are done. Returns it, up.
+    /// run), else created; either way it is ours and deleted when we are done. Returns it, up,
+    /// and whether it was created now.
     pub(super) fn open_vmac(
         &mut self,
         spec: &Instance,
         name: &str,
         family: Family,
         vrid: Vrid,
-    ) -> Result<LinkEntry, NetError> {
+    ) -> Result<(LinkEntry, bool), NetError> {
         let parent = self.netlink.link_by_name(&spec.interface)?;
-        let link = match self.netlink.link_by_name(name) {
-            Ok(l) => l,
+        let (link, created) = match self.netlink.link_by_name(name) {
+            Ok(l) => (l, false),
             Err(NetError::NoInterface(_)) => {
                 let mac = virtual_mac(family, vrid);
-                let l = self.netlink.add_vmac(parent.ifindex, name, mac)?;
-                info!("({}) created VMAC interface {name}", spec.name);
-                l
+                (self.netlink.add_vmac(parent.ifindex, name, mac)?, true)
             }
             Err(e) => return Err(e),
         };
@@ -58,27 +56,34 @@ impl Runner {
                 }
             }
         }
-        self.netlink.link_by_index(link.ifindex)
+        Ok((self.netlink.link_by_index(link.ifindex)?, created))
     }
 
-    /// Delete instance `i`'s VMAC interface, if it has one.
-    pub(super) fn close_vmac(&mut self, i: usize) {
+    /// Delete instance `i`'s VMAC interface, if it has one, and say how that went.
+    pub(super) fn close_vmac(&mut self, i: usize, out: &mut Vec<Happening>) {
         let info = &mut self.infos[i];
         if !info.vmac_created {
             return;
         }
         info.vmac_created = false;
-        match self.netlink.del_link(info.ifindex) {
-            Ok(()) => info!("({}) deleted VMAC interface", info.spec.name),
-            Err(e) => warn!("({}) deleting VMAC interface: {e}", info.spec.name),
+        let note = match self.netlink.del_link(info.ifindex) {
+            Ok(()) => InstanceNote::VmacDeleted,
+            Err(e) => InstanceNote::VmacDeleteFailed(e),
+        };
+        out.push(Happening::Instance { instance: i, note });
+    }
+
+    /// Delete every VMAC interface the runner made, reporting each (call it after stopping
+    /// the instances; dropping the runner does the same, unreported).
+    pub fn close(&mut self, out: &mut Vec<Happening>) {
+        for i in 0..self.infos.len() {
+            self.close_vmac(i, out);
         }
     }
 }
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for i in 0..self.infos.len() {
-            self.close_vmac(i);
-        }
+        self.close(&mut Vec::new());
     }
 }

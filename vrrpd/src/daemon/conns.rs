@@ -16,10 +16,10 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+use super::rate_limit::RateLimit;
 use log::warn;
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
-use vrrp_net::RateLimit;
 
 use super::control::privileged;
 use super::status::ClientCounters;

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use super::rate_limit::{RateLimit, Suppressed};
 use log::{info, warn};
 use vrrp_fsm::{Event, State};
-use vrrp_net::{RateLimit, Suppressed};
 
 use super::status::ScriptStatus;
 use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};
@@ -313,15 +313,8 @@ impl Hooks {
 
     /// Counters for `vrrpd status`.
     pub fn status(&self) -> ScriptStatus {
-        let c = self.runner.counters();
         ScriptStatus {
-            notify_run: c.run,
-            notify_ok: c.ok,
-            notify_failed: c.failed,
-            notify_timed_out: c.timed_out,
-            notify_skipped: c.skipped,
-            notify_spawn_errors: c.spawn_errors,
-            notify_coalesced: c.coalesced,
+            notify: self.runner.counters(),
             checks: self
                 .checks
                 .iter()

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
-use serde_json::Value;
+use vrrp_fsm::CounterInfo;
 
 use super::status::{ClientCounters, GlobalStatus, InstanceStatus, Status};
 
@@ -71,7 +71,23 @@ struct Text(String);
 
 impl Text {
     fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
         let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    /// The family of table entry `c`: `{prefix}_{name}_total` for a counter,
+    /// `{prefix}_{name}` for a gauge; its help and RFC object.
+    fn table_entry(&mut self, prefix: &str, c: &CounterInfo) -> String {
+        let (name, kind) = if c.gauge {
+            (format!("{prefix}_{}", c.name), "gauge")
+        } else {
+            (format!("{prefix}_{}_total", c.name), "counter")
+        };
+        match c.rfc {
+            Some(rfc) => self.family(&name, kind, &format!("{} {rfc}.", c.help)),
+            None => self.family(&name, kind, c.help),
+        }
+        name
     }
 
     fn sample(&mut self, name: &str, labels: &str, v: f64) {
@@ -148,13 +164,6 @@ pub fn render(s: &Status) -> String {
     );
     t.per_instance(
         s,
-        "vrrp_instance_dual_master_total",
-        "counter",
-        "dual-master episodes: an advert this master wins, after none for a Master_Down_Interval",
-        |i| i.dual_master as f64,
-    );
-    t.per_instance(
-        s,
         "vrrp_instance_last_transition_timestamp_seconds",
         "gauge",
         "Unix time of the last state change",
@@ -171,32 +180,29 @@ pub fn render(s: &Status) -> String {
             t.sample("vrrp_instance_last_transition_info", &l, 1.0);
         }
     }
-    // Every RFC 6527 / RFC 8347 per-router counter, by its status name.
-    let per: Vec<(String, Vec<(String, f64)>)> = s
+    // Every counter of the instance tables, one family each, one sample per instance.
+    let mut rows: Vec<_> = s
         .instances
         .iter()
-        .map(|i| (labels(i), numbers(&serde_json::to_value(&i.counters).ok())))
+        .map(|i| (labels(i), i.counters.iter()))
         .collect();
-    if let Some((_, first)) = per.first() {
-        for (k, _) in first {
-            let name = format!("vrrp_instance_{k}_total");
-            t.family(&name, "counter", &format!("per-instance {k}"));
-            for (l, vals) in &per {
-                if let Some((_, v)) = vals.iter().find(|(kk, _)| kk == k) {
-                    t.sample(&name, l, *v);
+    if let Some(first) = s.instances.first() {
+        for (c, _) in first.counters.iter() {
+            let name = t.table_entry("vrrp_instance", c);
+            for (l, values) in &mut rows {
+                if let Some((_, v)) = values.next() {
+                    t.sample(&name, l, v as f64);
                 }
             }
         }
     }
-    for (k, v) in numbers(&serde_json::to_value(&s.global).ok()) {
-        let name = format!("vrrp_global_{k}_total");
-        t.family(&name, "counter", &format!("router-wide {k}"));
-        t.sample(&name, "", v);
+    for (c, v) in s.global.iter() {
+        let name = t.table_entry("vrrp_global", c);
+        t.sample(&name, "", v as f64);
     }
-    for (k, v) in numbers(&serde_json::to_value(&s.scripts).ok()) {
-        let name = format!("vrrp_script_{k}_total");
-        t.family(&name, "counter", &format!("notify hooks: {k}"));
-        t.sample(&name, "", v);
+    for (c, v) in s.scripts.notify.counters() {
+        let name = t.table_entry("vrrp_script", c);
+        t.sample(&name, "", v as f64);
     }
     clients(&mut t, &s.global);
     t.family(
@@ -226,76 +232,28 @@ pub fn render(s: &Status) -> String {
     );
     t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
     t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
-    t.family("vrrpd_reloads_total", "counter", "successful reloads");
-    t.sample("vrrpd_reloads_total", "", s.reloads as f64);
-    t.family("vrrpd_reloads_failed_total", "counter", "reloads refused");
-    t.sample("vrrpd_reloads_failed_total", "", s.reloads_failed as f64);
+    for (c, v) in s.daemon.counters() {
+        let name = t.table_entry("vrrpd", c);
+        t.sample(&name, "", v as f64);
+    }
     t.0
 }
 
-/// The client pools' counts: one family per count, labelled by `server` (control, metrics).
+/// The client pools' counts: one family per entry of the table, labelled by `server`
+/// (control, metrics).
 fn clients(t: &mut Text, g: &GlobalStatus) {
-    type Get = fn(&ClientCounters) -> u64;
-    let families: [(&str, &str, &str, Get); 7] = [
-        ("vrrpd_clients_open", "gauge", "clients connected now", |c| c.open),
-        (
-            "vrrpd_client_reply_bytes",
-            "gauge",
-            "bytes of replies not yet sent",
-            |c| c.reply_bytes,
-        ),
-        (
-            "vrrpd_clients_accepted_total",
-            "counter",
-            "connections accepted",
-            |c| c.accepted,
-        ),
-        (
-            "vrrpd_clients_refused_total",
-            "counter",
-            "connections closed at once: the pool (or its unprivileged share) was full",
-            |c| c.refused,
-        ),
-        (
-            "vrrpd_clients_evicted_total",
-            "counter",
-            "unprivileged clients dropped to make room for a privileged one",
-            |c| c.evicted,
-        ),
-        (
-            "vrrpd_clients_timed_out_total",
-            "counter",
-            "clients dropped for not finishing in time",
-            |c| c.timed_out,
-        ),
-        (
-            "vrrpd_client_replies_over_budget_total",
-            "counter",
-            "replies replaced by a short error (HTTP 503): unsent replies would pass the memory budget",
-            |c| c.over_budget,
-        ),
+    let mut pools = [
+        ("server=\"control\"", g.control_clients.counters()),
+        ("server=\"metrics\"", g.metrics_clients.counters()),
     ];
-    for (name, kind, help, get) in families {
-        t.family(name, kind, help);
-        for (server, c) in [
-            ("control", &g.control_clients),
-            ("metrics", &g.metrics_clients),
-        ] {
-            t.sample(name, &format!("server=\"{server}\""), get(c) as f64);
+    for c in ClientCounters::COUNTERS {
+        let name = t.table_entry("vrrpd_clients", c);
+        for (l, values) in &mut pools {
+            if let Some((_, v)) = values.next() {
+                t.sample(&name, l, v as f64);
+            }
         }
     }
-}
-
-/// The numeric fields of a JSON object, in order.
-fn numbers(v: &Option<Value>) -> Vec<(String, f64)> {
-    v.as_ref()
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| v.as_f64().map(|f| (k.clone(), f)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// A Prometheus label value, escaped.

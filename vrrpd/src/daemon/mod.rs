@@ -10,15 +10,19 @@ mod hooks;
 pub mod logging;
 pub mod metrics;
 pub mod plan;
+pub mod rate_limit;
 mod reload;
+pub mod signals;
 pub mod status;
+mod words;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use log::{error, info, warn};
+use mio::Interest;
 use mio::Token;
-use vrrp_net::{Happening, NetError, Runner, Signal, FIRST_USER_TOKEN};
+use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
 use crate::config::{self, Config, VrrpInstance};
@@ -26,9 +30,12 @@ use control::ControlSocket;
 pub use hooks::check_scripts;
 use hooks::Hooks;
 use plan::ScriptTrack;
+use signals::{Signal, Signals};
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
+/// The daemon's signals (TERM/INT stop, HUP reload, USR1 dump), in the runner's poll.
+const SIGNALS: Token = Token(FIRST_USER_TOKEN + 2);
 /// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
 
@@ -58,10 +65,10 @@ pub enum DaemonError {
     /// An instance cannot run on this system (no such interface, no address).
     #[error("{0}")]
     Plan(#[from] plan::PlanError),
-    /// Sockets, netlink, signals.
+    /// Sockets, netlink.
     #[error("{0}")]
     Net(#[from] NetError),
-    /// Control socket, metrics listener.
+    /// Control socket, metrics listener, signal handlers.
     #[error("{what}: {source}")]
     Io {
         /// What was attempted.
@@ -87,6 +94,13 @@ struct Slot {
 pub struct Daemon {
     opts: Options,
     runner: Runner,
+    /// SIGTERM, SIGINT, SIGHUP, SIGUSR1 (the daemon's, not the runner's).
+    signals: Signals,
+    /// Set by SIGTERM / SIGINT: stop after this turn.
+    stopping: bool,
+    /// keepalived's words for what the runner reports, rate-limited where a packet can
+    /// cause them.
+    words: words::Words,
     control: ControlSocket,
     metrics: Option<metrics::MetricsServer>,
     /// Control-socket clients (their own pool: see [`conns`]).
@@ -126,6 +140,15 @@ impl Daemon {
                 warn!("vrrp_netlink_monitor_rcv_bufs: {e}");
             }
         }
+        let io = |what: &str| {
+            let what = what.to_string();
+            move |source| DaemonError::Io { what, source }
+        };
+        let mut signals = Signals::open().map_err(io("install signal handlers"))?;
+        runner
+            .registry()
+            .register(&mut signals, SIGNALS, Interest::READABLE)
+            .map_err(io("register signal handlers"))?;
         let control =
             ControlSocket::bind(&opts.control, runner.registry(), CONTROL).map_err(|source| {
                 DaemonError::Io {
@@ -157,6 +180,9 @@ impl Daemon {
         let mut d = Daemon {
             opts,
             runner,
+            signals,
+            stopping: false,
+            words: Default::default(),
             control,
             metrics,
             control_clients: conns::Conns::new(conns::Kind::Control, FIRST_CLIENT, conns::CONTROL),
@@ -217,12 +243,6 @@ impl Daemon {
             .min();
             let cap = next.map(|t| t.saturating_duration_since(std::time::Instant::now()));
             self.runner.turn(cap, &mut out)?;
-            let stop = out.iter().any(|h| {
-                matches!(
-                    h,
-                    Happening::Signal(Signal::Term) | Happening::Signal(Signal::Int)
-                )
-            });
             let batch = std::mem::take(&mut out);
             self.handle(batch);
             self.refresh_masters();
@@ -230,15 +250,16 @@ impl Daemon {
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
-            if stop {
+            if self.stopping {
                 return self.shutdown();
             }
         }
     }
 
-    /// React to what the runner reported.
+    /// React to what the runner reported (its lines written first).
     fn handle(&mut self, happenings: Vec<Happening>) {
         for h in happenings {
+            self.words.say(&self.runner, &h);
             match h {
                 Happening::StateChange {
                     instance,
@@ -267,15 +288,29 @@ impl Daemon {
                         self.group_notify(instance);
                     }
                 }
-                Happening::Event { instance, event } => {
+                Happening::Event {
+                    instance, event, ..
+                } => {
                     if let Some(s) = self.slot_pos(instance) {
                         self.hooks.on_event(&self.slots[s].model, event);
                     }
                 }
-                Happening::Signal(Signal::Hup) => self.reload(),
-                Happening::Signal(Signal::Usr1) => self.dump(),
-                Happening::Signal(_) => {}
+                Happening::Ready(SIGNALS) => self.on_signals(),
                 Happening::Ready(token) => self.serve(token),
+                Happening::Instance { .. } | Happening::Runner(_) => {}
+            }
+        }
+    }
+
+    /// The signals received: HUP reloads, USR1 dumps, TERM / INT stop after this turn.
+    fn on_signals(&mut self) {
+        let mut got = Vec::new();
+        self.signals.pending(&mut got);
+        for sig in got {
+            match sig {
+                Signal::Hup => self.reload(),
+                Signal::Usr1 => self.dump(),
+                Signal::Term | Signal::Int => self.stopping = true,
             }
         }
     }
@@ -388,8 +423,10 @@ impl Daemon {
             pid: std::process::id(),
             config: self.opts.config.display().to_string(),
             uptime_s: self.started.elapsed().as_secs_f64(),
-            reloads: self.reloads,
-            reloads_failed: self.reloads_failed,
+            daemon: status::DaemonCounters {
+                reloads: self.reloads,
+                reloads_failed: self.reloads_failed,
+            },
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(
                 &self.runner,
@@ -426,6 +463,11 @@ impl Daemon {
             );
         }
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
+        let mut out = Vec::new();
+        self.runner.close(&mut out);
+        for h in &out {
+            self.words.say(&self.runner, h);
+        }
         info!("vrrpd stopped");
         Ok(())
     }

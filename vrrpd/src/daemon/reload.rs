@@ -74,8 +74,16 @@ impl Daemon {
         }
         // What the removed instances reported on the way out is theirs (their notify_stop
         // has run): their slots may go to new instances below, which must not be credited
-        // with it.
-        out.retain(|h| h.instance().map_or(true, |i| !freed.contains(&i)));
+        // with it. Their lines are written now, while their names are still theirs.
+        let theirs = |h: &vrrp_net::Happening| h.instance().is_some_and(|i| freed.contains(&i));
+        for h in out.iter().filter(|h| theirs(h)) {
+            self.words.say(&self.runner, h);
+        }
+        // Then their rate limits start afresh for whoever gets their slots.
+        for &i in &freed {
+            self.words.forget(i);
+        }
+        out.retain(|h| !theirs(h));
         let mut started = Vec::new();
         for p in planned {
             match kept.iter().position(|s| s.model.name == p.model.name) {

@@ -1,9 +1,11 @@
 //! What `vrrpd status` shows and SIGUSR1 dumps: every instance's state, effective priority,
 //! master, timers and RFC 6527 / RFC 8347 counters, as serde values.
 
-use serde::Serialize;
-use vrrp_fsm::State;
-use vrrp_net::{state_word, Runner};
+use serde::{Serialize, Serializer};
+use vrrp_fsm::{counter_table, CounterInfo, CounterTable, GlobalCounters, RouterCounters, State};
+use vrrp_net::{ChurnCounters, OsErrors, Runner};
+
+use super::words::state_word;
 
 /// The whole daemon.
 #[derive(Debug, Serialize)]
@@ -14,10 +16,9 @@ pub struct Status {
     pub config: String,
     /// Seconds since the daemon started.
     pub uptime_s: f64,
-    /// Successful reloads.
-    pub reloads: u64,
-    /// Reloads refused (bad new configuration; the old one kept running).
-    pub reloads_failed: u64,
+    /// The daemon's own counts (reloads).
+    #[serde(flatten, serialize_with = "as_map")]
+    pub daemon: DaemonCounters,
     /// One entry per running instance, in configuration order.
     pub instances: Vec<InstanceStatus>,
     /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
@@ -27,6 +28,17 @@ pub struct Status {
     pub slots: SlotStatus,
     /// Script outcomes.
     pub scripts: ScriptStatus,
+}
+
+counter_table! {
+    /// What the daemon itself counts.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct DaemonCounters {
+        /// Successful reloads.
+        reloads,
+        /// Reloads refused (bad new configuration; the old one kept running).
+        reloads_failed,
+    }
 }
 
 /// One `vrrp_instance`.
@@ -66,90 +78,104 @@ pub struct InstanceStatus {
     pub unicast_peers: Vec<String>,
     /// Drained by `vrrpd drain` (stays Backup, never takes over).
     pub drained: bool,
-    /// Dual-master episodes: as master, it heard an advert it wins (lower priority, or
-    /// equal from a lower address) after none for a Master_Down_Interval. Being preempted
-    /// by a higher priority is not one; each lower-priority advert is `master_rx_lower_pri`.
-    pub dual_master: u64,
     /// Its interface is gone (deleted): FAULT until an interface of that name appears.
     pub interface_missing: bool,
     /// Last state change: Unix time in ms, and why (None before the first).
     pub last_transition_unix_ms: Option<u64>,
     /// Why the last state change happened (e.g. `MasterDown`, `HigherPriority`).
     pub last_transition_reason: Option<String>,
-    /// Per-router statistics (RFC 6527 / RFC 8347 names).
-    pub counters: RouterCountersStatus,
+    /// Its counters: the router's (RFC 6527 / RFC 8347 and our own drops), OS errors and
+    /// interface churn, one flat object named by the counter tables.
+    pub counters: InstanceCounters,
 }
 
-/// RFC 6527 / RFC 8347 per-router statistics plus our own drops.
-#[derive(Debug, Serialize)]
-pub struct RouterCountersStatus {
-    pub master_transitions: u64,
-    pub advertisement_rcvd: u64,
-    pub advertisement_sent: u64,
-    pub interval_errors: u64,
-    pub priority_zero_pkts_rcvd: u64,
-    pub priority_zero_pkts_sent: u64,
-    pub invalid_type_pkts_rcvd: u64,
-    pub address_list_errors: u64,
-    pub packet_length_errors: u64,
-    pub invalid_auth_type: u64,
-    pub auth_type_mismatch: u64,
-    pub auth_failures: u64,
-    pub unknown_peer: u64,
-    pub rcvd_while_down: u64,
-    pub master_rx_lower_pri: u64,
-    pub send_errors: u64,
-    pub netlink_errors: u64,
-    pub announce_errors: u64,
-    /// Its interface was deleted under it (it went FAULT).
-    pub interface_gone: u64,
-    /// An interface of that name appeared again and it was bound to it.
-    pub interface_back: u64,
-    /// Becoming master, a VIP was already on the interface (kept, not an error).
-    pub vip_already_present: u64,
-    /// At start, a VIP already on the interface was removed (as keepalived does).
-    pub stale_vip_removed: u64,
+/// One instance's counter tables, shown as one flat object (names are unique across them).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InstanceCounters {
+    /// The state machine's statistics.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub router: RouterCounters,
+    /// OS errors met serving it.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub os_errors: OsErrors,
+    /// Its interface deleted and back, VIPs found already there.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub churn: ChurnCounters,
+}
+
+impl InstanceCounters {
+    /// Every counter with its value, table after table.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static CounterInfo, u64)> + '_ {
+        self.router
+            .counters()
+            .chain(self.os_errors.counters())
+            .chain(self.churn.counters())
+    }
+}
+
+/// A counter table as a map of its names to its values.
+fn as_map<T: CounterTable, S: Serializer>(t: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(t.counters().map(|(c, v)| (c.name, v)))
+}
+
+counter_table! {
+    /// The runner's own counts of what reached no instance.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct RunnerCounters {
+        /// Adverts for a VRID no instance runs on that interface.
+        unknown_vrid,
+        /// Socket receive errors.
+        recv_errors,
+        /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
+        /// again and every instance brought in line.
+        netlink_overruns,
+    }
 }
 
 /// Router-wide drops.
 #[derive(Debug, Serialize)]
 pub struct GlobalStatus {
-    pub checksum_errors: u64,
-    pub version_errors: u64,
-    pub vrid_errors: u64,
-    pub ip_ttl_errors: u64,
-    pub ip_header_errors: u64,
-    /// Adverts for a VRID no instance runs on that interface.
-    pub unknown_vrid: u64,
-    /// Socket receive errors.
-    pub recv_errors: u64,
-    /// Link monitor receive-buffer overruns (ENOBUFS); after each, every link was read
-    /// again and every instance brought in line.
-    pub netlink_overruns: u64,
+    /// Drops counted before any instance saw the packet (RFC 8347 global statistics).
+    #[serde(flatten, serialize_with = "as_map")]
+    pub counters: GlobalCounters,
+    /// What the runner counted itself.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub runner: RunnerCounters,
     /// Control-socket clients (`vrrpd status`, `drain`): the pool's counts.
+    #[serde(serialize_with = "as_map")]
     pub control_clients: ClientCounters,
     /// `--metrics-listen` clients: the pool's counts.
+    #[serde(serialize_with = "as_map")]
     pub metrics_clients: ClientCounters,
 }
 
-/// One client pool (control socket or metrics): what is open now and what was refused.
-#[derive(Debug, Default, Clone, Copy, Serialize)]
-pub struct ClientCounters {
-    /// Clients connected now.
-    pub open: u64,
-    /// Bytes of replies not yet sent now (bounded by the pool's budget).
-    pub reply_bytes: u64,
-    /// Connections accepted from the listener (refused ones included).
-    pub accepted: u64,
-    /// Closed at once: the pool, or the unprivileged clients' share of it, was full.
-    pub refused: u64,
-    /// Unprivileged clients dropped to make room for root or the daemon's user.
-    pub evicted: u64,
-    /// Dropped for not finishing within the client timeout (2 s).
-    pub timed_out: u64,
-    /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
-    /// have passed the pool's memory budget.
-    pub over_budget: u64,
+impl GlobalStatus {
+    /// Every global counter with its value, table after table.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static CounterInfo, u64)> + '_ {
+        self.counters.counters().chain(self.runner.counters())
+    }
+}
+
+counter_table! {
+    /// One client pool (control socket or metrics): what is open now and what was refused.
+    #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+    pub struct ClientCounters {
+        /// Clients connected now.
+        open: gauge,
+        /// Bytes of replies not yet sent now (bounded by the pool's budget).
+        reply_bytes: gauge,
+        /// Connections accepted from the listener (refused ones included).
+        accepted,
+        /// Closed at once: the pool, or the unprivileged clients' share of it, was full.
+        refused,
+        /// Unprivileged clients dropped to make room for root or the daemon's user.
+        evicted,
+        /// Dropped for not finishing within the client timeout (2 s).
+        timed_out,
+        /// Replies replaced by a short error (HTTP 503 for metrics): held unsent, they would
+        /// have passed the pool's memory budget.
+        over_budget,
+    }
 }
 
 /// How full the runner's tables are (gauges).
@@ -168,15 +194,9 @@ pub struct SlotStatus {
 /// Notify and check script outcomes.
 #[derive(Debug, Default, Serialize)]
 pub struct ScriptStatus {
-    pub notify_run: u64,
-    pub notify_ok: u64,
-    pub notify_failed: u64,
-    pub notify_timed_out: u64,
-    pub notify_skipped: u64,
-    pub notify_spawn_errors: u64,
-    /// Events folded into the same hook's run already queued (at most one queued
-    /// `notify_master_rx_lower_pri` / refresh `notify_master` per instance).
-    pub notify_coalesced: u64,
+    /// Notify outcomes, counted.
+    #[serde(flatten, serialize_with = "as_map")]
+    pub notify: crate::scripts::notify::Counters,
     /// `vrrp_script` name → "ok" / "failed".
     pub checks: Vec<(String, &'static str)>,
 }
@@ -195,7 +215,6 @@ pub fn instances(
                 return None;
             }
             let cfg = r.config();
-            let c = r.counters();
             let ms = |d: std::time::Duration| d.as_millis() as u64;
             Some(InstanceStatus {
                 name: info.spec.name.clone(),
@@ -237,33 +256,13 @@ pub fn instances(
                 skew_time_ms: ms(r.skew_time()),
                 unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
-                dual_master: c.dual_master,
                 interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
                 last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
-                counters: RouterCountersStatus {
-                    master_transitions: c.master_transitions,
-                    advertisement_rcvd: c.adverts_rcvd,
-                    advertisement_sent: c.adverts_sent,
-                    interval_errors: c.interval_errors,
-                    priority_zero_pkts_rcvd: c.priority_zero_rcvd,
-                    priority_zero_pkts_sent: c.priority_zero_sent,
-                    invalid_type_pkts_rcvd: c.invalid_type,
-                    address_list_errors: c.address_list_errors,
-                    packet_length_errors: c.packet_length_errors,
-                    invalid_auth_type: c.invalid_auth_type,
-                    auth_type_mismatch: c.auth_type_mismatch,
-                    auth_failures: c.auth_failures,
-                    unknown_peer: c.unknown_peer,
-                    rcvd_while_down: c.rcvd_while_down,
-                    master_rx_lower_pri: c.master_rx_lower_pri,
-                    send_errors: info.os_errors.send,
-                    netlink_errors: info.os_errors.netlink,
-                    announce_errors: info.os_errors.announce,
-                    interface_gone: info.churn.interface_gone,
-                    interface_back: info.churn.interface_back,
-                    vip_already_present: info.churn.vip_already_present,
-                    stale_vip_removed: info.churn.stale_vip_removed,
+                counters: InstanceCounters {
+                    router: r.counters().clone(),
+                    os_errors: info.os_errors,
+                    churn: info.churn,
                 },
             })
         })
@@ -276,18 +275,15 @@ pub fn global(
     control_clients: ClientCounters,
     metrics_clients: ClientCounters,
 ) -> GlobalStatus {
-    let g = runner.counters();
     GlobalStatus {
-        checksum_errors: g.checksum_errors,
-        version_errors: g.version_errors,
-        vrid_errors: g.vrid_errors,
-        ip_ttl_errors: g.ip_ttl_errors,
-        ip_header_errors: g.ip_header_errors,
-        unknown_vrid: runner.unknown_vrid(),
-        recv_errors: runner.recv_errors(),
+        counters: runner.counters().clone(),
+        runner: RunnerCounters {
+            unknown_vrid: runner.unknown_vrid(),
+            recv_errors: runner.recv_errors(),
+            netlink_overruns: runner.link_overruns(),
+        },
         control_clients,
         metrics_clients,
-        netlink_overruns: runner.link_overruns(),
     }
 }
 
@@ -303,7 +299,8 @@ pub fn slots(runner: &Runner) -> SlotStatus {
     }
 }
 
-/// keepalived's SIGUSR1 dump (`/tmp/keepalived.data`), in its spirit: one block per instance.
+/// keepalived's SIGUSR1 dump (`/tmp/keepalived.data`), in its spirit: one block per
+/// instance, then the global counters; every counter under its table name.
 pub fn dump_text(s: &Status) -> String {
     let mut t = String::from("------< VRRP Topology >------\n");
     for i in &s.instances {
@@ -311,8 +308,7 @@ pub fn dump_text(s: &Status) -> String {
             " VRRP Instance = {}\n   State = {}\n   Interface = {}\n   Virtual Router ID = {}\n   \
              Version = {}\n   Base priority = {}\n   Effective priority = {}\n   \
              Master = {}\n   Advert interval = {} ms\n   Master down interval = {} ms\n   \
-             Virtual IP = {}\n   Adverts received = {}\n   Adverts sent = {}\n   \
-             Master transitions = {}\n",
+             Virtual IP = {}\n",
             i.name,
             i.state,
             i.interface,
@@ -324,12 +320,37 @@ pub fn dump_text(s: &Status) -> String {
             i.advert_interval_ms,
             i.master_down_interval_ms,
             i.vips.join(" "),
-            i.counters.advertisement_rcvd,
-            i.counters.advertisement_sent,
-            i.counters.master_transitions,
         );
+        dump_counters(&mut t, "   ", i.counters.iter());
+    }
+    t += "------< Global counters >------\n";
+    dump_counters(
+        &mut t,
+        " ",
+        s.daemon
+            .counters()
+            .chain(s.global.iter())
+            .chain(s.scripts.notify.counters()),
+    );
+    for (pool, c) in [
+        ("control_clients", &s.global.control_clients),
+        ("metrics_clients", &s.global.metrics_clients),
+    ] {
+        t += &format!(" {pool}:\n");
+        dump_counters(&mut t, "   ", c.counters());
     }
     t
+}
+
+/// One `name = value` line per counter, each line starting with `indent`.
+fn dump_counters<'a>(
+    t: &mut String,
+    indent: &str,
+    c: impl Iterator<Item = (&'a CounterInfo, u64)>,
+) {
+    for (c, v) in c {
+        t.push_str(&format!("{indent}{} = {v}\n", c.name));
+    }
 }
 
 /// The human form of `vrrpd status`: one line per instance.
@@ -360,4 +381,173 @@ pub fn table(v: &serde_json::Value) -> String {
         );
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::metrics;
+
+    fn one_instance(counters: InstanceCounters) -> Status {
+        Status {
+            pid: 1,
+            config: "k.conf".into(),
+            uptime_s: 1.0,
+            daemon: DaemonCounters {
+                reloads: 10,
+                reloads_failed: 11,
+            },
+            instances: vec![InstanceStatus {
+                name: "VI_1".into(),
+                interface: "eth0".into(),
+                vrid: 51,
+                version: 3,
+                family: "ipv4",
+                state: "MASTER",
+                base_priority: 100,
+                effective_priority: 100,
+                source: "192.0.2.1".into(),
+                master: Some("192.0.2.1".into()),
+                vips: vec!["192.0.2.100/32".into()],
+                advert_interval_ms: 1000,
+                master_adver_interval_ms: 1000,
+                master_down_interval_ms: 3609,
+                skew_time_ms: 609,
+                unicast_peers: vec![],
+                drained: false,
+                interface_missing: false,
+                last_transition_unix_ms: None,
+                last_transition_reason: None,
+                counters,
+            }],
+            global: GlobalStatus {
+                counters: GlobalCounters {
+                    checksum_errors: 3,
+                    ..Default::default()
+                },
+                runner: RunnerCounters {
+                    unknown_vrid: 4,
+                    ..Default::default()
+                },
+                control_clients: ClientCounters::default(),
+                metrics_clients: ClientCounters {
+                    open: 6,
+                    refused: 7,
+                    ..Default::default()
+                },
+            },
+            slots: SlotStatus {
+                runner_slots_allocated: 1,
+                runner_slots_live: 1,
+                sockets_open: 1,
+                socket_slots_allocated: 1,
+            },
+            scripts: ScriptStatus {
+                notify: crate::scripts::notify::Counters {
+                    run: 5,
+                    ..Default::default()
+                },
+                checks: vec![],
+            },
+        }
+    }
+
+    /// Every entry of every counter table shows in status JSON, in the metrics text and in
+    /// the dump, under its table name and with its value; adding an entry to a table is
+    /// all it takes to show it.
+    #[test]
+    fn every_table_entry_is_in_status_metrics_and_dump() {
+        let mut c = InstanceCounters::default();
+        c.router.adverts_rcvd = 7;
+        c.router.dual_master = 2;
+        c.os_errors.send = 8;
+        c.churn.interface_gone = 9;
+        let s = one_instance(c);
+        let json = serde_json::to_value(&s).unwrap();
+        let text = metrics::render(&s);
+        let dump = dump_text(&s);
+        let labels = "instance=\"VI_1\",interface=\"eth0\",vrid=\"51\"";
+
+        let instance: Vec<_> = s.instances[0].counters.iter().collect();
+        let expected = RouterCounters::COUNTERS.len()
+            + OsErrors::COUNTERS.len()
+            + ChurnCounters::COUNTERS.len();
+        assert_eq!(instance.len(), expected);
+        let obj = json["instances"][0]["counters"].as_object().unwrap();
+        assert_eq!(obj.len(), expected, "names unique across tables: {obj:?}");
+        for (c, v) in instance {
+            assert_eq!(obj[c.name], v, "status counters.{}", c.name);
+            let line = format!("vrrp_instance_{}_total{{{labels}}} {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            let help = match c.rfc {
+                Some(rfc) => format!("{} {rfc}.", c.help),
+                None => c.help.to_owned(),
+            };
+            let help = format!("# HELP vrrp_instance_{}_total {help}\n", c.name);
+            assert!(text.contains(&help), "no {help}");
+            assert!(dump.contains(&format!("   {} = {v}\n", c.name)), "{dump}");
+        }
+
+        let global: Vec<_> = s.global.iter().collect();
+        assert_eq!(
+            global.len(),
+            GlobalCounters::COUNTERS.len() + RunnerCounters::COUNTERS.len()
+        );
+        for (c, v) in global {
+            assert_eq!(json["global"][c.name], v, "status global.{}", c.name);
+            let line = format!("vrrp_global_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+        for (c, v) in s.daemon.counters() {
+            assert_eq!(json[c.name], v, "status {}", c.name);
+            let line = format!("vrrpd_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+        for (c, v) in s.scripts.notify.counters() {
+            assert_eq!(json["scripts"][c.name], v, "status scripts.{}", c.name);
+            let line = format!("vrrp_script_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+
+        for (server, pool) in [
+            ("control", &s.global.control_clients),
+            ("metrics", &s.global.metrics_clients),
+        ] {
+            let all: Vec<_> = pool.counters().collect();
+            assert_eq!(all.len(), ClientCounters::COUNTERS.len());
+            for (c, v) in all {
+                let j = &json["global"][format!("{server}_clients")][c.name];
+                assert_eq!(*j, v, "status global.{server}_clients.{}", c.name);
+                let total = if c.gauge { "" } else { "_total" };
+                let line = format!(
+                    "vrrpd_clients_{}{total}{{server=\"{server}\"}} {v}\n",
+                    c.name
+                );
+                assert!(text.contains(&line), "no {line} in {text}");
+            }
+        }
+        assert!(dump.contains(" metrics_clients:\n   open = 6\n"), "{dump}");
+        assert!(text.contains("# TYPE vrrpd_clients_open gauge\n"));
+        assert!(text.contains("# TYPE vrrpd_clients_refused_total counter\n"));
+
+        // The values set above, under the names the README gives.
+        assert_eq!(json["instances"][0]["counters"]["adverts_rcvd"], 7);
+        assert_eq!(json["instances"][0]["counters"]["dual_master"], 2);
+        assert_eq!(json["instances"][0]["counters"]["send_errors"], 8);
+        assert_eq!(json["instances"][0]["counters"]["interface_gone"], 9);
+        assert_eq!(json["global"]["checksum_errors"], 3);
+        assert_eq!(json["global"]["unknown_vrid"], 4);
+        assert_eq!(json["scripts"]["notify_run"], 5);
+        assert_eq!(json["reloads_failed"], 11);
+        assert!(text.contains("vrrpd_reloads_failed_total 11\n"));
+        assert!(text.contains(&format!("vrrp_instance_send_errors_total{{{labels}}} 8\n")));
+        assert!(text.contains("vrrp_script_notify_run_total 5\n"));
+        assert!(text.contains(
+            "# HELP vrrp_instance_adverts_rcvd_total Adverts received. RFC 8347 advertisement-rcvd.\n"
+        ));
+        assert!(dump.contains("   dual_master = 2\n"), "{dump}");
+    }
 }

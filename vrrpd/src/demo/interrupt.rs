@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::daemon::signals::{Signal, Signals};
 use mio::{Events, Interest, Poll, Token};
-use vrrp_net::{Signal, Signals};
 
 use super::error::DemoError;
 
@@ -30,7 +30,7 @@ impl Interrupts {
     pub fn install() -> Result<Interrupts, DemoError> {
         let what = "install signal handlers";
         let poll = Poll::new().map_err(|e| DemoError::io(what, e))?;
-        let mut signals = Signals::open().map_err(|e| DemoError::net(what, e))?;
+        let mut signals = Signals::open().map_err(|e| DemoError::io(what, e))?;
         poll.registry()
             .register(&mut signals, SIGNALS, Interest::READABLE)
             .map_err(|e| DemoError::io(what, e))?;

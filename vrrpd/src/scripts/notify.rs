@@ -250,24 +250,26 @@ impl Outcome {
     }
 }
 
-/// Running totals of a [`NotifyRunner`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
-    /// Jobs started.
-    pub run: u64,
-    /// Jobs that exited 0 in time.
-    pub ok: u64,
-    /// Jobs that exited non-zero or by a signal (not a timeout), or could not be waited for.
-    pub failed: u64,
-    /// Jobs killed at their timeout.
-    pub timed_out: u64,
-    /// Jobs dropped before they started.
-    pub skipped: u64,
-    /// Jobs that could not be started.
-    pub spawn_errors: u64,
-    /// Events folded into a job of the same hook already queued
-    /// ([`NotifyRunner::enqueue_event`]).
-    pub coalesced: u64,
+vrrp_fsm::counter_table! {
+    /// Running totals of a [`NotifyRunner`] (named `notify_…` in every output).
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct Counters (prefix "notify_") {
+        /// Jobs started.
+        run,
+        /// Jobs that exited 0 in time.
+        ok,
+        /// Jobs that exited non-zero or by a signal (not a timeout), or could not be waited for.
+        failed,
+        /// Jobs killed at their timeout.
+        timed_out,
+        /// Jobs dropped before they started.
+        skipped,
+        /// Jobs that could not be started.
+        spawn_errors,
+        /// Events folded into a job of the same hook already queued (at most one queued
+        /// `notify_master_rx_lower_pri` / refresh `notify_master` per key).
+        coalesced,
+    }
 }
 
 #[derive(Debug, Default)]

@@ -1,12 +1,11 @@
-//! The signals the daemon acts on, through signal-hook-mio, registered in the same mio Poll.
+//! The signals the daemon acts on (its own, not the runner's), through signal-hook-mio,
+//! registered in the runner's mio Poll at a token of the daemon's.
 
 use std::io;
 
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
 use signal_hook_mio::v1_0::Signals as Inner;
-
-use crate::error::NetError;
 
 /// A signal the daemon handles (keepalived's meanings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +44,8 @@ impl std::fmt::Debug for Signals {
 
 impl Signals {
     /// Install handlers for the four signals.
-    pub fn open() -> Result<Self, NetError> {
-        Inner::new([libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGUSR1])
-            .map(Signals)
-            .map_err(|e| NetError::socket("install signal handlers", "-", e))
+    pub fn open() -> io::Result<Self> {
+        Inner::new([libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGUSR1]).map(Signals)
     }
 
     /// Append the signals received since the last call to `out`.

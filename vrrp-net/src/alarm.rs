@@ -1,0 +1,143 @@
+//! A precise wake-up for the event loop: a CLOCK_MONOTONIC timerfd armed at the earliest
+//! router deadline and polled like any other source.
+//!
+//! Why not `epoll_wait`'s timeout: the kernel lets a sleeping poll end late by its "slack",
+//! 0.1 % of the timeout for a normal task (`select_estimate_accuracy`), and mio rounds the
+//! timeout up to a whole millisecond. A Backup waiting out a 3.6 s Master_Down_Interval
+//! therefore took over up to 4.6 ms late. A timerfd's slack is the task's timer slack
+//! (50 µs by default), whatever the length of the wait; keepalived's scheduler uses one too.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::Duration;
+
+use mio::event::Source;
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
+
+use crate::NetError;
+
+/// One one-shot timer; re-armed only when the deadline it should fire at changes.
+pub(crate) struct Alarm {
+    fd: TimerFd,
+    /// The deadline it is armed for (in the caller's clock), if any.
+    armed: Option<vrrp_fsm::Instant>,
+}
+
+impl Alarm {
+    pub(crate) fn open() -> Result<Alarm, NetError> {
+        let fd = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )
+        .map_err(|e| NetError::socket("timerfd_create", "-", e.into()))?;
+        Ok(Alarm { fd, armed: None })
+    }
+
+    /// Fire at `deadline` (None: never), `now` being the current time in the same clock.
+    /// A deadline already reached fires at once.
+    pub(crate) fn set(
+        &mut self,
+        deadline: Option<vrrp_fsm::Instant>,
+        now: vrrp_fsm::Instant,
+    ) -> Result<(), NetError> {
+        if deadline == self.armed {
+            return Ok(());
+        }
+        let r = match deadline {
+            // A zero it_value disarms a timerfd: a deadline reached fires after 1 ns.
+            Some(d) => {
+                let wait = d
+                    .saturating_duration_since(now)
+                    .max(Duration::from_nanos(1));
+                self.fd.set(
+                    Expiration::OneShot(TimeSpec::from_duration(wait)),
+                    TimerSetTimeFlags::empty(),
+                )
+            }
+            None => self.fd.unset(),
+        };
+        r.map_err(|e| NetError::socket("timerfd_settime", "-", e.into()))?;
+        self.armed = deadline;
+        Ok(())
+    }
+
+    /// After the poll reported it readable: consume the expiry (it fires once per arming).
+    pub(crate) fn acknowledge(&mut self) {
+        let mut buf = [0u8; 8];
+        // EAGAIN (already read, or re-armed since) is fine: there is nothing to consume.
+        let _ = nix::unistd::read(self.fd.as_fd(), &mut buf);
+        self.armed = None;
+    }
+}
+
+impl Source for Alarm {
+    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        SourceFd(&self.fd.as_fd().as_raw_fd()).register(r, t, i)
+    }
+    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        SourceFd(&self.fd.as_fd().as_raw_fd()).reregister(r, t, i)
+    }
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        SourceFd(&self.fd.as_fd().as_raw_fd()).deregister(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mio::{Events, Poll};
+
+    const T: Token = Token(7);
+
+    fn clock(start: std::time::Instant) -> vrrp_fsm::Instant {
+        vrrp_fsm::Instant::from_micros(start.elapsed().as_micros() as u64)
+    }
+
+    /// It fires once per arming, never before its deadline, and not at all once disarmed.
+    #[test]
+    fn fires_at_the_deadline_not_before_and_not_when_disarmed() {
+        let start = std::time::Instant::now();
+        let mut poll = Poll::new().unwrap();
+        let mut events = Events::with_capacity(4);
+        let mut alarm = Alarm::open().unwrap();
+        poll.registry()
+            .register(&mut alarm, T, Interest::READABLE)
+            .unwrap();
+
+        let deadline = clock(start) + Duration::from_millis(20);
+        alarm.set(Some(deadline), clock(start)).unwrap();
+        poll.poll(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.token() == T),
+            "the alarm did not fire"
+        );
+        assert!(clock(start) >= deadline, "the alarm fired early");
+        alarm.acknowledge();
+
+        // Armed, then disarmed: nothing within 100 ms.
+        let now = clock(start);
+        alarm
+            .set(Some(now + Duration::from_millis(30)), now)
+            .unwrap();
+        alarm.set(None, clock(start)).unwrap();
+        poll.poll(&mut events, Some(Duration::from_millis(100)))
+            .unwrap();
+        assert!(events.is_empty(), "a disarmed alarm fired");
+
+        // A deadline already passed fires at once.
+        let now = clock(start);
+        alarm
+            .set(Some(now), now + Duration::from_millis(1))
+            .unwrap();
+        poll.poll(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.token() == T),
+            "a past deadline did not fire"
+        );
+    }
+}
