@@ -46,7 +46,7 @@ pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
-pub use raw::{RecvBatch, RecvMeta, SendQueue, VrrpSocket};
+pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,
     FIRST_USER_TOKEN,

@@ -420,6 +420,13 @@ impl Endpoint {
         self.instances.get(id.0).map(|i| i.peers.peers())
     }
 
+    /// The interfaces instance `id` tracks, with the tracked-object index each feeds.
+    pub fn track_interfaces(&self, id: InstanceId) -> Option<&[(InterfaceId, usize)]> {
+        self.instances
+            .get(id.0)
+            .map(|i| i.track_interfaces.as_slice())
+    }
+
     /// The master instance `id` knows: its own address while Master, the source of the
     /// adverts it follows as Backup ([`EventKind::MasterChanged`] reports each change).
     pub fn master(&self, id: InstanceId) -> Option<IpAddr> {
