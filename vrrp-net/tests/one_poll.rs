@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mio::{Events, Interest, Poll, Token};
-use vrrp_net::{Demux, LinkEvent, LinkMonitor, Netlink, Timers, VrrpSocket};
+use vrrp_fsm::{Demux, Timers};
+use vrrp_net::{LinkEvent, LinkMonitor, Netlink, VrrpSocket};
 use vrrp_proto::{
     decode, ip, Addresses, Advertisement, Centiseconds, ChecksumForm, ChecksumPolicy, Family,
     Priority, VersionFields, Vrid, MULTICAST_V4,

@@ -522,9 +522,11 @@ impl Runner {
                     bytes,
                 };
                 self.endpoint.handle_datagram(now, d);
-                // Drained after each datagram: the endpoint's queues stay small.
-                self.drain_endpoint(out);
+                // Drained after each datagram, so the endpoint's queues stay small; the
+                // adverts go out once per batch.
+                self.drain_queues(out);
             }
+            self.flush_sends(out);
             if n < crate::raw::BATCH {
                 return;
             }
