@@ -26,7 +26,7 @@ pub(super) struct Queued {
 }
 
 /// The VRRP multicast group of `family`.
-pub fn group(family: Family) -> IpAddr {
+fn group(family: Family) -> IpAddr {
     match family {
         Family::V4 => IpAddr::V4(MULTICAST_V4),
         Family::V6 => IpAddr::V6(MULTICAST_V6),
@@ -89,6 +89,9 @@ impl Endpoint {
 
     /// Report each group a member of which moved, if it is now unanimous in a new state.
     fn report_groups(&mut self) {
+        if !std::mem::take(&mut self.groups_moved) {
+            return;
+        }
         for (g, group) in self.groups.iter().enumerate() {
             let (last, moved) = &mut self.group_state[g];
             if !std::mem::take(moved) {
@@ -137,6 +140,7 @@ impl Endpoint {
                 for (k, g) in self.groups.iter().enumerate() {
                     if g.members().contains(&id) {
                         self.group_state[k].1 = true;
+                        self.groups_moved = true;
                         g.on_state_change(now, &mut Instances(&mut self.instances), id, to, reason);
                         work.extend(g.members().iter().copied().filter(|m| *m != id));
                     }

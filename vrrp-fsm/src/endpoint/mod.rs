@@ -115,6 +115,8 @@ pub struct Endpoint {
     /// Per group: the state it was last unanimous in, and whether a member moved since the
     /// last look.
     group_state: Vec<(Option<State>, bool)>,
+    /// Some group's member moved since the last look (no scan of the groups otherwise).
+    groups_moved: bool,
     /// Each router's next deadline ([`Router::poll_timeout`]), kept equal to it after
     /// every input: a wakeup costs O(log instances), not a scan.
     timers: Timers<Instant, InstanceId>,
@@ -139,6 +141,7 @@ impl Endpoint {
             demux: Demux::new(),
             groups: Vec::new(),
             group_state: Vec::new(),
+            groups_moved: false,
             timers: Timers::new(),
             counters: GlobalCounters::default(),
             stats: EndpointStats::default(),

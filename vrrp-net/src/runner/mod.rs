@@ -32,7 +32,7 @@ use vrrp_fsm::{
     Config, Datagram, Endpoint, EndpointError, GlobalCounters, InstanceId, InstanceSpec, Instant,
     InterfaceId, Router,
 };
-use vrrp_proto::{ChecksumForm, Family, MULTICAST_V4, MULTICAST_V6};
+use vrrp_proto::{ChecksumForm, Family};
 
 use crate::alarm::Alarm;
 use crate::{LinkMonitor, NetError, Netlink, RecvBatch, SendQueue};
@@ -111,14 +111,6 @@ impl Runner {
     ) -> Result<Option<IpAddr>, NetError> {
         let link = self.netlink.link_by_name(ifname)?;
         self.netlink.primary_address(link.ifindex, family)
-    }
-
-    /// The VRRP multicast group of `family`.
-    pub fn group(family: Family) -> IpAddr {
-        match family {
-            Family::V4 => IpAddr::V4(MULTICAST_V4),
-            Family::V6 => IpAddr::V6(MULTICAST_V6),
-        }
     }
 
     /// The registry of the runner's poll, for the caller's own sources (tokens from
