@@ -1,4 +1,6 @@
-//! vrrp-fsm: the cost of one advert through a Backup (`handle_advert` + drain), and how many
+//! vrrp-fsm: the cost of one advert through a Backup (`handle_advert` + drain), of one raw
+//! datagram through an `Endpoint` of 1000 Backups (IP checks, decode, demux, router, drain,
+//! timer re-armed), and how many
 //! simulated router-hours the deterministic LAN simulator runs per CPU second
 //! (1000 routers: 250 VRIDs × 4 routers, 1 s interval, 1 simulated minute per iteration).
 
@@ -8,8 +10,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vrrp_fsm::sim::{Sim, SimConfig};
-use vrrp_fsm::{Config, Instant, Router, Vips};
-use vrrp_proto::{Addresses, Advertisement, Centiseconds, Priority, VersionFields, Vrid};
+use vrrp_fsm::{Config, Datagram, Endpoint, InstanceSpec, Instant, InterfaceId, Router, Vips};
+use vrrp_proto::{
+    ip, Addresses, Advertisement, Centiseconds, ChecksumForm, Priority, VersionFields, Vrid,
+    MULTICAST_V4,
+};
 
 fn cfg(vrid: u8, me: u8, prio: u8) -> Config {
     Config::builder(
@@ -49,6 +54,73 @@ fn handle_advert(c: &mut Criterion) {
     });
 }
 
+/// 1000 Backups on 4 interfaces (250 VRIDs each), fed their master's adverts in turn, as
+/// the raw socket gives them (IPv4 header included); each iteration is one datagram and the
+/// drain of both queues.
+fn endpoint_handle_datagram(c: &mut Criterion) {
+    let mut ep = Endpoint::new(ChecksumForm::PseudoHeader);
+    for ifindex in 0..4u32 {
+        for vrid in 1..=250u8 {
+            let spec = InstanceSpec {
+                interface: InterfaceId(10 + ifindex),
+                config: cfg(vrid, 1, 100),
+                peers: vec![],
+                track_interfaces: vec![],
+            };
+            ep.add(Instant::ZERO, spec).unwrap();
+        }
+    }
+    ep.start_all(Instant::ZERO);
+    while ep.poll_event().is_some() {}
+    let (src, dst) = (Ipv4Addr::new(192, 0, 2, 2), MULTICAST_V4);
+    let packets: Vec<Vec<u8>> = (1..=250u8)
+        .map(|vrid| {
+            let vips = [Ipv4Addr::new(198, 51, 100, vrid)];
+            let adv = Advertisement {
+                vrid: Vrid::new(vrid).unwrap(),
+                priority: Priority(200),
+                fields: VersionFields::V3 {
+                    interval: Centiseconds::new(100).unwrap(),
+                },
+                addresses: Addresses::V4(&vips),
+            };
+            let mut b = vec![0; ip::IPV4_HEADER_LEN + adv.buffer_len()];
+            let n = adv
+                .emit(
+                    &mut b[ip::IPV4_HEADER_LEN..],
+                    src.into(),
+                    dst.into(),
+                    ChecksumForm::PseudoHeader,
+                )
+                .unwrap();
+            ip::emit_ipv4_header(&mut b, src, dst, n, 0).unwrap();
+            b
+        })
+        .collect();
+    let (mut t, mut k, mut buf) = (0u64, 0usize, [0u8; 1500]);
+    c.bench_function("fsm/endpoint_1000_backups_handle_datagram", |b| {
+        b.iter(|| {
+            t += 1_000;
+            k = (k + 1) % 1000;
+            let d = Datagram {
+                interface: InterfaceId(10 + (k / 250) as u32),
+                src: src.into(),
+                dst: dst.into(),
+                hop_limit: 255,
+                bytes: &packets[k % 250],
+            };
+            ep.handle_datagram(Instant::from_micros(t), d);
+            while let Some(e) = ep.poll_event() {
+                black_box(e);
+            }
+            while let Some(x) = ep.poll_transmit(&mut buf) {
+                black_box(x);
+            }
+        })
+    });
+    assert_eq!(ep.counters().checksum_errors, 0);
+}
+
 fn simulated_lan(c: &mut Criterion) {
     let mut sim = Sim::new(SimConfig {
         seed: 42,
@@ -75,5 +147,10 @@ fn simulated_lan(c: &mut Criterion) {
     assert!(sim.violations().is_empty());
 }
 
-criterion_group!(benches, handle_advert, simulated_lan);
+criterion_group!(
+    benches,
+    handle_advert,
+    endpoint_handle_datagram,
+    simulated_lan
+);
 criterion_main!(benches);

@@ -3,8 +3,20 @@
 //! weights, GARP timers, sync groups).
 //!
 //! Time is an input and outputs are values: nothing here reads a clock, a socket or a random
-//! source. Each `handle_*` takes `now`; drain [`Router::poll_output`] after it, and call
-//! [`Router::handle_timeout`] when [`Router::poll_timeout`] is reached.
+//! source. Two levels, in the style of quinn-proto and str0m:
+//!
+//! * [`Endpoint`]: many virtual routers behind one sans-IO interface. Raw datagrams in
+//!   ([`Endpoint::handle_datagram`]: IP checks, decode, demux by (interface, family, VRID),
+//!   unicast peer filter, counters), link and tracking changes in, the clock in
+//!   ([`Endpoint::handle_timeout`]); encoded adverts ([`Endpoint::poll_transmit`]), events
+//!   ([`Endpoint::poll_event`]: state changes, VIPs to add or remove, GARP/NA, dual master,
+//!   master changed) and the next deadline ([`Endpoint::poll_timeout`]) out. Sync groups and
+//!   the timer heap live inside. This is what an I/O driver (vrrp-net's mio runner, a tokio
+//!   task, the simulator in [`sim`]) holds; `examples/two_endpoints.rs` runs two of them on
+//!   an in-memory LAN.
+//! * [`Router`]: one virtual router, the per-router machine inside the endpoint. Each
+//!   `handle_*` takes `now`; drain [`Router::poll_output`] after it, and call
+//!   [`Router::handle_timeout`] when [`Router::poll_timeout`] is reached.
 //!
 //! ```
 //! use std::net::{IpAddr, Ipv4Addr};
@@ -50,18 +62,31 @@
 pub mod config;
 pub mod counter_table;
 pub mod counters;
+pub mod demux;
 pub mod election;
+pub mod endpoint;
+pub mod ids;
 pub mod output;
 pub mod router;
 pub mod sim;
+pub mod slots;
 pub mod sync_group;
 pub mod time;
+pub mod timer_heap;
 pub mod timers;
 
 pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
 pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};
+pub use demux::{Demux, DemuxKey, PeerFilter};
+pub use endpoint::{
+    Datagram, Endpoint, EndpointError, EndpointEvent, EndpointStats, EventKind, InstanceSpec,
+    Transmit,
+};
+pub use ids::{InstanceId, InterfaceId};
 pub use output::{Event, Output, Reason, State};
 pub use router::{Discard, Router};
-pub use sync_group::SyncGroup;
+pub use slots::{Slab, Slot, SlotAlloc};
+pub use sync_group::{RouterSet, SyncGroup};
 pub use time::Instant;
+pub use timer_heap::{TimerId, Timers};

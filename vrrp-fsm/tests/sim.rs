@@ -269,3 +269,67 @@ fn sim_nopreempt_never_moves_vip_back() {
         .iter()
         .all(|c| c.reason != Reason::HigherPriority || c.at < t));
 }
+
+/// keepalived `vrrp_sync_group` on the simulated LAN: two nodes, each one endpoint running
+/// VRID 1 and VRID 2 in a sync group. A tracked script failing on the primary's VRID 1
+/// takes its VRID 2 to FAULT too, so the secondary takes both; when it recovers, the
+/// primary preempts both back.
+#[test]
+fn sim_sync_group_of_two_instances_on_two_nodes_moves_together() {
+    let tracked = |vr: u8, me: u8, prio: u8| {
+        Config::builder(
+            Vrid::new(vr).unwrap(),
+            addr(me),
+            Vips::V4(vec![std::net::Ipv4Addr::new(198, 51, 100, vr)]),
+        )
+        .priority(Priority(prio))
+        .track(vrrp_fsm::Track { weight: 0 })
+        .build()
+        .unwrap()
+    };
+    let mut sim = Sim::new(SimConfig::default());
+    let (p, s) = (sim.add_node(), sim.add_node());
+    let p1 = sim.add_router_to(p, tracked(1, 1, 200));
+    let p2 = sim.add_router_to(p, tracked(2, 1, 200));
+    let s1 = sim.add_router_to(s, tracked(1, 2, 100));
+    let s2 = sim.add_router_to(s, tracked(2, 2, 100));
+    sim.set_sync_groups(p, vec![vec![p1, p2]]);
+    sim.set_sync_groups(s, vec![vec![s1, s2]]);
+    for id in [p1, p2, s1, s2] {
+        sim.start(id);
+    }
+    sim.run_until(at(10_000));
+    let (v1, v2) = (Vrid::new(1).unwrap(), Vrid::new(2).unwrap());
+    assert_eq!(
+        (sim.masters(v1, 0), sim.masters(v2, 0)),
+        (vec![p1], vec![p2])
+    );
+    assert_eq!(sim.node_of(p2), p);
+    let t = sim.now();
+    sim.track(p1, 0, false);
+    sim.run_until(at(15_000));
+    assert_eq!(sim.router(p1).state(), State::Fault);
+    assert_eq!(sim.router(p2).state(), State::Fault, "the group follows");
+    assert!(sim
+        .changes()
+        .iter()
+        .any(|c| c.at == t && c.id == p2 && c.to == State::Fault && c.reason == Reason::SyncGroup));
+    assert_eq!(
+        (sim.masters(v1, 0), sim.masters(v2, 0)),
+        (vec![s1], vec![s2])
+    );
+    let back = sim.now();
+    sim.track(p1, 0, true);
+    sim.run_until(at(25_000));
+    assert_eq!(
+        (sim.masters(v1, 0), sim.masters(v2, 0)),
+        (vec![p1], vec![p2])
+    );
+    let returned = |id| {
+        sim.changes()
+            .iter()
+            .any(|c| c.at >= back && c.id == id && c.to == State::Master)
+    };
+    assert!(returned(p1) && returned(p2));
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}

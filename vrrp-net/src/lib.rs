@@ -8,50 +8,51 @@
 //!   interface, joined to 224.0.0.18 / ff02::12, TTL / hop limit 255, no multicast loopback.
 //!   [`VrrpSocket::recv`] returns the bytes with their [`RecvMeta`] (source, destination,
 //!   TTL / hop limit, ifindex).
-//! * [`Demux`] — (ifindex, family, VRID) → the caller's router key, so 1000 instances cost
-//!   1000 timers, not 1000 sockets. [`PeerFilter`] drops and counts unicast strangers.
 //! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
 //!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
 //!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it).
 //! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s (up/down, links
 //!   created and deleted with their names, receive-buffer overruns).
-//! * [`SlotAlloc`], [`Slab`] — stable indices reused once given back (the runner's
-//!   instances and sockets).
 //! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.
-//! * [`Timers`] — min-heap of (deadline, key) with lazy cancellation.
 //!
-//! The event loop ([`Runner`]) is: register every socket and the link monitor with one
-//! `mio::Poll` (the caller adds its own sources, signals among them); poll with the timeout `Timers::next_deadline()`;
-//! drain each readable source until it reports nothing (mio is edge-triggered); route each
-//! advert by [`Demux`] and [`PeerFilter`] to its router; then pop expired timers.
-//! `tests/one_poll.rs` runs exactly that loop against a veth pair.
+//! The event loop ([`Runner`]) drives one `vrrp_fsm::Endpoint`, which holds everything
+//! about the virtual routers that needs no OS (demux by interface, family and VRID, the
+//! unicast peer filter, sync groups, timers, counters): it registers every socket and the
+//! link monitor with one `mio::Poll` (the caller adds its own sources, signals among them),
+//! arms a timerfd at `Endpoint::poll_timeout()`, reads datagrams in batches into
+//! `Endpoint::handle_datagram`, sends the endpoint's adverts in batches (`sendmmsg`) and
+//! carries out its events (VIPs through rtnetlink, GARP / NA through AF_PACKET).
+//! `tests/one_poll.rs` runs the bare loop (socket, link monitor, vrrp-fsm's demux and
+//! timers) against a veth pair.
+//!
+//! The path of one advert, hop by hop: [`VrrpSocket::recv_batch`] (recvmmsg, with source,
+//! destination, TTL / hop limit and ifindex from ancillary data) → `Endpoint::handle_datagram`
+//! (vrrp-proto's IP checks and `decode`, demux, version check, peer filter,
+//! `Router::handle_advert`, the master it heard, sync groups, counters) → the endpoint's
+//! events (VIPs, GARP / NA, state changes, router events) carried out or reported as
+//! [`Happening`]s → its adverts queued in a [`SendQueue`] and sent with `sendmmsg` → the
+//! endpoint's next deadline set on the timerfd.
 
 mod alarm;
 mod announce;
-mod demux;
 mod error;
 mod link_monitor;
 mod netlink;
 mod raw;
 mod runner;
-mod slots;
 mod sysctl;
-mod timer;
 mod vmac;
 
 pub use announce::Announcer;
-pub use demux::{Demux, DemuxKey, PeerFilter};
 pub use error::NetError;
 pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
-pub use raw::{RecvBatch, RecvMeta, SendQueue, VrrpSocket};
+pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,
     FIRST_USER_TOKEN,
 };
-pub use slots::{Slab, Slot, SlotAlloc};
 pub use sysctl::set_ipv4_conf;
-pub use timer::{TimerId, Timers};

@@ -20,7 +20,7 @@ use crate::error::NetError;
 mod batch;
 mod send_batch;
 pub use batch::{RecvBatch, BATCH};
-pub use send_batch::SendQueue;
+pub use send_batch::{Outgoing, SendQueue};
 
 /// RFC 9568 §5.1.1.3 / §5.1.2.3: adverts are sent with TTL / hop limit 255.
 const TTL_255: u32 = 255;

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mio::{Events, Interest, Poll, Token};
-use vrrp_net::{Demux, LinkEvent, LinkMonitor, Netlink, Timers, VrrpSocket};
+use vrrp_fsm::{Demux, Timers};
+use vrrp_net::{LinkEvent, LinkMonitor, Netlink, VrrpSocket};
 use vrrp_proto::{
     decode, ip, Addresses, Advertisement, Centiseconds, ChecksumForm, ChecksumPolicy, Family,
     Priority, VersionFields, Vrid, MULTICAST_V4,
@@ -57,7 +58,7 @@ fn one_poll_drives_socket_link_monitor_and_timers() {
             .unwrap();
         // Router 0 is VRID 42 on this interface; its timer is armed a little ahead.
         let mut demux = Demux::new();
-        demux.insert((idx, Family::V4, vrid), 0usize);
+        demux.insert((vrrp_fsm::InterfaceId(idx), Family::V4, vrid), 0usize);
         let mut timers = Timers::new();
         timers.arm(0usize, Instant::now() + Duration::from_millis(20));
 
@@ -85,7 +86,11 @@ fn one_poll_drives_socket_link_monitor_and_timers() {
             while let Some(meta) = sock.recv(&mut buf).unwrap() {
                 let r = ip::parse_ipv4(&buf[..meta.len]).unwrap();
                 let d = decode(r.payload, r.src, r.dst, ChecksumPolicy::Either).unwrap();
-                let key = (meta.ifindex, Family::V4, d.advert.vrid);
+                let key = (
+                    vrrp_fsm::InterfaceId(meta.ifindex),
+                    Family::V4,
+                    d.advert.vrid,
+                );
                 seen.advert_for_router = demux.lookup(key).copied();
             }
             mon.read_events(&mut link_events).unwrap();

@@ -6,7 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use common::*;
 use mio::{Interest, Poll, Token};
-use vrrp_net::{Netlink, PeerFilter, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
+use vrrp_fsm::PeerFilter;
+use vrrp_net::{Netlink, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 use vrrp_proto::{
     decode, ip, Addresses, Advertisement, Centiseconds, ChecksumForm, ChecksumPolicy, Family,
     Priority, VersionFields, Vrid, MULTICAST_V4, MULTICAST_V6,

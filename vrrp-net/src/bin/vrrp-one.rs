@@ -20,8 +20,8 @@ use mio::unix::SourceFd;
 use mio::{Interest, Token};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use vrrp_fsm::{Config, Router, Vips};
-use vrrp_net::{Happening, Instance, InstanceNote, PeerFilter, Runner, Vip, FIRST_USER_TOKEN};
+use vrrp_fsm::{Config, InstanceId, Vips};
+use vrrp_net::{Happening, Instance, InstanceNote, Runner, Vip, FIRST_USER_TOKEN};
 use vrrp_proto::{Centiseconds, ChecksumForm, Family, Priority, Version, Vrid};
 
 struct Args {
@@ -105,7 +105,7 @@ fn stop_signals() -> Result<SignalFd, String> {
 
 /// Print what the runner reports: state changes on stdout, the rest on stderr.
 fn print(runner: &Runner, h: &Happening) {
-    let name = |i: usize| runner.info(i).map_or("?", |info| info.spec.name.as_str());
+    let name = |i: InstanceId| runner.info(i).map_or("?", |info| info.spec.name.as_str());
     match h {
         Happening::StateChange { instance, to, .. } => {
             let state = format!("{to:?}").to_uppercase();
@@ -125,7 +125,7 @@ fn print(runner: &Runner, h: &Happening) {
             eprintln!("({}) {event:?}", name(*instance))
         }
         Happening::Runner(note) => eprintln!("{note:?}"),
-        Happening::Ready(_) => {}
+        Happening::GroupState { .. } | Happening::Ready(_) => {}
     }
 }
 
@@ -206,16 +206,12 @@ fn run() -> Result<(), String> {
     let instance = Instance {
         name: a.name,
         interface: a.interface,
-        src,
-        dsts: a.peers.clone(),
-        peers: PeerFilter::new(a.peers),
+        peers: a.peers,
         vips: a.vips,
         track_links: Vec::new(),
         vmac: a.vmac,
     };
-    runner
-        .add(instance, Router::new(cfg, vrrp_fsm::Instant::ZERO))
-        .map_err(|e| e.to_string())?;
+    runner.add(instance, cfg).map_err(|e| e.to_string())?;
     runner
         .run(|runner, h| {
             print(runner, h);

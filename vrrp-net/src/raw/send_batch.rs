@@ -31,6 +31,21 @@ struct Queued {
     end: usize,
 }
 
+/// Where a message written by [`SendQueue::push_with`] goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing {
+    /// The caller's socket key (the runner's port).
+    pub socket: usize,
+    /// The caller's tag for errors (the runner's instance).
+    pub tag: usize,
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// Bytes written.
+    pub len: usize,
+}
+
 /// Adverts emitted but not yet sent, in order. Buffers are kept from one use to the next.
 pub struct SendQueue {
     data: Vec<u8>,
@@ -60,6 +75,37 @@ impl SendQueue {
     /// True when nothing waits.
     pub fn is_empty(&self) -> bool {
         self.queued.is_empty()
+    }
+
+    /// Queue a message that `write` puts straight into the queue's buffer (`max_len` bytes
+    /// are offered): it returns where the message goes and its length, or None (nothing is
+    /// queued, and false is returned).
+    pub fn push_with(
+        &mut self,
+        max_len: usize,
+        write: impl FnOnce(&mut [u8]) -> Option<Outgoing>,
+    ) -> bool {
+        let start = self.data.len();
+        self.data.resize(start + max_len, 0);
+        match write(&mut self.data[start..]) {
+            Some(o) => {
+                let len = o.len.min(max_len);
+                self.data.truncate(start + len);
+                self.queued.push(Queued {
+                    socket: o.socket,
+                    tag: o.tag,
+                    src: o.src,
+                    dst: o.dst,
+                    start,
+                    end: start + len,
+                });
+                true
+            }
+            None => {
+                self.data.truncate(start);
+                false
+            }
+        }
     }
 
     /// Emit `advert` from `src` for each of `dsts` (the checksum covers the destination, so

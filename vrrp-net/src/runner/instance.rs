@@ -3,27 +3,24 @@
 
 use std::net::IpAddr;
 
-use vrrp_fsm::{Event, Reason, State};
+use vrrp_fsm::{Event, InstanceId, Reason, State};
 use vrrp_proto::Priority;
 
 use super::notes::{InstanceNote, RunnerNote};
-use crate::{PeerFilter, Vip};
+use crate::Vip;
 
 /// One virtual router and how it talks: its name (keepalived instance name), its interface,
-/// the source address, where adverts go (the multicast group, or the unicast peers) and which
-/// sources are accepted.
+/// its unicast peers (none: the multicast group), its VIPs' forms, what it tracks. The
+/// source of its adverts is its configuration's primary address.
 #[derive(Debug, Clone)]
 pub struct Instance {
-    /// Instance name, for log lines (`(VI_1) Entering MASTER STATE`).
+    /// Instance name (the caller's, e.g. for log lines: `(VI_1) Entering MASTER STATE`).
     pub name: String,
     /// The interface VRRP runs on.
     pub interface: String,
-    /// Source address of our adverts.
-    pub src: IpAddr,
-    /// Destinations: keepalived's `unicast_peer` list; empty means the VRRP group.
-    pub dsts: Vec<IpAddr>,
-    /// Accepted sources (empty: all, multicast mode).
-    pub peers: PeerFilter,
+    /// keepalived's `unicast_peer` list: where adverts go and the only sources accepted.
+    /// Empty: the VRRP multicast group, every source accepted.
+    pub peers: Vec<IpAddr>,
     /// How each VIP is configured (prefix, label, scope: keepalived's `virtual_ipaddress`
     /// options). An address the router asks for that is not listed is a host address.
     pub vips: Vec<Vip>,
@@ -81,22 +78,16 @@ vrrp_fsm::counter_table! {
     }
 }
 
-/// What the runner knows of an instance besides its router.
+/// What the runner knows of an instance besides what its endpoint knows (router, master,
+/// demux entry, timers).
 #[derive(Debug, Clone)]
 pub struct InstanceInfo {
     /// As given to [`super::Runner::add`].
     pub spec: Instance,
-    /// Interface index of `spec.interface`.
+    /// Interface index of `spec.interface` (or of its VMAC).
     pub ifindex: u32,
-    /// Tracked interfaces resolved to (ifindex, track index).
-    pub(crate) tracked: Vec<(u32, usize)>,
-    /// Source of the last advert the router accepted as from the master (ours when Master).
-    pub master: Option<IpAddr>,
     /// OS errors, counted.
     pub os_errors: OsErrors,
-    /// Removed by [`super::Runner::remove`]: its router is stopped and ignored, and its
-    /// slot will be given to the next instance added.
-    pub removed: bool,
     /// Its interface is gone (deleted): the instance is FAULT, has no socket, and waits for
     /// an interface of that name to appear.
     pub gone: bool,
@@ -113,8 +104,8 @@ pub struct InstanceInfo {
 pub enum Happening {
     /// Instance `instance` changed state.
     StateChange {
-        /// Index of the instance (order of [`super::Runner::add`]).
-        instance: usize,
+        /// The instance.
+        instance: InstanceId,
         /// Previous state.
         from: State,
         /// New state.
@@ -126,8 +117,8 @@ pub enum Happening {
     },
     /// A keepalived notification of instance `instance` (e.g. master heard a lower priority).
     Event {
-        /// Index of the instance.
-        instance: usize,
+        /// The instance.
+        instance: InstanceId,
         /// The event.
         event: Event,
         /// Its effective priority when the event happened.
@@ -136,10 +127,20 @@ pub enum Happening {
     /// What the runner did or met on instance `instance`'s behalf (VIPs, adverts, VMAC,
     /// its interface).
     Instance {
-        /// Index of the instance.
-        instance: usize,
+        /// The instance.
+        instance: InstanceId,
         /// What.
         note: InstanceNote,
+    },
+    /// Every member of sync group `group` (its index in [`super::Runner::set_sync_groups`])
+    /// is now in state `to` (once each time the group becomes unanimous in a new state).
+    GroupState {
+        /// Index of the group.
+        group: usize,
+        /// The state all its members are in.
+        to: State,
+        /// Its first member's effective priority.
+        priority: Priority,
     },
     /// What the runner met that belongs to no instance (links, socket receive errors).
     Runner(RunnerNote),
@@ -149,12 +150,12 @@ pub enum Happening {
 
 impl Happening {
     /// The instance it is about, if any.
-    pub fn instance(&self) -> Option<usize> {
+    pub fn instance(&self) -> Option<InstanceId> {
         match self {
             Happening::StateChange { instance, .. }
             | Happening::Event { instance, .. }
             | Happening::Instance { instance, .. } => Some(*instance),
-            Happening::Runner(_) | Happening::Ready(_) => None,
+            Happening::GroupState { .. } | Happening::Runner(_) | Happening::Ready(_) => None,
         }
     }
 }

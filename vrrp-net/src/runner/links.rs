@@ -11,9 +11,11 @@
 //! address must be on the new interface again for adverts to leave: that is for whoever
 //! re-created it.
 
+use vrrp_fsm::{InstanceId, InterfaceId};
+
 use super::instance::NO_PORT;
 use super::{Happening, InstanceNote, Runner, RunnerNote};
-use crate::{DemuxKey, LinkEntry, LinkEvent};
+use crate::{LinkEntry, LinkEvent};
 
 impl Runner {
     /// Link changes: the VRRP interface of an instance, or one it tracks.
@@ -44,27 +46,20 @@ impl Runner {
         }
     }
 
-    /// Link `ifindex` went up or down.
+    /// Link `ifindex` went up or down: the endpoint feeds the instances on it and those
+    /// tracking it.
     fn link_state(&mut self, ifindex: u32, up: bool, out: &mut Vec<Happening>) {
         let now = self.now();
-        let mut touched = Vec::new();
-        for i in 0..self.routers.len() {
-            let info = &self.infos[i];
-            if info.removed {
-                continue;
-            }
-            if info.ifindex == ifindex && !info.gone {
-                self.routers[i].handle_link(now, up);
-                touched.push(i);
-            }
-            for &(t, track) in &info.tracked {
-                if t == ifindex {
-                    self.routers[i].handle_track(now, track, up);
-                    touched.push(i);
-                }
-            }
-        }
-        self.drain_outputs(&touched, out);
+        self.endpoint.handle_link(now, InterfaceId(ifindex), up);
+        self.drain_endpoint(out);
+    }
+
+    /// Live instances' ids, as a list (the loops below change the runner).
+    fn live(&self) -> Vec<InstanceId> {
+        (0..self.infos.len())
+            .filter(|&i| self.infos[i].is_some())
+            .map(InstanceId)
+            .collect()
     }
 
     /// The interface called `name` is now `link` (None: there is none). Instances running on
@@ -72,67 +67,36 @@ impl Runner {
     /// follow it by name.
     fn link_named(&mut self, name: &str, link: Option<&LinkEntry>, out: &mut Vec<Happening>) {
         let now = self.now();
-        let mut touched = Vec::new();
         let (mut used, mut back) = (false, false);
-        for i in 0..self.routers.len() {
-            let info = &self.infos[i];
-            if info.removed {
+        for i in self.live() {
+            let Some(info) = self.info(i) else {
                 continue;
-            }
+            };
             let runs_on = info.spec.vmac.as_deref().unwrap_or(&info.spec.interface) == name;
             let vmac_parent = info.spec.vmac.is_some() && info.spec.interface == name;
+            let (gone, ifindex) = (info.gone, info.ifindex);
             if runs_on {
                 used = true;
                 match link {
-                    None if !info.gone => {
-                        self.lose_interface(i);
-                        touched.push(i);
-                    }
+                    None if !gone => self.lose_interface(i),
                     None => {}
-                    Some(l) if info.gone || info.ifindex != l.ifindex => {
-                        if !info.gone {
+                    Some(l) if gone || ifindex != l.ifindex => {
+                        if !gone {
                             // Deleted and created again while the messages were lost.
                             self.lose_interface(i);
                         }
-                        if self.bind(i, l, out) {
-                            back = true;
-                            self.routers[i].handle_link(now, l.up);
-                        }
-                        touched.push(i);
+                        back |= self.bind(i, l, out);
                     }
-                    Some(l) => {
-                        self.routers[i].handle_link(now, l.up);
-                        touched.push(i);
-                    }
+                    Some(l) => self.endpoint.handle_link(now, InterfaceId(l.ifindex), l.up),
                 }
-            } else if vmac_parent && info.gone && link.is_some() {
+            } else if vmac_parent && gone && link.is_some() {
                 // keepalived re-creates its VMAC once the interface under it is back.
                 used = true;
                 if let Some(l) = self.reopen_vmac(i, out) {
-                    if self.bind(i, &l, out) {
-                        back = true;
-                        self.routers[i].handle_link(now, l.up);
-                    }
+                    back |= self.bind(i, &l, out);
                 }
-                touched.push(i);
             }
-            let info = &mut self.infos[i];
-            for k in 0..info.tracked.len() {
-                if info.spec.track_links.get(k).map(|t| t.0.as_str()) != Some(name) {
-                    continue;
-                }
-                used = true;
-                let track = info.tracked[k].1;
-                let up = match link {
-                    Some(l) => {
-                        info.tracked[k].0 = l.ifindex;
-                        l.up
-                    }
-                    None => false,
-                };
-                self.routers[i].handle_track(now, track, up);
-                touched.push(i);
-            }
+            used |= self.follow_tracked(i, name, link);
         }
         if used {
             match link {
@@ -143,86 +107,109 @@ impl Runner {
                 Some(_) => {}
             }
         }
-        self.drain_outputs(&touched, out);
+        self.drain_endpoint(out);
     }
 
-    /// Instance `i`'s interface is gone: FAULT (its VIPs went with the interface), no demux
-    /// entry, its socket released (no advert is queued between drains, so none refers to it).
-    fn lose_interface(&mut self, i: usize) {
+    /// Instance `i`'s tracked interfaces called `name` are now `link` (a new index, or gone:
+    /// down); true if it tracks one.
+    fn follow_tracked(&mut self, i: InstanceId, name: &str, link: Option<&LinkEntry>) -> bool {
+        let (Some(info), Some(tracked)) = (self.info(i), self.endpoint.track_interfaces(i)) else {
+            return false;
+        };
+        let mut tracked = tracked.to_vec();
+        let mut changes = Vec::new();
+        for (k, (n, _)) in info.spec.track_links.iter().enumerate() {
+            let Some(t) = tracked.get_mut(k).filter(|_| n == name) else {
+                continue;
+            };
+            if let Some(l) = link {
+                t.0 = InterfaceId(l.ifindex);
+            }
+            changes.push((t.1, link.is_some_and(|l| l.up)));
+        }
+        if changes.is_empty() {
+            return false;
+        }
         let now = self.now();
-        let info = &mut self.infos[i];
+        let _ = self.endpoint.set_track_interfaces(i, tracked);
+        for (track, up) in changes {
+            let _ = self.endpoint.handle_track(now, i, track, up);
+        }
+        true
+    }
+
+    /// Instance `i`'s interface is gone: FAULT (its VIPs went with the interface), unbound
+    /// from it in the endpoint, its socket released (adverts are queued only during a drain,
+    /// so none refers to it).
+    fn lose_interface(&mut self, i: InstanceId) {
+        let now = self.now();
+        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+            return;
+        };
         info.gone = true;
         info.churn.interface_gone += 1;
         // A VMAC deleted with its interface is no longer ours to delete.
         info.vmac_created = false;
-        let key: DemuxKey = (
-            info.ifindex,
-            self.routers[i].config().family(),
-            self.routers[i].config().vrid(),
-        );
-        if self.demux.peek(key) == Some(&i) {
-            self.demux.remove(key);
-        }
         let port = std::mem::replace(&mut info.port, NO_PORT);
         self.ports.release(self.poll.registry(), port);
-        self.routers[i].handle_link(now, false);
+        let _ = self.endpoint.unbind(now, i);
     }
 
-    /// Bind gone instance `i` to `link`: a socket there (new or shared), its demux entry,
-    /// its index. False (reported) if that fails; it stays gone until the next chance.
-    fn bind(&mut self, i: usize, link: &LinkEntry, out: &mut Vec<Happening>) -> bool {
-        let family = self.routers[i].config().family();
-        let vrid = self.routers[i].config().vrid();
-        let key: DemuxKey = (link.ifindex, family, vrid);
-        if let Some(&other) = self.demux.peek(key) {
-            if other != i {
-                let link = link.name.clone();
-                let note = InstanceNote::VridTaken {
-                    link,
-                    vrid,
-                    by: other,
-                };
-                out.push(Happening::Instance { instance: i, note });
-                return false;
-            }
-        }
-        let mut mac = [0u8; 6];
-        if link.mac.len() == 6 {
-            mac.copy_from_slice(&link.mac);
-        }
-        let registry = self.poll.registry();
-        let port = match self
-            .ports
-            .acquire(registry, &link.name, link.ifindex, mac, family)
-        {
-            Ok(p) => p,
-            Err(error) => {
-                let link = link.name.clone();
-                let note = InstanceNote::RebindFailed { link, error };
-                out.push(Happening::Instance { instance: i, note });
-                return false;
-            }
+    /// Bind gone instance `i` to `link`: a socket there (new or shared), the endpoint's
+    /// interface for it. False (reported) if that fails; it stays gone until the next chance.
+    fn bind(&mut self, i: InstanceId, link: &LinkEntry, out: &mut Vec<Happening>) -> bool {
+        let Some(r) = self.endpoint.router(i) else {
+            return false;
         };
-        let info = &mut self.infos[i];
+        let (family, vrid) = (r.config().family(), r.config().vrid());
+        let registry = self.poll.registry();
+        let port =
+            match self
+                .ports
+                .acquire(registry, &link.name, link.ifindex, super::mac(link), family)
+            {
+                Ok(p) => p,
+                Err(error) => {
+                    let link = link.name.clone();
+                    let note = InstanceNote::RebindFailed { link, error };
+                    out.push(Happening::Instance { instance: i, note });
+                    return false;
+                }
+            };
+        let now = self.now();
+        if let Err(vrrp_fsm::EndpointError::VridTaken(by)) =
+            self.endpoint
+                .bind(now, i, InterfaceId(link.ifindex), link.up)
+        {
+            self.ports.release(self.poll.registry(), port);
+            let link = link.name.clone();
+            let note = InstanceNote::VridTaken { link, vrid, by };
+            out.push(Happening::Instance { instance: i, note });
+            return false;
+        }
+        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+            return false;
+        };
         let old = std::mem::replace(&mut info.port, port);
         info.ifindex = link.ifindex;
         info.gone = false;
         info.churn.interface_back += 1;
         self.ports.release(self.poll.registry(), old);
-        self.demux.insert(key, i);
         self.link.seed(link);
         true
     }
 
     /// Instance `i`'s VMAC, made again on its interface (back after being deleted).
-    fn reopen_vmac(&mut self, i: usize, out: &mut Vec<Happening>) -> Option<LinkEntry> {
-        let spec = self.infos[i].spec.clone();
+    fn reopen_vmac(&mut self, i: InstanceId, out: &mut Vec<Happening>) -> Option<LinkEntry> {
+        let spec = self.info(i)?.spec.clone();
         let name = spec.vmac.as_deref()?;
-        let family = self.routers[i].config().family();
-        let vrid = self.routers[i].config().vrid();
-        match self.open_vmac(&spec, name, family, vrid) {
+        let c = self.endpoint.router(i)?.config();
+        let (src, family, vrid) = (c.primary(), c.family(), c.vrid());
+        match self.open_vmac(&spec, src, name, family, vrid) {
             Ok((l, created)) => {
-                self.infos[i].vmac_created = true;
+                if let Some(Some(info)) = self.infos.get_mut(i.0) {
+                    info.vmac_created = true;
+                }
                 if created {
                     let note = InstanceNote::VmacCreated(name.into());
                     out.push(Happening::Instance { instance: i, note });
@@ -250,7 +237,7 @@ impl Runner {
         };
         self.link.reseed(&links);
         let mut names: Vec<String> = Vec::new();
-        for info in self.infos.iter().filter(|i| !i.removed) {
+        for info in self.infos.iter().flatten() {
             let own = info.spec.vmac.as_ref().unwrap_or(&info.spec.interface);
             let parent = info.spec.vmac.as_ref().map(|_| &info.spec.interface);
             for n in std::iter::once(own)

@@ -1,15 +1,18 @@
-//! The event loop joining vrrp-fsm routers to the network: raw sockets (one per interface
-//! and family) and the link monitor in one `mio::Poll`; the routers' deadlines as the poll
-//! timeout; outputs carried out through the sockets, rtnetlink and AF_PACKET. It installs no
-//! signal handler and writes no log line: what happened comes back as [`Happening`] values.
+//! The event loop driving one [`vrrp_fsm::Endpoint`]: raw sockets (one per interface and
+//! family) and the link monitor in one `mio::Poll`, the endpoint's deadline on a timerfd;
+//! datagrams read in batches into [`Endpoint::handle_datagram`], its adverts sent in batches,
+//! its events carried out through rtnetlink (VIPs) and AF_PACKET (GARP / NA) and reported.
+//! Protocol facts (demux, peer filter, counters, sync groups, dual master, who the master
+//! is) are the endpoint's; the runner only does the I/O. It installs no signal handler and
+//! writes no log line: what happened comes back as [`Happening`] values.
 //!
 //! Two ways to drive it. [`Runner::run`] is the whole loop for a program that only runs
-//! routers (`vrrp-one`), until the caller's stop condition. A daemon with more to watch (scripts, a control socket) registers its
-//! own sources with [`Runner::registry`] (tokens from [`FIRST_USER_TOKEN`]) and calls
-//! [`Runner::turn`] in its own loop; each turn returns what happened as [`Happening`]s.
+//! routers (`vrrp-one`), until the caller's stop condition. A daemon with more to watch
+//! (scripts, a control socket) registers its own sources with [`Runner::registry`] (tokens
+//! from [`FIRST_USER_TOKEN`]) and calls [`Runner::turn`] in its own loop; each turn returns
+//! what happened as [`Happening`]s.
 //!
-//! Routers are told apart by (ifindex, family, VRID) ([`Demux`]). Time for the state machines
-//! is the monotonic clock since the runner was made.
+//! Time for the endpoint is the monotonic clock since the runner was made.
 
 mod instance;
 mod links;
@@ -25,15 +28,14 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use mio::{Events, Interest, Poll, Registry, Token};
-use vrrp_fsm::{Config, ConfigError, Discard, GlobalCounters, Instant, Router, State, SyncGroup};
-use vrrp_proto::{
-    decode, ip, ChecksumForm, ChecksumPolicy, Family, Vrid, MULTICAST_V4, MULTICAST_V6,
+use vrrp_fsm::{
+    Config, Datagram, Endpoint, EndpointError, GlobalCounters, InstanceId, InstanceSpec, Instant,
+    InterfaceId, Router,
 };
+use vrrp_proto::{ChecksumForm, Family};
 
 use crate::alarm::Alarm;
-use crate::slots::{Slot, SlotAlloc};
-use crate::{Demux, DemuxKey, LinkMonitor, NetError, Netlink};
-use crate::{RecvBatch, SendQueue, Timers};
+use crate::{LinkMonitor, NetError, Netlink, RecvBatch, SendQueue};
 use instance::NO_PORT;
 use ports::Ports;
 
@@ -50,37 +52,27 @@ pub struct Runner {
     link: LinkMonitor,
     netlink: Netlink,
     ports: Ports,
-    /// Instances by slot: a removed instance's slot is given to the next one added.
-    routers: Vec<Router>,
-    infos: Vec<InstanceInfo>,
-    slots: SlotAlloc,
-    groups: Vec<SyncGroup>,
-    demux: Demux<usize>,
-    /// Each router's next deadline ([`Router::poll_timeout`]), re-armed whenever the
-    /// router has handled something: a wakeup costs O(log routers), not a scan.
-    timers: Timers<Instant, usize>,
-    /// Wakes the poll at the earliest deadline of `timers`, to the microsecond.
+    /// Every virtual router, sans-IO.
+    endpoint: Endpoint,
+    /// What the runner knows of each instance, by [`InstanceId`] index (None: free slot).
+    infos: Vec<Option<InstanceInfo>>,
+    /// Wakes the poll at the endpoint's deadline, to the microsecond.
     alarm: Alarm,
-    counters: GlobalCounters,
     /// Happenings produced outside a turn (while adding an instance), reported by the next.
     deferred: Vec<Happening>,
     /// Buffers reused by every turn (no allocation per wakeup or per packet).
     tokens: Vec<Token>,
-    due: Vec<usize>,
-    work: Vec<usize>,
     recv_errors: u64,
-    form: ChecksumForm,
     started: std::time::Instant,
-    /// Adverts emitted during a turn, sent together (`sendmmsg`).
+    /// Adverts the endpoint emitted during a turn, sent together (`sendmmsg`).
     sends: SendQueue,
     /// Where datagrams are received, a batch per system call.
     rx: RecvBatch,
 }
 
 impl Runner {
-    /// Open the netlink sockets. v3/IPv4 adverts are sent
-    /// with checksum `form` (keepalived's default is [`ChecksumForm::PseudoHeader`]); both
-    /// forms are accepted.
+    /// Open the netlink sockets. v3/IPv4 adverts are sent with checksum `form`
+    /// (keepalived's default is [`ChecksumForm::PseudoHeader`]); every form is accepted.
     pub fn new(form: ChecksumForm) -> Result<Runner, NetError> {
         let netlink = Netlink::open()?;
         let mut link = LinkMonitor::open()?;
@@ -99,20 +91,12 @@ impl Runner {
             link,
             netlink,
             ports: Ports::default(),
-            routers: Vec::new(),
+            endpoint: Endpoint::new(form),
             infos: Vec::new(),
-            slots: SlotAlloc::default(),
-            groups: Vec::new(),
-            demux: Demux::new(),
-            timers: Timers::new(),
             alarm,
-            counters: GlobalCounters::default(),
             deferred: Vec::new(),
             tokens: Vec::new(),
-            due: Vec::new(),
-            work: Vec::new(),
             recv_errors: 0,
-            form,
             started: std::time::Instant::now(),
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
@@ -129,27 +113,19 @@ impl Runner {
         self.netlink.primary_address(link.ifindex, family)
     }
 
-    /// The VRRP multicast group of `family`.
-    pub fn group(family: Family) -> IpAddr {
-        match family {
-            Family::V4 => IpAddr::V4(MULTICAST_V4),
-            Family::V6 => IpAddr::V6(MULTICAST_V6),
-        }
-    }
-
     /// The registry of the runner's poll, for the caller's own sources (tokens from
     /// [`FIRST_USER_TOKEN`]); they come back from [`Runner::turn`] as [`Happening::Ready`].
     pub fn registry(&self) -> &Registry {
         self.poll.registry()
     }
 
-    /// Add an instance driven by `router` (not started: see [`Runner::start`]); opens the
-    /// interface's socket if it is the first instance there. Returns its index: the slot of
-    /// an instance removed earlier if there is one, else a new one.
-    pub fn add(&mut self, spec: Instance, router: Router) -> Result<usize, NetError> {
-        let family = router.config().family();
+    /// Add an instance with configuration `cfg` (not started: see [`Runner::start`]); opens
+    /// the interface's socket if it is the first instance there. Its id is the slot of an
+    /// instance removed earlier if there is one.
+    pub fn add(&mut self, spec: Instance, cfg: Config) -> Result<InstanceId, NetError> {
+        let family = cfg.family();
         let (link, vmac_new) = match &spec.vmac {
-            Some(name) => self.open_vmac(&spec, name, family, router.config().vrid())?,
+            Some(name) => self.open_vmac(&spec, cfg.primary(), name, family, cfg.vrid())?,
             None => (self.netlink.link_by_name(&spec.interface)?, false),
         };
         let vmac_created = spec.vmac.is_some();
@@ -160,186 +136,194 @@ impl Runner {
             self.read_links(&mut early);
             self.deferred.extend(early);
         }
-        let mut mac = [0u8; 6];
-        if link.mac.len() == 6 {
-            mac.copy_from_slice(&link.mac);
-        }
         let mut tracked = Vec::new();
-        let mut router = router;
-        let now = self.now();
-        router.handle_link(now, link.up);
+        let mut track_up = Vec::new();
         for (name, track) in &spec.track_links {
             let t = self.netlink.link_by_name(name)?;
             self.link.seed(&t);
-            router.handle_track(now, *track, t.up);
-            tracked.push((t.ifindex, *track));
+            tracked.push((InterfaceId(t.ifindex), *track));
+            track_up.push((*track, t.up));
         }
-        let port =
-            self.ports
-                .acquire(self.poll.registry(), &link.name, link.ifindex, mac, family)?;
+        let port = self.ports.acquire(
+            self.poll.registry(),
+            &link.name,
+            link.ifindex,
+            mac(&link),
+            family,
+        )?;
         self.link.seed(&link);
+        let now = self.now();
+        let endpoint_spec = InstanceSpec {
+            interface: InterfaceId(link.ifindex),
+            config: cfg,
+            peers: spec.peers.clone(),
+            track_interfaces: tracked,
+        };
+        let id = match self.endpoint.add(now, endpoint_spec) {
+            Ok(id) => id,
+            Err(e) => {
+                self.ports.release(self.poll.registry(), port);
+                return Err(NetError::Build {
+                    what: "instance",
+                    detail: e.to_string(),
+                });
+            }
+        };
+        // The link and tracked interfaces as they are now (the instance is in Initialize:
+        // this only records them).
+        let _ = self
+            .endpoint
+            .bind(now, id, InterfaceId(link.ifindex), link.up);
+        for (track, up) in track_up {
+            let _ = self.endpoint.handle_track(now, id, track, up);
+        }
+        if vmac_new {
+            let vmac = spec.vmac.clone().unwrap_or_default();
+            self.deferred.push(Happening::Instance {
+                instance: id,
+                note: InstanceNote::VmacCreated(vmac),
+            });
+        }
         let info = InstanceInfo {
             spec,
             ifindex: link.ifindex,
-            tracked,
-            master: None,
             os_errors: OsErrors::default(),
-            removed: false,
             gone: false,
             churn: Default::default(),
             port,
             vmac_created,
         };
-        let slot = self.slots.take();
-        let index = slot.index();
-        if vmac_new {
-            let vmac = info.spec.vmac.clone().unwrap_or_default();
-            self.deferred.push(Happening::Instance {
-                instance: index,
-                note: InstanceNote::VmacCreated(vmac),
-            });
+        if self.infos.len() <= id.0 {
+            self.infos.resize_with(id.0 + 1, || None);
         }
-        self.demux
-            .insert((link.ifindex, family, router.config().vrid()), index);
-        match slot {
-            Slot::Reused(i) => {
-                self.routers[i] = router;
-                self.infos[i] = info;
-            }
-            Slot::New(_) => {
-                self.routers.push(router);
-                self.infos.push(info);
-            }
-        }
-        Ok(index)
+        self.infos[id.0] = Some(info);
+        Ok(id)
     }
 
-    /// The keepalived `vrrp_sync_group`s: each a list of instance indices that move together
-    /// (replaces the previous list).
-    pub fn set_sync_groups(&mut self, groups: Vec<Vec<usize>>) {
-        self.groups = groups.into_iter().map(SyncGroup::new).collect();
+    /// The keepalived `vrrp_sync_group`s: each a list of instances that move together
+    /// (replaces the previous list). [`Happening::GroupState`] names them by position here.
+    pub fn set_sync_groups(&mut self, groups: Vec<Vec<InstanceId>>) {
+        self.endpoint.set_sync_groups(groups);
     }
 
-    /// Start instance `i`: remove its VIPs left behind by a crashed run (so that a backup
+    /// Start instance `id`: remove its VIPs left behind by a crashed run (so that a backup
     /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
     /// What adding instances produced (a VMAC created, link events) comes out first.
-    pub fn start(&mut self, i: usize, out: &mut Vec<Happening>) {
+    pub fn start(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         out.append(&mut self.deferred);
-        if i >= self.routers.len() || self.infos[i].removed {
+        let Some(info) = self.info(id) else {
             return;
-        }
-        if !self.infos[i].gone {
-            self.remove_stale_vips(i, out);
+        };
+        if !info.gone {
+            self.remove_stale_vips(id, out);
         }
         let now = self.now();
-        self.routers[i].handle_startup(now);
-        self.drain_outputs(&[i], out);
+        let _ = self.endpoint.start(now, id);
+        self.drain_endpoint(out);
     }
 
-    /// Stop instance `i` (priority-0 advert if Master, VIPs removed, Initialize).
-    pub fn stop(&mut self, i: usize, out: &mut Vec<Happening>) {
-        if i >= self.routers.len() {
-            return;
-        }
+    /// Stop instance `id` (priority-0 advert if Master, VIPs removed, Initialize).
+    pub fn stop(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         let now = self.now();
-        self.routers[i].handle_shutdown(now);
-        self.drain_outputs(&[i], out);
+        let _ = self.endpoint.stop(now, id);
+        self.drain_endpoint(out);
     }
 
-    /// Stop instance `i` and forget it: its VRID is free again on its interface, its timer,
-    /// demux entry, sync-group membership and socket reference are released, and its slot
+    /// Stop instance `id` and forget it: its VRID is free again on its interface, its timer,
+    /// demux entry, sync-group membership and socket reference are released, and its id
     /// goes to the next instance added. What the stop produced is appended to `out` (state
-    /// changes of `i` among it: the caller must handle them before it adds an instance, which
-    /// may get index `i`); happenings of `i` still deferred are dropped.
-    pub fn remove(&mut self, i: usize, out: &mut Vec<Happening>) {
-        if i >= self.routers.len() || self.infos[i].removed {
+    /// changes of `id` among it: the caller must handle them before it adds an instance,
+    /// which may get the same id); happenings of `id` still deferred are dropped.
+    pub fn remove(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
+        if self.info(id).is_none() {
             return;
         }
-        self.stop(i, out);
-        self.timers.cancel(i);
-        self.deferred.retain(|h| h.instance() != Some(i));
-        let info = &mut self.infos[i];
-        info.removed = true;
-        let key: DemuxKey = (
-            info.ifindex,
-            self.routers[i].config().family(),
-            self.routers[i].config().vrid(),
-        );
-        if self.demux.peek(key) == Some(&i) {
-            self.demux.remove(key);
-        }
-        let port = std::mem::replace(&mut info.port, NO_PORT);
+        let now = self.now();
+        let _ = self.endpoint.remove(now, id);
+        // The priority-0 advert and the VIP removals go out before the socket is released.
+        self.drain_endpoint(out);
+        self.deferred.retain(|h| h.instance() != Some(id));
+        let Some(port) = self.infos[id.0]
+            .as_mut()
+            .map(|i| std::mem::replace(&mut i.port, NO_PORT))
+        else {
+            return;
+        };
         self.ports.release(self.poll.registry(), port);
-        self.close_vmac(i, out);
-        // Its per-instance vectors go now; the slot itself is overwritten on reuse.
-        let info = &mut self.infos[i];
-        info.tracked = Vec::new();
-        info.spec.vips = Vec::new();
-        info.spec.dsts = Vec::new();
-        info.spec.track_links = Vec::new();
-        info.spec.peers = Default::default();
-        for g in &mut self.groups {
-            if g.members().contains(&i) {
-                *g = SyncGroup::new(g.members().iter().copied().filter(|m| *m != i).collect());
-            }
-        }
-        self.slots.give_back(i);
+        self.close_vmac(id, out);
+        self.infos[id.0] = None;
     }
 
-    /// New configuration for instance `i` (VRID, version and family unchanged), with its
+    /// New configuration for instance `id` (VRID, version and family unchanged), with its
     /// VIPs' forms and peers.
     pub fn reconfigure(
         &mut self,
-        i: usize,
+        id: InstanceId,
         cfg: Config,
         spec: Instance,
         out: &mut Vec<Happening>,
-    ) -> Result<(), ConfigError> {
-        let Some(r) = self.routers.get_mut(i) else {
+    ) -> Result<(), EndpointError> {
+        let (Some(interface), Some(tracks)) = (
+            self.endpoint
+                .interface(id)
+                .or_else(|| self.info(id).map(|i| InterfaceId(i.ifindex))),
+            self.endpoint.track_interfaces(id).map(<[_]>::to_vec),
+        ) else {
             return Ok(());
         };
-        let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
-        r.handle_reconfigure(now, cfg)?;
-        self.infos[i].spec.src = spec.src;
-        self.infos[i].spec.vips = spec.vips;
-        self.infos[i].spec.dsts = spec.dsts;
-        self.infos[i].spec.peers = spec.peers;
-        self.infos[i].spec.name = spec.name;
-        self.drain_outputs(&[i], out);
-        Ok(())
-    }
-
-    /// Tracked object `index` of instance `i` (e.g. a keepalived `vrrp_script`) is up or down.
-    pub fn track(&mut self, i: usize, index: usize, up: bool, out: &mut Vec<Happening>) {
-        if i >= self.routers.len() || self.infos[i].removed {
-            return;
-        }
         let now = self.now();
-        self.routers[i].handle_track(now, index, up);
-        self.drain_outputs(&[i], out);
+        let endpoint_spec = InstanceSpec {
+            interface,
+            config: cfg,
+            peers: spec.peers.clone(),
+            track_interfaces: tracks,
+        };
+        let res = self.endpoint.reconfigure(now, id, endpoint_spec);
+        if res.is_ok() {
+            if let Some(info) = self.infos[id.0].as_mut() {
+                info.spec.vips = spec.vips;
+                info.spec.peers = spec.peers;
+                info.spec.name = spec.name;
+            }
+        }
+        self.drain_endpoint(out);
+        res
     }
 
-    /// Drain instance `i` (hand mastership over, stay a Backup that never takes over) or
+    /// Tracked object `index` of instance `id` (e.g. a keepalived `vrrp_script`) is up or down.
+    pub fn track(&mut self, id: InstanceId, index: usize, up: bool, out: &mut Vec<Happening>) {
+        let now = self.now();
+        let _ = self.endpoint.handle_track(now, id, index, up);
+        self.drain_endpoint(out);
+    }
+
+    /// Drain instance `id` (hand mastership over, stay a Backup that never takes over) or
     /// undrain it ([`Router::handle_drain`]).
-    pub fn drain(&mut self, i: usize, on: bool, out: &mut Vec<Happening>) {
-        if i >= self.routers.len() || self.infos[i].removed {
-            return;
-        }
+    pub fn drain(&mut self, id: InstanceId, on: bool, out: &mut Vec<Happening>) {
         let now = self.now();
-        self.routers[i].handle_drain(now, on);
-        self.drain_outputs(&[i], out);
+        let _ = self.endpoint.handle_drain(now, id, on);
+        self.drain_endpoint(out);
     }
 
-    /// Number of instance slots (removed instances' slots included, until reused): every
-    /// index below it is a valid argument; check [`InstanceInfo::removed`].
+    /// Every live instance's id.
+    pub fn ids(&self) -> impl Iterator<Item = InstanceId> + '_ {
+        self.endpoint.instances().map(|(id, _)| id)
+    }
+
+    /// Number of live instances.
     pub fn len(&self) -> usize {
-        self.routers.len()
+        self.endpoint.len()
+    }
+
+    /// True if no instance is live.
+    pub fn is_empty(&self) -> bool {
+        self.endpoint.is_empty()
     }
 
     /// Instance slots allocated, and instances live in them (the difference is free slots,
     /// reused by the next [`Runner::add`]).
     pub fn slot_counts(&self) -> (usize, usize) {
-        (self.slots.allocated(), self.slots.live())
+        self.endpoint.slot_counts()
     }
 
     /// Raw sockets open, and slots of the socket table.
@@ -359,30 +343,35 @@ impl Runner {
         self.link.set_recv_buffer(bytes, force)
     }
 
-    /// True if no instance was added.
-    pub fn is_empty(&self) -> bool {
-        self.routers.is_empty()
+    /// The endpoint: every instance's router, the master each knows, counters.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
-    /// Instance `i`'s router (state, priority, counters, timers).
-    pub fn router(&self, i: usize) -> Option<&Router> {
-        self.routers.get(i)
+    /// Instance `id`'s router (state, priority, counters, timers).
+    pub fn router(&self, id: InstanceId) -> Option<&Router> {
+        self.endpoint.router(id)
     }
 
-    /// What the runner knows of instance `i`.
-    pub fn info(&self, i: usize) -> Option<&InstanceInfo> {
-        self.infos.get(i)
+    /// The master instance `id` knows (its own address while Master).
+    pub fn master(&self, id: InstanceId) -> Option<IpAddr> {
+        self.endpoint.master(id)
+    }
+
+    /// What the runner knows of instance `id`.
+    pub fn info(&self, id: InstanceId) -> Option<&InstanceInfo> {
+        self.infos.get(id.0).and_then(Option::as_ref)
     }
 
     /// Drops counted router-wide (checksum, version, VRID, TTL, IP header errors).
     pub fn counters(&self) -> &GlobalCounters {
-        &self.counters
+        self.endpoint.counters()
     }
 
     /// Packets dropped before any router saw them because no instance has their VRID on
     /// that interface (RFC 8347 vrid-errors are in [`Runner::counters`] too).
     pub fn unknown_vrid(&self) -> u64 {
-        self.demux.unknown_count()
+        self.endpoint.unknown_vrid()
     }
 
     /// Receive errors from the sockets and the link monitor (reported as
@@ -391,12 +380,12 @@ impl Runner {
         self.recv_errors
     }
 
-    /// The state machines' clock: time since the runner was made.
+    /// The endpoint's clock: time since the runner was made.
     pub fn now(&self) -> Instant {
         Instant::from_micros(self.started.elapsed().as_micros() as u64)
     }
 
-    /// Wait for something to happen (at most `cap`, and no later than the earliest router
+    /// Wait for something to happen (at most `cap`, and no later than the endpoint's
     /// deadline), handle it, and append to `out` what the caller should know.
     pub fn turn(
         &mut self,
@@ -405,10 +394,10 @@ impl Runner {
     ) -> Result<(), NetError> {
         let waiting = !self.deferred.is_empty();
         out.append(&mut self.deferred);
-        // The routers' earliest deadline wakes the poll through the alarm (precise); the
-        // poll's own timeout is only the caller's cap.
+        // The endpoint's deadline wakes the poll through the alarm (precise); the poll's
+        // own timeout is only the caller's cap.
         let now = self.now();
-        let deadline = self.timers.next_deadline();
+        let deadline = self.endpoint.poll_timeout();
         self.alarm.set(deadline, now)?;
         let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
@@ -433,14 +422,8 @@ impl Runner {
         }
         self.tokens = tokens;
         let now = self.now();
-        let mut due = std::mem::take(&mut self.due);
-        due.clear();
-        due.extend(std::iter::from_fn(|| self.timers.pop_expired(now)));
-        for &i in &due {
-            self.routers[i].handle_timeout(now);
-        }
-        self.drain_outputs(&due, out);
-        self.due = due;
+        self.endpoint.handle_timeout(now);
+        self.drain_endpoint(out);
         Ok(())
     }
 
@@ -451,8 +434,9 @@ impl Runner {
     /// removed, VMACs deleted), show `on` what that did, and return.
     pub fn run(&mut self, mut on: impl FnMut(&Runner, &Happening) -> bool) -> Result<(), NetError> {
         let mut out = Vec::new();
-        for i in 0..self.routers.len() {
-            self.start(i, &mut out);
+        let ids: Vec<InstanceId> = self.ids().collect();
+        for &id in &ids {
+            self.start(id, &mut out);
         }
         loop {
             let mut stop = false;
@@ -460,8 +444,8 @@ impl Runner {
                 stop |= on(self, &h);
             }
             if stop {
-                for i in 0..self.routers.len() {
-                    self.stop(i, &mut out);
+                for &id in &ids {
+                    self.stop(id, &mut out);
                 }
                 self.close(&mut out);
                 for h in out.drain(..) {
@@ -473,11 +457,14 @@ impl Runner {
         }
     }
 
-    /// Remove instance `i`'s VIPs if present (left by an earlier run), as keepalived does at
-    /// startup; counted.
-    fn remove_stale_vips(&mut self, i: usize, out: &mut Vec<Happening>) {
-        let info = &mut self.infos[i];
-        for addr in self.routers[i].config().vips().as_addresses().iter() {
+    /// Remove instance `id`'s VIPs if present (left by an earlier run), as keepalived does
+    /// at startup; counted.
+    fn remove_stale_vips(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
+        let (Some(router), Some(Some(info))) = (self.endpoint.router(id), self.infos.get_mut(id.0))
+        else {
+            return;
+        };
+        for addr in router.config().vips().as_addresses().iter() {
             let note = match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
                 Ok(()) => {
                     info.churn.stale_vip_removed += 1;
@@ -486,30 +473,18 @@ impl Runner {
                 Err(NetError::AddressMissing { .. }) => continue,
                 Err(e) => InstanceNote::StaleVipRemoveFailed(addr, e),
             };
-            out.push(Happening::Instance { instance: i, note });
+            out.push(Happening::Instance { instance: id, note });
         }
     }
 
     /// Room for `n` more instances, allocated once (a thousand instances, added one by one,
     /// would otherwise leave the peak of each doubling behind).
     pub fn reserve(&mut self, n: usize) {
-        self.routers.reserve_exact(n);
         self.infos.reserve_exact(n);
     }
 
-    /// Keep router `i`'s entry in the timer heap equal to its `poll_timeout()`.
-    pub(super) fn rearm(&mut self, i: usize) {
-        match self.routers[i].poll_timeout() {
-            Some(t) if self.timers.deadline_of(i) != Some(t) => self.timers.arm(i, t),
-            Some(_) => {}
-            None => {
-                self.timers.cancel(i);
-            }
-        }
-    }
-
     /// Read every waiting datagram of port `p` (mio is edge-triggered: until a batch comes
-    /// back less than full) and hand each advert to its router.
+    /// back less than full) and hand each to the endpoint.
     fn read_adverts(&mut self, p: usize, out: &mut Vec<Happening>) {
         loop {
             let n = match self.ports.ports[p].sock.recv_batch(&mut self.rx) {
@@ -521,83 +496,41 @@ impl Runner {
                     return;
                 }
             };
+            let now = self.now();
             for k in 0..n {
-                self.read_advert(p, k, out);
+                let Some((bytes, meta)) = self.rx.get(k) else {
+                    continue;
+                };
+                let Some(meta) = meta.copied() else {
+                    // Its ancillary data was cut: no destination or interface to check it by.
+                    self.recv_errors += 1;
+                    continue;
+                };
+                let d = Datagram {
+                    interface: InterfaceId(meta.ifindex),
+                    src: meta.src,
+                    dst: meta.dst,
+                    hop_limit: meta.ttl,
+                    bytes,
+                };
+                self.endpoint.handle_datagram(now, d);
+                // Drained after each datagram, so the endpoint's queues stay small; the
+                // adverts go out once per batch.
+                self.drain_queues(out);
             }
+            self.flush_sends(out);
             if n < crate::raw::BATCH {
                 return;
             }
         }
     }
+}
 
-    /// Datagram `k` of the last batch read from port `p`.
-    fn read_advert(&mut self, p: usize, k: usize, out: &mut Vec<Happening>) {
-        let family = self.ports.ports[p].family;
-        let Some((bytes, meta)) = self.rx.get(k) else {
-            return;
-        };
-        let Some(meta) = meta.copied() else {
-            // Its ancillary data was cut: no destination or interface to check it by.
-            self.recv_errors += 1;
-            return;
-        };
-        let received = match (meta.src, meta.dst) {
-            (IpAddr::V6(s), IpAddr::V6(d)) => ip::check_ipv6(bytes, s, d, meta.ttl),
-            _ => ip::parse_ipv4(bytes),
-        };
-        let r = match received {
-            Ok(r) => r,
-            Err(e) => {
-                self.counters.count(&e, None);
-                return;
-            }
-        };
-        let (src, d) = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
-            Ok(d) => (r.src, d),
-            Err(e) => {
-                // A per-router error (length, type, auth...) goes to the router whose
-                // VRID the packet names, if we run it; RFC 8347 has no global home.
-                let owner = r
-                    .payload
-                    .get(1)
-                    .and_then(|v| Vrid::new(*v))
-                    .and_then(|vrid| self.demux.peek((meta.ifindex, family, vrid)))
-                    .copied();
-                let rc = owner.map(|i| self.routers[i].counters_mut());
-                self.counters.count(&e, rc);
-                return;
-            }
-        };
-        let key: DemuxKey = (meta.ifindex, family, d.advert.vrid);
-        let Some(index) = self.demux.lookup(key).map(|i| *i) else {
-            // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
-            // unsupported VRID" (the demux counts it as unknown_vrid too).
-            self.counters.incr(vrrp_proto::GlobalCounter::VridErrors);
-            return;
-        };
-        // RFC 9568 §7.1: the version must be the one this router runs; RFC 8347
-        // version-errors ("unknown or unsupported version"), as keepalived counts it.
-        // The state machine would drop it as not its own, on no visible counter.
-        if d.advert.version() != self.routers[index].config().version() {
-            self.counters.incr(vrrp_proto::GlobalCounter::VersionErrors);
-            return;
-        }
-        if !self.infos[index].spec.peers.accept(src) {
-            self.routers[index].counters_mut().unknown_peer += 1;
-            return;
-        }
-        let now = Instant::from_micros(self.started.elapsed().as_micros() as u64);
-        // Discards, lower priorities and dual masters are counted by the router; what it
-        // has to say about them comes out as events, reported by the drain.
-        let router = &mut self.routers[index];
-        let accepted = router.handle_advert(now, src, &d.advert);
-        // The master a Backup hears, accepted or (while it preempts) not.
-        if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
-            && router.state() == State::Backup
-            && d.advert.priority.0 != 0
-        {
-            self.infos[index].master = Some(src);
-        }
-        self.drain_outputs(&[index], out);
+/// The hardware address of `link` (zeros if it has none of 6 bytes).
+fn mac(link: &crate::LinkEntry) -> [u8; 6] {
+    let mut mac = [0u8; 6];
+    if link.mac.len() == 6 {
+        mac.copy_from_slice(&link.mac);
     }
+    mac
 }

@@ -37,7 +37,7 @@ pub enum InstanceNote {
         /// The VRID.
         vrid: Vrid,
         /// The instance running it there.
-        by: usize,
+        by: vrrp_fsm::InstanceId,
     },
     /// Its interface is back as `link`, but no socket could be opened there.
     RebindFailed {

@@ -1,62 +1,51 @@
-//! Carrying out what the routers ask for: adverts on the raw socket, VIPs through rtnetlink,
-//! gratuitous ARP / unsolicited NA through AF_PACKET; state changes reported to the caller
-//! and passed on to sync groups. Every OS error is counted and reported to the caller.
+//! Carrying out what the endpoint asks for: VIPs through rtnetlink, gratuitous ARP /
+//! unsolicited NA through AF_PACKET, adverts on the raw sockets (batched); state changes
+//! and events reported to the caller. Every OS error is counted and reported to the caller.
 
 use std::net::IpAddr;
 
-use vrrp_fsm::{Output, State};
+use vrrp_fsm::{EndpointEvent, EventKind, InstanceId};
 
 use super::notes::InstanceNote;
 use super::{Happening, InstanceInfo, Runner};
-use crate::NetError;
+use crate::{NetError, Outgoing};
+
+/// Room offered for one advert: the largest there is (255 IPv6 addresses, 8 header bytes;
+/// v2 is IPv4 only and adds 8 bytes of authentication data).
+const MAX_ADVERT: usize = 8 + 255 * 16;
 
 impl Runner {
-    /// Drain the outputs of the instances in `first`, and of any instance a sync group moved
-    /// because of them.
-    pub(super) fn drain_outputs(&mut self, first: &[usize], out: &mut Vec<Happening>) {
-        let mut work = std::mem::take(&mut self.work);
-        work.clear();
-        work.extend_from_slice(first);
-        while let Some(i) = work.pop() {
-            while let Some(o) = self.routers[i].poll_output() {
-                if let Output::StateChange { from, to, reason } = o {
-                    let own = self.infos[i].spec.src;
-                    let info = &mut self.infos[i];
-                    info.master = match to {
-                        State::Master => Some(own),
-                        // A Backup keeps the master it has just heard (set by the advert
-                        // that preempted it), never our own address.
-                        State::Backup => info.master.filter(|m| *m != own),
-                        State::Initialize | State::Fault => None,
-                    };
-                    out.push(Happening::StateChange {
-                        instance: i,
-                        from,
-                        to,
-                        reason,
-                        priority: self.routers[i].priority(),
-                    });
-                    let now = self.now();
-                    for g in &self.groups {
-                        if g.members().contains(&i) {
-                            g.on_state_change(now, &mut self.routers, i, to, reason);
-                            work.extend(g.members().iter().copied().filter(|m| *m != i));
-                        }
-                    }
-                } else {
-                    self.carry_out(i, o, out);
-                }
-            }
-            // Whatever the router handled (or its sync group did to it) may have moved
-            // its deadline.
-            self.rearm(i);
-        }
-        self.work = work;
+    /// Carry out everything the endpoint has queued, then send the adverts.
+    pub(super) fn drain_endpoint(&mut self, out: &mut Vec<Happening>) {
+        self.drain_queues(out);
         self.flush_sends(out);
     }
 
-    /// Send the adverts queued so far (at the end of each drain, and before any other
-    /// output, so that what a router asks for happens in its order).
+    /// Carry out the endpoint's events (in order), then queue its adverts, events first as
+    /// the endpoint asks (keepalived's order: VIPs and GARPs, then the advert). Adverts
+    /// queued by an earlier drain are sent before any VIP or announce work.
+    pub(super) fn drain_queues(&mut self, out: &mut Vec<Happening>) {
+        while let Some(ev) = self.endpoint.poll_event() {
+            self.carry_out(ev, out);
+        }
+        let (endpoint, infos) = (&mut self.endpoint, &self.infos);
+        while self.sends.push_with(MAX_ADVERT, |buf| {
+            let t = endpoint.poll_transmit(buf)?;
+            // An instance whose interface is gone is unbound: the endpoint sends nothing
+            // for it, so every advert has a port.
+            let port = infos.get(t.instance.0)?.as_ref()?.port;
+            Some(Outgoing {
+                socket: port,
+                tag: t.instance.0,
+                src: t.src,
+                dst: t.dst,
+                len: t.len,
+            })
+        }) {}
+    }
+
+    /// Send the adverts queued so far (at the end of each drain or batch, and before any VIP
+    /// or announce work, so that what the endpoint asks for happens in its order).
     pub(super) fn flush_sends(&mut self, out: &mut Vec<Happening>) {
         if self.sends.is_empty() {
             return;
@@ -65,42 +54,72 @@ impl Runner {
         let infos = &mut self.infos;
         self.sends.flush(
             |p| &ports[p].sock,
-            |i, e| out.push(send_failed(i, &mut infos[i], e)),
+            |i, e| {
+                if let Some(Some(info)) = infos.get_mut(i) {
+                    out.push(send_failed(InstanceId(i), info, e));
+                }
+            },
         );
     }
 
-    /// One output other than a state change.
-    fn carry_out(&mut self, i: usize, o: Output, out: &mut Vec<Happening>) {
-        if matches!(
-            o,
-            Output::AddVip(_) | Output::RemoveVip(_) | Output::Announce { .. }
-        ) {
-            self.flush_sends(out);
+    /// One event of the endpoint.
+    fn carry_out(&mut self, ev: EndpointEvent, out: &mut Vec<Happening>) {
+        let i = ev.instance;
+        let priority = || {
+            self.endpoint
+                .router(i)
+                .map_or(vrrp_proto::Priority::SHUTDOWN, |r| r.priority())
+        };
+        match ev.kind {
+            EventKind::StateChange {
+                from,
+                to,
+                reason,
+                priority,
+            } => {
+                return out.push(Happening::StateChange {
+                    instance: i,
+                    from,
+                    to,
+                    reason,
+                    priority,
+                })
+            }
+            EventKind::Router(event) => {
+                let priority = priority();
+                return out.push(Happening::Event {
+                    instance: i,
+                    event,
+                    priority,
+                });
+            }
+            EventKind::GroupState {
+                group,
+                to,
+                priority,
+            } => {
+                return out.push(Happening::GroupState {
+                    group,
+                    to,
+                    priority,
+                })
+            }
+            // The master it knows is read from the endpoint when wanted.
+            EventKind::MasterChanged(_) => return,
+            EventKind::AddVip(_) | EventKind::RemoveVip(_) | EventKind::Announce { .. } => {}
         }
-        if self.infos[i].gone && !matches!(o, Output::Event(_)) {
-            // Its interface is gone (it is FAULT): no socket to send on, and its VIPs went
-            // with the interface. Nothing to do, nothing failed.
+        self.flush_sends(out);
+        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+            return;
+        };
+        if info.gone {
+            // Its interface is gone (it is FAULT): its VIPs went with the interface, there
+            // is nothing to announce on. Nothing to do, nothing failed.
             return;
         }
-        let info = &mut self.infos[i];
         let note = |note| Happening::Instance { instance: i, note };
-        let port = &mut self.ports.ports[info.port];
-        match o {
-            Output::SendAdvert { priority } => {
-                let advert = self.routers[i].advert(priority);
-                let group;
-                let dsts: &[IpAddr] = if info.spec.dsts.is_empty() {
-                    group = [Runner::group(port.family)];
-                    &group
-                } else {
-                    &info.spec.dsts
-                };
-                let src = info.spec.src;
-                if let Err(e) = self.sends.push(info.port, i, &advert, self.form, src, dsts) {
-                    out.push(send_failed(i, info, e));
-                }
-            }
-            Output::AddVip(addr) => {
+        match ev.kind {
+            EventKind::AddVip(addr) => {
                 match self.netlink.add_address(info.ifindex, &info.spec.vip(addr)) {
                     Ok(()) => {}
                     Err(NetError::AddressExists { .. }) => {
@@ -115,7 +134,7 @@ impl Runner {
                     }
                 }
             }
-            Output::RemoveVip(addr) => {
+            EventKind::RemoveVip(addr) => {
                 match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
                     Ok(()) | Err(NetError::AddressMissing { .. }) => {}
                     // The link went down because the interface is being deleted (its
@@ -130,7 +149,8 @@ impl Runner {
                     }
                 }
             }
-            Output::Announce { addr, count } => {
+            EventKind::Announce { addr, count } => {
+                let port = &self.ports.ports[info.port];
                 let announcer = &mut self.ports.announcers[port.announcer].announcer;
                 for _ in 0..count {
                     let res = match addr {
@@ -144,18 +164,13 @@ impl Runner {
                     }
                 }
             }
-            Output::Event(event) => out.push(Happening::Event {
-                instance: i,
-                event,
-                priority: self.routers[i].priority(),
-            }),
-            Output::StateChange { .. } => {}
+            _ => {}
         }
     }
 }
 
 /// An advert of instance `i` could not be sent: counted, and reported.
-fn send_failed(i: usize, info: &mut InstanceInfo, e: NetError) -> Happening {
+fn send_failed(i: InstanceId, info: &mut InstanceInfo, e: NetError) -> Happening {
     info.os_errors.send += 1;
     Happening::Instance {
         instance: i,

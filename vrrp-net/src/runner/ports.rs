@@ -7,8 +7,8 @@
 use mio::{Interest, Registry, Token};
 use vrrp_proto::Family;
 
-use crate::slots::Slab;
 use crate::{Announcer, NetError, VrrpSocket};
+use vrrp_fsm::Slab;
 
 /// First mio token of the port table; below it are the runner's own sources.
 pub(crate) const FIRST_PORT_TOKEN: usize = 16;

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use netlink_packet_route::address::AddressScope;
+use vrrp_fsm::InstanceId;
 use vrrp_proto::{virtual_mac, Family, Vrid};
 
 use super::{Happening, Instance, InstanceNote, Runner};
@@ -17,6 +18,7 @@ impl Runner {
     pub(super) fn open_vmac(
         &mut self,
         spec: &Instance,
+        src: IpAddr,
         name: &str,
         family: Family,
         vrid: Vrid,
@@ -42,7 +44,7 @@ impl Runner {
             Family::V6 => {
                 // IPv6 adverts leave from a link-local address of the sending interface:
                 // the parent's, as keepalived does.
-                if let IpAddr::V6(ll) = spec.src {
+                if let IpAddr::V6(ll) = src {
                     let vip = Vip {
                         addr: IpAddr::V6(ll),
                         prefix_len: 64,
@@ -60,8 +62,10 @@ impl Runner {
     }
 
     /// Delete instance `i`'s VMAC interface, if it has one, and say how that went.
-    pub(super) fn close_vmac(&mut self, i: usize, out: &mut Vec<Happening>) {
-        let info = &mut self.infos[i];
+    pub(super) fn close_vmac(&mut self, i: InstanceId, out: &mut Vec<Happening>) {
+        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+            return;
+        };
         if !info.vmac_created {
             return;
         }
@@ -77,7 +81,7 @@ impl Runner {
     /// the instances; dropping the runner does the same, unreported).
     pub fn close(&mut self, out: &mut Vec<Happening>) {
         for i in 0..self.infos.len() {
-            self.close_vmac(i, out);
+            self.close_vmac(InstanceId(i), out);
         }
     }
 }

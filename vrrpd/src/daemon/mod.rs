@@ -22,6 +22,7 @@ use std::time::Duration;
 use log::{error, info, warn};
 use mio::Interest;
 use mio::Token;
+use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
@@ -87,7 +88,7 @@ pub enum DaemonError {
 struct Slot {
     model: Box<VrrpInstance>,
     script_tracks: Vec<ScriptTrack>,
-    index: usize,
+    index: InstanceId,
 }
 
 /// The running daemon.
@@ -116,9 +117,9 @@ pub struct Daemon {
     /// Instances drained by `vrrpd drain` (by name: it survives reloads).
     drained: std::collections::BTreeSet<String>,
     /// Last state change of each runner instance: when (Unix ms) and why.
-    last_change: std::collections::HashMap<usize, (u64, String)>,
+    last_change: std::collections::HashMap<InstanceId, (u64, String)>,
     /// `notify_master_refresh`: when each master instance next re-runs notify_master.
-    refresh: std::collections::HashMap<usize, std::time::Instant>,
+    refresh: std::collections::HashMap<InstanceId, std::time::Instant>,
 }
 
 impl Daemon {
@@ -205,8 +206,7 @@ impl Daemon {
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
         for p in planned {
-            let router = vrrp_fsm::Router::new(p.fsm, d.runner.now());
-            let index = d.runner.add(p.spec, router)?;
+            let index = d.runner.add(p.spec, p.fsm)?;
             d.slots.push(Slot {
                 model: p.model,
                 script_tracks: p.script_tracks,
@@ -285,7 +285,6 @@ impl Daemon {
                             }
                         }
                         self.hooks.on_state(&self.slots[s].model, to, priority.0);
-                        self.group_notify(instance);
                     }
                 }
                 Happening::Event {
@@ -293,6 +292,17 @@ impl Daemon {
                 } => {
                     if let Some(s) = self.slot_pos(instance) {
                         self.hooks.on_event(&self.slots[s].model, event);
+                    }
+                }
+                // Positions in `config.sync_groups`, as given to the runner.
+                Happening::GroupState {
+                    group,
+                    to,
+                    priority,
+                    ..
+                } => {
+                    if let Some(g) = self.config.sync_groups.get(group) {
+                        self.hooks.on_group_state(g, to, priority.0);
                     }
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
@@ -318,7 +328,7 @@ impl Daemon {
     /// `notify_master_refresh`: re-run notify_master of the masters whose time has come.
     fn refresh_masters(&mut self) {
         let now = std::time::Instant::now();
-        let due: Vec<usize> = self
+        let due: Vec<InstanceId> = self
             .refresh
             .iter()
             .filter(|(_, t)| **t <= now)
@@ -347,38 +357,8 @@ impl Daemon {
     }
 
     /// Position in `slots` of runner instance `index`.
-    fn slot_pos(&self, index: usize) -> Option<usize> {
+    fn slot_pos(&self, index: InstanceId) -> Option<usize> {
         self.slots.iter().position(|s| s.index == index)
-    }
-
-    /// Sync-group notify hooks: when every member of a group is in the same state.
-    fn group_notify(&mut self, index: usize) {
-        let Some(name) = self
-            .slot_pos(index)
-            .map(|s| self.slots[s].model.name.clone())
-        else {
-            return;
-        };
-        for g in &self.config.sync_groups {
-            if !g.members.iter().any(|(m, _)| *m == name) {
-                continue;
-            }
-            let states: Vec<_> = g
-                .members
-                .iter()
-                .filter_map(|(m, _)| self.slots.iter().find(|s| s.model.name == *m))
-                .filter_map(|s| {
-                    self.runner
-                        .router(s.index)
-                        .map(|r| (r.state(), r.priority().0))
-                })
-                .collect();
-            if let Some(&(first, prio)) = states.first() {
-                if states.iter().all(|(s, _)| *s == first) {
-                    self.hooks.on_group_state(g, first, prio);
-                }
-            }
-        }
     }
 
     fn apply_sync_groups(&mut self) {

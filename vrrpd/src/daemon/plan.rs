@@ -7,7 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vrrp_fsm::{Config as FsmConfig, InitialState as FsmInitial, Track, Vips};
-use vrrp_net::{AddressScope, Instance, PeerFilter, Vip};
+use vrrp_net::{AddressScope, Instance, Vip};
 use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 
 use crate::config::{Authentication, Config, InitialState, VirtualAddress, VrrpInstance};
@@ -56,8 +56,7 @@ impl Planned {
     pub fn same_as(&self, running: &Running) -> bool {
         self.fsm == *running.fsm
             && self.spec.interface == running.spec.interface
-            && self.spec.src == running.spec.src
-            && self.spec.dsts == running.spec.dsts
+            && self.spec.peers == running.spec.peers
             && self.spec.vips == running.spec.vips
             && self.spec.track_links == running.spec.track_links
             && self.spec.vmac == running.spec.vmac
@@ -194,9 +193,7 @@ fn plan_instance(
     let spec = Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
-        src,
-        dsts: i.unicast_peers.clone(),
-        peers: PeerFilter::new(i.unicast_peers.clone()),
+        peers: i.unicast_peers.clone(),
         vips: i.vips.iter().map(vip).collect(),
         track_links,
         vmac: i

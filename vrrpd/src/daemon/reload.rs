@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use log::{error, info};
-use vrrp_fsm::Router;
+use vrrp_fsm::InstanceId;
 use vrrp_proto::Family;
 
 use super::plan::{self, Running};
@@ -103,21 +103,18 @@ impl Daemon {
                         index: slot.index,
                     });
                 }
-                None => {
-                    let router = Router::new(p.fsm, self.runner.now());
-                    match self.runner.add(p.spec, router) {
-                        Ok(index) => {
-                            info!("({}) added by reload", p.model.name);
-                            started.push(index);
-                            self.slots.push(Slot {
-                                model: p.model,
-                                script_tracks: p.script_tracks,
-                                index,
-                            });
-                        }
-                        Err(e) => error!("({}) cannot start: {e}", p.model.name),
+                None => match self.runner.add(p.spec, p.fsm) {
+                    Ok(index) => {
+                        info!("({}) added by reload", p.model.name);
+                        started.push(index);
+                        self.slots.push(Slot {
+                            model: p.model,
+                            script_tracks: p.script_tracks,
+                            index,
+                        });
                     }
-                }
+                    Err(e) => error!("({}) cannot start: {e}", p.model.name),
+                },
             }
         }
         self.config = built.config;
@@ -141,7 +138,7 @@ impl Daemon {
 
     /// Forget what the daemon keeps under runner index `index` (its instance was removed;
     /// the index may be given to another).
-    fn forget(&mut self, index: usize) {
+    fn forget(&mut self, index: InstanceId) {
         self.last_change.remove(&index);
         self.refresh.remove(&index);
     }

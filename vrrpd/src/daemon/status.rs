@@ -205,15 +205,13 @@ pub struct ScriptStatus {
 /// `last_change` holds each instance's last transition (Unix ms, reason).
 pub fn instances(
     runner: &Runner,
-    last_change: &std::collections::HashMap<usize, (u64, String)>,
+    last_change: &std::collections::HashMap<vrrp_fsm::InstanceId, (u64, String)>,
 ) -> Vec<InstanceStatus> {
-    (0..runner.len())
+    runner
+        .ids()
         .filter_map(|i| {
             let info = runner.info(i)?;
             let r = runner.router(i)?;
-            if info.removed {
-                return None;
-            }
             let cfg = r.config();
             let ms = |d: std::time::Duration| d.as_millis() as u64;
             Some(InstanceStatus {
@@ -231,9 +229,9 @@ pub fn instances(
                 state: state_word(r.state()),
                 base_priority: cfg.priority().0,
                 effective_priority: r.priority().0,
-                source: info.spec.src.to_string(),
-                master: info
-                    .master
+                source: cfg.primary().to_string(),
+                master: runner
+                    .master(i)
                     .filter(|_| matches!(r.state(), State::Master | State::Backup))
                     .map(|a| a.to_string()),
                 vips: cfg
@@ -254,7 +252,7 @@ pub fn instances(
                 master_adver_interval_ms: ms(r.master_adver_interval()),
                 master_down_interval_ms: ms(r.master_down_interval()),
                 skew_time_ms: ms(r.skew_time()),
-                unicast_peers: info.spec.dsts.iter().map(|a| a.to_string()).collect(),
+                unicast_peers: info.spec.peers.iter().map(|a| a.to_string()).collect(),
                 drained: r.drained(),
                 interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),

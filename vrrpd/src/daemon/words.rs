@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
-use vrrp_fsm::{Event, State};
+use vrrp_fsm::{Event, InstanceId, State};
 use vrrp_net::{Happening, InstanceNote, Runner, RunnerNote};
 
 use super::rate_limit::RateLimit;
@@ -80,22 +80,22 @@ pub fn state_word(s: State) -> &'static str {
 impl Words {
     /// Runner instance `i` is gone (its slot goes to the next instance added): its limits
     /// start afresh.
-    pub(super) fn forget(&mut self, i: usize) {
-        if let Some(p) = self.packets.get_mut(i) {
+    pub(super) fn forget(&mut self, i: InstanceId) {
+        if let Some(p) = self.packets.get_mut(i.0) {
             *p = PacketLogs::default();
         }
     }
 
-    fn packets(&mut self, i: usize) -> &mut PacketLogs {
-        if self.packets.len() <= i {
-            self.packets.resize_with(i + 1, PacketLogs::default);
+    fn packets(&mut self, i: InstanceId) -> &mut PacketLogs {
+        if self.packets.len() <= i.0 {
+            self.packets.resize_with(i.0 + 1, PacketLogs::default);
         }
-        &mut self.packets[i]
+        &mut self.packets[i.0]
     }
 
     /// Write the line of `h`, if it has one (call it before the instance's slot is reused).
     pub(super) fn say(&mut self, runner: &Runner, h: &Happening) {
-        let name_of = |i: usize| runner.info(i).map_or("?", |info| info.spec.name.as_str());
+        let name_of = |i: InstanceId| runner.info(i).map_or("?", |info| info.spec.name.as_str());
         match h {
             Happening::StateChange {
                 instance,
@@ -144,7 +144,7 @@ impl Words {
                 }
             }
             Happening::Runner(note) => self.say_runner(note),
-            Happening::Ready(_) => {}
+            Happening::GroupState { .. } | Happening::Ready(_) => {}
         }
     }
 

@@ -1,5 +1,5 @@
-//! Stable indices that are handed out again once given back: the runner's instances and its
-//! sockets live in slots, and a reload that replaces instances reuses the slots of the ones
+//! Stable indices that are handed out again once given back: an endpoint's instances and a
+//! driver's sockets live in slots, and a reload that replaces instances reuses the slots of the ones
 //! it removed, so that the tables stop growing at the peak number of live entries.
 
 use std::ops::{Index, IndexMut};
@@ -117,6 +117,14 @@ impl<T> Slab<T> {
             .iter()
             .enumerate()
             .filter_map(|(i, t)| Some((i, t.as_ref()?)))
+    }
+
+    /// Every entry with its index, mutable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut T)> {
+        self.items
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, t)| Some((i, t.as_mut()?)))
     }
 
     /// Slots ever used (free ones included).

@@ -5,9 +5,11 @@ use std::net::IpAddr;
 
 use vrrp_proto::{Family, Vrid};
 
-/// (ifindex, family, VRID): what identifies a virtual router on the wire (RFC 9568 §5.2.3:
+use crate::ids::InterfaceId;
+
+/// (interface, family, VRID): what identifies a virtual router on the wire (RFC 9568 §5.2.3:
 /// a VRID is scoped to its LAN and address family).
-pub type DemuxKey = (u32, Family, Vrid);
+pub type DemuxKey = (InterfaceId, Family, Vrid);
 
 /// Maps [`DemuxKey`] to the caller's router handle `R`, so one socket per (interface, family)
 /// serves every VRID on it. One table per (interface, family), indexed by VRID: a lookup (one
@@ -25,8 +27,8 @@ impl<R> Default for Demux<R> {
     }
 }
 
-/// (ifindex, family): where a VRID table applies.
-type Port = (u32, Family);
+/// (interface, family): where a VRID table applies.
+type Port = (InterfaceId, Family);
 
 /// Routers of one (interface, family) by VRID slot.
 type Table<R> = Box<[Option<R>]>;
@@ -46,29 +48,29 @@ impl<R> Demux<R> {
         }
     }
 
-    fn table(&self, ifindex: u32, family: Family) -> Option<&[Option<R>]> {
+    fn table(&self, interface: InterfaceId, family: Family) -> Option<&[Option<R>]> {
         self.tables
             .iter()
-            .find(|(k, _)| *k == (ifindex, family))
+            .find(|(k, _)| *k == (interface, family))
             .map(|(_, t)| &t[..])
     }
 
-    fn table_mut(&mut self, ifindex: u32, family: Family) -> Option<&mut [Option<R>]> {
+    fn table_mut(&mut self, interface: InterfaceId, family: Family) -> Option<&mut [Option<R>]> {
         self.tables
             .iter_mut()
-            .find(|(k, _)| *k == (ifindex, family))
+            .find(|(k, _)| *k == (interface, family))
             .map(|(_, t)| &mut t[..])
     }
 
     /// Route `key` to `router`; returns the previous handle for that key, if any.
     pub fn insert(&mut self, key: DemuxKey, router: R) -> Option<R> {
-        let (ifindex, family, vrid) = key;
-        if self.table(ifindex, family).is_none() {
+        let (interface, family, vrid) = key;
+        if self.table(interface, family).is_none() {
             let empty = (0..255).map(|_| None).collect();
-            self.tables.push(((ifindex, family), empty));
+            self.tables.push(((interface, family), empty));
         }
         let old = self
-            .table_mut(ifindex, family)
+            .table_mut(interface, family)
             .and_then(|t| t[slot(vrid)].replace(router));
         if old.is_none() {
             self.len += 1;
@@ -78,9 +80,9 @@ impl<R> Demux<R> {
 
     /// Stop routing `key`.
     pub fn remove(&mut self, key: DemuxKey) -> Option<R> {
-        let (ifindex, family, vrid) = key;
+        let (interface, family, vrid) = key;
         let old = self
-            .table_mut(ifindex, family)
+            .table_mut(interface, family)
             .and_then(|t| t[slot(vrid)].take());
         if old.is_some() {
             self.len -= 1;
@@ -90,11 +92,11 @@ impl<R> Demux<R> {
 
     /// The router for `key`; a miss is counted (an advert for a VRID we do not run).
     pub fn lookup(&mut self, key: DemuxKey) -> Option<&mut R> {
-        let (ifindex, family, vrid) = key;
+        let (interface, family, vrid) = key;
         let found = self
             .tables
             .iter_mut()
-            .find(|(k, _)| *k == (ifindex, family));
+            .find(|(k, _)| *k == (interface, family));
         let hit = found.and_then(|(_, t)| t[slot(vrid)].as_mut());
         if hit.is_none() {
             self.unknown += 1;
@@ -104,8 +106,8 @@ impl<R> Demux<R> {
 
     /// The router for `key`, without counting a miss (to attribute a malformed packet).
     pub fn peek(&self, key: DemuxKey) -> Option<&R> {
-        let (ifindex, family, vrid) = key;
-        self.table(ifindex, family)
+        let (interface, family, vrid) = key;
+        self.table(interface, family)
             .and_then(|t| t[slot(vrid)].as_ref())
     }
 
@@ -171,28 +173,40 @@ mod tests {
     #[test]
     fn same_vrid_on_other_family_or_interface_is_a_different_router() {
         let mut d = Demux::new();
-        d.insert((2, Family::V4, vrid(51)), "a");
-        d.insert((2, Family::V6, vrid(51)), "b");
-        d.insert((3, Family::V4, vrid(51)), "c");
-        assert_eq!(d.lookup((2, Family::V4, vrid(51))), Some(&mut "a"));
-        assert_eq!(d.lookup((2, Family::V6, vrid(51))), Some(&mut "b"));
-        assert_eq!(d.lookup((3, Family::V4, vrid(51))), Some(&mut "c"));
+        d.insert((InterfaceId(2), Family::V4, vrid(51)), "a");
+        d.insert((InterfaceId(2), Family::V6, vrid(51)), "b");
+        d.insert((InterfaceId(3), Family::V4, vrid(51)), "c");
+        assert_eq!(
+            d.lookup((InterfaceId(2), Family::V4, vrid(51))),
+            Some(&mut "a")
+        );
+        assert_eq!(
+            d.lookup((InterfaceId(2), Family::V6, vrid(51))),
+            Some(&mut "b")
+        );
+        assert_eq!(
+            d.lookup((InterfaceId(3), Family::V4, vrid(51))),
+            Some(&mut "c")
+        );
         assert_eq!(d.unknown_count(), 0);
-        assert_eq!(d.lookup((2, Family::V4, vrid(52))), None);
+        assert_eq!(d.lookup((InterfaceId(2), Family::V4, vrid(52))), None);
         assert_eq!(d.unknown_count(), 1);
-        assert_eq!(d.remove((2, Family::V4, vrid(51))), Some("a"));
-        assert_eq!(d.lookup((2, Family::V4, vrid(51))), None);
+        assert_eq!(d.remove((InterfaceId(2), Family::V4, vrid(51))), Some("a"));
+        assert_eq!(d.lookup((InterfaceId(2), Family::V4, vrid(51))), None);
         assert_eq!(d.len(), 2);
         // Removing what is not there changes nothing; the VRID range ends are their own slots.
-        assert_eq!(d.remove((2, Family::V4, vrid(51))), None);
-        assert_eq!(d.remove((9, Family::V4, vrid(51))), None);
+        assert_eq!(d.remove((InterfaceId(2), Family::V4, vrid(51))), None);
+        assert_eq!(d.remove((InterfaceId(9), Family::V4, vrid(51))), None);
         assert_eq!(d.len(), 2);
-        assert_eq!(d.insert((2, Family::V4, vrid(255)), "z"), None);
-        assert_eq!(d.insert((2, Family::V4, vrid(1)), "y"), None);
-        assert_eq!(d.insert((2, Family::V4, vrid(255)), "z2"), Some("z"));
-        assert_eq!(d.peek((2, Family::V4, vrid(255))), Some(&"z2"));
-        assert_eq!(d.peek((2, Family::V4, vrid(1))), Some(&"y"));
-        assert_eq!(d.peek((2, Family::V4, vrid(254))), None);
+        assert_eq!(d.insert((InterfaceId(2), Family::V4, vrid(255)), "z"), None);
+        assert_eq!(d.insert((InterfaceId(2), Family::V4, vrid(1)), "y"), None);
+        assert_eq!(
+            d.insert((InterfaceId(2), Family::V4, vrid(255)), "z2"),
+            Some("z")
+        );
+        assert_eq!(d.peek((InterfaceId(2), Family::V4, vrid(255))), Some(&"z2"));
+        assert_eq!(d.peek((InterfaceId(2), Family::V4, vrid(1))), Some(&"y"));
+        assert_eq!(d.peek((InterfaceId(2), Family::V4, vrid(254))), None);
         assert_eq!(d.len(), 4);
         assert_eq!(
             d.unknown_count(),
@@ -205,13 +219,17 @@ mod tests {
     fn thousand_routers_share_one_table() {
         let mut d = Demux::new();
         for i in 0..1000u32 {
-            let ifindex = 2 + i / 255;
+            let interface = InterfaceId(2 + i / 255);
             let v = vrid((i % 255 + 1) as u8);
-            assert!(d.insert((ifindex, Family::V4, v), i).is_none());
+            assert!(d.insert((interface, Family::V4, v), i).is_none());
         }
         assert_eq!(d.len(), 1000);
         assert_eq!(
-            d.lookup((2 + 999 / 255, Family::V4, vrid((999 % 255 + 1) as u8))),
+            d.lookup((
+                InterfaceId(2 + 999 / 255),
+                Family::V4,
+                vrid((999 % 255 + 1) as u8)
+            )),
             Some(&mut 999)
         );
     }

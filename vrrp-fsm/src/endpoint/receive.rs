@@ -1,0 +1,87 @@
+//! One received datagram: IP-layer checks and decode (vrrp-proto), demux, version check,
+//! peer filter, the router, and the counter every drop belongs to.
+//!
+//! Attribution (RFC 8347 / RFC 6527): IP-layer and checksum errors are global; a decode
+//! error that names a VRID we run on that interface goes to that router (length, type,
+//! auth...), else it is global or lost as the codec says; an unknown VRID is a global
+//! vrid-error; a version other than the router's is a global version-error (RFC 9568 §7.1,
+//! as keepalived counts it); a source outside the unicast peers is the router's
+//! unknown-peer drop.
+
+use std::net::IpAddr;
+
+use vrrp_proto::{decode, ip, ChecksumPolicy, Family, GlobalCounter, Vrid};
+
+use super::{Datagram, Endpoint};
+use crate::output::State;
+use crate::router::Discard;
+use crate::time::Instant;
+
+impl Endpoint {
+    /// A datagram from a raw socket. Drain the queues afterwards (see the module docs).
+    pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
+        let received = match (d.src, d.dst) {
+            (IpAddr::V6(s), IpAddr::V6(dst)) => ip::check_ipv6(d.bytes, s, dst, d.hop_limit),
+            _ => ip::parse_ipv4(d.bytes),
+        };
+        let r = match received {
+            Ok(r) => r,
+            Err(e) => return self.counters.count(&e, None),
+        };
+        let family = match r.src {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        };
+        let decoded = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
+            Ok(decoded) => decoded,
+            Err(e) => {
+                // A per-router error (length, type, auth...) goes to the router whose VRID
+                // the packet names, if we run it; RFC 8347 has no global home for it.
+                let owner = r
+                    .payload
+                    .get(1)
+                    .and_then(|v| Vrid::new(*v))
+                    .and_then(|vrid| self.demux.peek((d.interface, family, vrid)))
+                    .copied();
+                let rc = owner
+                    .and_then(|id| self.instances.get_mut(id.0))
+                    .map(|i| i.router.counters_mut());
+                return self.counters.count(&e, rc);
+            }
+        };
+        let advert = decoded.advert;
+        let Some(id) = self
+            .demux
+            .lookup((d.interface, family, advert.vrid))
+            .copied()
+        else {
+            // RFC 8347 vrid-errors / RFC 6527 vrrpv3RouterVrIdErrors: "unknown or
+            // unsupported VRID".
+            self.stats.unknown_vrid += 1;
+            return self.counters.incr(GlobalCounter::VridErrors);
+        };
+        let Some(inst) = self.instances.get_mut(id.0) else {
+            return;
+        };
+        // RFC 9568 §7.1: the version must be the one this router runs (RFC 8347
+        // version-errors). The router would drop it as not its own, on no visible counter.
+        if advert.version() != inst.router.config().version() {
+            return self.counters.incr(GlobalCounter::VersionErrors);
+        }
+        if !inst.peers.accept(r.src) {
+            inst.router.counters_mut().unknown_peer += 1;
+            return;
+        }
+        // Discards, lower priorities and dual masters are counted by the router; what it
+        // has to say about them comes out as events.
+        let accepted = inst.router.handle_advert(now, r.src, &advert);
+        // The master a Backup hears, accepted or (while it preempts) not.
+        if matches!(accepted, Ok(()) | Err(Discard::LowerPriority))
+            && inst.router.state() == State::Backup
+            && advert.priority.0 != 0
+        {
+            inst.master = Some(r.src);
+        }
+        self.drain(now, &[id]);
+    }
+}

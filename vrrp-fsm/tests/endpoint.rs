@@ -1,0 +1,512 @@
+//! `Endpoint`: demux, peer filter, counter attribution, instance ids, sync groups, the
+//! master each instance knows, and bounded queues.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use vrrp_fsm::{
+    Config, Datagram, Endpoint, EndpointEvent, EventKind, InstanceId, InstanceSpec, Instant,
+    InterfaceId, Reason, State, Track, Vips,
+};
+use vrrp_proto::{
+    ip, Addresses, Advertisement, Centiseconds, ChecksumForm, Priority, VersionFields, Vrid,
+    MULTICAST_V4, MULTICAST_V6,
+};
+
+const IF1: InterfaceId = InterfaceId(1);
+const IF2: InterfaceId = InterfaceId(2);
+static VIP4: [Ipv4Addr; 1] = [Ipv4Addr::new(192, 0, 2, 100)];
+static VIP6: [Ipv6Addr; 1] = [Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100)];
+
+fn v4(n: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 0, 2, n))
+}
+fn v6(n: u16) -> IpAddr {
+    IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, n))
+}
+fn vrid(n: u8) -> Vrid {
+    Vrid::new(n).unwrap()
+}
+fn at(ms: u64) -> Instant {
+    Instant::from_micros(ms * 1000)
+}
+
+fn spec(interface: InterfaceId, vr: u8, me: IpAddr, prio: u8) -> InstanceSpec {
+    let vips = match me {
+        IpAddr::V4(_) => Vips::V4(VIP4.to_vec()),
+        IpAddr::V6(_) => Vips::V6(VIP6.to_vec()),
+    };
+    InstanceSpec {
+        interface,
+        config: Config::builder(vrid(vr), me, vips)
+            .priority(Priority(prio))
+            .build()
+            .unwrap(),
+        peers: vec![],
+        track_interfaces: vec![],
+    }
+}
+
+/// A v3 advert from `src` as a raw socket hands it over (IPv4: with its header).
+fn advert_bytes(vr: u8, prio: u8, src: IpAddr, dst: IpAddr, ttl: u8) -> Vec<u8> {
+    let addresses = match src {
+        IpAddr::V4(_) => Addresses::V4(&VIP4),
+        IpAddr::V6(_) => Addresses::V6(&VIP6),
+    };
+    let adv = Advertisement {
+        vrid: vrid(vr),
+        priority: Priority(prio),
+        fields: VersionFields::V3 {
+            interval: Centiseconds::new(100).unwrap(),
+        },
+        addresses,
+    };
+    let mut msg = vec![0; adv.buffer_len()];
+    adv.emit(&mut msg, src, dst, ChecksumForm::PseudoHeader)
+        .unwrap();
+    with_ip(&msg, src, dst, ttl)
+}
+
+fn with_ip(msg: &[u8], src: IpAddr, dst: IpAddr, ttl: u8) -> Vec<u8> {
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            let mut b = vec![0; ip::IPV4_HEADER_LEN + msg.len()];
+            ip::emit_ipv4_header(&mut b, s, d, msg.len(), 1).unwrap();
+            b[8] = ttl;
+            // Header checksum over the changed TTL is not checked by a raw socket reader.
+            b[ip::IPV4_HEADER_LEN..].copy_from_slice(msg);
+            b
+        }
+        _ => msg.to_vec(),
+    }
+}
+
+fn group(src: IpAddr) -> IpAddr {
+    match src {
+        IpAddr::V4(_) => IpAddr::V4(MULTICAST_V4),
+        IpAddr::V6(_) => IpAddr::V6(MULTICAST_V6),
+    }
+}
+
+fn receive(ep: &mut Endpoint, now: Instant, interface: InterfaceId, bytes: &[u8], src: IpAddr) {
+    let d = Datagram {
+        interface,
+        src,
+        dst: group(src),
+        hop_limit: 255,
+        bytes,
+    };
+    ep.handle_datagram(now, d);
+}
+
+fn events(ep: &mut Endpoint) -> Vec<EndpointEvent> {
+    std::iter::from_fn(|| ep.poll_event()).collect()
+}
+
+fn transmits(ep: &mut Endpoint) -> Vec<(vrrp_fsm::Transmit, Vec<u8>)> {
+    let mut buf = [0u8; 1500];
+    std::iter::from_fn(|| {
+        ep.poll_transmit(&mut buf)
+            .map(|t| (t, buf[..t.len].to_vec()))
+    })
+    .collect()
+}
+
+fn started(specs: Vec<InstanceSpec>) -> (Endpoint, Vec<InstanceId>) {
+    let mut ep = Endpoint::new(ChecksumForm::PseudoHeader);
+    let ids = specs
+        .into_iter()
+        .map(|s| ep.add(at(0), s).unwrap())
+        .collect();
+    ep.start_all(at(0));
+    events(&mut ep);
+    transmits(&mut ep);
+    (ep, ids)
+}
+
+#[test]
+fn demux_by_interface_family_and_vrid() {
+    let (mut ep, ids) = started(vec![
+        spec(IF1, 51, v4(1), 100),
+        spec(IF2, 51, v4(1), 100),
+        spec(IF1, 51, v6(1), 100),
+    ]);
+    // A master on IF2, IPv4: only the IPv4 instance on IF2 hears it.
+    receive(
+        &mut ep,
+        at(100),
+        IF2,
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    let got = events(&mut ep);
+    assert_eq!(
+        got,
+        vec![EndpointEvent {
+            instance: ids[1],
+            kind: EventKind::MasterChanged(Some(v4(9)))
+        }]
+    );
+    assert_eq!(ep.router(ids[1]).unwrap().counters().adverts_rcvd, 1);
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 0);
+    // The same VRID over IPv6 on IF1 goes to the IPv6 instance.
+    receive(
+        &mut ep,
+        at(200),
+        IF1,
+        &advert_bytes(51, 200, v6(9), group(v6(9)), 255),
+        v6(9),
+    );
+    assert_eq!(ep.router(ids[2]).unwrap().counters().adverts_rcvd, 1);
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 0);
+    assert_eq!(ep.master(ids[2]), Some(v6(9)));
+    // A VRID nobody runs there, and one run on another interface only.
+    receive(
+        &mut ep,
+        at(300),
+        IF1,
+        &advert_bytes(52, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    receive(
+        &mut ep,
+        at(300),
+        InterfaceId(3),
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.unknown_vrid(), 2);
+    assert_eq!(ep.counters().vrid_errors, 2);
+    // The same key twice is refused.
+    assert_eq!(
+        ep.add(at(0), spec(IF2, 51, v4(3), 100)),
+        Err(vrrp_fsm::EndpointError::VridTaken(ids[1]))
+    );
+}
+
+#[test]
+fn unicast_peer_filter_drops_and_counts_strangers() {
+    let mut s = spec(IF1, 51, v4(1), 100);
+    s.peers = vec![v4(2), v4(3)];
+    let (mut ep, ids) = started(vec![s]);
+    receive(
+        &mut ep,
+        at(100),
+        IF1,
+        &advert_bytes(51, 200, v4(9), v4(1), 255),
+        v4(9),
+    );
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.unknown_peer, c.adverts_rcvd), (1, 0));
+    receive(
+        &mut ep,
+        at(200),
+        IF1,
+        &advert_bytes(51, 200, v4(2), v4(1), 255),
+        v4(2),
+    );
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.unknown_peer, c.adverts_rcvd), (1, 1));
+    assert_eq!(ep.master(ids[0]), Some(v4(2)));
+}
+
+#[test]
+fn unicast_instance_sends_one_advert_per_peer() {
+    let mut s = spec(IF1, 51, v4(1), 255);
+    s.peers = vec![v4(2), v4(3)];
+    let mut ep = Endpoint::new(ChecksumForm::MessageOnly);
+    let id = ep.add(at(0), s).unwrap();
+    ep.start(at(0), id).unwrap();
+    let sent = transmits(&mut ep);
+    let dsts: Vec<IpAddr> = sent.iter().map(|(t, _)| t.dst).collect();
+    assert_eq!(dsts, vec![v4(2), v4(3)]);
+    for (t, bytes) in &sent {
+        assert_eq!((t.instance, t.interface, t.src), (id, IF1, v4(1)));
+        // What went out decodes, with the checksum form chosen at creation.
+        let d =
+            vrrp_proto::decode(bytes, t.src, t.dst, vrrp_proto::ChecksumPolicy::Either).unwrap();
+        assert_eq!(d.checksum_form, ChecksumForm::MessageOnly);
+        assert_eq!(d.advert.priority, Priority(255));
+    }
+}
+
+#[test]
+fn each_drop_kind_has_its_counter() {
+    let (mut ep, ids) = started(vec![spec(IF1, 51, v4(1), 100)]);
+    let good = advert_bytes(51, 200, v4(9), group(v4(9)), 255);
+    // RFC 9568 §7.1 TTL.
+    receive(
+        &mut ep,
+        at(1),
+        IF1,
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 254),
+        v4(9),
+    );
+    assert_eq!(ep.counters().ip_ttl_errors, 1);
+    // IP header: another protocol.
+    let mut udp = good.clone();
+    udp[9] = 17;
+    receive(&mut ep, at(2), IF1, &udp, v4(9));
+    assert_eq!(ep.counters().ip_header_errors, 1);
+    // Checksum: a flipped address byte.
+    let mut bad = good.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    receive(&mut ep, at(3), IF1, &bad, v4(9));
+    assert_eq!(ep.counters().checksum_errors, 1);
+    // Version: a v2 advert to a v3 router is a global version error.
+    let v2 = Advertisement {
+        vrid: vrid(51),
+        priority: Priority(200),
+        fields: VersionFields::V2 {
+            interval: vrrp_proto::Seconds(1),
+            auth: vrrp_proto::Auth::None,
+        },
+        addresses: Addresses::V4(&VIP4),
+    };
+    let mut msg = vec![0; v2.buffer_len()];
+    v2.emit(&mut msg, v4(9), group(v4(9)), ChecksumForm::MessageOnly)
+        .unwrap();
+    receive(
+        &mut ep,
+        at(4),
+        IF1,
+        &with_ip(&msg, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.counters().version_errors, 1);
+    // A length error naming our VRID is that router's.
+    let cut = &good[ip::IPV4_HEADER_LEN..ip::IPV4_HEADER_LEN + 10];
+    receive(
+        &mut ep,
+        at(5),
+        IF1,
+        &with_ip(cut, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(
+        ep.router(ids[0]).unwrap().counters().packet_length_errors,
+        1
+    );
+    // Unknown VRID.
+    receive(
+        &mut ep,
+        at(6),
+        IF1,
+        &advert_bytes(77, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.counters().vrid_errors, 1);
+    // None of them reached the router.
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 0);
+    assert!(events(&mut ep).is_empty());
+    // And a good one does.
+    receive(&mut ep, at(7), IF1, &good, v4(9));
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 1);
+}
+
+#[test]
+fn removed_instance_id_is_reused_without_its_timer_or_demux_entry() {
+    let (mut ep, ids) = started(vec![spec(IF1, 51, v4(1), 100), spec(IF1, 52, v4(1), 100)]);
+    assert!(ep.poll_timeout().is_some());
+    ep.remove(at(10), ids[0]).unwrap();
+    let got = events(&mut ep);
+    assert!(got.contains(&EndpointEvent {
+        instance: ids[0],
+        kind: EventKind::StateChange {
+            from: State::Backup,
+            to: State::Initialize,
+            reason: Reason::Shutdown,
+            priority: Priority(100)
+        }
+    }));
+    ep.stop(at(10), ids[1]).unwrap();
+    events(&mut ep);
+    assert_eq!(ep.poll_timeout(), None, "no timer left behind");
+    assert_eq!(ep.slot_counts(), (2, 1));
+    // The new instance takes the free slot; the old VRID is unknown now.
+    let c = ep.add(at(20), spec(IF1, 53, v4(1), 100)).unwrap();
+    assert_eq!(c, ids[0]);
+    assert_eq!(ep.slot_counts(), (2, 2));
+    receive(
+        &mut ep,
+        at(30),
+        IF1,
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.unknown_vrid(), 1);
+    assert_eq!(ep.router(c).unwrap().counters().adverts_rcvd, 0);
+    // Its own VRID reaches it; old deadlines fire nothing.
+    ep.handle_timeout(at(60_000));
+    assert!(events(&mut ep).is_empty());
+    assert_eq!(ep.router(c).unwrap().state(), State::Initialize);
+    assert!(ep.remove(at(0), InstanceId(9)).is_err());
+}
+
+#[test]
+fn sync_group_moves_members_together() {
+    let mut a = spec(IF1, 51, v4(1), 100);
+    a.config = Config::builder(vrid(51), v4(1), Vips::V4(VIP4.to_vec()))
+        .track(Track { weight: 0 })
+        .build()
+        .unwrap();
+    let (mut ep, ids) = started(vec![a, spec(IF2, 52, v4(1), 100)]);
+    ep.set_sync_groups(vec![ids.clone()]);
+    ep.handle_track(at(10), ids[0], 0, false).unwrap();
+    let got = events(&mut ep);
+    let fault = |id, reason| EndpointEvent {
+        instance: id,
+        kind: EventKind::StateChange {
+            from: State::Backup,
+            to: State::Fault,
+            reason,
+            priority: Priority(100),
+        },
+    };
+    assert!(got.contains(&fault(ids[0], Reason::TrackDown)), "{got:?}");
+    assert!(got.contains(&fault(ids[1], Reason::SyncGroup)), "{got:?}");
+    let unanimous = |to| EndpointEvent {
+        instance: ids[0],
+        kind: EventKind::GroupState {
+            group: 0,
+            to,
+            priority: Priority(100),
+        },
+    };
+    // Reported once the whole group is there, after the members' own changes.
+    assert_eq!(got.last(), Some(&unanimous(State::Fault)), "{got:?}");
+    ep.handle_track(at(20), ids[0], 0, true).unwrap();
+    let got = events(&mut ep);
+    assert!(ep.instances().all(|(_, r)| r.state() == State::Backup));
+    assert_eq!(
+        got.iter()
+            .filter(|e| e == &&unanimous(State::Backup))
+            .count(),
+        1,
+        "{got:?}"
+    );
+    // One member timing out takes the other to Master at the same moment.
+    let t = ep.poll_timeout().unwrap();
+    ep.handle_timeout(t);
+    assert!(ep.instances().all(|(_, r)| r.state() == State::Master));
+    assert!(events(&mut ep).contains(&unanimous(State::Master)));
+}
+
+#[test]
+fn master_changed_follows_what_the_backup_hears_and_its_own_mastership() {
+    let (mut ep, ids) = started(vec![spec(IF1, 51, v4(1), 100)]);
+    let id = ids[0];
+    receive(
+        &mut ep,
+        at(100),
+        IF1,
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(
+        events(&mut ep),
+        vec![EndpointEvent {
+            instance: id,
+            kind: EventKind::MasterChanged(Some(v4(9)))
+        }]
+    );
+    // The same master again: nothing new to say.
+    receive(
+        &mut ep,
+        at(1100),
+        IF1,
+        &advert_bytes(51, 200, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert!(events(&mut ep).is_empty());
+    // The master stops (priority 0): we take over after Skew_Time and are the master.
+    receive(
+        &mut ep,
+        at(1200),
+        IF1,
+        &advert_bytes(51, 0, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    let t = ep.poll_timeout().unwrap();
+    ep.handle_timeout(t);
+    let got = events(&mut ep);
+    assert_eq!(
+        got.last(),
+        Some(&EndpointEvent {
+            instance: id,
+            kind: EventKind::MasterChanged(Some(v4(1)))
+        }),
+        "{got:?}"
+    );
+    assert_eq!(ep.master(id), Some(v4(1)));
+    // Stopped: no master known.
+    ep.stop(t, id).unwrap();
+    assert!(events(&mut ep).contains(&EndpointEvent {
+        instance: id,
+        kind: EventKind::MasterChanged(None)
+    }));
+}
+
+#[test]
+fn lower_priority_flood_cannot_grow_the_queues_without_bound() {
+    let (mut ep, ids) = started(vec![spec(IF1, 51, v4(1), 255)]);
+    assert_eq!(ep.router(ids[0]).unwrap().state(), State::Master);
+    let flood = advert_bytes(51, 100, v4(9), group(v4(9)), 255);
+    for k in 0..100_000u64 {
+        receive(&mut ep, Instant::from_micros(1000 + k), IF1, &flood, v4(9));
+    }
+    let (ev, tx) = (events(&mut ep), transmits(&mut ep));
+    assert!(ev.len() < 1000, "{} events queued", ev.len());
+    assert!(tx.len() < 1000, "{} adverts queued", tx.len());
+    let s = ep.stats();
+    // One event per advert, and the dual-master episode's.
+    assert_eq!(s.events_dropped + ev.len() as u64, 100_001);
+    assert_eq!(s.transmits_dropped + tx.len() as u64, 100_000);
+    // The router itself counted every advert, and one dual-master episode.
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.master_rx_lower_pri, c.dual_master), (100_000, 1));
+    // Drained after each datagram, nothing is dropped.
+    receive(&mut ep, at(200), IF1, &flood, v4(9));
+    assert_eq!((events(&mut ep).len(), transmits(&mut ep).len()), (1, 1));
+    assert_eq!(ep.stats().events_dropped, s.events_dropped);
+}
+
+#[test]
+fn interface_gone_and_back_moves_the_demux_entry() {
+    let (mut ep, ids) = started(vec![spec(IF1, 255, v4(1), 255)]);
+    let id = ids[0];
+    assert_eq!(ep.router(id).unwrap().state(), State::Master);
+    ep.unbind(at(10), id).unwrap();
+    assert_eq!(ep.router(id).unwrap().state(), State::Fault);
+    assert_eq!(ep.interface(id), None);
+    assert!(transmits(&mut ep).is_empty(), "nowhere to send");
+    let got = events(&mut ep);
+    assert!(got.contains(&EndpointEvent {
+        instance: id,
+        kind: EventKind::RemoveVip(IpAddr::V4(VIP4[0]))
+    }));
+    // Nothing reaches it on the old interface; a link event there is not its own.
+    receive(
+        &mut ep,
+        at(20),
+        IF1,
+        &advert_bytes(255, 100, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.unknown_vrid(), 1);
+    ep.handle_link(at(20), IF1, true);
+    assert_eq!(ep.router(id).unwrap().state(), State::Fault);
+    // Back with a new id: it runs there (the owner takes over at once) and hears adverts.
+    ep.bind(at(30), id, IF2, true).unwrap();
+    assert_eq!(ep.interface(id), Some(IF2));
+    assert_eq!(ep.router(id).unwrap().state(), State::Master);
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty() && sent.iter().all(|(t, _)| t.interface == IF2));
+    receive(
+        &mut ep,
+        at(40),
+        IF2,
+        &advert_bytes(255, 100, v4(9), group(v4(9)), 255),
+        v4(9),
+    );
+    assert_eq!(ep.router(id).unwrap().counters().adverts_rcvd, 1);
+}
