@@ -90,3 +90,8 @@ pub use slots::{Slab, Slot, SlotAlloc};
 pub use sync_group::{RouterSet, SyncGroup};
 pub use time::Instant;
 pub use timer_heap::{TimerId, Timers};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -56,3 +56,8 @@ pub use runner::{
     FIRST_USER_TOKEN,
 };
 pub use sysctl::set_ipv4_conf;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -80,3 +80,8 @@ pub const MULTICAST_V6: core::net::Ipv6Addr =
     core::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 /// TTL / hop limit every VRRP packet is sent with and must arrive with (RFC 9568 §5.1.1.3).
 pub const REQUIRED_TTL: u8 = 255;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
