@@ -39,7 +39,7 @@ impl Default for RecvBatch {
 }
 
 impl RecvBatch {
-    /// Empty buffers for [`BATCH`] datagrams.
+    /// Empty buffers for `BATCH` (16) datagrams.
     pub fn new() -> RecvBatch {
         let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
         RecvBatch {
@@ -73,8 +73,8 @@ impl RecvBatch {
 }
 
 impl VrrpSocket {
-    /// Read up to [`BATCH`] waiting datagrams with one `recvmmsg`; returns how many (0 when
-    /// nothing is waiting). Fewer than [`BATCH`] means the queue is drained.
+    /// Read up to `BATCH` (16) waiting datagrams with one `recvmmsg`; returns how many (0 when
+    /// nothing is waiting). Fewer than `BATCH` (16) means the queue is drained.
     pub fn recv_batch(&mut self, batch: &mut RecvBatch) -> Result<usize, NetError> {
         batch.len = 0;
         let mut iovs = batch.bufs.each_mut().map(|b| [IoSliceMut::new(b)]);

@@ -1,6 +1,6 @@
 //! The unix control socket: one request line per connection, one reply (requests in
-//! [`super::commands`]). The daemon side is a mio listener whose clients are served by
-//! [`super::conns`]; the client side, [`request`], is what `vrrpd status` runs.
+//! `super::commands`). The daemon side is a mio listener whose clients are served by
+//! `super::conns`; the client side, [`request`], is what `vrrpd status` runs.
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
@@ -70,7 +70,7 @@ impl ControlSocket {
 
     /// Accept one waiting client (`None` when none waits), with its uid (SO_PEERCRED) when
     /// the kernel tells; the caller bounds how many per wakeup
-    /// ([`super::conns::Conns::accept`]).
+    /// (`Conns::accept`).
     pub fn accept(&mut self) -> io::Result<Option<(mio::net::UnixStream, Option<u32>)>> {
         match self.listener.accept() {
             Ok((s, _)) => {

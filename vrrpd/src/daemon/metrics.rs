@@ -30,7 +30,7 @@ impl MetricsServer {
     }
 
     /// Accept one waiting client (`None` when none waits); the caller bounds how many per
-    /// wakeup ([`super::conns::Conns::accept`]). No uid: nobody is privileged here.
+    /// wakeup (`Conns::accept`). No uid: nobody is privileged here.
     pub fn accept(&mut self) -> io::Result<Option<(mio::net::TcpStream, Option<u32>)>> {
         match self.listener.accept() {
             Ok((s, _)) => Ok(Some((s, None))),
