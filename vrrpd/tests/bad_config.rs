@@ -49,7 +49,10 @@ fn version_rules() {
         &format!("{HEAD}  version 3\n  advert_int 0.05\n{VIP}}}\n"),
     )
     .unwrap();
-    assert_eq!(ok.config.instances[0].advert_int.as_millis(), 50);
+    assert_eq!(
+        ok.config.instances[0].router.advert_interval().as_millis(),
+        50
+    );
     // IPv6 VIPs need v3.
     let e = err(&format!(
         "{HEAD}  virtual_ipaddress {{\n    2001:db8::1\n  }}\n}}\n"

@@ -30,7 +30,6 @@ use crate::config::{self, Config, VrrpInstance};
 use control::ControlSocket;
 pub use hooks::check_scripts;
 use hooks::Hooks;
-use plan::ScriptTrack;
 use signals::{Signal, Signals};
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
@@ -87,7 +86,6 @@ pub enum DaemonError {
 #[derive(Debug, Clone)]
 struct Slot {
     model: Box<VrrpInstance>,
-    script_tracks: Vec<ScriptTrack>,
     index: InstanceId,
 }
 
@@ -209,7 +207,6 @@ impl Daemon {
             let index = d.runner.add(p.spec, p.fsm)?;
             d.slots.push(Slot {
                 model: p.model,
-                script_tracks: p.script_tracks,
                 index,
             });
         }
@@ -391,7 +388,7 @@ impl Daemon {
     fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
         for (name, up) in checks {
             for s in &self.slots {
-                for t in s.script_tracks.iter().filter(|t| t.script == *name) {
+                for t in s.model.script_tracks.iter().filter(|t| t.script == *name) {
                     self.runner.track(s.index, t.index, *up != t.reverse, out);
                 }
             }

@@ -1,16 +1,14 @@
-//! From the typed keepalived.conf model to what the runner needs: for each `vrrp_instance`,
-//! the state machine's configuration and the instance's I/O description.
-//!
-//! The track list of a router is `track_interface` lines first, then `track_script` lines,
-//! in file order; [`Planned::script_tracks`] says which track index each script feeds.
+//! From a checked `vrrp_instance` to what the runner needs: the router's configuration
+//! with its primary address (the one thing read from the system), and the instance's I/O
+//! description. Nothing here can refuse a configuration: the file was checked when read.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use vrrp_fsm::{Config as FsmConfig, InitialState as FsmInitial, Track, Vips};
+use vrrp_fsm::Config as FsmConfig;
 use vrrp_net::{AddressScope, Instance, Vip};
-use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
+use vrrp_proto::Family;
 
-use crate::config::{Authentication, Config, InitialState, VirtualAddress, VrrpInstance};
+use crate::config::{Config, VirtualAddress, VrrpInstance};
 
 /// One `vrrp_instance`, ready for the runner.
 #[derive(Debug, Clone)]
@@ -20,31 +18,15 @@ pub struct Planned {
     pub model: Box<VrrpInstance>,
     /// How it talks (interface, addresses, peers, VIP forms, tracked interfaces).
     pub spec: Instance,
-    /// The state machine's configuration.
+    /// The state machine's configuration, with its primary address.
     pub fsm: FsmConfig,
-    /// `track_script` entries: (script name, track index, reversed).
-    pub script_tracks: Vec<ScriptTrack>,
-}
-
-/// A `track_script` line resolved to the router's track index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptTrack {
-    /// The `vrrp_script` name.
-    pub script: String,
-    /// Index into the router's tracks.
-    pub index: usize,
-    /// keepalived `weight N reverse`: the router is told the opposite of the script's
-    /// status, with the weight negated, so the priority moves the other way.
-    pub reverse: bool,
 }
 
 /// A planned instance once it runs: the runner owns its `spec` and `fsm`, the daemon the
-/// rest (each is kept once).
+/// rest.
 pub struct Running<'a> {
     /// The instance as configured.
     pub model: &'a VrrpInstance,
-    /// Its `track_script` entries.
-    pub script_tracks: &'a [ScriptTrack],
     /// The runner's I/O description of it.
     pub spec: &'a Instance,
     /// Its router's configuration.
@@ -60,7 +42,7 @@ impl Planned {
             && self.spec.vips == running.spec.vips
             && self.spec.track_links == running.spec.track_links
             && self.spec.vmac == running.spec.vmac
-            && self.script_tracks == running.script_tracks
+            && self.model.script_tracks == running.model.script_tracks
             && self.model.notify == running.model.notify
     }
 
@@ -76,16 +58,21 @@ impl Planned {
     }
 }
 
-/// Why an instance cannot be planned (after the config was accepted: needs the system).
+/// Why an instance cannot run on this system (the configuration itself was accepted).
 #[derive(Debug, thiserror::Error)]
-#[error("{loc}: vrrp_instance {name}: {message}")]
-pub struct PlanError {
-    /// Where the instance is written.
-    pub loc: crate::config::Loc,
-    /// Instance name.
-    pub name: String,
-    /// What is wrong.
-    pub message: String,
+pub enum PlanError {
+    /// No `unicast_src_ip`, and the interface has no address of the VIPs' family.
+    #[error("{loc}: vrrp_instance {name}: no {family:?} address on {interface}")]
+    NoAddress {
+        /// Where the instance is written.
+        loc: crate::config::Loc,
+        /// Instance name.
+        name: String,
+        /// The VIPs' family.
+        family: Family,
+        /// The interface asked.
+        interface: String,
+    },
 }
 
 /// Plan every instance. `primary` gives an interface's source address for a family (the
@@ -100,112 +87,47 @@ pub fn plan(
     let instances = std::mem::take(&mut config.instances);
     let mut planned = Vec::with_capacity(instances.len());
     for i in instances {
-        planned.push(plan_instance(config, i, &mut primary)?);
+        planned.push(plan_instance(i, &mut primary)?);
     }
     Ok(planned)
 }
 
 fn plan_instance(
-    config: &Config,
     i: VrrpInstance,
     primary: &mut impl FnMut(&str, Family) -> Option<IpAddr>,
 ) -> Result<Planned, PlanError> {
-    let fail = |message: String| PlanError {
-        loc: i.loc.clone(),
-        name: i.name.clone(),
-        message,
-    };
-    let family = if i.vips[0].addr.is_ipv4() {
-        Family::V4
-    } else {
-        Family::V6
-    };
-    let src = match i.unicast_src_ip {
-        Some(a) => a,
-        None => primary(&i.interface, family)
-            .ok_or_else(|| fail(format!("no {family:?} address on {}", i.interface)))?,
-    };
-    let vips = match family {
-        Family::V4 => Vips::V4(i.vips.iter().filter_map(|v| v4(v.addr)).collect()),
-        Family::V6 => Vips::V6(i.vips.iter().filter_map(|v| v6(v.addr)).collect()),
-    };
-    let vrid = Vrid::new(i.vrid).ok_or_else(|| fail("virtual_router_id 0".into()))?;
-    let version = if i.version == 2 {
-        Version::V2
-    } else {
-        Version::V3
-    };
-    let cs = (i.advert_int.as_millis() / 10).min(u128::from(u16::MAX)) as u16;
-    let interval =
-        Centiseconds::new(cs).ok_or_else(|| fail(format!("advert_int {:?}", i.advert_int)))?;
-    let mut b = FsmConfig::builder(vrid, src, vips)
-        .version(version)
-        .priority(Priority(i.priority))
-        .advert_interval(interval)
-        .preempt(i.preempt)
-        .preempt_delay(i.preempt_delay)
-        .initial_state(match i.state {
-            InitialState::Master => FsmInitial::Master,
-            InitialState::Backup => FsmInitial::Backup,
-        })
-        .accept_mode(i.accept.unwrap_or(!config.global.vrrp_strict))
-        .strict(config.global.vrrp_strict)
-        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
-        .lower_prio_no_advert(
-            config.global.vrrp_strict
-                || i.lower_prio_no_advert
-                    .unwrap_or(config.global.lower_prio_no_advert),
-        )
-        .garp_master_delay(Some(i.garp_master_delay).filter(|d| !d.is_zero()))
-        .garp_master_repeat(i.garp_master_repeat.max(1))
-        .garp_master_refresh(i.garp_master_refresh);
-    if let Some(Authentication::Pass(p)) = &i.auth {
-        let mut key = [0u8; 8];
-        for (k, b) in key.iter_mut().zip(p.bytes()) {
-            *k = b;
-        }
-        b = b.auth(Auth::SimplePassword(key));
-    }
-    let mut track_links = Vec::new();
-    for (n, t) in i.track_interfaces.iter().enumerate() {
-        b = b.track(Track {
-            weight: t.weight.unwrap_or(0),
+    let family = i.router.family();
+    let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
+    // `unicast_src_ip` was checked against the family when read; an interface's address
+    // of the other family is no address of this one.
+    let Some(fsm) = src.and_then(|a| i.router.clone().with_primary(a).ok()) else {
+        return Err(PlanError::NoAddress {
+            loc: i.loc.clone(),
+            name: i.name.clone(),
+            family,
+            interface: i.interface.clone(),
         });
-        track_links.push((t.name.clone(), n));
-    }
-    let mut script_tracks = Vec::new();
-    for (n, t) in i.track_scripts.iter().enumerate() {
-        let Some(s) = config.scripts.iter().find(|s| s.name == t.name) else {
-            continue;
-        };
-        let weight = t.weight.unwrap_or(s.weight);
-        let reverse = s.weight_reverse;
-        b = b.track(Track {
-            weight: if reverse { -weight } else { weight },
-        });
-        script_tracks.push(ScriptTrack {
-            script: t.name.clone(),
-            index: i.track_interfaces.len() + n,
-            reverse,
-        });
-    }
-    let fsm = b.build().map_err(|e| fail(e.to_string()))?;
+    };
     let spec = Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
         peers: i.unicast_peers.clone(),
         vips: i.vips.iter().map(vip).collect(),
-        track_links,
-        vmac: i
-            .use_vmac
-            .as_ref()
-            .map(|name| name.clone().unwrap_or_else(|| format!("vrrp.{}", i.vrid))),
+        track_links: i
+            .track_interfaces
+            .iter()
+            .enumerate()
+            .map(|(n, t)| (t.name.clone(), n))
+            .collect(),
+        vmac: i.use_vmac.as_ref().map(|name| {
+            name.clone()
+                .unwrap_or_else(|| format!("vrrp.{}", i.router.vrid().get()))
+        }),
     };
     Ok(Planned {
         model: Box::new(i),
         spec,
         fsm,
-        script_tracks,
     })
 }
 
@@ -222,18 +144,4 @@ fn vip(v: &VirtualAddress) -> Vip {
         _ => AddressScope::Universe,
     };
     out
-}
-
-fn v4(a: IpAddr) -> Option<Ipv4Addr> {
-    match a {
-        IpAddr::V4(a) => Some(a),
-        IpAddr::V6(_) => None,
-    }
-}
-
-fn v6(a: IpAddr) -> Option<Ipv6Addr> {
-    match a {
-        IpAddr::V6(a) => Some(a),
-        IpAddr::V4(_) => None,
-    }
 }

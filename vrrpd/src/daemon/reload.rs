@@ -99,7 +99,6 @@ impl Daemon {
                     }
                     self.slots.push(Slot {
                         model: p.model,
-                        script_tracks: p.script_tracks,
                         index: slot.index,
                     });
                 }
@@ -109,7 +108,6 @@ impl Daemon {
                         started.push(index);
                         self.slots.push(Slot {
                             model: p.model,
-                            script_tracks: p.script_tracks,
                             index,
                         });
                     }
@@ -147,7 +145,6 @@ impl Daemon {
     fn running<'a>(&'a self, slot: &'a Slot) -> Option<Running<'a>> {
         Some(Running {
             model: &slot.model,
-            script_tracks: &slot.script_tracks,
             spec: &self.runner.info(slot.index)?.spec,
             fsm: self.runner.router(slot.index)?.config(),
         })
