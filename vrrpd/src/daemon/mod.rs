@@ -28,8 +28,8 @@ use vrrp_proto::ChecksumForm;
 
 use crate::config::{self, Config, VrrpInstance};
 use control::ControlSocket;
-pub use hooks::check_scripts;
 use hooks::Hooks;
+pub use hooks::{check_scripts, PrepareError};
 use signals::{Signal, Signals};
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
@@ -79,7 +79,7 @@ pub enum DaemonError {
     },
     /// A script could not be prepared (unknown user, insecure script).
     #[error("{0}")]
-    Script(String),
+    Script(#[from] PrepareError),
 }
 
 /// One configured instance and its runner index (the runner holds its spec and router).
@@ -115,7 +115,7 @@ pub struct Daemon {
     /// Instances drained by `vrrpd drain` (by name: it survives reloads).
     drained: std::collections::BTreeSet<String>,
     /// Last state change of each runner instance: when (Unix ms) and why.
-    last_change: std::collections::HashMap<InstanceId, (u64, String)>,
+    last_change: std::collections::HashMap<InstanceId, (u64, vrrp_fsm::Reason)>,
     /// `notify_master_refresh`: when each master instance next re-runs notify_master.
     refresh: std::collections::HashMap<InstanceId, std::time::Instant>,
 }
@@ -174,7 +174,7 @@ impl Daemon {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
         let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
-        let hooks = Hooks::new(&built.config, &models).map_err(DaemonError::Script)?;
+        let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
             opts,
@@ -268,8 +268,7 @@ impl Daemon {
                     let ms = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.as_millis() as u64);
-                    self.last_change
-                        .insert(instance, (ms, format!("{reason:?}")));
+                    self.last_change.insert(instance, (ms, reason));
                     if let Some(s) = self.slot_pos(instance) {
                         let model = &self.slots[s].model;
                         match model.notify_master_refresh {

@@ -28,7 +28,7 @@ impl Daemon {
         );
         let mut built = match config::load(&self.opts.config) {
             Ok(b) => b,
-            Err(e) => return self.reload_failed(e.to_string()),
+            Err(e) => return self.reload_failed(e),
         };
         for w in &built.warnings {
             log::warn!("{w}");
@@ -43,7 +43,7 @@ impl Daemon {
                 .or_insert_with(|| runner.primary_address(ifname, family).ok().flatten())
         }) {
             Ok(p) => p,
-            Err(e) => return self.reload_failed(e.to_string()),
+            Err(e) => return self.reload_failed(e),
         };
         let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
         if let Err(e) = self.hooks.reload(&built.config, &models) {
@@ -150,7 +150,7 @@ impl Daemon {
         })
     }
 
-    fn reload_failed(&mut self, why: String) {
+    fn reload_failed(&mut self, why: impl std::fmt::Display) {
         self.reloads_failed += 1;
         error!("Reload refused, keeping the running configuration: {why}");
     }
