@@ -232,13 +232,13 @@ impl Config {
     pub fn strict(&self) -> bool {
         self.strict
     }
-    /// The same configuration with another primary address: for a configuration checked
-    /// before the address is known (vrrpd reads the file, then asks the interface). Refused
-    /// ([`ConfigError::FamilyMismatch`]) if it is not of the virtual addresses' family.
-    pub fn with_primary(mut self, primary: IpAddr) -> Result<Config, ConfigError> {
+    /// Change the primary address: for a configuration checked before the address is known
+    /// (vrrpd reads the file, then asks the interface). Refused, and nothing changed
+    /// ([`ConfigError::FamilyMismatch`]), if it is not of the virtual addresses' family.
+    pub fn set_primary(&mut self, primary: IpAddr) -> Result<(), ConfigError> {
         check_family(primary, &self.vips)?;
         self.primary = primary;
-        Ok(self)
+        Ok(())
     }
 }
 

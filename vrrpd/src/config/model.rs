@@ -171,7 +171,7 @@ pub struct VrrpInstance {
     /// The router's configuration (VRID, version, priority, interval, auth, preempt,
     /// state, GARP, accept, strict, tracks...). Its primary address is `unicast_src_ip`, or
     /// the unspecified address of the family until the daemon reads the interface's
-    /// ([`vrrp_fsm::Config::with_primary`]).
+    /// ([`vrrp_fsm::Config::set_primary`]).
     pub router: vrrp_fsm::Config,
     /// `virtual_ipaddress`, all of one family (the router's VIPs, with their forms).
     pub vips: Vec<VirtualAddress>,

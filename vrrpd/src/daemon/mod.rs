@@ -82,7 +82,9 @@ pub enum DaemonError {
     Script(#[from] PrepareError),
 }
 
-/// One configured instance and its runner index (the runner holds its spec and router).
+/// The daemon's layer: one running `vrrp_instance`, as configured (hooks, tracked
+/// scripts, names), and its index in the runner, which drives it from its own copy of the
+/// router configuration and I/O description ([`plan::spec`]).
 #[derive(Debug, Clone)]
 struct Slot {
     model: Box<VrrpInstance>,
@@ -173,7 +175,7 @@ impl Daemon {
         let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
         let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
@@ -203,12 +205,9 @@ impl Daemon {
         let mut out = Vec::new();
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
-        for p in planned {
-            let index = d.runner.add(p.spec, p.fsm)?;
-            d.slots.push(Slot {
-                model: p.model,
-                index,
-            });
+        for model in planned {
+            let index = d.runner.add(plan::spec(&model), model.router.clone())?;
+            d.slots.push(Slot { model, index });
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);

@@ -1,6 +1,7 @@
-//! From a checked `vrrp_instance` to what the runner needs: the router's configuration
-//! with its primary address (the one thing read from the system), and the instance's I/O
-//! description. Nothing here can refuse a configuration: the file was checked when read.
+//! From checked `vrrp_instance`s to what the runner needs: each router's configuration gets
+//! its primary address (the one thing read from the system), and [`spec`] gives the
+//! instance's I/O description. Nothing here can refuse a configuration: the file was
+//! checked when read.
 
 use std::net::IpAddr;
 
@@ -10,52 +11,38 @@ use vrrp_proto::Family;
 
 use crate::config::{Config, VirtualAddress, VrrpInstance};
 
-/// One `vrrp_instance`, ready for the runner.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    /// The instance as configured (notify hooks, names, locations). Boxed: it moves on to
-    /// the daemon's slot, and the plans it leaves behind stay small.
-    pub model: Box<VrrpInstance>,
-    /// How it talks (interface, addresses, peers, VIP forms, tracked interfaces).
-    pub spec: Instance,
-    /// The state machine's configuration, with its primary address.
-    pub fsm: FsmConfig,
+/// True if `new` would run exactly as the instance running with the runner's `spec` and
+/// `fsm` does, whose configuration was `old` (a reload leaves it alone).
+pub fn unchanged(
+    new: &VrrpInstance,
+    new_spec: &Instance,
+    old: &VrrpInstance,
+    (spec, fsm): (&Instance, &FsmConfig),
+) -> bool {
+    new.router == *fsm
+        && new_spec.interface == spec.interface
+        && new_spec.peers == spec.peers
+        && new_spec.vips == spec.vips
+        && new_spec.track_links == spec.track_links
+        && new_spec.vmac == spec.vmac
+        && new.script_tracks == old.script_tracks
+        && new.notify == old.notify
 }
 
-/// A planned instance once it runs: the runner owns its `spec` and `fsm`, the daemon the
-/// rest.
-pub struct Running<'a> {
-    /// The instance as configured.
-    pub model: &'a VrrpInstance,
-    /// The runner's I/O description of it.
-    pub spec: &'a Instance,
-    /// Its router's configuration.
-    pub fsm: &'a FsmConfig,
-}
-
-impl Planned {
-    /// True if this plan would run exactly as `running` does (a reload leaves it alone).
-    pub fn same_as(&self, running: &Running) -> bool {
-        self.fsm == *running.fsm
-            && self.spec.interface == running.spec.interface
-            && self.spec.peers == running.spec.peers
-            && self.spec.vips == running.spec.vips
-            && self.spec.track_links == running.spec.track_links
-            && self.spec.vmac == running.spec.vmac
-            && self.model.script_tracks == running.model.script_tracks
-            && self.model.notify == running.model.notify
-    }
-
-    /// True if this plan can be applied to the `running` router (same interface, VRID,
-    /// version and family); otherwise it is a new router.
-    pub fn same_identity(&self, running: &Running) -> bool {
-        self.spec.interface == running.spec.interface
-            && self.spec.track_links == running.spec.track_links
-            && self.spec.vmac == running.spec.vmac
-            && self.fsm.vrid() == running.fsm.vrid()
-            && self.fsm.version() == running.fsm.version()
-            && self.fsm.family() == running.fsm.family()
-    }
+/// True if `new` can be applied to the router running with the runner's `spec` and `fsm`
+/// (same interface, tracked interfaces, VMAC, VRID, version and family); otherwise it is a
+/// new router.
+pub fn same_router(
+    new: &VrrpInstance,
+    new_spec: &Instance,
+    (spec, fsm): (&Instance, &FsmConfig),
+) -> bool {
+    new_spec.interface == spec.interface
+        && new_spec.track_links == spec.track_links
+        && new_spec.vmac == spec.vmac
+        && new.router.vrid() == fsm.vrid()
+        && new.router.version() == fsm.version()
+        && new.router.family() == fsm.family()
 }
 
 /// Why an instance cannot run on this system (the configuration itself was accepted).
@@ -75,40 +62,40 @@ pub enum PlanError {
     },
 }
 
-/// Plan every instance. `primary` gives an interface's source address for a family (the
-/// runner looks it up through rtnetlink).
+/// Give every instance its router's primary address: `unicast_src_ip`, else `primary`'s
+/// answer for the interface and the VIPs' family (the runner looks it up through
+/// rtnetlink).
 ///
-/// The instances move out of `config` into the plans (each kept once, in its
-/// [`Planned::model`]); `config` keeps the globals, scripts and sync groups.
+/// The instances move out of `config` (each kept once, boxed: they move on to the
+/// daemon's slots); `config` keeps the globals, scripts and sync groups.
 pub fn plan(
     config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Vec<Planned>, PlanError> {
+) -> Result<Vec<Box<VrrpInstance>>, PlanError> {
     let instances = std::mem::take(&mut config.instances);
     let mut planned = Vec::with_capacity(instances.len());
-    for i in instances {
-        planned.push(plan_instance(i, &mut primary)?);
+    for mut i in instances {
+        let family = i.router.family();
+        let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
+        // `unicast_src_ip` was checked against the family when read; an interface's
+        // address of the other family is no address of this one.
+        if !src.is_some_and(|a| i.router.set_primary(a).is_ok()) {
+            return Err(PlanError::NoAddress {
+                loc: i.loc,
+                name: i.name,
+                family,
+                interface: i.interface,
+            });
+        }
+        planned.push(Box::new(i));
     }
     Ok(planned)
 }
 
-fn plan_instance(
-    i: VrrpInstance,
-    primary: &mut impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Planned, PlanError> {
-    let family = i.router.family();
-    let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
-    // `unicast_src_ip` was checked against the family when read; an interface's address
-    // of the other family is no address of this one.
-    let Some(fsm) = src.and_then(|a| i.router.clone().with_primary(a).ok()) else {
-        return Err(PlanError::NoAddress {
-            loc: i.loc.clone(),
-            name: i.name.clone(),
-            family,
-            interface: i.interface.clone(),
-        });
-    };
-    let spec = Instance {
+/// How the runner drives instance `i`: interface, peers, VIP forms, tracked interfaces
+/// (the router's first tracks), VMAC.
+pub fn spec(i: &VrrpInstance) -> Instance {
+    Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
         peers: i.unicast_peers.clone(),
@@ -123,12 +110,7 @@ fn plan_instance(
             name.clone()
                 .unwrap_or_else(|| format!("vrrp.{}", i.router.vrid().get()))
         }),
-    };
-    Ok(Planned {
-        model: Box::new(i),
-        spec,
-        fsm,
-    })
+    }
 }
 
 /// A `virtual_ipaddress` line as the runner configures it.
