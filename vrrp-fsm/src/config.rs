@@ -83,6 +83,9 @@ pub enum ConfigError {
     /// [`Centiseconds`] stop at 40).
     #[error("VRRPv2 interval must be a whole number of seconds, 1 to 255")]
     V2IntervalNotSeconds,
+    /// RFC 9568 §9: VRRPv3 has no authentication.
+    #[error("VRRPv3 has no authentication")]
+    V3Auth,
     /// RFC 3768 is IPv4 only.
     #[error("VRRPv2 cannot run over IPv6")]
     V2OverIpv6,
@@ -286,7 +289,7 @@ impl ConfigBuilder {
         self.0.initial = s;
         self
     }
-    /// RFC 3768 §5.3.6 authentication (v2 only; ignored by v3).
+    /// RFC 3768 §5.3.6 authentication (v2 only: refused with v3).
     pub fn auth(mut self, a: Auth) -> Self {
         self.0.auth = a;
         self
@@ -345,6 +348,8 @@ impl ConfigBuilder {
             if c.vips.family() == Family::V6 {
                 return Err(ConfigError::V2OverIpv6);
             }
+        } else if c.auth != Auth::None {
+            return Err(ConfigError::V3Auth);
         }
         if !(1..=255).contains(&c.vips.len()) {
             return Err(ConfigError::AddressCount(c.vips.len()));

@@ -71,9 +71,7 @@ pub(super) fn check(
     let Some(vrid) = d.vrid else {
         return fail(format!("vrrp_instance {name} has no 'virtual_router_id'"));
     };
-    let Some(vips) = vips(&d.vips)? else {
-        return fail(format!("vrrp_instance {name} has no virtual_ipaddress"));
-    };
+    let vips = vips(&d.vips)?;
     let Some(interval) = centiseconds(d.advert_int) else {
         return fail(interval_message(name, d.version, d.advert_int));
     };
@@ -82,11 +80,6 @@ pub(super) fn check(
         Some((AuthKind::Ah, _)) => {
             return fail(format!(
                 "vrrp_instance {name}: auth_type AH is not supported (use PASS or none)"
-            ))
-        }
-        Some((AuthKind::Pass, _)) if d.version == Version::V3 => {
-            return fail(format!(
-                "vrrp_instance {name}: VRRPv3 has no authentication (RFC 9568 §9)"
             ))
         }
         Some((AuthKind::Pass, p)) => Auth::password(p.as_bytes()),
@@ -176,40 +169,35 @@ fn tracks(
     (b, script_tracks)
 }
 
-/// The VIP list as the router's (None if empty); a line of the other family is refused
-/// at its own line.
-fn vips(list: &[VirtualAddress]) -> Result<Option<Vips>, ConfigError> {
-    let Some(first) = list.first() else {
-        return Ok(None);
-    };
-    if let Some(v) = list
-        .iter()
-        .find(|v| v.addr.is_ipv4() != first.addr.is_ipv4())
-    {
+/// The VIP list as the router's; a line of the other family than the first is refused at
+/// its own line.
+fn vips(list: &[VirtualAddress]) -> Result<Vips, ConfigError> {
+    let v4 = !matches!(list.first(), Some(v) if v.addr.is_ipv6());
+    if let Some(v) = list.iter().find(|v| v.addr.is_ipv4() != v4) {
         return Err(ConfigError::invalid(
             &v.loc,
             "virtual_ipaddress mixes IPv4 and IPv6 (use virtual_ipaddress_excluded)",
         ));
     }
-    let vips = match first.addr {
-        IpAddr::V4(_) => Vips::V4(
+    Ok(if v4 {
+        Vips::V4(
             list.iter()
                 .filter_map(|v| match v.addr {
                     IpAddr::V4(a) => Some(a),
                     IpAddr::V6(_) => None,
                 })
                 .collect(),
-        ),
-        IpAddr::V6(_) => Vips::V6(
+        )
+    } else {
+        Vips::V6(
             list.iter()
                 .filter_map(|v| match v.addr {
                     IpAddr::V6(a) => Some(a),
                     IpAddr::V4(_) => None,
                 })
                 .collect(),
-        ),
-    };
-    Ok(Some(vips))
+        )
+    })
 }
 
 /// `advert_int` in RFC 9568's 12-bit centiseconds (None above 40.95 s).
@@ -245,6 +233,10 @@ fn refusal(d: &Draft, r: Refusal) -> ConfigError {
             interval_message(name, d.version, d.advert_int)
         }
         Refusal::V2OverIpv6 => format!("vrrp_instance {name}: IPv6 needs VRRP version 3"),
+        Refusal::V3Auth => {
+            format!("vrrp_instance {name}: VRRPv3 has no authentication (RFC 9568 §9)")
+        }
+        Refusal::AddressCount(0) => format!("vrrp_instance {name} has no virtual_ipaddress"),
         Refusal::AddressCount(n) => {
             format!("vrrp_instance {name}: {n} virtual addresses, at most 255")
         }
