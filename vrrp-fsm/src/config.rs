@@ -109,7 +109,11 @@ pub enum ConfigError {
     IdentityChanged,
 }
 
-/// A validated virtual-router configuration.
+/// A validated virtual-router configuration: the state machine's layer, everything
+/// [`Router`](crate::Router) needs to follow RFC 9568 and keepalived's options, and nothing
+/// about files or sockets. Every protocol rule of a configuration is checked here, once,
+/// by [`ConfigBuilder::build`]; an application reading its own file (vrrpd reads
+/// keepalived.conf) builds one per virtual router and words the [`ConfigError`] for its users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub(crate) vrid: Vrid,
