@@ -132,12 +132,19 @@ fn check_config(c: &Config) {
             "duplicate instance name {}",
             i.name
         );
-        for t in &i.track_scripts {
-            assert!(c.scripts.iter().any(|s| s.name == t.name));
+        for t in &i.script_tracks {
+            assert!(c.scripts.iter().any(|s| s.name == t.script));
         }
-        for t in i.track_interfaces.iter().chain(&i.track_scripts) {
+        for t in &i.track_interfaces {
             assert!(t.weight.is_none_or(|w| (-254..=254).contains(&w)));
         }
+        for t in r.tracks() {
+            assert!((-254..=254).contains(&t.weight));
+        }
+        assert_eq!(
+            r.tracks().len(),
+            i.track_interfaces.len() + i.script_tracks.len()
+        );
     }
     for s in &c.scripts {
         assert!(!s.script.is_empty());

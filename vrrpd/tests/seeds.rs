@@ -104,7 +104,7 @@ fn seed_000_unicast_nopreempt_equal_priority() {
         assert_eq!(i.router.garp_master_delay().map(|d| d.as_secs()), Some(1));
         assert_eq!(i.router.garp_master_refresh().map(|d| d.as_secs()), Some(5));
         assert_eq!(i.track_interfaces[0].name, "eth0");
-        assert_eq!(i.track_scripts[0].name, "checkhaproxy");
+        assert_eq!(i.script_tracks[0].script, "checkhaproxy");
         // Email settings are keepalived keywords we ignore silently: no warnings at all.
         assert!(b.warnings.is_empty(), "{:?}", b.warnings);
     }
@@ -163,7 +163,7 @@ fn seed_003_and_004_instances() {
         (2, 2, 0)
     );
     assert!(!elk.instances[0].router.preempt());
-    assert_eq!(elk.instances[0].track_scripts[0].name, "chk_service");
+    assert_eq!(elk.instances[0].script_tracks[0].script, "chk_service");
 }
 
 #[test]

@@ -183,9 +183,8 @@ pub struct VrrpInstance {
     pub unicast_peers: Vec<IpAddr>,
     /// `track_interface`: the router's tracks `0..track_interfaces.len()`.
     pub track_interfaces: Vec<Tracked>,
-    /// `track_script` lines naming a known `vrrp_script`.
-    pub track_scripts: Vec<Tracked>,
-    /// The `track_script` lines resolved to the router's track indices.
+    /// `track_script` lines naming a known `vrrp_script` (the others are dropped with a
+    /// warning), resolved: the router's tracks after the interfaces'.
     pub script_tracks: Vec<ScriptTrack>,
     /// notify hooks.
     pub notify: Notify,
@@ -199,7 +198,8 @@ pub struct VrrpInstance {
     pub loc: Loc,
 }
 
-/// A `track_script` line resolved to the router's track index.
+/// A `track_script` line resolved to the router's track index (its weight is in the
+/// router's [`vrrp_fsm::Track`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptTrack {
     /// The `vrrp_script` name.

@@ -129,7 +129,6 @@ pub(super) fn check(
         unicast_src_ip: d.unicast_src_ip,
         unicast_peers: d.unicast_peers,
         track_interfaces: d.track_interfaces,
-        track_scripts: d.track_scripts,
         script_tracks,
         notify: d.notify,
         notify_master_refresh: d.notify_master_refresh,

@@ -44,7 +44,7 @@ impl Prepared {
         let tracked = |name: &str| {
             instances
                 .iter()
-                .any(|i| i.track_scripts.iter().any(|t| t.name == name))
+                .any(|i| i.script_tracks.iter().any(|t| t.script == name))
         };
         let none = Notify::default();
         let notified_instances: Vec<_> = instances.iter().filter(|i| i.notify != none).collect();
