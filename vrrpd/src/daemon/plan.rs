@@ -127,3 +127,55 @@ fn vip(v: &VirtualAddress) -> Vip {
     };
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n{extra}  \
+             virtual_ipaddress {{\n    192.0.2.10/24 label eth0:vip\n  }}\n}}\n"
+        );
+        crate::config::parse(Path::new("t.conf"), &text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config
+    }
+
+    #[test]
+    fn the_primary_is_unicast_src_ip_else_the_interfaces() {
+        let asked = std::cell::Cell::new(0);
+        let lookup = |ifname: &str, family: Family| {
+            asked.set(asked.get() + 1);
+            assert_eq!((ifname, family), ("eth0", Family::V4));
+            Some(IpAddr::from([192, 0, 2, 1]))
+        };
+        let p = plan(&mut config(""), lookup).unwrap();
+        assert_eq!(p[0].router.primary(), IpAddr::from([192, 0, 2, 1]));
+        let unicast = "  unicast_src_ip 192.0.2.5\n  unicast_peer {\n    192.0.2.6\n  }\n";
+        let p = plan(&mut config(unicast), lookup).unwrap();
+        assert_eq!(p[0].router.primary(), IpAddr::from([192, 0, 2, 5]));
+        assert_eq!(asked.get(), 1, "unicast_src_ip needs no look-up");
+        let s = spec(&p[0]);
+        assert_eq!((s.name.as_str(), s.interface.as_str()), ("VI_1", "eth0"));
+        assert_eq!(s.peers, vec![IpAddr::from([192, 0, 2, 6])]);
+        assert_eq!(s.vips[0].prefix_len, 24);
+        assert_eq!(s.vips[0].label.as_deref(), Some("eth0:vip"));
+    }
+
+    #[test]
+    fn no_address_of_the_family_is_a_typed_error() {
+        for found in [None, Some("2001:db8::1".parse().unwrap())] {
+            let e = plan(&mut config(""), |_, _| found).unwrap_err();
+            let PlanError::NoAddress {
+                family, interface, ..
+            } = &e;
+            assert_eq!((*family, interface.as_str()), (Family::V4, "eth0"));
+            assert_eq!(
+                e.to_string(),
+                "t.conf:1: vrrp_instance VI_1: no V4 address on eth0"
+            );
+        }
+    }
+}
