@@ -11,11 +11,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use log::{error, info};
-use vrrp_fsm::InstanceId;
-use vrrp_proto::Family;
-
-use vrrp_fsm::Config as FsmConfig;
+use vrrp_fsm::{Config as FsmConfig, InstanceId};
 use vrrp_net::Instance;
+use vrrp_proto::Family;
 
 use super::plan;
 use super::{Daemon, Slot};
