@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use vrrp_proto::Family;
-use vrrpd::config::{self, lexer, Authentication, Config};
+use vrrp_proto::{Auth, AuthType, Family, Version};
+use vrrpd::config::{self, lexer, Config};
 
 const NAME: &str = "fuzz.conf";
 
@@ -93,12 +93,14 @@ fn check_line(shown: &str, line: usize, lines: usize, what: &str) {
 }
 
 fn check_config(c: &Config) {
-    assert!(matches!(c.global.vrrp_version, 2 | 3));
+    assert!(matches!(c.global.vrrp_version, Version::V2 | Version::V3));
     for (n, i) in c.instances.iter().enumerate() {
-        assert!((1..=255).contains(&i.vrid), "vrid {}", i.vrid);
-        assert!(i.priority >= 1, "priority 0 accepted");
+        let r = &i.router;
+        assert!((1..=255).contains(&r.vrid().get()), "vrid {}", r.vrid());
+        assert!(r.priority().0 >= 1, "priority 0 accepted");
         assert!(!i.interface.is_empty());
         assert!(!i.vips.is_empty(), "no VIPs accepted");
+        assert_eq!(r.vips().len(), i.vips.len(), "VIPs lost on the way to the router");
         let v4 = i.vips[0].addr.is_ipv4();
         for v in &i.vips {
             assert_eq!(v.addr.is_ipv4(), v4, "mixed VIP families accepted");
@@ -107,20 +109,20 @@ fn check_config(c: &Config) {
         for v in &i.excluded_vips {
             assert!(v.prefix <= if v.addr.is_ipv4() { 32 } else { 128 });
         }
-        match i.version {
-            2 => {
+        let every = r.advert_interval();
+        match r.version() {
+            Version::V2 => {
                 assert!(v4, "VRRPv2 over IPv6 accepted");
-                assert_eq!(i.advert_int.subsec_nanos(), 0);
-                assert!((1..=255).contains(&i.advert_int.as_secs()));
+                assert_eq!(every.subsec_nanos(), 0);
+                assert!((1..=255).contains(&every.as_secs()));
             }
-            3 => {
-                assert!(i.advert_int >= Duration::from_millis(10));
-                assert!(i.advert_int <= Duration::from_millis(40_950));
-                assert!(i.auth.is_none(), "v3 with authentication accepted");
+            Version::V3 => {
+                assert!(every >= Duration::from_millis(10));
+                assert!(every <= Duration::from_millis(40_950));
+                assert_eq!(r.auth(), Auth::None, "v3 with authentication accepted");
             }
-            v => panic!("version {v} accepted"),
         }
-        assert!(!matches!(i.auth, Some(Authentication::Ah(_))));
+        assert_ne!(r.auth().auth_type(), AuthType::Ah);
         assert!(
             i.unicast_src_ip.is_none() || !i.unicast_peers.is_empty(),
             "unicast_src_ip without peers accepted"
@@ -130,12 +132,19 @@ fn check_config(c: &Config) {
             "duplicate instance name {}",
             i.name
         );
-        for t in &i.track_scripts {
-            assert!(c.scripts.iter().any(|s| s.name == t.name));
+        for t in &i.script_tracks {
+            assert!(c.scripts.iter().any(|s| s.name == t.script));
         }
-        for t in i.track_interfaces.iter().chain(&i.track_scripts) {
+        for t in &i.track_interfaces {
             assert!(t.weight.is_none_or(|w| (-254..=254).contains(&w)));
         }
+        for t in r.tracks() {
+            assert!((-254..=254).contains(&t.weight));
+        }
+        assert_eq!(
+            r.tracks().len(),
+            i.track_interfaces.len() + i.script_tracks.len()
+        );
     }
     for s in &c.scripts {
         assert!(!s.script.is_empty());

@@ -64,6 +64,12 @@ impl Vips {
     }
 }
 
+/// keepalived's bound on a track weight: weights are `-MAX_WEIGHT..=MAX_WEIGHT`.
+pub const MAX_WEIGHT: i32 = 254;
+
+/// keepalived's bound on `preempt_delay`.
+pub const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
+
 /// Why a configuration was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -73,9 +79,13 @@ pub enum ConfigError {
     /// RFC 9568 §5.2.7: the advertisement interval must not be 0.
     #[error("advertisement interval 0")]
     IntervalZero,
-    /// RFC 3768 §5.3.7: the v2 interval is whole seconds (1..=255).
+    /// RFC 3768 §5.3.7: the v2 interval is whole seconds (at least 1; the 12-bit
+    /// [`Centiseconds`] stop at 40).
     #[error("VRRPv2 interval must be a whole number of seconds, 1 to 255")]
     V2IntervalNotSeconds,
+    /// RFC 9568 §9: VRRPv3 has no authentication.
+    #[error("VRRPv3 has no authentication")]
+    V3Auth,
     /// RFC 3768 is IPv4 only.
     #[error("VRRPv2 cannot run over IPv6")]
     V2OverIpv6,
@@ -99,7 +109,11 @@ pub enum ConfigError {
     IdentityChanged,
 }
 
-/// A validated virtual-router configuration.
+/// A validated virtual-router configuration: the state machine's layer, everything
+/// [`Router`](crate::Router) needs to follow RFC 9568 and keepalived's options, and nothing
+/// about files or sockets. Every protocol rule of a configuration is checked here, once,
+/// by [`ConfigBuilder::build`]; an application reading its own file (vrrpd reads
+/// keepalived.conf) builds one per virtual router and words the [`ConfigError`] for its users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub(crate) vrid: Vrid,
@@ -193,6 +207,54 @@ impl Config {
     pub fn lower_prio_no_advert(&self) -> bool {
         self.lower_prio_no_advert
     }
+    /// False with keepalived `nopreempt`.
+    pub fn preempt(&self) -> bool {
+        self.preempt
+    }
+    /// keepalived `preempt_delay`.
+    pub fn preempt_delay(&self) -> Duration {
+        self.preempt_delay
+    }
+    /// keepalived `state`.
+    pub fn initial_state(&self) -> InitialState {
+        self.initial
+    }
+    /// RFC 3768 §5.3.6 authentication (v2 only).
+    pub fn auth(&self) -> Auth {
+        self.auth
+    }
+    /// keepalived `garp_master_delay` (None: no second burst).
+    pub fn garp_master_delay(&self) -> Option<Duration> {
+        self.garp_delay
+    }
+    /// keepalived `garp_master_repeat`.
+    pub fn garp_master_repeat(&self) -> u32 {
+        self.garp_repeat
+    }
+    /// keepalived `garp_master_refresh` (None: off).
+    pub fn garp_master_refresh(&self) -> Option<Duration> {
+        self.garp_refresh
+    }
+    /// keepalived `vrrp_strict`.
+    pub fn strict(&self) -> bool {
+        self.strict
+    }
+    /// Change the primary address: for a configuration checked before the address is known
+    /// (vrrpd reads the file, then asks the interface). Refused, and nothing changed
+    /// ([`ConfigError::FamilyMismatch`]), if it is not of the virtual addresses' family.
+    pub fn set_primary(&mut self, primary: IpAddr) -> Result<(), ConfigError> {
+        check_family(primary, &self.vips)?;
+        self.primary = primary;
+        Ok(())
+    }
+}
+
+/// The primary address must be of the virtual addresses' family.
+fn check_family(primary: IpAddr, vips: &Vips) -> Result<(), ConfigError> {
+    if primary.is_ipv4() != (vips.family() == Family::V4) {
+        return Err(ConfigError::FamilyMismatch);
+    }
+    Ok(())
 }
 
 impl ConfigBuilder {
@@ -231,7 +293,7 @@ impl ConfigBuilder {
         self.0.initial = s;
         self
     }
-    /// RFC 3768 §5.3.6 authentication (v2 only; ignored by v3).
+    /// RFC 3768 §5.3.6 authentication (v2 only: refused with v3).
     pub fn auth(mut self, a: Auth) -> Self {
         self.0.auth = a;
         self
@@ -284,23 +346,27 @@ impl ConfigBuilder {
             return Err(ConfigError::IntervalZero);
         }
         if c.version == Version::V2 {
-            if c.interval.get() % 100 != 0 || c.interval.get() > 25_500 {
+            if c.interval.get() % 100 != 0 {
                 return Err(ConfigError::V2IntervalNotSeconds);
             }
             if c.vips.family() == Family::V6 {
                 return Err(ConfigError::V2OverIpv6);
             }
+        } else if c.auth != Auth::None {
+            return Err(ConfigError::V3Auth);
         }
         if !(1..=255).contains(&c.vips.len()) {
             return Err(ConfigError::AddressCount(c.vips.len()));
         }
-        if c.primary.is_ipv4() != (c.vips.family() == Family::V4) {
-            return Err(ConfigError::FamilyMismatch);
-        }
-        if c.preempt_delay > Duration::from_secs(1000) {
+        check_family(c.primary, &c.vips)?;
+        if c.preempt_delay > MAX_PREEMPT_DELAY {
             return Err(ConfigError::PreemptDelayTooLong);
         }
-        if let Some(t) = c.tracks.iter().find(|t| !(-254..=254).contains(&t.weight)) {
+        if let Some(t) = c
+            .tracks
+            .iter()
+            .find(|t| !(-MAX_WEIGHT..=MAX_WEIGHT).contains(&t.weight))
+        {
             return Err(ConfigError::WeightRange(t.weight));
         }
         if c.garp_repeat == 0 || c.garp_refresh_repeat == 0 {

@@ -75,7 +75,9 @@ pub mod time;
 pub mod timer_heap;
 pub mod timers;
 
-pub use config::{Config, ConfigBuilder, ConfigError, InitialState, Track, Vips};
+pub use config::{
+    Config, ConfigBuilder, ConfigError, InitialState, Track, Vips, MAX_PREEMPT_DELAY, MAX_WEIGHT,
+};
 pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};
 pub use demux::{Demux, DemuxKey, PeerFilter};

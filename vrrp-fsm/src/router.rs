@@ -35,7 +35,10 @@ pub enum Discard {
     LowerPriority,
 }
 
-/// A virtual router. See the crate docs for the handle/poll loop.
+/// A virtual router: the state machine's layer, one RFC 9568 router driven by its
+/// [`Config`](crate::Config) and by time, adverts and tracked objects given as inputs
+/// (an [`Endpoint`](crate::Endpoint) holds many and routes datagrams to them). See the
+/// crate docs for the handle/poll loop.
 #[derive(Debug, Clone)]
 pub struct Router {
     cfg: Config,

@@ -54,6 +54,22 @@ fn config_rejects_each_invalid_setting_with_its_own_error() {
 }
 
 #[test]
+fn v3_refuses_auth_and_set_primary_keeps_the_family() {
+    let auth = vrrp_proto::Auth::password(b"secret");
+    assert_eq!(
+        base(1, 100).auth(auth).build().unwrap_err(),
+        ConfigError::V3Auth
+    );
+    assert!(base(1, 100).version(Version::V2).auth(auth).build().is_ok());
+    let mut c = base(1, 100).build().unwrap();
+    let me6: IpAddr = "2001:db8::2".parse().unwrap();
+    assert_eq!(c.set_primary(me6), Err(ConfigError::FamilyMismatch));
+    assert_eq!(c.primary(), addr(1), "a refused address changes nothing");
+    c.set_primary(addr(7)).unwrap();
+    assert_eq!(c.primary(), addr(7));
+}
+
+#[test]
 fn reconfigure_refuses_identity_change() {
     let mut r = started(base(1, 100).build().unwrap(), at(0));
     let other = Config::builder(Vrid::new(9).unwrap(), addr(1), Vips::V4(vec![VIP]))

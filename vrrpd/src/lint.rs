@@ -22,7 +22,7 @@ pub fn static_checks(c: &Config) -> Vec<Warning> {
     let mut out = Vec::new();
     for (n, i) in c.instances.iter().enumerate() {
         // keepalived ignores nopreempt unless the initial state is BACKUP.
-        if !i.preempt && i.state != InitialState::Backup {
+        if !i.router.preempt() && i.router.initial_state() != InitialState::Backup {
             warn(
                 &mut out,
                 &i.loc,
@@ -32,16 +32,20 @@ pub fn static_checks(c: &Config) -> Vec<Warning> {
                 ),
             );
         }
-        let v4 = i.vips[0].addr.is_ipv4();
+        let (vrid, family) = (i.router.vrid(), i.router.family());
         if let Some(o) = c.instances[..n].iter().find(|o| {
-            o.interface == i.interface && o.vrid == i.vrid && o.vips[0].addr.is_ipv4() == v4
+            o.interface == i.interface && o.router.vrid() == vrid && o.router.family() == family
         }) {
             warn(
                 &mut out,
                 &i.loc,
                 format!(
                     "vrrp_instance {}: virtual_router_id {} on {} is also used by {} at {}",
-                    i.name, i.vrid, i.interface, o.name, o.loc
+                    i.name,
+                    vrid.get(),
+                    i.interface,
+                    o.name,
+                    o.loc
                 ),
             );
         }
@@ -53,13 +57,18 @@ pub fn static_checks(c: &Config) -> Vec<Warning> {
             .filter_map(|(m, _)| c.instances.iter().find(|i| i.name == *m))
             .collect();
         if let Some(first) = members.first() {
-            if let Some(o) = members.iter().find(|i| i.advert_int != first.advert_int) {
+            let every = first.router.advert_interval();
+            if let Some(o) = members.iter().find(|i| i.router.advert_interval() != every) {
                 warn(
                     &mut out,
                     &g.loc,
                     format!(
                         "vrrp_sync_group {}: advert_int differs between {} ({:?}) and {} ({:?}); members fail over at different times",
-                        g.name, first.name, first.advert_int, o.name, o.advert_int
+                        g.name,
+                        first.name,
+                        every,
+                        o.name,
+                        o.router.advert_interval()
                     ),
                 );
             }

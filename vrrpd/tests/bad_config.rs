@@ -49,7 +49,10 @@ fn version_rules() {
         &format!("{HEAD}  version 3\n  advert_int 0.05\n{VIP}}}\n"),
     )
     .unwrap();
-    assert_eq!(ok.config.instances[0].advert_int.as_millis(), 50);
+    assert_eq!(
+        ok.config.instances[0].router.advert_interval().as_millis(),
+        50
+    );
     // IPv6 VIPs need v3.
     let e = err(&format!(
         "{HEAD}  virtual_ipaddress {{\n    2001:db8::1\n  }}\n}}\n"
@@ -389,4 +392,41 @@ fn fifos_and_devices_are_refused_promptly() {
         let e = load_within(main).unwrap_err();
         assert!(e.ends_with(not_regular), "{e}");
     }
+}
+
+/// The protocol rules live in vrrp-fsm's `Config`; the reader words each refusal with the
+/// instance's file and line.
+#[test]
+fn router_rules_are_worded_at_the_instance_line() {
+    let pass = "  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n";
+    let e = err(&format!("{HEAD}  version 3\n{pass}{VIP}}}\n"));
+    assert_eq!(
+        e,
+        "t.conf:1: vrrp_instance VI_1: VRRPv3 has no authentication (RFC 9568 §9)"
+    );
+    let e = err(&format!("{HEAD}  virtual_ipaddress {{\n  }}\n}}\n"));
+    assert_eq!(e, "t.conf:1: vrrp_instance VI_1 has no virtual_ipaddress");
+    let e = err(&format!("{HEAD}  version 3\n  advert_int 0.001\n{VIP}}}\n"));
+    assert_eq!(
+        e,
+        "t.conf:1: vrrp_instance VI_1: advert_int must be from 0.01 to 40.95 s with VRRPv3"
+    );
+    let e = err(&format!("{HEAD}  advert_int 0\n{VIP}}}\n"));
+    assert_eq!(
+        e,
+        "t.conf:1: vrrp_instance VI_1: advert_int must be whole seconds (>= 1) with VRRPv2"
+    );
+    let e = err(&format!(
+        "{HEAD}  unicast_src_ip 192.0.2.1\n  unicast_peer {{\n    2001:db8::2\n  }}\n{VIP}}}\n"
+    ));
+    assert_eq!(
+        e,
+        "t.conf:1: vrrp_instance VI_1: unicast_peer 2001:db8::2 is not of the virtual addresses' family"
+    );
+    // With v2 and a password, the router gets keepalived's 8-byte field.
+    let ok = config::parse(Path::new("t.conf"), &format!("{HEAD}{pass}{VIP}}}\n")).unwrap();
+    assert_eq!(
+        ok.config.instances[0].router.auth(),
+        vrrp_proto::Auth::SimplePassword(*b"secret\0\0")
+    );
 }

@@ -16,7 +16,10 @@ fn planned(text: &str) -> (Vec<bool>, Vec<String>) {
     let warnings = built.warnings.iter().map(|w| w.to_string()).collect();
     let src = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
     let plans = plan::plan(&mut built.config, |_, _| Some(src)).unwrap();
-    let values = plans.iter().map(|p| p.fsm.lower_prio_no_advert()).collect();
+    let values = plans
+        .iter()
+        .map(|p| p.router.lower_prio_no_advert())
+        .collect();
     (values, warnings)
 }
 

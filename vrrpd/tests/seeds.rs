@@ -3,6 +3,7 @@
 //! placeholder templates are refused with an error naming file and line.
 
 use std::path::{Path, PathBuf};
+use vrrp_proto::Auth;
 use vrrpd::config::{self, InitialState};
 
 fn seed(name: &str) -> PathBuf {
@@ -74,13 +75,13 @@ fn seed_000_unicast_nopreempt_equal_priority() {
         assert_eq!(c.scripts[0].interval.as_secs(), 5);
         let i = &c.instances[0];
         assert_eq!(i.name, "VI_1");
-        assert_eq!(i.state, InitialState::Backup);
+        assert_eq!(i.router.initial_state(), InitialState::Backup);
         assert_eq!(i.interface, "eth0");
-        assert_eq!(i.vrid, 51);
-        assert!(!i.preempt);
-        assert_eq!(i.priority, 100);
-        assert_eq!(i.advert_int.as_secs(), 5);
-        assert_eq!(i.auth, Some(config::Authentication::Pass("1111".into())));
+        assert_eq!(i.router.vrid().get(), 51);
+        assert!(!i.router.preempt());
+        assert_eq!(i.router.priority().0, 100);
+        assert_eq!(i.router.advert_interval().as_secs(), 5);
+        assert_eq!(i.router.auth(), Auth::password(b"1111"));
         assert_eq!(i.unicast_src_ip, Some(src.parse().unwrap()));
         assert_eq!(
             i.unicast_peers,
@@ -100,10 +101,10 @@ fn seed_000_unicast_nopreempt_equal_priority() {
             i.notify.stop.as_deref(),
             Some("/etc/keepalived/notify_action.sh STOP")
         );
-        assert_eq!(i.garp_master_delay.as_secs(), 1);
-        assert_eq!(i.garp_master_refresh.map(|d| d.as_secs()), Some(5));
+        assert_eq!(i.router.garp_master_delay().map(|d| d.as_secs()), Some(1));
+        assert_eq!(i.router.garp_master_refresh().map(|d| d.as_secs()), Some(5));
         assert_eq!(i.track_interfaces[0].name, "eth0");
-        assert_eq!(i.track_scripts[0].name, "checkhaproxy");
+        assert_eq!(i.script_tracks[0].script, "checkhaproxy");
         // Email settings are keepalived keywords we ignore silently: no warnings at all.
         assert!(b.warnings.is_empty(), "{:?}", b.warnings);
     }
@@ -134,12 +135,18 @@ fn seed_001_unicast_without_src_and_sync_group() {
 #[test]
 fn seed_003_and_004_instances() {
     let i = &good("003-secondary.good.conf").config.instances[0];
-    assert_eq!((i.priority, i.preempt), (80, false));
+    assert_eq!((i.router.priority().0, i.router.preempt()), (80, false));
     let m = &good("004-master.good.conf").config.instances[0];
-    assert_eq!((m.state, m.priority), (InitialState::Master, 100));
-    assert_eq!(m.auth, Some(config::Authentication::Pass("tan124".into())));
+    assert_eq!(
+        (m.router.initial_state(), m.router.priority().0),
+        (InitialState::Master, 100)
+    );
+    assert_eq!(m.router.auth(), Auth::password(b"tan124"));
     let b = &good("004-backup.good.conf").config.instances[0];
-    assert_eq!((b.state, b.priority), (InitialState::Backup, 99));
+    assert_eq!(
+        (b.router.initial_state(), b.router.priority().0),
+        (InitialState::Backup, 99)
+    );
     let n = &good("004-notify.good.conf").config.instances[0];
     assert_eq!(n.vips[0].dev.as_deref(), Some("eth0"));
     assert_eq!(
@@ -155,8 +162,8 @@ fn seed_003_and_004_instances() {
         ),
         (2, 2, 0)
     );
-    assert!(!elk.instances[0].preempt);
-    assert_eq!(elk.instances[0].track_scripts[0].name, "chk_service");
+    assert!(!elk.instances[0].router.preempt());
+    assert_eq!(elk.instances[0].script_tracks[0].script, "chk_service");
 }
 
 #[test]

@@ -2,9 +2,12 @@
 
 use super::error::{ConfigError, Warning};
 use super::model::*;
+use super::router::{self, AuthKind, Draft};
 use super::tree::Statement;
 use super::values::*;
 use std::time::Duration;
+use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
+use vrrp_proto::{Priority, Version, Vrid};
 
 /// Top-level blocks keepalived has that vrrpd does not implement: skipped with a warning.
 const SKIPPED_BLOCKS: &[&str] = &[
@@ -54,6 +57,8 @@ pub struct Built {
 #[derive(Default)]
 pub struct Builder {
     config: Config,
+    /// The `vrrp_instance` blocks, checked in [`Builder::finish`] (they need the whole file).
+    drafts: Vec<Draft>,
     warnings: Vec<Warning>,
 }
 
@@ -103,7 +108,7 @@ impl Builder {
         for s in stmt.children() {
             match s.keyword.as_str() {
                 "router_id" => g.router_id = Some(one_arg(s)?.to_string()),
-                "vrrp_version" => g.vrrp_version = int_arg(s, 2u8, 3u8)?,
+                "vrrp_version" => g.vrrp_version = version(s)?,
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = true,
                 "vrrp_garp_interval" => g.garp_interval = seconds_arg(s, 1000.0)?,
@@ -196,12 +201,12 @@ impl Builder {
 
     fn instance(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
         let g = &self.config.global;
-        let mut i = VrrpInstance {
+        let mut i = Draft {
             name: block_name(stmt)?,
             state: InitialState::Backup,
             interface: String::new(),
-            vrid: 0,
-            priority: 100,
+            vrid: None,
+            priority: Priority::DEFAULT,
             advert_int: Duration::from_secs(1),
             version: g.vrrp_version,
             preempt: true,
@@ -243,16 +248,18 @@ impl Builder {
                     }
                 }
                 "interface" => i.interface = one_arg(s)?.to_string(),
-                "virtual_router_id" => i.vrid = int_arg(s, 1u8, 255u8)?,
-                "priority" => i.priority = int_arg(s, 1u8, 255u8)?,
+                "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
+                "priority" => i.priority = Priority(int_arg(s, 1u8, 255u8)?),
                 "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
-                "version" => i.version = int_arg(s, 2u8, 3u8)?,
+                "version" => i.version = version(s)?,
                 "nopreempt" => {
                     no_args(s)?;
                     i.preempt = false
                 }
                 "preempt" => i.preempt = true,
-                "preempt_delay" => i.preempt_delay = seconds_arg(s, 1000.0)?,
+                "preempt_delay" => {
+                    i.preempt_delay = seconds_arg(s, MAX_PREEMPT_DELAY.as_secs_f64())?
+                }
                 "authentication" => i.auth = authentication(s)?,
                 "virtual_ipaddress" => i.vips = addresses(s)?,
                 "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s)?,
@@ -275,7 +282,6 @@ impl Builder {
                 _ => unknown.push(s),
             }
         }
-        validate_instance(stmt, &i)?;
         // Unicast safety: keepalived silently falls back to multicast, which on a cloud
         // network means two masters. Refuse instead.
         if i.unicast_peers.is_empty() {
@@ -301,7 +307,7 @@ impl Builder {
         for s in unknown {
             self.unknown(s, "vrrp_instance");
         }
-        self.config.instances.push(i);
+        self.drafts.push(i);
         Ok(())
     }
 
@@ -341,8 +347,8 @@ impl Builder {
     /// The configuration, once every statement is in (cross-checks between blocks here).
     pub fn finish(mut self) -> Result<Built, ConfigError> {
         let c = &mut self.config;
-        for (n, i) in c.instances.iter().enumerate() {
-            if let Some(dup) = c.instances[..n].iter().find(|o| o.name == i.name) {
+        for (n, i) in self.drafts.iter().enumerate() {
+            if let Some(dup) = self.drafts[..n].iter().find(|o| o.name == i.name) {
                 return Err(ConfigError::invalid(
                     &i.loc,
                     format!("vrrp_instance {} already defined at {}", i.name, dup.loc),
@@ -350,7 +356,7 @@ impl Builder {
             }
         }
         let scripts: Vec<String> = c.scripts.iter().map(|s| s.name.clone()).collect();
-        for i in &mut c.instances {
+        for i in &mut self.drafts {
             i.track_scripts.retain(|t| {
                 let known = scripts.contains(&t.name);
                 if !known {
@@ -367,8 +373,8 @@ impl Builder {
         }
         if c.global.vrrp_strict {
             // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
-            for i in c
-                .instances
+            for i in self
+                .drafts
                 .iter()
                 .filter(|i| i.lower_prio_no_advert == Some(false))
             {
@@ -380,6 +386,10 @@ impl Builder {
                     ),
                 });
             }
+        }
+        c.instances.reserve_exact(self.drafts.len());
+        for d in self.drafts {
+            c.instances.push(router::check(d, &c.global, &c.scripts)?);
         }
         let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
         for g in &mut c.sync_groups {
@@ -407,92 +417,12 @@ impl Builder {
     }
 }
 
-/// Rules an instance must meet on its own.
-fn validate_instance(stmt: &Statement, i: &VrrpInstance) -> Result<(), ConfigError> {
-    let fail = |msg: String| Err(ConfigError::invalid(&stmt.loc, msg));
-    if i.interface.is_empty() {
-        return fail(format!("vrrp_instance {} has no 'interface'", i.name));
-    }
-    if i.vrid == 0 {
-        return fail(format!(
-            "vrrp_instance {} has no 'virtual_router_id'",
-            i.name
-        ));
-    }
-    if i.vips.is_empty() {
-        return fail(format!("vrrp_instance {} has no virtual_ipaddress", i.name));
-    }
-    // RFC 3768 §5.3.7: v2 intervals are whole seconds, at least 1.
-    if i.version == 2 && (i.advert_int.subsec_nanos() != 0 || i.advert_int.is_zero()) {
-        return fail(format!(
-            "vrrp_instance {}: advert_int must be whole seconds (>= 1) with VRRPv2",
-            i.name
-        ));
-    }
-    // RFC 3768 allows up to 255 s; vrrpd keeps every interval in RFC 9568's 12-bit
-    // centiseconds, so it stops at 40 s.
-    if i.version == 2 && i.advert_int > Duration::from_secs(40) {
-        return fail(format!(
-            "vrrp_instance {}: advert_int above 40 s is not supported by vrrpd",
-            i.name
-        ));
-    }
-    // RFC 9568 §5.2.7: 12-bit centiseconds, 10 ms .. 40.95 s.
-    if i.version == 3
-        && (i.advert_int < Duration::from_millis(10)
-            || i.advert_int > Duration::from_millis(40_950))
-    {
-        return fail(format!(
-            "vrrp_instance {}: advert_int must be from 0.01 to 40.95 s with VRRPv3",
-            i.name
-        ));
-    }
-    if let Some(Authentication::Ah(_)) = &i.auth {
-        return fail(format!(
-            "vrrp_instance {}: auth_type AH is not supported (use PASS or none)",
-            i.name
-        ));
-    }
-    if i.auth.is_some() && i.version == 3 {
-        return fail(format!(
-            "vrrp_instance {}: VRRPv3 has no authentication (RFC 9568 §9)",
-            i.name
-        ));
-    }
-    // RFC 9568 §5.2.5: the count is one byte.
-    if i.vips.len() > 255 {
-        return fail(format!(
-            "vrrp_instance {}: {} virtual addresses, at most 255",
-            i.name,
-            i.vips.len()
-        ));
-    }
-    let family = i.vips[0].addr.is_ipv4();
-    if let Some(src) = i.unicast_src_ip.filter(|a| a.is_ipv4() != family) {
-        return fail(format!(
-            "vrrp_instance {}: unicast_src_ip {src} is not of the virtual addresses' family",
-            i.name
-        ));
-    }
-    if let Some(p) = i.unicast_peers.iter().find(|a| a.is_ipv4() != family) {
-        return fail(format!(
-            "vrrp_instance {}: unicast_peer {p} is not of the virtual addresses' family",
-            i.name
-        ));
-    }
-    if let Some(v) = i.vips.iter().find(|v| v.addr.is_ipv4() != family) {
-        return Err(ConfigError::invalid(
-            &v.loc,
-            "virtual_ipaddress mixes IPv4 and IPv6 (use virtual_ipaddress_excluded)",
-        ));
-    }
-    if !family && i.version == 2 {
-        return fail(format!(
-            "vrrp_instance {}: IPv6 needs VRRP version 3",
-            i.name
-        ));
-    }
-    Ok(())
+/// `version` / `vrrp_version`: 2 or 3.
+fn version(s: &Statement) -> Result<Version, ConfigError> {
+    Ok(match int_arg(s, 2u8, 3u8)? {
+        2 => Version::V2,
+        _ => Version::V3,
+    })
 }
 
 fn block_name(stmt: &Statement) -> Result<String, ConfigError> {
@@ -535,16 +465,16 @@ fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {
     Ok((!d.is_zero()).then_some(d))
 }
 
-/// `weight N [reverse]`, N in -254..=254 (keepalived's range).
+/// `weight N [reverse]`, N in keepalived's range (`-MAX_WEIGHT..=MAX_WEIGHT`).
 fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
     match s.args.as_slice() {
-        [w] => Ok((int_in(s, w, -254, 254)?, false)),
-        [w, r] if r == "reverse" => Ok((int_in(s, w, -254, 254)?, true)),
+        [w] => Ok((int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?, false)),
+        [w, r] if r == "reverse" => Ok((int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?, true)),
         _ => Err(ConfigError::invalid(&s.loc, "'weight' takes N [reverse]")),
     }
 }
 
-fn authentication(stmt: &Statement) -> Result<Option<Authentication>, ConfigError> {
+fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, ConfigError> {
     let mut kind = None;
     let mut pass = None;
     for s in stmt.children() {
@@ -572,8 +502,8 @@ fn authentication(stmt: &Statement) -> Result<Option<Authentication>, ConfigErro
         ));
     };
     match kind.as_str() {
-        "PASS" => Ok(Some(Authentication::Pass(pass))),
-        "AH" => Ok(Some(Authentication::Ah(pass))),
+        "PASS" => Ok(Some((AuthKind::Pass, pass))),
+        "AH" => Ok(Some((AuthKind::Ah, pass))),
         other => Err(ConfigError::invalid(
             &kind_stmt.loc,
             format!("auth_type must be PASS or AH, found '{other}'"),
@@ -645,7 +575,7 @@ fn tracked(stmt: &Statement) -> Result<Vec<Tracked>, ConfigError> {
         list_line(s)?;
         let weight = match s.args.as_slice() {
             [] => None,
-            [kw, w] if kw == "weight" => Some(int_in(s, w, -254, 254)?),
+            [kw, w] if kw == "weight" => Some(int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?),
             _ => {
                 return Err(ConfigError::invalid(
                     &s.loc,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod lexer;
 pub mod model;
 pub mod read;
+mod router;
 pub mod source;
 pub mod tree;
 pub mod values;

@@ -3,6 +3,10 @@
 use super::source::Loc;
 use std::net::IpAddr;
 use std::time::Duration;
+use vrrp_proto::Version;
+
+/// keepalived `state MASTER` / `state BACKUP` is the router's own type.
+pub use vrrp_fsm::InitialState;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,7 +27,7 @@ pub struct GlobalDefs {
     /// `router_id`.
     pub router_id: Option<String>,
     /// `vrrp_version` (default 2, as keepalived).
-    pub vrrp_version: u8,
+    pub vrrp_version: Version,
     /// `vrrp_strict`.
     pub vrrp_strict: bool,
     /// `vrrp_skip_check_adv_addr`.
@@ -61,7 +65,7 @@ impl Default for GlobalDefs {
     fn default() -> Self {
         GlobalDefs {
             router_id: None,
-            vrrp_version: 2,
+            vrrp_version: Version::V2,
             vrrp_strict: false,
             skip_check_adv_addr: false,
             garp_interval: Duration::ZERO,
@@ -105,24 +109,6 @@ pub struct VrrpScript {
     pub init_fail: bool,
     /// Where the block starts.
     pub loc: Loc,
-}
-
-/// Initial state asked for by `state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitialState {
-    /// `state MASTER`.
-    Master,
-    /// `state BACKUP` (the default).
-    Backup,
-}
-
-/// `authentication { auth_type ...; auth_pass ... }` (VRRPv2 only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Authentication {
-    /// `auth_type PASS` with the password as written (truncated to 8 bytes on the wire).
-    Pass(String),
-    /// `auth_type AH`: recognised, refused by validation (not supported).
-    Ah(String),
 }
 
 /// One line of `virtual_ipaddress`.
@@ -172,30 +158,22 @@ pub struct Notify {
     pub master_rx_lower_pri: Option<String>,
 }
 
-/// `vrrp_instance NAME { ... }`.
+/// `vrrp_instance NAME { ... }`, checked: the daemon's layer. What the router itself runs
+/// is [`VrrpInstance::router`], vrrp-fsm's configuration, built and checked once when the
+/// file is read; the rest is what only vrrpd needs (names, interfaces, VIP forms, peers,
+/// tracked objects by name, hooks, where it is written).
 #[derive(Debug, Clone, PartialEq)]
 pub struct VrrpInstance {
     /// Instance name.
     pub name: String,
-    /// `state`.
-    pub state: InitialState,
     /// `interface`.
     pub interface: String,
-    /// `virtual_router_id`, 1..=255.
-    pub vrid: u8,
-    /// `priority`, 1..=255 (default 100).
-    pub priority: u8,
-    /// `advert_int` (default 1 s; v3 allows fractions down to 10 ms).
-    pub advert_int: Duration,
-    /// `version` (default: global `vrrp_version`).
-    pub version: u8,
-    /// False with `nopreempt`.
-    pub preempt: bool,
-    /// `preempt_delay`.
-    pub preempt_delay: Duration,
-    /// `authentication`.
-    pub auth: Option<Authentication>,
-    /// `virtual_ipaddress`.
+    /// The router's configuration (VRID, version, priority, interval, auth, preempt,
+    /// state, GARP, accept, strict, tracks...). Its primary address is `unicast_src_ip`, or
+    /// the unspecified address of the family until the daemon reads the interface's
+    /// ([`vrrp_fsm::Config::set_primary`]).
+    pub router: vrrp_fsm::Config,
+    /// `virtual_ipaddress`, all of one family (the router's VIPs, with their forms).
     pub vips: Vec<VirtualAddress>,
     /// `virtual_ipaddress_excluded`.
     pub excluded_vips: Vec<VirtualAddress>,
@@ -203,31 +181,34 @@ pub struct VrrpInstance {
     pub unicast_src_ip: Option<IpAddr>,
     /// `unicast_peer`; empty means multicast.
     pub unicast_peers: Vec<IpAddr>,
-    /// `track_interface`.
+    /// `track_interface`: the router's tracks `0..track_interfaces.len()`.
     pub track_interfaces: Vec<Tracked>,
-    /// `track_script`.
-    pub track_scripts: Vec<Tracked>,
+    /// `track_script` lines naming a known `vrrp_script` (the others are dropped with a
+    /// warning), resolved: the router's tracks after the interfaces'.
+    pub script_tracks: Vec<ScriptTrack>,
     /// notify hooks.
     pub notify: Notify,
-    /// `garp_master_delay` (default from global_defs).
-    pub garp_master_delay: Duration,
-    /// `garp_master_repeat`.
-    pub garp_master_repeat: u32,
-    /// `garp_master_refresh` (None: off).
-    pub garp_master_refresh: Option<Duration>,
     /// vrrpd's `notify_master_refresh SECONDS` (not in keepalived): while master, run
     /// `notify_master` again every SECONDS, so a VIP moved away by a cloud API behind our
     /// back is claimed again (None: off).
     pub notify_master_refresh: Option<Duration>,
     /// `use_vmac [NAME]`: Some(None) for the default name.
     pub use_vmac: Option<Option<String>>,
-    /// `accept` / `no_accept` (keepalived default: accept unless vrrp_strict).
-    pub accept: Option<bool>,
-    /// `lower_prio_no_advert [<BOOL>]`: as master, do not answer a lower-priority advert
-    /// (None: global `vrrp_lower_prio_no_advert`; `vrrp_strict` forces it on).
-    pub lower_prio_no_advert: Option<bool>,
     /// Where the block starts.
     pub loc: Loc,
+}
+
+/// A `track_script` line resolved to the router's track index (its weight is in the
+/// router's [`vrrp_fsm::Track`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptTrack {
+    /// The `vrrp_script` name.
+    pub script: String,
+    /// Index into the router's tracks.
+    pub index: usize,
+    /// keepalived `weight N reverse`: the router is told the opposite of the script's
+    /// status, with the weight negated, so the priority moves the other way.
+    pub reverse: bool,
 }
 
 /// `vrrp_sync_group NAME { group { ... } ... }`.

@@ -13,7 +13,7 @@ use super::status::ScriptStatus;
 use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};
 use crate::scripts::{
     Checker, CommandSpec, Hook, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind,
-    RunAs, ScriptEnv, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
+    RunAs, ScriptEnv, ScriptError, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
 };
 
 /// Every script of a configuration, prepared as the daemon runs them. [`Hooks`] and
@@ -34,7 +34,7 @@ struct Prepared {
 impl Prepared {
     /// Prepare every script of `config`; `instances` are its `vrrp_instance`s. An error
     /// names the file and line of the block at fault.
-    fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Prepared, String> {
+    fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Prepared, PrepareError> {
         let mut p = Prepared {
             instances: HashMap::new(),
             groups: HashMap::new(),
@@ -44,7 +44,7 @@ impl Prepared {
         let tracked = |name: &str| {
             instances
                 .iter()
-                .any(|i| i.track_scripts.iter().any(|t| t.name == name))
+                .any(|i| i.script_tracks.iter().any(|t| t.script == name))
         };
         let none = Notify::default();
         let notified_instances: Vec<_> = instances.iter().filter(|i| i.notify != none).collect();
@@ -66,7 +66,7 @@ impl Prepared {
             return Ok(p);
         };
         let global = config.global.loc.as_ref().unwrap_or(first);
-        let env = ScriptEnv::from_globals(&config.global).map_err(|e| format!("{global}: {e}"))?;
+        let env = ScriptEnv::from_globals(&config.global).map_err(PrepareError::at(global))?;
         if config.global.script_user.is_none()
             && env.default_user.name != DEFAULT_SCRIPT_USER
             && RunAs::current().is_root()
@@ -81,18 +81,18 @@ impl Prepared {
         }
         for i in notified_instances {
             let n = NotifyScripts::prepare(&i.notify, &format!("vrrp_instance {}", i.name), &env)
-                .map_err(|e| format!("{}: {e}", i.loc))?;
+                .map_err(PrepareError::at(&i.loc))?;
             p.warn_hooks(&n, &i.loc);
             p.instances.insert(i.name.clone(), n);
         }
         for g in notified_groups {
             let n = NotifyScripts::prepare(&g.notify, &format!("vrrp_sync_group {}", g.name), &env)
-                .map_err(|e| format!("{}: {e}", g.loc))?;
+                .map_err(PrepareError::at(&g.loc))?;
             p.warn_hooks(&n, &g.loc);
             p.groups.insert(g.name.clone(), n);
         }
         for s in checks {
-            let c = Checker::prepare(s, &env).map_err(|e| format!("{}: {e}", s.loc))?;
+            let c = Checker::prepare(s, &env).map_err(PrepareError::at(&s.loc))?;
             p.warn(&s.loc, c.warning.clone());
             p.checks.push((s.clone(), c));
         }
@@ -115,6 +115,28 @@ impl Prepared {
     }
 }
 
+/// A script that cannot be prepared (unknown user, insecure script...), at the block that
+/// names it (`global_defs` for `script_user`).
+#[derive(Debug, thiserror::Error)]
+#[error("{loc}: {source}")]
+pub struct PrepareError {
+    /// Where.
+    pub loc: Loc,
+    /// What.
+    #[source]
+    pub source: ScriptError,
+}
+
+impl PrepareError {
+    /// `map_err` helper: the error `e` at `loc`.
+    fn at(loc: &Loc) -> impl FnOnce(ScriptError) -> PrepareError + '_ {
+        move |source| PrepareError {
+            loc: loc.clone(),
+            source,
+        }
+    }
+}
+
 /// Every notify hook.
 const HOOKS: [Hook; 6] = [
     Hook::Master,
@@ -128,7 +150,7 @@ const HOOKS: [Hook; 6] = [
 /// `vrrpd -t`: prepare every script of `config` (with its `vrrp_instance`s as written) as
 /// the daemon does at start and reload, running none; the warnings, or the error that
 /// would stop the daemon.
-pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, String> {
+pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, PrepareError> {
     let instances: Vec<&VrrpInstance> = config.instances.iter().collect();
     Prepared::new(config, &instances).map(|p| p.warnings)
 }
@@ -153,7 +175,7 @@ const RX_LOG: RateLimit = RateLimit::new(5, std::time::Duration::from_secs(60));
 
 impl Hooks {
     /// Prepare every script of `config` (unknown users and insecure scripts are errors).
-    pub fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Hooks, String> {
+    pub fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Hooks, PrepareError> {
         let mut h = Hooks {
             instances: HashMap::new(),
             groups: HashMap::new(),
@@ -170,7 +192,11 @@ impl Hooks {
     /// error nothing changes. A check whose `vrrp_script` block and prepared command (the
     /// program found, the user) did not change keeps running with its status.
     /// `instances` are the configuration's `vrrp_instance`s (the plans own them).
-    pub fn reload(&mut self, config: &Config, instances: &[&VrrpInstance]) -> Result<(), String> {
+    pub fn reload(
+        &mut self,
+        config: &Config,
+        instances: &[&VrrpInstance],
+    ) -> Result<(), PrepareError> {
         let p = Prepared::new(config, instances)?;
         for w in &p.warnings {
             warn!("{w}");

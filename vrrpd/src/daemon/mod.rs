@@ -28,9 +28,8 @@ use vrrp_proto::ChecksumForm;
 
 use crate::config::{self, Config, VrrpInstance};
 use control::ControlSocket;
-pub use hooks::check_scripts;
 use hooks::Hooks;
-use plan::ScriptTrack;
+pub use hooks::{check_scripts, PrepareError};
 use signals::{Signal, Signals};
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
@@ -80,14 +79,15 @@ pub enum DaemonError {
     },
     /// A script could not be prepared (unknown user, insecure script).
     #[error("{0}")]
-    Script(String),
+    Script(#[from] PrepareError),
 }
 
-/// One configured instance and its runner index (the runner holds its spec and router).
+/// The daemon's layer: one running `vrrp_instance`, as configured (hooks, tracked
+/// scripts, names), and its index in the runner, which drives it from its own copy of the
+/// router configuration and I/O description ([`plan::spec`]).
 #[derive(Debug, Clone)]
 struct Slot {
     model: Box<VrrpInstance>,
-    script_tracks: Vec<ScriptTrack>,
     index: InstanceId,
 }
 
@@ -117,7 +117,7 @@ pub struct Daemon {
     /// Instances drained by `vrrpd drain` (by name: it survives reloads).
     drained: std::collections::BTreeSet<String>,
     /// Last state change of each runner instance: when (Unix ms) and why.
-    last_change: std::collections::HashMap<InstanceId, (u64, String)>,
+    last_change: std::collections::HashMap<InstanceId, (u64, vrrp_fsm::Reason)>,
     /// `notify_master_refresh`: when each master instance next re-runs notify_master.
     refresh: std::collections::HashMap<InstanceId, std::time::Instant>,
 }
@@ -175,8 +175,8 @@ impl Daemon {
         let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
-        let hooks = Hooks::new(&built.config, &models).map_err(DaemonError::Script)?;
+        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
+        let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
             opts,
@@ -205,13 +205,9 @@ impl Daemon {
         let mut out = Vec::new();
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
-        for p in planned {
-            let index = d.runner.add(p.spec, p.fsm)?;
-            d.slots.push(Slot {
-                model: p.model,
-                script_tracks: p.script_tracks,
-                index,
-            });
+        for model in planned {
+            let index = d.runner.add(plan::spec(&model), model.router.clone())?;
+            d.slots.push(Slot { model, index });
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
@@ -271,8 +267,7 @@ impl Daemon {
                     let ms = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .map_or(0, |d| d.as_millis() as u64);
-                    self.last_change
-                        .insert(instance, (ms, format!("{reason:?}")));
+                    self.last_change.insert(instance, (ms, reason));
                     if let Some(s) = self.slot_pos(instance) {
                         let model = &self.slots[s].model;
                         match model.notify_master_refresh {
@@ -391,7 +386,7 @@ impl Daemon {
     fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
         for (name, up) in checks {
             for s in &self.slots {
-                for t in s.script_tracks.iter().filter(|t| t.script == *name) {
+                for t in s.model.script_tracks.iter().filter(|t| t.script == *name) {
                     self.runner.track(s.index, t.index, *up != t.reverse, out);
                 }
             }

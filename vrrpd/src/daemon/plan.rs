@@ -1,212 +1,116 @@
-//! From the typed keepalived.conf model to what the runner needs: for each `vrrp_instance`,
-//! the state machine's configuration and the instance's I/O description.
-//!
-//! The track list of a router is `track_interface` lines first, then `track_script` lines,
-//! in file order; [`Planned::script_tracks`] says which track index each script feeds.
+//! From checked `vrrp_instance`s to what the runner needs: each router's configuration gets
+//! its primary address (the one thing read from the system), and [`spec`] gives the
+//! instance's I/O description. Nothing here can refuse a configuration: the file was
+//! checked when read.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use vrrp_fsm::{Config as FsmConfig, InitialState as FsmInitial, Track, Vips};
+use vrrp_fsm::Config as FsmConfig;
 use vrrp_net::{AddressScope, Instance, Vip};
-use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
+use vrrp_proto::Family;
 
-use crate::config::{Authentication, Config, InitialState, VirtualAddress, VrrpInstance};
+use crate::config::{Config, VirtualAddress, VrrpInstance};
 
-/// One `vrrp_instance`, ready for the runner.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    /// The instance as configured (notify hooks, names, locations). Boxed: it moves on to
-    /// the daemon's slot, and the plans it leaves behind stay small.
-    pub model: Box<VrrpInstance>,
-    /// How it talks (interface, addresses, peers, VIP forms, tracked interfaces).
-    pub spec: Instance,
-    /// The state machine's configuration.
-    pub fsm: FsmConfig,
-    /// `track_script` entries: (script name, track index, reversed).
-    pub script_tracks: Vec<ScriptTrack>,
+/// True if `new` would run exactly as the instance running with the runner's `spec` and
+/// `fsm` does, whose configuration was `old` (a reload leaves it alone).
+pub fn unchanged(
+    new: &VrrpInstance,
+    new_spec: &Instance,
+    old: &VrrpInstance,
+    (spec, fsm): (&Instance, &FsmConfig),
+) -> bool {
+    new.router == *fsm
+        && new_spec.interface == spec.interface
+        && new_spec.peers == spec.peers
+        && new_spec.vips == spec.vips
+        && new_spec.track_links == spec.track_links
+        && new_spec.vmac == spec.vmac
+        && new.script_tracks == old.script_tracks
+        && new.notify == old.notify
 }
 
-/// A `track_script` line resolved to the router's track index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScriptTrack {
-    /// The `vrrp_script` name.
-    pub script: String,
-    /// Index into the router's tracks.
-    pub index: usize,
-    /// keepalived `weight N reverse`: the router is told the opposite of the script's
-    /// status, with the weight negated, so the priority moves the other way.
-    pub reverse: bool,
+/// True if `new` can be applied to the router running with the runner's `spec` and `fsm`
+/// (same interface, tracked interfaces, VMAC, VRID, version and family); otherwise it is a
+/// new router.
+pub fn same_router(
+    new: &VrrpInstance,
+    new_spec: &Instance,
+    (spec, fsm): (&Instance, &FsmConfig),
+) -> bool {
+    new_spec.interface == spec.interface
+        && new_spec.track_links == spec.track_links
+        && new_spec.vmac == spec.vmac
+        && new.router.vrid() == fsm.vrid()
+        && new.router.version() == fsm.version()
+        && new.router.family() == fsm.family()
 }
 
-/// A planned instance once it runs: the runner owns its `spec` and `fsm`, the daemon the
-/// rest (each is kept once).
-pub struct Running<'a> {
-    /// The instance as configured.
-    pub model: &'a VrrpInstance,
-    /// Its `track_script` entries.
-    pub script_tracks: &'a [ScriptTrack],
-    /// The runner's I/O description of it.
-    pub spec: &'a Instance,
-    /// Its router's configuration.
-    pub fsm: &'a FsmConfig,
-}
-
-impl Planned {
-    /// True if this plan would run exactly as `running` does (a reload leaves it alone).
-    pub fn same_as(&self, running: &Running) -> bool {
-        self.fsm == *running.fsm
-            && self.spec.interface == running.spec.interface
-            && self.spec.peers == running.spec.peers
-            && self.spec.vips == running.spec.vips
-            && self.spec.track_links == running.spec.track_links
-            && self.spec.vmac == running.spec.vmac
-            && self.script_tracks == running.script_tracks
-            && self.model.notify == running.model.notify
-    }
-
-    /// True if this plan can be applied to the `running` router (same interface, VRID,
-    /// version and family); otherwise it is a new router.
-    pub fn same_identity(&self, running: &Running) -> bool {
-        self.spec.interface == running.spec.interface
-            && self.spec.track_links == running.spec.track_links
-            && self.spec.vmac == running.spec.vmac
-            && self.fsm.vrid() == running.fsm.vrid()
-            && self.fsm.version() == running.fsm.version()
-            && self.fsm.family() == running.fsm.family()
-    }
-}
-
-/// Why an instance cannot be planned (after the config was accepted: needs the system).
+/// Why an instance cannot run on this system (the configuration itself was accepted).
 #[derive(Debug, thiserror::Error)]
-#[error("{loc}: vrrp_instance {name}: {message}")]
-pub struct PlanError {
-    /// Where the instance is written.
-    pub loc: crate::config::Loc,
-    /// Instance name.
-    pub name: String,
-    /// What is wrong.
-    pub message: String,
+pub enum PlanError {
+    /// No `unicast_src_ip`, and the interface has no address of the VIPs' family.
+    #[error("{loc}: vrrp_instance {name}: no {family:?} address on {interface}")]
+    NoAddress {
+        /// Where the instance is written.
+        loc: crate::config::Loc,
+        /// Instance name.
+        name: String,
+        /// The VIPs' family.
+        family: Family,
+        /// The interface asked.
+        interface: String,
+    },
 }
 
-/// Plan every instance. `primary` gives an interface's source address for a family (the
-/// runner looks it up through rtnetlink).
+/// Give every instance its router's primary address: `unicast_src_ip`, else `primary`'s
+/// answer for the interface and the VIPs' family (the runner looks it up through
+/// rtnetlink).
 ///
-/// The instances move out of `config` into the plans (each kept once, in its
-/// [`Planned::model`]); `config` keeps the globals, scripts and sync groups.
+/// The instances move out of `config` (each kept once, boxed: they move on to the
+/// daemon's slots); `config` keeps the globals, scripts and sync groups.
 pub fn plan(
     config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Vec<Planned>, PlanError> {
+) -> Result<Vec<Box<VrrpInstance>>, PlanError> {
     let instances = std::mem::take(&mut config.instances);
     let mut planned = Vec::with_capacity(instances.len());
-    for i in instances {
-        planned.push(plan_instance(config, i, &mut primary)?);
+    for mut i in instances {
+        let family = i.router.family();
+        let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
+        // `unicast_src_ip` was checked against the family when read; an interface's
+        // address of the other family is no address of this one.
+        if !src.is_some_and(|a| i.router.set_primary(a).is_ok()) {
+            return Err(PlanError::NoAddress {
+                loc: i.loc,
+                name: i.name,
+                family,
+                interface: i.interface,
+            });
+        }
+        planned.push(Box::new(i));
     }
     Ok(planned)
 }
 
-fn plan_instance(
-    config: &Config,
-    i: VrrpInstance,
-    primary: &mut impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Planned, PlanError> {
-    let fail = |message: String| PlanError {
-        loc: i.loc.clone(),
-        name: i.name.clone(),
-        message,
-    };
-    let family = if i.vips[0].addr.is_ipv4() {
-        Family::V4
-    } else {
-        Family::V6
-    };
-    let src = match i.unicast_src_ip {
-        Some(a) => a,
-        None => primary(&i.interface, family)
-            .ok_or_else(|| fail(format!("no {family:?} address on {}", i.interface)))?,
-    };
-    let vips = match family {
-        Family::V4 => Vips::V4(i.vips.iter().filter_map(|v| v4(v.addr)).collect()),
-        Family::V6 => Vips::V6(i.vips.iter().filter_map(|v| v6(v.addr)).collect()),
-    };
-    let vrid = Vrid::new(i.vrid).ok_or_else(|| fail("virtual_router_id 0".into()))?;
-    let version = if i.version == 2 {
-        Version::V2
-    } else {
-        Version::V3
-    };
-    let cs = (i.advert_int.as_millis() / 10).min(u128::from(u16::MAX)) as u16;
-    let interval =
-        Centiseconds::new(cs).ok_or_else(|| fail(format!("advert_int {:?}", i.advert_int)))?;
-    let mut b = FsmConfig::builder(vrid, src, vips)
-        .version(version)
-        .priority(Priority(i.priority))
-        .advert_interval(interval)
-        .preempt(i.preempt)
-        .preempt_delay(i.preempt_delay)
-        .initial_state(match i.state {
-            InitialState::Master => FsmInitial::Master,
-            InitialState::Backup => FsmInitial::Backup,
-        })
-        .accept_mode(i.accept.unwrap_or(!config.global.vrrp_strict))
-        .strict(config.global.vrrp_strict)
-        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
-        .lower_prio_no_advert(
-            config.global.vrrp_strict
-                || i.lower_prio_no_advert
-                    .unwrap_or(config.global.lower_prio_no_advert),
-        )
-        .garp_master_delay(Some(i.garp_master_delay).filter(|d| !d.is_zero()))
-        .garp_master_repeat(i.garp_master_repeat.max(1))
-        .garp_master_refresh(i.garp_master_refresh);
-    if let Some(Authentication::Pass(p)) = &i.auth {
-        let mut key = [0u8; 8];
-        for (k, b) in key.iter_mut().zip(p.bytes()) {
-            *k = b;
-        }
-        b = b.auth(Auth::SimplePassword(key));
-    }
-    let mut track_links = Vec::new();
-    for (n, t) in i.track_interfaces.iter().enumerate() {
-        b = b.track(Track {
-            weight: t.weight.unwrap_or(0),
-        });
-        track_links.push((t.name.clone(), n));
-    }
-    let mut script_tracks = Vec::new();
-    for (n, t) in i.track_scripts.iter().enumerate() {
-        let Some(s) = config.scripts.iter().find(|s| s.name == t.name) else {
-            continue;
-        };
-        let weight = t.weight.unwrap_or(s.weight);
-        let reverse = s.weight_reverse;
-        b = b.track(Track {
-            weight: if reverse { -weight } else { weight },
-        });
-        script_tracks.push(ScriptTrack {
-            script: t.name.clone(),
-            index: i.track_interfaces.len() + n,
-            reverse,
-        });
-    }
-    let fsm = b.build().map_err(|e| fail(e.to_string()))?;
-    let spec = Instance {
+/// How the runner drives instance `i`: interface, peers, VIP forms, tracked interfaces
+/// (the router's first tracks), VMAC.
+pub fn spec(i: &VrrpInstance) -> Instance {
+    Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
         peers: i.unicast_peers.clone(),
         vips: i.vips.iter().map(vip).collect(),
-        track_links,
-        vmac: i
-            .use_vmac
-            .as_ref()
-            .map(|name| name.clone().unwrap_or_else(|| format!("vrrp.{}", i.vrid))),
-    };
-    Ok(Planned {
-        model: Box::new(i),
-        spec,
-        fsm,
-        script_tracks,
-    })
+        track_links: i
+            .track_interfaces
+            .iter()
+            .enumerate()
+            .map(|(n, t)| (t.name.clone(), n))
+            .collect(),
+        vmac: i.use_vmac.as_ref().map(|name| {
+            name.clone()
+                .unwrap_or_else(|| format!("vrrp.{}", i.router.vrid().get()))
+        }),
+    }
 }
 
 /// A `virtual_ipaddress` line as the runner configures it.
@@ -224,16 +128,54 @@ fn vip(v: &VirtualAddress) -> Vip {
     out
 }
 
-fn v4(a: IpAddr) -> Option<Ipv4Addr> {
-    match a {
-        IpAddr::V4(a) => Some(a),
-        IpAddr::V6(_) => None,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
 
-fn v6(a: IpAddr) -> Option<Ipv6Addr> {
-    match a {
-        IpAddr::V6(a) => Some(a),
-        IpAddr::V4(_) => None,
+    fn config(extra: &str) -> Config {
+        let text = format!(
+            "vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n{extra}  \
+             virtual_ipaddress {{\n    192.0.2.10/24 label eth0:vip\n  }}\n}}\n"
+        );
+        crate::config::parse(Path::new("t.conf"), &text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config
+    }
+
+    #[test]
+    fn the_primary_is_unicast_src_ip_else_the_interfaces() {
+        let asked = std::cell::Cell::new(0);
+        let lookup = |ifname: &str, family: Family| {
+            asked.set(asked.get() + 1);
+            assert_eq!((ifname, family), ("eth0", Family::V4));
+            Some(IpAddr::from([192, 0, 2, 1]))
+        };
+        let p = plan(&mut config(""), lookup).unwrap();
+        assert_eq!(p[0].router.primary(), IpAddr::from([192, 0, 2, 1]));
+        let unicast = "  unicast_src_ip 192.0.2.5\n  unicast_peer {\n    192.0.2.6\n  }\n";
+        let p = plan(&mut config(unicast), lookup).unwrap();
+        assert_eq!(p[0].router.primary(), IpAddr::from([192, 0, 2, 5]));
+        assert_eq!(asked.get(), 1, "unicast_src_ip needs no look-up");
+        let s = spec(&p[0]);
+        assert_eq!((s.name.as_str(), s.interface.as_str()), ("VI_1", "eth0"));
+        assert_eq!(s.peers, vec![IpAddr::from([192, 0, 2, 6])]);
+        assert_eq!(s.vips[0].prefix_len, 24);
+        assert_eq!(s.vips[0].label.as_deref(), Some("eth0:vip"));
+    }
+
+    #[test]
+    fn no_address_of_the_family_is_a_typed_error() {
+        for found in [None, Some("2001:db8::1".parse().unwrap())] {
+            let e = plan(&mut config(""), |_, _| found).unwrap_err();
+            let PlanError::NoAddress {
+                family, interface, ..
+            } = &e;
+            assert_eq!((*family, interface.as_str()), (Family::V4, "eth0"));
+            assert_eq!(
+                e.to_string(),
+                "t.conf:1: vrrp_instance VI_1: no V4 address on eth0"
+            );
+        }
     }
 }

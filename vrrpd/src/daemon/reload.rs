@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use log::{error, info};
-use vrrp_fsm::InstanceId;
+use vrrp_fsm::{Config as FsmConfig, InstanceId};
+use vrrp_net::Instance;
 use vrrp_proto::Family;
 
-use super::plan::{self, Running};
+use super::plan;
 use super::{Daemon, Slot};
 use crate::config::{self, VrrpInstance};
 
@@ -28,7 +29,7 @@ impl Daemon {
         );
         let mut built = match config::load(&self.opts.config) {
             Ok(b) => b,
-            Err(e) => return self.reload_failed(e.to_string()),
+            Err(e) => return self.reload_failed(e),
         };
         for w in &built.warnings {
             log::warn!("{w}");
@@ -43,12 +44,19 @@ impl Daemon {
                 .or_insert_with(|| runner.primary_address(ifname, family).ok().flatten())
         }) {
             Ok(p) => p,
-            Err(e) => return self.reload_failed(e.to_string()),
+            Err(e) => return self.reload_failed(e),
         };
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &*p.model).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
         if let Err(e) = self.hooks.reload(&built.config, &models) {
             return self.reload_failed(e);
         }
+        let planned: Vec<(Box<VrrpInstance>, Instance)> = planned
+            .into_iter()
+            .map(|p| {
+                let spec = plan::spec(&p);
+                (p, spec)
+            })
+            .collect();
         let mut out = Vec::new();
         let old = std::mem::take(&mut self.slots);
         // Instances gone, or replaced by a different router: stop them first, so that a
@@ -59,7 +67,7 @@ impl Daemon {
             let keep = self.running(&slot).is_some_and(|r| {
                 planned
                     .iter()
-                    .any(|p| p.model.name == slot.model.name && p.same_identity(&r))
+                    .any(|(p, spec)| p.name == slot.model.name && plan::same_router(p, spec, r))
             });
             if keep {
                 kept.push(slot);
@@ -85,35 +93,32 @@ impl Daemon {
         }
         out.retain(|h| !theirs(h));
         let mut started = Vec::new();
-        for p in planned {
-            match kept.iter().position(|s| s.model.name == p.model.name) {
+        for (model, spec) in planned {
+            match kept.iter().position(|s| s.model.name == model.name) {
                 Some(k) => {
                     let slot = kept.swap_remove(k);
-                    let same = self.running(&slot).is_some_and(|r| p.same_as(&r));
+                    let same = self
+                        .running(&slot)
+                        .is_some_and(|r| plan::unchanged(&model, &spec, &slot.model, r));
                     if !same {
-                        info!("({}) configuration changed, applied in place", p.model.name);
-                        if let Err(e) = self.runner.reconfigure(slot.index, p.fsm, p.spec, &mut out)
-                        {
-                            error!("({}) reconfigure: {e}", p.model.name);
+                        info!("({}) configuration changed, applied in place", model.name);
+                        let fsm = model.router.clone();
+                        if let Err(e) = self.runner.reconfigure(slot.index, fsm, spec, &mut out) {
+                            error!("({}) reconfigure: {e}", model.name);
                         }
                     }
                     self.slots.push(Slot {
-                        model: p.model,
-                        script_tracks: p.script_tracks,
+                        model,
                         index: slot.index,
                     });
                 }
-                None => match self.runner.add(p.spec, p.fsm) {
+                None => match self.runner.add(spec, model.router.clone()) {
                     Ok(index) => {
-                        info!("({}) added by reload", p.model.name);
+                        info!("({}) added by reload", model.name);
                         started.push(index);
-                        self.slots.push(Slot {
-                            model: p.model,
-                            script_tracks: p.script_tracks,
-                            index,
-                        });
+                        self.slots.push(Slot { model, index });
                     }
-                    Err(e) => error!("({}) cannot start: {e}", p.model.name),
+                    Err(e) => error!("({}) cannot start: {e}", model.name),
                 },
             }
         }
@@ -143,17 +148,16 @@ impl Daemon {
         self.refresh.remove(&index);
     }
 
-    /// What runs for `slot`, to compare a new plan with.
-    fn running<'a>(&'a self, slot: &'a Slot) -> Option<Running<'a>> {
-        Some(Running {
-            model: &slot.model,
-            script_tracks: &slot.script_tracks,
-            spec: &self.runner.info(slot.index)?.spec,
-            fsm: self.runner.router(slot.index)?.config(),
-        })
+    /// What the runner drives for `slot` (its I/O description and router configuration),
+    /// to compare a new configuration with.
+    fn running(&self, slot: &Slot) -> Option<(&Instance, &FsmConfig)> {
+        Some((
+            &self.runner.info(slot.index)?.spec,
+            self.runner.router(slot.index)?.config(),
+        ))
     }
 
-    fn reload_failed(&mut self, why: String) {
+    fn reload_failed(&mut self, why: impl std::fmt::Display) {
         self.reloads_failed += 1;
         error!("Reload refused, keeping the running configuration: {why}");
     }

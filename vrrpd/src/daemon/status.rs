@@ -205,7 +205,7 @@ pub struct ScriptStatus {
 /// `last_change` holds each instance's last transition (Unix ms, reason).
 pub fn instances(
     runner: &Runner,
-    last_change: &std::collections::HashMap<vrrp_fsm::InstanceId, (u64, String)>,
+    last_change: &std::collections::HashMap<vrrp_fsm::InstanceId, (u64, vrrp_fsm::Reason)>,
 ) -> Vec<InstanceStatus> {
     runner
         .ids()
@@ -256,7 +256,7 @@ pub fn instances(
                 drained: r.drained(),
                 interface_missing: info.gone,
                 last_transition_unix_ms: last_change.get(&i).map(|c| c.0),
-                last_transition_reason: last_change.get(&i).map(|c| c.1.clone()),
+                last_transition_reason: last_change.get(&i).map(|c| format!("{:?}", c.1)),
                 counters: InstanceCounters {
                     router: r.counters().clone(),
                     os_errors: info.os_errors,

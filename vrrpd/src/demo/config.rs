@@ -63,9 +63,9 @@ mod tests {
         let i = &c.instances[0];
         assert_eq!(i.name, "VI_1");
         assert_eq!(i.interface, "veth0");
-        assert_eq!(i.vrid, VRID);
-        assert_eq!(i.priority, PRIORITY_A);
-        assert_eq!(i.advert_int, ADVERT_INT);
-        assert_eq!(i.version, VERSION);
+        assert_eq!(i.router.vrid().get(), VRID);
+        assert_eq!(i.router.priority().0, PRIORITY_A);
+        assert_eq!(i.router.advert_interval(), ADVERT_INT);
+        assert_eq!(i.router.version().number(), VERSION);
     }
 }

@@ -1,0 +1,249 @@
+//! A parsed `vrrp_instance` ([`Draft`]) turned into a checked [`VrrpInstance`]: its router's
+//! configuration is built here, once, by vrrp-fsm's [`ConfigBuilder`], which holds the
+//! protocol rules; its refusals become messages naming the instance's file and line. The
+//! rules only a keepalived.conf has (required keywords, one family per VIP list, `auth_type
+//! AH`, peers' family, what an interval vrrpd can hold) are checked here.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use vrrp_fsm::{ConfigBuilder, ConfigError as Refusal, InitialState, Track, Vips};
+use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
+
+use super::error::ConfigError;
+use super::model::{
+    GlobalDefs, Notify, ScriptTrack, Tracked, VirtualAddress, VrrpInstance, VrrpScript,
+};
+use super::source::Loc;
+
+/// `auth_type` as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum AuthKind {
+    /// `auth_type PASS`.
+    Pass,
+    /// `auth_type AH`: recognised, refused (not supported).
+    Ah,
+}
+
+/// A `vrrp_instance` block as parsed, before the checks that need the whole file (the
+/// `vrrp_script` weights, `global_defs`). Each field is the keyword of its name, as written.
+#[derive(Debug, Clone)]
+pub(super) struct Draft {
+    pub(super) name: String,
+    pub(super) state: InitialState,
+    pub(super) interface: String,
+    pub(super) vrid: Option<Vrid>,
+    pub(super) priority: Priority,
+    pub(super) advert_int: Duration,
+    pub(super) version: Version,
+    pub(super) preempt: bool,
+    pub(super) preempt_delay: Duration,
+    pub(super) auth: Option<(AuthKind, String)>,
+    pub(super) vips: Vec<VirtualAddress>,
+    pub(super) excluded_vips: Vec<VirtualAddress>,
+    pub(super) unicast_src_ip: Option<IpAddr>,
+    pub(super) unicast_peers: Vec<IpAddr>,
+    pub(super) track_interfaces: Vec<Tracked>,
+    pub(super) track_scripts: Vec<Tracked>,
+    pub(super) notify: Notify,
+    pub(super) garp_master_delay: Duration,
+    pub(super) garp_master_repeat: u32,
+    pub(super) garp_master_refresh: Option<Duration>,
+    pub(super) notify_master_refresh: Option<Duration>,
+    pub(super) use_vmac: Option<Option<String>>,
+    pub(super) accept: Option<bool>,
+    pub(super) lower_prio_no_advert: Option<bool>,
+    pub(super) loc: Loc,
+}
+
+/// Check `d` and build its router's configuration. `scripts` gives the weights of the
+/// `track_script` lines (each names a known script: unknown ones were dropped).
+pub(super) fn check(
+    d: Draft,
+    global: &GlobalDefs,
+    scripts: &[VrrpScript],
+) -> Result<VrrpInstance, ConfigError> {
+    let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
+    let name = &d.name;
+    if d.interface.is_empty() {
+        return fail(format!("vrrp_instance {name} has no 'interface'"));
+    }
+    let Some(vrid) = d.vrid else {
+        return fail(format!("vrrp_instance {name} has no 'virtual_router_id'"));
+    };
+    let vips = vips(&d.vips)?;
+    let Some(interval) = centiseconds(d.advert_int) else {
+        return fail(interval_message(name, d.version, d.advert_int));
+    };
+    let auth = match &d.auth {
+        None => Auth::None,
+        Some((AuthKind::Ah, _)) => {
+            return fail(format!(
+                "vrrp_instance {name}: auth_type AH is not supported (use PASS or none)"
+            ))
+        }
+        Some((AuthKind::Pass, p)) => Auth::password(p.as_bytes()),
+    };
+    let placeholder = match vips.family() {
+        Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    let strict = global.vrrp_strict;
+    let b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
+        .version(d.version)
+        .priority(d.priority)
+        .advert_interval(interval)
+        .preempt(d.preempt)
+        .preempt_delay(d.preempt_delay)
+        .initial_state(d.state)
+        .auth(auth)
+        .accept_mode(d.accept.unwrap_or(!strict))
+        .strict(strict)
+        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
+        .lower_prio_no_advert(
+            strict
+                || d.lower_prio_no_advert
+                    .unwrap_or(global.lower_prio_no_advert),
+        )
+        .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
+        .garp_master_repeat(d.garp_master_repeat)
+        .garp_master_refresh(d.garp_master_refresh);
+    let (b, script_tracks) = tracks(b, &d, scripts);
+    let router = b.build().map_err(|r| refusal(&d, r))?;
+    let family = router.family();
+    if let Some(p) = d
+        .unicast_peers
+        .iter()
+        .find(|a| a.is_ipv4() != (family == Family::V4))
+    {
+        return fail(format!(
+            "vrrp_instance {name}: unicast_peer {p} is not of the virtual addresses' family"
+        ));
+    }
+    Ok(VrrpInstance {
+        name: d.name,
+        interface: d.interface,
+        router,
+        vips: d.vips,
+        excluded_vips: d.excluded_vips,
+        unicast_src_ip: d.unicast_src_ip,
+        unicast_peers: d.unicast_peers,
+        track_interfaces: d.track_interfaces,
+        script_tracks,
+        notify: d.notify,
+        notify_master_refresh: d.notify_master_refresh,
+        use_vmac: d.use_vmac,
+        loc: d.loc,
+    })
+}
+
+/// The router's tracks: `track_interface` lines first, then `track_script` lines, in file
+/// order; and which track index each script feeds.
+fn tracks(
+    mut b: ConfigBuilder,
+    d: &Draft,
+    scripts: &[VrrpScript],
+) -> (ConfigBuilder, Vec<ScriptTrack>) {
+    for t in &d.track_interfaces {
+        b = b.track(Track {
+            weight: t.weight.unwrap_or(0),
+        });
+    }
+    let mut script_tracks = Vec::new();
+    for t in &d.track_scripts {
+        let Some(s) = scripts.iter().find(|s| s.name == t.name) else {
+            continue;
+        };
+        let weight = t.weight.unwrap_or(s.weight);
+        let reverse = s.weight_reverse;
+        b = b.track(Track {
+            weight: if reverse { -weight } else { weight },
+        });
+        script_tracks.push(ScriptTrack {
+            script: t.name.clone(),
+            index: d.track_interfaces.len() + script_tracks.len(),
+            reverse,
+        });
+    }
+    (b, script_tracks)
+}
+
+/// The VIP list as the router's; a line of the other family than the first is refused at
+/// its own line.
+fn vips(list: &[VirtualAddress]) -> Result<Vips, ConfigError> {
+    let v4 = !matches!(list.first(), Some(v) if v.addr.is_ipv6());
+    if let Some(v) = list.iter().find(|v| v.addr.is_ipv4() != v4) {
+        return Err(ConfigError::invalid(
+            &v.loc,
+            "virtual_ipaddress mixes IPv4 and IPv6 (use virtual_ipaddress_excluded)",
+        ));
+    }
+    Ok(if v4 {
+        Vips::V4(
+            list.iter()
+                .filter_map(|v| match v.addr {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+        )
+    } else {
+        Vips::V6(
+            list.iter()
+                .filter_map(|v| match v.addr {
+                    IpAddr::V6(a) => Some(a),
+                    IpAddr::V4(_) => None,
+                })
+                .collect(),
+        )
+    })
+}
+
+/// `advert_int` in RFC 9568's 12-bit centiseconds (None above 40.95 s).
+fn centiseconds(d: Duration) -> Option<Centiseconds> {
+    let cs = u16::try_from(d.as_millis() / 10).ok()?;
+    Centiseconds::new(cs)
+}
+
+/// Why `advert_int` is refused with `version`.
+fn interval_message(name: &str, version: Version, d: Duration) -> String {
+    match version {
+        // RFC 3768: whole seconds, at least 1.
+        Version::V2 if d.subsec_nanos() != 0 || d.is_zero() => {
+            format!("vrrp_instance {name}: advert_int must be whole seconds (>= 1) with VRRPv2")
+        }
+        // RFC 3768 allows up to 255 s; vrrpd keeps every interval in RFC 9568's 12-bit
+        // centiseconds, so it stops at 40 s.
+        Version::V2 => {
+            format!("vrrp_instance {name}: advert_int above 40 s is not supported by vrrpd")
+        }
+        // RFC 9568 §5.2.7: 12-bit centiseconds, 10 ms .. 40.95 s.
+        Version::V3 => {
+            format!("vrrp_instance {name}: advert_int must be from 0.01 to 40.95 s with VRRPv3")
+        }
+    }
+}
+
+/// vrrp-fsm's refusal, in keepalived.conf's words, at the instance's line.
+fn refusal(d: &Draft, r: Refusal) -> ConfigError {
+    let name = &d.name;
+    let msg = match r {
+        Refusal::IntervalZero | Refusal::V2IntervalNotSeconds => {
+            interval_message(name, d.version, d.advert_int)
+        }
+        Refusal::V2OverIpv6 => format!("vrrp_instance {name}: IPv6 needs VRRP version 3"),
+        Refusal::V3Auth => {
+            format!("vrrp_instance {name}: VRRPv3 has no authentication (RFC 9568 §9)")
+        }
+        Refusal::AddressCount(0) => format!("vrrp_instance {name} has no virtual_ipaddress"),
+        Refusal::AddressCount(n) => {
+            format!("vrrp_instance {name}: {n} virtual addresses, at most 255")
+        }
+        Refusal::FamilyMismatch => format!(
+            "vrrp_instance {name}: unicast_src_ip {} is not of the virtual addresses' family",
+            d.unicast_src_ip.map_or_else(String::new, |a| a.to_string())
+        ),
+        other => format!("vrrp_instance {name}: {other}"),
+    };
+    ConfigError::invalid(&d.loc, msg)
+}
