@@ -119,7 +119,8 @@ pub struct Daemon {
     /// Last state change of each runner instance: when (Unix ms) and why.
     last_change: std::collections::HashMap<InstanceId, (u64, vrrp_fsm::Reason)>,
     /// `notify_master_refresh`: when each master instance next re-runs notify_master.
-    refresh: std::collections::HashMap<InstanceId, std::time::Instant>,
+    /// The same timer heap as the endpoint's routers (O(log n) per change, no scan).
+    refresh: vrrp_fsm::Timers<std::time::Instant, InstanceId>,
 }
 
 impl Daemon {
@@ -200,7 +201,7 @@ impl Daemon {
             reloads_failed: 0,
             drained: Default::default(),
             last_change: Default::default(),
-            refresh: Default::default(),
+            refresh: vrrp_fsm::Timers::new(),
         };
         let mut out = Vec::new();
         d.slots.reserve_exact(planned.len());
@@ -230,7 +231,7 @@ impl Daemon {
         loop {
             let next = [
                 self.hooks.next_deadline(),
-                self.refresh.values().min().copied(),
+                self.refresh.next_deadline(),
                 self.control_clients.next_deadline(),
                 self.metrics_clients.next_deadline(),
             ]
@@ -273,10 +274,10 @@ impl Daemon {
                         match model.notify_master_refresh {
                             Some(every) if to == vrrp_fsm::State::Master => {
                                 self.refresh
-                                    .insert(instance, std::time::Instant::now() + every);
+                                    .arm(instance, std::time::Instant::now() + every);
                             }
                             _ => {
-                                self.refresh.remove(&instance);
+                                self.refresh.cancel(instance);
                             }
                         }
                         self.hooks.on_state(&self.slots[s].model, to, priority.0);
@@ -323,30 +324,20 @@ impl Daemon {
     /// `notify_master_refresh`: re-run notify_master of the masters whose time has come.
     fn refresh_masters(&mut self) {
         let now = std::time::Instant::now();
-        let due: Vec<InstanceId> = self
-            .refresh
-            .iter()
-            .filter(|(_, t)| **t <= now)
-            .map(|(i, _)| *i)
-            .collect();
+        // Popped first, re-armed after: a re-armed timer is never due in this same pass.
+        let due: Vec<InstanceId> = std::iter::from_fn(|| self.refresh.pop_expired(now)).collect();
         for index in due {
             let Some(s) = self.slot_pos(index) else {
-                self.refresh.remove(&index);
                 continue;
             };
             let model = &self.slots[s].model;
-            match model.notify_master_refresh {
-                Some(every) => {
-                    info!(
-                        "({}) notify_master_refresh: running notify_master again",
-                        model.name
-                    );
-                    self.hooks.rerun_master(model);
-                    self.refresh.insert(index, now + every);
-                }
-                None => {
-                    self.refresh.remove(&index);
-                }
+            if let Some(every) = model.notify_master_refresh {
+                info!(
+                    "({}) notify_master_refresh: running notify_master again",
+                    model.name
+                );
+                self.hooks.rerun_master(model);
+                self.refresh.arm(index, now + every);
             }
         }
     }

@@ -145,7 +145,7 @@ impl Daemon {
     /// the index may be given to another).
     fn forget(&mut self, index: InstanceId) {
         self.last_change.remove(&index);
-        self.refresh.remove(&index);
+        self.refresh.cancel(index);
     }
 
     /// What the runner drives for `slot` (its I/O description and router configuration),
