@@ -36,7 +36,7 @@ pub enum Discard {
 }
 
 /// A virtual router: the state machine's layer, one RFC 9568 router driven by its
-/// [`Config`](crate::Config) and by time, adverts and tracked objects given as inputs
+/// [`Config`] and by time, adverts and tracked objects given as inputs
 /// (an [`Endpoint`](crate::Endpoint) holds many and routes datagrams to them). See the
 /// crate docs for the handle/poll loop.
 #[derive(Debug, Clone)]
