@@ -1,8 +1,16 @@
-//! Timers: a min-heap of (deadline, id) with lazy cancellation.
+//! Timers: min-heaps of (time, id) with lazy cancellation, each timer firing within a window.
 //!
-//! Each [`TimerId`] has at most one live deadline. Re-arming or cancelling bumps the id's
-//! generation; heap entries of an older generation are skipped when they surface, so both are
-//! O(log n) / O(1) with no search through the heap.
+//! Each [`TimerId`] has at most one live timer: due at a deadline, to be fired no later than
+//! a latest time (the deadline itself unless armed with [`Timers::arm_within`]). Timers whose
+//! windows overlap can then be fired in one wakeup: [`Timers::next_wakeup`] is the earliest
+//! latest time, and [`Timers::pop_expired`] fires every timer due by then.
+//!
+//! Two heaps order the live timers, by deadline (what is due) and by latest time (when to
+//! wake). Cancelling, or moving a timer earlier, bumps its generation and pushes new
+//! entries; entries of an older generation are skipped when they surface. Moving a timer
+//! later (a Backup hearing an advert pushes its Master_Down_Timer back) pushes nothing: an
+//! entry that surfaces with a time older than its timer's is pushed again with the new one.
+//! So each heap holds about one entry per timer, and a re-arm later costs no heap work.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -12,11 +20,25 @@ use std::hash::Hash;
 pub trait TimerId: Copy + Eq + Hash + Ord {}
 impl<T: Copy + Eq + Hash + Ord> TimerId for T {}
 
-/// Min-heap of deadlines keyed by `K`; `D` is any ordered time (e.g. `Instant`).
+/// A heap entry: a time, the key, the generation it was pushed for.
+type Entry<D, K> = Reverse<(D, K, u64)>;
+
+/// One live timer.
+#[derive(Debug, Clone, Copy)]
+struct Live<D> {
+    deadline: D,
+    latest: D,
+    gen: u64,
+}
+
+/// Min-heaps of timers keyed by `K`; `D` is any ordered time (e.g. `Instant`).
 #[derive(Debug)]
 pub struct Timers<D: Ord + Copy, K: TimerId> {
-    heap: BinaryHeap<Reverse<(D, K, u64)>>,
-    live: HashMap<K, (D, u64)>,
+    /// By deadline.
+    due: BinaryHeap<Entry<D, K>>,
+    /// By latest time to fire.
+    wake: BinaryHeap<Entry<D, K>>,
+    live: HashMap<K, Live<D>>,
     next_gen: u64,
 }
 
@@ -30,7 +52,8 @@ impl<D: Ord + Copy, K: TimerId> Timers<D, K> {
     /// No timers.
     pub fn new() -> Self {
         Timers {
-            heap: BinaryHeap::new(),
+            due: BinaryHeap::new(),
+            wake: BinaryHeap::new(),
             live: HashMap::new(),
             next_gen: 0,
         }
@@ -38,10 +61,33 @@ impl<D: Ord + Copy, K: TimerId> Timers<D, K> {
 
     /// Arm (or re-arm) `key` to fire at `deadline`, replacing any earlier deadline.
     pub fn arm(&mut self, key: K, deadline: D) {
+        self.arm_within(key, deadline, deadline);
+    }
+
+    /// Arm (or re-arm) `key` due at `deadline`, to be fired no later than `latest` (taken
+    /// as `deadline` if earlier): it may wait for timers due a little after it.
+    pub fn arm_within(&mut self, key: K, deadline: D, latest: D) {
+        let latest = latest.max(deadline);
+        if let Some(l) = self.live.get_mut(&key) {
+            if deadline >= l.deadline && latest >= l.latest {
+                // Later (or the same): the old entries are pushed again when they surface.
+                l.deadline = deadline;
+                l.latest = latest;
+                return;
+            }
+        }
         let gen = self.next_gen;
         self.next_gen += 1;
-        self.live.insert(key, (deadline, gen));
-        self.heap.push(Reverse((deadline, key, gen)));
+        self.live.insert(
+            key,
+            Live {
+                deadline,
+                latest,
+                gen,
+            },
+        );
+        self.due.push(Reverse((deadline, key, gen)));
+        self.wake.push(Reverse((latest, key, gen)));
     }
 
     /// Cancel `key`; returns whether it was armed.
@@ -51,7 +97,12 @@ impl<D: Ord + Copy, K: TimerId> Timers<D, K> {
 
     /// The deadline `key` is armed for, if any.
     pub fn deadline_of(&self, key: K) -> Option<D> {
-        self.live.get(&key).map(|&(d, _)| d)
+        self.live.get(&key).map(|l| l.deadline)
+    }
+
+    /// The deadline and latest firing time `key` is armed for, if any.
+    pub fn window_of(&self, key: K) -> Option<(D, D)> {
+        self.live.get(&key).map(|l| (l.deadline, l.latest))
     }
 
     /// Number of armed timers.
@@ -64,33 +115,53 @@ impl<D: Ord + Copy, K: TimerId> Timers<D, K> {
         self.live.is_empty()
     }
 
-    /// The earliest live deadline (drops stale heap entries on the way).
+    /// The earliest live deadline.
     pub fn next_deadline(&mut self) -> Option<D> {
-        self.skip_stale();
-        self.heap.peek().map(|Reverse((d, _, _))| *d)
+        settle(&mut self.due, &self.live, |l| l.deadline)
     }
 
-    /// Pop one timer whose deadline is `<= now`, disarming it.
+    /// The latest moment to call [`Timers::pop_expired`] so that no timer fires after its
+    /// latest time: the earliest of them (the earliest deadline when no timer has a window).
+    pub fn next_wakeup(&mut self) -> Option<D> {
+        settle(&mut self.wake, &self.live, |l| l.latest)
+    }
+
+    /// Pop one timer whose deadline is `<= now`, disarming it (earliest deadline first).
     pub fn pop_expired(&mut self, now: D) -> Option<K> {
-        self.skip_stale();
-        match self.heap.peek() {
-            Some(Reverse((d, _, _))) if *d <= now => {
-                let Reverse((_, key, _)) = self.heap.pop()?;
+        match settle(&mut self.due, &self.live, |l| l.deadline) {
+            Some(d) if d <= now => {
+                let Reverse((_, key, _)) = self.due.pop()?;
                 self.live.remove(&key);
                 Some(key)
             }
             _ => None,
         }
     }
+}
 
-    fn skip_stale(&mut self) {
-        while let Some(Reverse((_, key, gen))) = self.heap.peek() {
-            if self.live.get(key).is_some_and(|&(_, g)| g == *gen) {
-                return;
+/// Make the top of `heap` a live timer's current time (`time` of it), dropping entries of
+/// cancelled or re-armed timers and pushing again those whose timer moved later; that time.
+fn settle<D: Ord + Copy, K: TimerId>(
+    heap: &mut BinaryHeap<Entry<D, K>>,
+    live: &HashMap<K, Live<D>>,
+    time: impl Fn(&Live<D>) -> D,
+) -> Option<D> {
+    while let Some(&Reverse((t, key, gen))) = heap.peek() {
+        match live.get(&key) {
+            Some(l) if l.gen == gen => {
+                let now = time(l);
+                if now == t {
+                    return Some(t);
+                }
+                heap.pop();
+                heap.push(Reverse((now, key, gen)));
             }
-            self.heap.pop();
+            _ => {
+                heap.pop();
+            }
         }
     }
+    None
 }
 
 #[cfg(test)]
@@ -172,5 +243,59 @@ mod tests {
         let mut got = drain(&mut t, 7);
         got.sort_unstable();
         assert_eq!(got, (0..100).collect::<Vec<_>>());
+    }
+    #[test]
+    fn wakeup_is_the_earliest_latest_time_and_fires_all_due() {
+        let mut t = Timers::new();
+        t.arm_within(1u32, 100u64, 110);
+        t.arm_within(2, 105, 115);
+        t.arm(3, 120);
+        assert_eq!(t.next_deadline(), Some(100));
+        assert_eq!(t.next_wakeup(), Some(110));
+        // Woken at 110: both windowed timers are due, the exact one is not.
+        assert_eq!(drain(&mut t, 110), vec![1, 2]);
+        assert_eq!(t.next_wakeup(), Some(120));
+    }
+
+    #[test]
+    fn an_exact_timer_inside_a_window_bounds_the_wakeup() {
+        let mut t = Timers::new();
+        t.arm_within(1u32, 100u64, 110);
+        t.arm(2, 104);
+        assert_eq!(t.next_wakeup(), Some(104));
+        assert_eq!(drain(&mut t, 104), vec![1, 2]);
+    }
+
+    #[test]
+    fn moving_later_pushes_nothing_and_is_seen() {
+        let mut t = Timers::new();
+        t.arm(1u32, 10u64);
+        let before = (t.due.len(), t.wake.len());
+        for d in 11..1000 {
+            t.arm(1, d);
+        }
+        assert_eq!(
+            (t.due.len(), t.wake.len()),
+            before,
+            "no entry per re-arm later"
+        );
+        assert_eq!(t.next_deadline(), Some(999));
+        assert_eq!(t.next_wakeup(), Some(999));
+        assert_eq!(t.pop_expired(998), None);
+        assert_eq!(t.pop_expired(999), Some(1));
+    }
+
+    #[test]
+    fn a_window_moved_earlier_or_narrowed_is_honoured() {
+        let mut t = Timers::new();
+        t.arm_within(1u32, 100u64, 150);
+        t.arm_within(1, 100, 120);
+        assert_eq!(t.window_of(1), Some((100, 120)));
+        assert_eq!(t.next_wakeup(), Some(120));
+        t.arm_within(1, 50, 40); // a latest before the deadline is the deadline
+        assert_eq!(t.window_of(1), Some((50, 50)));
+        assert_eq!(t.next_wakeup(), Some(50));
+        assert_eq!(drain(&mut t, 50), vec![1]);
+        assert_eq!(t.next_wakeup(), None, "old entries are stale");
     }
 }
