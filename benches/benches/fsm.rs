@@ -1,6 +1,7 @@
 //! vrrp-fsm: the cost of one advert through a Backup (`handle_advert` + drain), of one raw
 //! datagram through an `Endpoint` of 1000 Backups (IP checks, decode, demux, router, drain,
-//! timer re-armed), and how many
+//! timer re-armed), of one advert sent by an `Endpoint` of 1000 Masters (timers batched,
+//! advert encoded, both queues drained), and how many
 //! simulated router-hours the deterministic LAN simulator runs per CPU second
 //! (1000 routers: 250 VRIDs × 4 routers, 1 s interval, 1 simulated minute per iteration).
 
@@ -12,8 +13,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use vrrp_fsm::sim::{Sim, SimConfig};
 use vrrp_fsm::{Config, Datagram, Endpoint, InstanceSpec, Instant, InterfaceId, Router, Vips};
 use vrrp_proto::{
-    ip, Addresses, Advertisement, Centiseconds, ChecksumForm, Priority, VersionFields, Vrid,
-    MULTICAST_V4,
+    ip, Addresses, Advertisement, Centiseconds, ChecksumForm, Priority, Version, VersionFields,
+    Vrid, MULTICAST_V4,
 };
 
 fn cfg(vrid: u8, me: u8, prio: u8) -> Config {
@@ -121,6 +122,59 @@ fn endpoint_handle_datagram(c: &mut Criterion) {
     assert_eq!(ep.counters().checksum_errors, 0);
 }
 
+/// 1000 Masters (VRRPv3, 0.1 s) on 4 interfaces, started 100 µs apart so that their adverts
+/// are due spread over the interval; each iteration is one interval driven the way a driver
+/// does (sleep until `poll_timeout`, `handle_timeout`, drain both queues): 1000 adverts.
+fn endpoint_masters_send(c: &mut Criterion) {
+    let mut ep = Endpoint::new(ChecksumForm::PseudoHeader);
+    let mut t = 0u64;
+    for ifindex in 0..4u32 {
+        for vrid in 1..=250u8 {
+            let config = Config::builder(
+                Vrid::new(vrid).unwrap(),
+                IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                Vips::V4(vec![Ipv4Addr::new(198, 51, 100, vrid)]),
+            )
+            .version(Version::V3)
+            .advert_interval(Centiseconds::new(10).unwrap())
+            .priority(Priority(255))
+            .build()
+            .unwrap();
+            let spec = InstanceSpec {
+                interface: InterfaceId(10 + ifindex),
+                config,
+                peers: vec![],
+                track_interfaces: vec![],
+            };
+            let id = ep.add(Instant::from_micros(t), spec).unwrap();
+            ep.start(Instant::from_micros(t), id).unwrap();
+            t += 100;
+        }
+    }
+    let mut buf = [0u8; 1500];
+    while ep.poll_event().is_some() {}
+    while ep.poll_transmit(&mut buf).is_some() {}
+    let mut g = c.benchmark_group("fsm/endpoint_1000_masters");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("one_interval_of_adverts", |b| {
+        b.iter(|| {
+            let mut sent = 0;
+            while sent < 1000 {
+                let now = ep.poll_timeout().unwrap();
+                ep.handle_timeout(now);
+                while let Some(e) = ep.poll_event() {
+                    black_box(e);
+                }
+                while let Some(x) = ep.poll_transmit(&mut buf) {
+                    black_box(x);
+                    sent += 1;
+                }
+            }
+        })
+    });
+    g.finish();
+}
+
 fn simulated_lan(c: &mut Criterion) {
     let mut sim = Sim::new(SimConfig {
         seed: 42,
@@ -151,6 +205,7 @@ criterion_group!(
     benches,
     handle_advert,
     endpoint_handle_datagram,
+    endpoint_masters_send,
     simulated_lan
 );
 criterion_main!(benches);

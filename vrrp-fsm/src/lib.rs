@@ -82,8 +82,8 @@ pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};
 pub use demux::{Demux, DemuxKey, PeerFilter};
 pub use endpoint::{
-    Datagram, Endpoint, EndpointError, EndpointEvent, EndpointStats, EventKind, InstanceSpec,
-    Transmit,
+    advert_slack, Datagram, Endpoint, EndpointError, EndpointEvent, EndpointStats, EventKind,
+    InstanceSpec, Transmit,
 };
 pub use ids::{InstanceId, InterfaceId};
 pub use output::{Event, Output, Reason, State};

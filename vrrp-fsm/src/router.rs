@@ -206,10 +206,14 @@ impl Router {
         if self.state != State::Master {
             return;
         }
-        if due(self.adver_timer, now) {
-            // RFC 9568 §6.4.3: Adver_Timer fired: send an advert, reset the timer.
+        if let Some(deadline) = self.adver_timer.filter(|&d| d <= now) {
+            // RFC 9568 §6.4.3: Adver_Timer fired: send an advert, reset the timer. From its
+            // deadline: a caller that fires it a little late (an endpoint batching Masters)
+            // does not slow the advert rate; one a whole interval late starts again from now.
             self.send_advert(self.priority);
-            self.adver_timer = Some(now + self.cfg.advert_interval());
+            let interval = self.cfg.advert_interval();
+            let next = deadline + interval;
+            self.adver_timer = Some(if next > now { next } else { now + interval });
         }
         if due(self.garp_delay_at, now) {
             // keepalived `garp_master_delay`: the second burst.

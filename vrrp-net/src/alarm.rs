@@ -19,7 +19,11 @@ use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFl
 
 use crate::NetError;
 
-/// One one-shot timer; re-armed only when the deadline it should fire at changes.
+/// One one-shot timer, re-armed only when the deadline moves earlier than the one it is armed
+/// for, or after it fired. A deadline that moved later (a Backup heard an advert and pushed
+/// its Master_Down_Timer back: most wakeups of a busy Backup) leaves it armed: it fires
+/// early, the endpoint has nothing to do then, and it is armed again. That costs a wakeup
+/// now and then instead of a `timerfd_settime` per wakeup.
 pub(crate) struct Alarm {
     fd: TimerFd,
     /// The deadline it is armed for (in the caller's clock), if any.
@@ -36,14 +40,19 @@ impl Alarm {
         Ok(Alarm { fd, armed: None })
     }
 
-    /// Fire at `deadline` (None: never), `now` being the current time in the same clock.
-    /// A deadline already reached fires at once.
+    /// Fire at `deadline` or earlier (None: never), `now` being the current time in the
+    /// same clock. A deadline already reached fires at once.
     pub(crate) fn set(
         &mut self,
         deadline: Option<vrrp_fsm::Instant>,
         now: vrrp_fsm::Instant,
     ) -> Result<(), NetError> {
-        if deadline == self.armed {
+        let soon_enough = match (self.armed, deadline) {
+            (Some(armed), Some(d)) => armed <= d,
+            (None, None) => true,
+            _ => false,
+        };
+        if soon_enough {
             return Ok(());
         }
         let r = match deadline {
@@ -64,11 +73,10 @@ impl Alarm {
         Ok(())
     }
 
-    /// After the poll reported it readable: consume the expiry (it fires once per arming).
+    /// After the poll reported it: it is disarmed (it fires once per arming). The expiry
+    /// count is not read: arming again resets it, and with edge-triggered polling each
+    /// expiry is reported anyway.
     pub(crate) fn acknowledge(&mut self) {
-        let mut buf = [0u8; 8];
-        // EAGAIN (already read, or re-armed since) is fine: there is nothing to consume.
-        let _ = nix::unistd::read(self.fd.as_fd(), &mut buf);
         self.armed = None;
     }
 }
@@ -127,6 +135,42 @@ mod tests {
         poll.poll(&mut events, Some(Duration::from_millis(100)))
             .unwrap();
         assert!(events.is_empty(), "a disarmed alarm fired");
+
+        // A deadline moved later leaves the alarm armed for the earlier one; one moved
+        // earlier re-arms it.
+        let now = clock(start);
+        alarm
+            .set(Some(now + Duration::from_millis(40)), now)
+            .unwrap();
+        alarm
+            .set(Some(now + Duration::from_secs(10)), clock(start))
+            .unwrap();
+        poll.poll(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.token() == T),
+            "a later deadline disarmed it"
+        );
+        let fired = clock(start);
+        assert!(fired >= now + Duration::from_millis(40), "fired early");
+        assert!(
+            fired < now + Duration::from_secs(1),
+            "re-armed for the later deadline"
+        );
+        alarm.acknowledge();
+        let now = clock(start);
+        alarm.set(Some(now + Duration::from_secs(10)), now).unwrap();
+        alarm
+            .set(Some(now + Duration::from_millis(20)), clock(start))
+            .unwrap();
+        poll.poll(&mut events, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(
+            events.iter().any(|e| e.token() == T),
+            "an earlier deadline was not armed"
+        );
+        assert!(clock(start) < now + Duration::from_secs(1));
+        alarm.acknowledge();
 
         // A deadline already passed fires at once.
         let now = clock(start);

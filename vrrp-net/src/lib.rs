@@ -20,9 +20,12 @@
 //! about the virtual routers that needs no OS (demux by interface, family and VRID, the
 //! unicast peer filter, sync groups, timers, counters): it registers every socket and the
 //! link monitor with one `mio::Poll` (the caller adds its own sources, signals among them),
-//! arms a timerfd at `Endpoint::poll_timeout()`, reads datagrams in batches into
-//! `Endpoint::handle_datagram`, sends the endpoint's adverts in batches (`sendmmsg`) and
-//! carries out its events (VIPs through rtnetlink, GARP / NA through AF_PACKET).
+//! arms a timerfd at `Endpoint::poll_timeout()` (the endpoint batches Masters due close
+//! together into one wakeup; the timerfd is re-armed only when that moves earlier), reads
+//! datagrams in batches into `Endpoint::handle_datagram` (once a burst of adverts is seen it
+//! lets the burst queue up for a few hundred microseconds before reading it: receive
+//! coalescing), sends the endpoint's adverts in batches (`sendmmsg`) and carries out its
+//! events (VIPs through rtnetlink, GARP / NA through AF_PACKET).
 //! `tests/one_poll.rs` runs the bare loop (socket, link monitor, vrrp-fsm's demux and
 //! timers) against a veth pair.
 //!

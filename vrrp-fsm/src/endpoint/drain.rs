@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use vrrp_proto::{Family, Priority, MULTICAST_V4, MULTICAST_V6};
 
+use super::slack::timer_slack;
 use super::{Endpoint, EndpointEvent, EventKind, Instances, Transmit};
 use crate::ids::{InstanceId, InterfaceId};
 use crate::output::{Event, Output, State};
@@ -221,15 +222,20 @@ impl Endpoint {
         }
     }
 
-    /// Keep instance `id`'s entry in the timer heap equal to its router's `poll_timeout()`.
+    /// Keep instance `id`'s entry in the timer heap equal to its router's `poll_timeout()`,
+    /// with the slack its state allows ([`super::slack`]).
     fn rearm(&mut self, id: InstanceId) {
-        let next = self
-            .instances
-            .get(id.0)
-            .and_then(|i| i.router.poll_timeout());
-        match next {
-            Some(t) if self.timers.deadline_of(id) != Some(t) => self.timers.arm(id, t),
-            Some(_) => {}
+        let Some(router) = self.instances.get(id.0).map(|i| &i.router) else {
+            self.timers.cancel(id);
+            return;
+        };
+        match router.poll_timeout() {
+            Some(t) => {
+                let window = (t, t + timer_slack(router));
+                if self.timers.window_of(id) != Some(window) {
+                    self.timers.arm_within(id, window.0, window.1);
+                }
+            }
             None => {
                 self.timers.cancel(id);
             }

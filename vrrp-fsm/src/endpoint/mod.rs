@@ -19,8 +19,10 @@
 
 mod drain;
 mod receive;
+mod slack;
 mod types;
 
+pub use slack::{advert_slack, MAX_SLACK};
 pub use types::{
     Datagram, EndpointError, EndpointEvent, EndpointStats, EventKind, InstanceSpec, Transmit,
 };
@@ -118,7 +120,8 @@ pub struct Endpoint {
     /// Some group's member moved since the last look (no scan of the groups otherwise).
     groups_moved: bool,
     /// Each router's next deadline ([`Router::poll_timeout`]), kept equal to it after
-    /// every input: a wakeup costs O(log instances), not a scan.
+    /// every input, with the slack its state allows ([`advert_slack`]): a wakeup costs
+    /// O(log instances), not a scan.
     timers: Timers<Instant, InstanceId>,
     counters: GlobalCounters,
     stats: EndpointStats,
@@ -325,8 +328,9 @@ impl Endpoint {
 
     // ---- inputs --------------------------------------------------------------------------
 
-    /// Deadlines reached: every instance whose deadline is at or before `now` handles it.
-    /// Calling it early is harmless.
+    /// Deadlines reached: every instance whose deadline is at or before `now` handles it
+    /// (called at [`Endpoint::poll_timeout`], that is every Master due by then, in one
+    /// batch). Calling it early is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         let mut due = std::mem::take(&mut self.due);
         due.clear();
@@ -393,8 +397,18 @@ impl Endpoint {
 
     // ---- outputs -------------------------------------------------------------------------
 
-    /// The earliest deadline at which [`Endpoint::handle_timeout`] has work to do.
+    /// When to call [`Endpoint::handle_timeout`] next: the latest moment that still fires
+    /// every timer within its slack. A Backup's Master_Down_Timer has none (this is never
+    /// after it); a Master's advert may be up to 1 % of its interval late, at most
+    /// [`MAX_SLACK`] ([`advert_slack`]), so that Masters due close together send in one
+    /// wakeup. Calling it earlier (at [`Endpoint::next_deadline`]) fires every timer on time.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.timers.next_wakeup()
+    }
+
+    /// The earliest deadline of any instance (no slack): where
+    /// [`Endpoint::handle_timeout`] first has work to do.
+    pub fn next_deadline(&mut self) -> Option<Instant> {
         self.timers.next_deadline()
     }
 

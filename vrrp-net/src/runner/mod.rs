@@ -14,6 +14,7 @@
 //!
 //! Time for the endpoint is the monotonic clock since the runner was made.
 
+mod coalesce;
 mod instance;
 mod links;
 mod notes;
@@ -36,6 +37,7 @@ use vrrp_proto::{ChecksumForm, Family};
 
 use crate::alarm::Alarm;
 use crate::{LinkMonitor, NetError, Netlink, RecvBatch, SendQueue};
+use coalesce::Coalesce;
 use instance::NO_PORT;
 use ports::Ports;
 
@@ -68,6 +70,8 @@ pub struct Runner {
     sends: SendQueue,
     /// Where datagrams are received, a batch per system call.
     rx: RecvBatch,
+    /// Whether to let a burst of adverts queue up before the next poll.
+    coalesce: Coalesce,
 }
 
 impl Runner {
@@ -100,6 +104,7 @@ impl Runner {
             started: std::time::Instant::now(),
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
+            coalesce: Coalesce::default(),
         })
     }
 
@@ -153,6 +158,7 @@ impl Runner {
         )?;
         self.link.seed(&link);
         let now = self.now();
+        self.coalesce.bound_by(cfg.advert_interval());
         let endpoint_spec = InstanceSpec {
             interface: InterfaceId(link.ifindex),
             config: cfg,
@@ -272,6 +278,7 @@ impl Runner {
             return Ok(());
         };
         let now = self.now();
+        self.coalesce.bound_by(cfg.advert_interval());
         let endpoint_spec = InstanceSpec {
             interface,
             config: cfg,
@@ -394,10 +401,19 @@ impl Runner {
     ) -> Result<(), NetError> {
         let waiting = !self.deferred.is_empty();
         out.append(&mut self.deferred);
+        let deadline = self.endpoint.poll_timeout();
+        if !waiting {
+            // A burst of adverts is arriving: let it queue up (coalesce.rs).
+            let now = self.now();
+            let until = [deadline, cap.map(|c| now + c)].into_iter().flatten().min();
+            let hold = self.coalesce.hold_at(now, until);
+            if !hold.is_zero() {
+                std::thread::sleep(hold);
+            }
+        }
         // The endpoint's deadline wakes the poll through the alarm (precise); the poll's
         // own timeout is only the caller's cap.
         let now = self.now();
-        let deadline = self.endpoint.poll_timeout();
         self.alarm.set(deadline, now)?;
         let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
@@ -408,6 +424,7 @@ impl Runner {
         let mut tokens = std::mem::take(&mut self.tokens);
         tokens.clear();
         tokens.extend(self.events.iter().map(|e| e.token()));
+        let mut read = 0;
         for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
@@ -415,7 +432,7 @@ impl Runner {
                 t if t.0 >= FIRST_USER_TOKEN => out.push(Happening::Ready(t)),
                 t => {
                     if let Some(p) = self.ports.by_token(t) {
-                        self.read_adverts(p, out);
+                        read += self.read_adverts(p, out);
                     }
                 }
             }
@@ -424,6 +441,7 @@ impl Runner {
         let now = self.now();
         self.endpoint.handle_timeout(now);
         self.drain_endpoint(out);
+        self.coalesce.note_read(now, read);
         Ok(())
     }
 
@@ -484,8 +502,9 @@ impl Runner {
     }
 
     /// Read every waiting datagram of port `p` (mio is edge-triggered: until a batch comes
-    /// back less than full) and hand each to the endpoint.
-    fn read_adverts(&mut self, p: usize, out: &mut Vec<Happening>) {
+    /// back less than full) and hand each to the endpoint; how many were read.
+    fn read_adverts(&mut self, p: usize, out: &mut Vec<Happening>) -> usize {
+        let mut read = 0;
         loop {
             let n = match self.ports.ports[p].sock.recv_batch(&mut self.rx) {
                 Ok(n) => n,
@@ -493,9 +512,10 @@ impl Runner {
                     self.recv_errors += 1;
                     let ifname = self.ports.ports[p].sock.ifname().to_string();
                     out.push(Happening::Runner(RunnerNote::RecvFailed { ifname, error }));
-                    return;
+                    return read;
                 }
             };
+            read += n;
             let now = self.now();
             for k in 0..n {
                 let Some((bytes, meta)) = self.rx.get(k) else {
@@ -520,7 +540,7 @@ impl Runner {
             }
             self.flush_sends(out);
             if n < crate::raw::BATCH {
-                return;
+                return read;
             }
         }
     }
