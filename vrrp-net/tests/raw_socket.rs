@@ -287,3 +287,72 @@ fn a_queue_of_adverts_goes_out_in_one_sendmmsg_and_comes_in_by_batches() {
         "nothing left: 0, not an error"
     );
 }
+
+/// The runner reads every socket into one [`RecvBatch`]. The kernel shrinks a header's
+/// address and ancillary lengths to what a datagram carried; a batch that kept them would
+/// cut an IPv6 datagram's source and cmsgs after an IPv4 read (every IPv6 advert then a
+/// receive error, the IPv6 backup a second master).
+#[test]
+fn one_batch_reads_ipv4_then_ipv6_with_whole_metadata() {
+    let Some(lab) = lab("rawm") else { return };
+    let src4: IpAddr = A_V4.parse().unwrap();
+    let src6 = IpAddr::V6(A_V6.parse::<Ipv6Addr>().unwrap());
+    let mut rx4 = in_ns(&lab.b, || open(B_IF, Family::V4));
+    let mut rx6 = in_ns(&lab.b, || open(B_IF, Family::V6));
+    let tx4 = in_ns(&lab.a, || open(A_IF, Family::V4));
+    let tx6 = in_ns(&lab.a, || open(A_IF, Family::V6));
+    let mut poll4 = poll_for(&mut rx4);
+    let mut poll6 = poll_for(&mut rx6);
+    let vips4 = [Ipv4Addr::new(192, 0, 2, 10)];
+    let vips6 = [Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10)];
+    let advert6 = Advertisement {
+        vrid: Vrid::new(9).unwrap(),
+        priority: Priority(100),
+        fields: VersionFields::V3 {
+            interval: Centiseconds::new(100).unwrap(),
+        },
+        addresses: Addresses::V6(&vips6),
+    };
+    let mut buf = [0u8; 1500];
+    let mut batch = RecvBatch::new();
+    for round in 0..3 {
+        tx4.send_advert(
+            &advert_v4(8, &vips4),
+            ChecksumForm::PseudoHeader,
+            src4,
+            &[IpAddr::V4(MULTICAST_V4)],
+            &mut buf,
+        )
+        .unwrap();
+        assert!(
+            wait_readable(&mut poll4, RX),
+            "round {round}: no IPv4 advert"
+        );
+        assert_eq!(rx4.recv_batch(&mut batch).unwrap(), 1);
+        let meta = batch.get(0).unwrap().1.expect("IPv4 ancillary data");
+        assert_eq!((meta.src, meta.ttl), (src4, 255));
+
+        tx6.send_advert(
+            &advert6,
+            ChecksumForm::PseudoHeader,
+            src6,
+            &[IpAddr::V6(MULTICAST_V6)],
+            &mut buf,
+        )
+        .unwrap();
+        assert!(
+            wait_readable(&mut poll6, RX),
+            "round {round}: no IPv6 advert"
+        );
+        assert_eq!(rx6.recv_batch(&mut batch).unwrap(), 1);
+        let meta = batch
+            .get(0)
+            .unwrap()
+            .1
+            .unwrap_or_else(|| panic!("round {round}: IPv6 ancillary data cut after IPv4"));
+        assert_eq!(
+            (meta.src, meta.dst, meta.ttl),
+            (src6, IpAddr::V6(MULTICAST_V6), 255)
+        );
+    }
+}

@@ -23,7 +23,7 @@ pub const BATCH: usize = 16;
 /// length then disagrees with what arrived, and it is dropped and counted as such.
 pub const SLOT: usize = 4608;
 
-/// Buffers and headers for [`VrrpSocket::recv_batch`], allocated once and reused.
+/// Buffers for [`VrrpSocket::recv_batch`], allocated once and reused, and its headers.
 pub struct RecvBatch {
     bufs: Box<[[u8; SLOT]; BATCH]>,
     headers: MultiHeaders<SockaddrStorage>,
@@ -41,10 +41,9 @@ impl Default for RecvBatch {
 impl RecvBatch {
     /// Empty buffers for `BATCH` (16) datagrams.
     pub fn new() -> RecvBatch {
-        let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
         RecvBatch {
             bufs: Box::new([[0; SLOT]; BATCH]),
-            headers: MultiHeaders::preallocate(BATCH, Some(cmsg)),
+            headers: fresh_headers(),
             metas: [None; BATCH],
             len: 0,
         }
@@ -72,11 +71,23 @@ impl RecvBatch {
     }
 }
 
+/// `BATCH` headers, each with room for the largest ancillary data asked for (IPv6 packet
+/// info and hop limit).
+fn fresh_headers() -> MultiHeaders<SockaddrStorage> {
+    let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
+    MultiHeaders::preallocate(BATCH, Some(cmsg))
+}
+
 impl VrrpSocket {
     /// Read up to `BATCH` (16) waiting datagrams with one `recvmmsg`; returns how many (0 when
     /// nothing is waiting). Fewer than `BATCH` (16) means the queue is drained.
     pub fn recv_batch(&mut self, batch: &mut RecvBatch) -> Result<usize, NetError> {
         batch.len = 0;
+        // The kernel writes back each header's address and ancillary lengths (what that
+        // datagram carried), and nix does not restore them: reused, a header read before
+        // by an IPv4 socket would cut an IPv6 datagram's source and cmsgs. Fresh headers
+        // each call (three small allocations per `recvmmsg`, not per datagram).
+        batch.headers = fresh_headers();
         let mut iovs = batch.bufs.each_mut().map(|b| [IoSliceMut::new(b)]);
         let msgs = match recvmmsg(
             self.sock.as_raw_fd(),
