@@ -352,7 +352,7 @@ impl Run {
             match self.lan.children[i].try_wait() {
                 Ok(Some(st)) if st.success() => return,
                 Ok(Some(st)) => {
-                    let what = format!("{}: exit status {st} after SIGTERM", n.name());
+                    let what = format!("{}: {st} after SIGTERM", n.name());
                     return self.note(what);
                 }
                 _ if start.elapsed() > EXIT_LIMIT => {
@@ -522,10 +522,14 @@ pub fn both(
 }
 
 /// What differs between the reference run and the other, phase by phase and node by node
-/// (`-` keepalived only, `+` vrrpd only), and the notes of both runs; empty if nothing.
-pub fn compare(reference: &Run, other: &Run) -> String {
+/// (`-` keepalived only, `+` vrrpd only), phases `skip` (0-based) left out, and the notes
+/// of both runs; empty if nothing.
+pub fn compare(reference: &Run, other: &Run, skip: &[usize]) -> String {
     let mut out = String::new();
     for (i, (r, o)) in reference.phases.iter().zip(&other.phases).enumerate() {
+        if skip.contains(&i) {
+            continue;
+        }
         for n in Node::BOTH {
             let d = r.node(n).diff(o.node(n));
             if !d.is_empty() {
@@ -613,8 +617,9 @@ pub fn print_phases(run: &Run) {
 }
 
 /// Assert that keepalived's run shows `expect` and that vrrpd's is the same phase by
-/// phase; on failure the message carries the differences, the notes and every log.
-pub fn assert_same(test: &str, k: &Run, v: &Run, expect: &[Expect<'_>]) {
+/// phase (but phases `skip`); on failure the message carries the differences, the notes
+/// and every log.
+pub fn assert_same(test: &str, k: &Run, v: &Run, expect: &[Expect<'_>], skip: &[usize]) {
     let bad = unmet(k, expect);
     if !bad.is_empty() {
         print_phases(k);
@@ -624,7 +629,7 @@ pub fn assert_same(test: &str, k: &Run, v: &Run, expect: &[Expect<'_>]) {
             k.logs()
         );
     }
-    let report = compare(k, v);
+    let report = compare(k, v, skip);
     if !report.is_empty() {
         panic!(
             "{test}: keepalived and vrrpd leave different data planes:\n{report}\n\
@@ -655,4 +660,79 @@ fn parent_of(pid: u32) -> Option<u32> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// Node roles of the crash sequence: both BACKUP with `nopreempt`, node1 at 150, node2 at
+/// 100, so that a restarted node1 stays BACKUP beside the master node2.
+pub const NOPREEMPT: [Role; 2] = [
+    Role {
+        state: "BACKUP",
+        priority: 150,
+        extra: "nopreempt",
+    },
+    Role {
+        state: "BACKUP",
+        priority: 100,
+        extra: "nopreempt",
+    },
+];
+
+/// Phase of [`crash_sequence`]: node1 started cleanly as BACKUP beside the master node2.
+pub const CLEAN_BACKUP: usize = 0;
+/// Phase of [`crash_sequence`]: node1 restarted after kill -9, BACKUP beside node2.
+pub const RESTARTED_BACKUP: usize = 3;
+
+/// kill -9 of a master and a restart, with [`NOPREEMPT`] roles: node2 starts and becomes
+/// master, node1 starts as BACKUP → snapshot (clean); node2 stops, node1 takes over, node2
+/// is started again as BACKUP → snapshot; node1 (master) is killed with SIGKILL, node2
+/// takes over → snapshot (what the dead master left); node1 is restarted and stays BACKUP
+/// → snapshot, which must equal the clean one; both stop → snapshot.
+pub fn crash_sequence(run: &mut Run) {
+    run.start(Node::Two);
+    run.wait_state(Node::Two, "MASTER", 1);
+    run.start(Node::One);
+    run.wait_state(Node::One, "BACKUP", 1);
+    run.snapshot("clean start (node2 master, node1 backup)");
+
+    run.stop(Node::Two);
+    run.wait_state(Node::One, "MASTER", 1);
+    run.start(Node::Two);
+    run.wait_state(Node::Two, "BACKUP", 1);
+    run.snapshot("node1 master, node2 backup");
+
+    run.crash(Node::One);
+    run.wait_state(Node::Two, "MASTER", 1);
+    run.snapshot("after kill -9 of the master node1 (node2 master)");
+
+    run.start(Node::One);
+    run.wait_state(Node::One, "BACKUP", 1);
+    run.snapshot("node1 restarted (node2 master, node1 backup)");
+
+    run.stop(Node::One);
+    run.stop(Node::Two);
+    run.snapshot("after both stop");
+}
+
+/// What a restarted node1 has that a cleanly started one had not, or lacks (`-` clean,
+/// `+` restarted), both nodes; empty when nothing of the killed run stayed.
+pub fn leftovers(run: &Run) -> String {
+    let (Some(clean), Some(restarted)) = (
+        run.phases.get(CLEAN_BACKUP),
+        run.phases.get(RESTARTED_BACKUP),
+    ) else {
+        return format!("{}: the crash sequence did not finish", run.daemon.name());
+    };
+    let mut out = String::new();
+    for n in Node::BOTH {
+        let d = clean.node(n).diff(restarted.node(n));
+        if !d.is_empty() {
+            let _ = write!(
+                out,
+                "== {} {}: - clean start only, + restart after kill -9 only\n{d}",
+                run.daemon.name(),
+                n.name()
+            );
+        }
+    }
+    out
 }
