@@ -345,8 +345,11 @@ impl Run {
         let Some((i, _)) = self.procs[n.i()].take() else {
             return;
         };
-        let pid = self.lan.children[i].id();
-        signal(pid, "TERM");
+        if let Ok(Some(st)) = self.lan.children[i].try_wait() {
+            let what = format!("{}: had exited before SIGTERM ({st})", n.name());
+            return self.note(what);
+        }
+        signal(self.lan.children[i].id(), "TERM");
         let start = Instant::now();
         loop {
             match self.lan.children[i].try_wait() {
@@ -648,6 +651,7 @@ fn tail(text: &str, n: usize) -> String {
 fn signal(pid: u32, sig: &str) {
     let _ = Command::new("kill")
         .args([&format!("-{sig}"), &pid.to_string()])
+        .stderr(std::process::Stdio::null())
         .status();
 }
 
