@@ -23,8 +23,8 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use dataplane::{
-    assert_same, both, can_run, crash_sequence, leftovers, standard_sequence, template, Expect,
-    Node, MASTER_BACKUP, NOPREEMPT, RESTARTED_BACKUP,
+    assert_same, both, can_run, crash_sequence, leftovers, render, standard_sequence, template,
+    Expect, Node, MASTER_BACKUP, NOPREEMPT, RESTARTED_BACKUP,
 };
 
 /// One test at a time: four daemons with 1 s adverts are enough for a shared machine.
@@ -226,6 +226,46 @@ fn restart_after_kill_9_leaves_nothing_of_the_old_run() {
         "{test}: vrrpd restarted after kill -9 keeps some of the old run:\n{kept}\n{}",
         v.logs()
     );
+}
+
+/// The scenarios' configurations are what keepalived 2.2.7 accepts without a word (but
+/// the warning that an instance has no VIP, which is scenario 4's point), for both roles:
+/// the reference must not be running something it half refuses.
+#[test]
+fn scenario_configs_check_clean_under_keepalived() {
+    let test = "scenario_configs_check_clean_under_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let ns = vrrp_lab::Netns::unique("vrrpdpck").unwrap();
+    for (dev, peer) in [("eth0", "peer0"), ("eth1", "peer1")] {
+        ns.veth_local(dev, peer).unwrap();
+        ns.set_link(dev, true).unwrap();
+    }
+    let dir = vrrp_lab::WorkDir::create(ns.name()).unwrap();
+    let mut problems = Vec::new();
+    for file in ["vips.conf", "routes.conf", "static.conf", "novip.conf"] {
+        for (roles, what) in [(MASTER_BACKUP, "master/backup"), (NOPREEMPT, "nopreempt")] {
+            for n in Node::BOTH {
+                let text = render(&template(file), n, roles[usize::from(n == TWO)]);
+                let conf = dir.write(&format!("{}-{file}", n.name()), &text).unwrap();
+                let out = ns
+                    .command("keepalived")
+                    .args(["-t", "-l", "-f"])
+                    .arg(&conf)
+                    .output()
+                    .unwrap();
+                let said = String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr);
+                for l in said.lines() {
+                    if !l.contains("No VIP specified") {
+                        problems.push(format!("{file} ({what}, {}): {l}", n.name()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{test}:\n{}", problems.join("\n"));
 }
 
 /// `words` on node1 after start, on node2 after the master stops, on node1 after it is
