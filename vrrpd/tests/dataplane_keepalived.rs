@@ -66,6 +66,8 @@ fn vip_options_and_excluded_vips_match_keepalived() {
         &["addr eth1 inet6 2001:db8:1::101/128 deprecated nodad preferred_lft=0 "],
         &["addr eth1 inet6 2001:db8:1::102/128 nodad preferred_lft=forever "],
         &["addr eth0 inet6 2001:db8::101/64 nodad noprefixroute "],
+        &["addr eth0 inet 192.0.2.120/32 "],
+        &["addr eth1 inet6 2001:db8:1::103/64 home mngtmpaddr nodad "],
     ]
     .into_iter()
     .flat_map(with_mastership)
