@@ -33,6 +33,33 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const ONE: Node = Node::One;
 const TWO: Node = Node::Two;
 
+/// Baseline: two instances on the two interfaces, a plain VIP each: what vrrpd has
+/// always done, through the whole sequence (both instances fail over and back).
+#[test]
+fn plain_vips_of_two_instances_match_keepalived() {
+    let test = "plain_vips_of_two_instances_match_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let conf = template("plain.conf");
+    let (k, v) = both(
+        "dpp",
+        &conf,
+        MASTER_BACKUP,
+        &["VI_1", "VI_2"],
+        standard_sequence,
+    );
+    let expect = [
+        &["addr eth0 inet 192.0.2.100/24 "][..],
+        &["addr eth1 inet 198.51.100.100/25 "],
+    ]
+    .into_iter()
+    .flat_map(with_mastership)
+    .collect::<Vec<_>>();
+    assert_same(test, &k, &v, &expect, &[]);
+}
+
 /// Scenario 1: VIP options and excluded VIPs.
 #[test]
 fn vip_options_and_excluded_vips_match_keepalived() {
@@ -246,7 +273,13 @@ fn scenario_configs_check_clean_under_keepalived() {
     }
     let dir = vrrp_lab::WorkDir::create(ns.name()).unwrap();
     let mut problems = Vec::new();
-    for file in ["vips.conf", "routes.conf", "static.conf", "novip.conf"] {
+    for file in [
+        "plain.conf",
+        "vips.conf",
+        "routes.conf",
+        "static.conf",
+        "novip.conf",
+    ] {
         for (roles, what) in [(MASTER_BACKUP, "master/backup"), (NOPREEMPT, "nopreempt")] {
             for n in Node::BOTH {
                 let text = render(&template(file), n, roles[usize::from(n == TWO)]);
