@@ -33,11 +33,12 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const ONE: Node = Node::One;
 const TWO: Node = Node::Two;
 
-/// Baseline: two instances on the two interfaces, a plain VIP each: what vrrpd has
-/// always done, through the whole sequence (both instances fail over and back).
+/// Baseline: three instances, a plain VIP each: VRRPv2 on each interface and a VRRPv3
+/// IPv6 one beside them, what vrrpd has always done, through the whole sequence (each
+/// instance fails over and back).
 #[test]
-fn plain_vips_of_two_instances_match_keepalived() {
-    let test = "plain_vips_of_two_instances_match_keepalived";
+fn plain_vips_of_three_instances_match_keepalived() {
+    let test = "plain_vips_of_three_instances_match_keepalived";
     if !can_run(test) {
         return;
     }
@@ -53,6 +54,7 @@ fn plain_vips_of_two_instances_match_keepalived() {
     let expect = [
         &["addr eth0 inet 192.0.2.100/24 "][..],
         &["addr eth1 inet 198.51.100.100/25 "],
+        &["addr eth1 inet6 2001:db8:1::100/64 "],
     ]
     .into_iter()
     .flat_map(with_mastership)

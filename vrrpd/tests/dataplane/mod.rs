@@ -42,6 +42,11 @@ const SETTLE: Duration = Duration::from_millis(1000);
 /// Bound on settling.
 const SETTLE_LIMIT: Duration = Duration::from_secs(20);
 
+/// No snapshot sooner than this after a daemon starts, stops or dies: more than a backup's
+/// Master_Down_Interval (advert_int 1, priority 100: 3.6 s), so that a backup which does
+/// not hear the master has become master by then and shows in the snapshot.
+const QUIET: Duration = Duration::from_millis(4500);
+
 /// LAN 0 (`eth0`) is [`Lan`]'s; its bridge ports are `a0` and `b0`.
 pub const WIRING: Wiring = Wiring {
     a_if: "eth0",
@@ -186,6 +191,8 @@ pub struct Run {
     runs: [u32; 2],
     pub phases: Vec<Phase>,
     notes: Vec<String>,
+    /// When a daemon last started, stopped or died.
+    last_event: Instant,
 }
 
 impl Run {
@@ -215,6 +222,7 @@ impl Run {
             runs: [0, 0],
             phases: Vec::new(),
             notes: Vec::new(),
+            last_event: Instant::now(),
         }
     }
 
@@ -295,6 +303,7 @@ impl Run {
             .spawn(&ns, &program, &args, &log)
             .unwrap_or_else(|e| panic!("{e}"));
         self.procs[n.i()] = Some((i, run));
+        self.last_event = Instant::now();
     }
 
     /// Wait (bounded) until node `n`'s current log says every instance entered `state`
@@ -345,6 +354,7 @@ impl Run {
         let Some((i, _)) = self.procs[n.i()].take() else {
             return;
         };
+        self.last_event = Instant::now();
         if let Ok(Some(st)) = self.lan.children[i].try_wait() {
             let what = format!("{}: had exited before SIGTERM ({st})", n.name());
             return self.note(what);
@@ -388,11 +398,14 @@ impl Run {
         }
         signal(pid, "KILL");
         let _ = self.lan.children[i].wait();
+        self.last_event = Instant::now();
     }
 
-    /// Snapshot both nodes once their data plane has settled, as phase `name`; the notes
+    /// Snapshot both nodes, no sooner than [`QUIET`] after the last start, stop or death and
+    /// once their data plane has settled, as phase `name`; the notes
     /// gathered since the last phase go with it.
     pub fn snapshot(&mut self, name: &str) {
+        sleep(QUIET.saturating_sub(self.last_event.elapsed()));
         let nodes = Node::BOTH.map(|n| self.settled(n));
         let notes = std::mem::take(&mut self.notes);
         self.phases.push(Phase {
