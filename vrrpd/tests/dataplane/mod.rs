@@ -694,17 +694,24 @@ pub const NOPREEMPT: [Role; 2] = [
     },
 ];
 
+/// Phase of [`crash_sequence`]: before any daemon started.
+pub const BEFORE: usize = 0;
 /// Phase of [`crash_sequence`]: node1 started cleanly as BACKUP beside the master node2.
-pub const CLEAN_BACKUP: usize = 0;
+pub const CLEAN_BACKUP: usize = 1;
 /// Phase of [`crash_sequence`]: node1 restarted after kill -9, BACKUP beside node2.
-pub const RESTARTED_BACKUP: usize = 3;
+pub const RESTARTED_BACKUP: usize = 4;
+/// Phase of [`crash_sequence`]: both stopped.
+pub const AFTER: usize = 5;
 
-/// kill -9 of a master and a restart, with [`NOPREEMPT`] roles: node2 starts and becomes
-/// master, node1 starts as BACKUP → snapshot (clean); node2 stops, node1 takes over, node2
-/// is started again as BACKUP → snapshot; node1 (master) is killed with SIGKILL, node2
-/// takes over → snapshot (what the dead master left); node1 is restarted and stays BACKUP
-/// → snapshot, which must equal the clean one; both stop → snapshot.
+/// kill -9 of a master and a restart, with [`NOPREEMPT`] roles: snapshot before anything
+/// starts; node2 starts and becomes master, node1 starts as BACKUP → snapshot (clean);
+/// node2 stops, node1 takes over, node2 is started again as BACKUP → snapshot; node1 (master)
+/// is killed with SIGKILL, node2 takes over → snapshot (what the dead master left); node1
+/// is restarted and stays BACKUP → snapshot, which must equal the clean one; both stop →
+/// snapshot, which must equal the first.
 pub fn crash_sequence(run: &mut Run) {
+    run.snapshot("before start");
+
     run.start(Node::Two);
     run.wait_state(Node::Two, "MASTER", 1);
     run.start(Node::One);
@@ -730,25 +737,27 @@ pub fn crash_sequence(run: &mut Run) {
     run.snapshot("after both stop");
 }
 
-/// What a restarted node1 has that a cleanly started one had not, or lacks (`-` clean,
-/// `+` restarted), both nodes; empty when nothing of the killed run stayed.
+/// What of the killed run stays: the differences between the clean start and the
+/// restart after kill -9, and between before start and after both stop (`-` the first,
+/// `+` the second), both nodes; empty when nothing stayed.
 pub fn leftovers(run: &Run) -> String {
-    let (Some(clean), Some(restarted)) = (
-        run.phases.get(CLEAN_BACKUP),
-        run.phases.get(RESTARTED_BACKUP),
-    ) else {
-        return format!("{}: the crash sequence did not finish", run.daemon.name());
-    };
     let mut out = String::new();
-    for n in Node::BOTH {
-        let d = clean.node(n).diff(restarted.node(n));
-        if !d.is_empty() {
-            let _ = write!(
-                out,
-                "== {} {}: - clean start only, + restart after kill -9 only\n{d}",
-                run.daemon.name(),
-                n.name()
-            );
+    for (first, second) in [(CLEAN_BACKUP, RESTARTED_BACKUP), (BEFORE, AFTER)] {
+        let (Some(a), Some(b)) = (run.phases.get(first), run.phases.get(second)) else {
+            return format!("{}: the crash sequence did not finish", run.daemon.name());
+        };
+        for n in Node::BOTH {
+            let d = a.node(n).diff(b.node(n));
+            if !d.is_empty() {
+                let _ = write!(
+                    out,
+                    "== {} {}: - '{}' only, + '{}' only\n{d}",
+                    run.daemon.name(),
+                    n.name(),
+                    a.name,
+                    b.name
+                );
+            }
         }
     }
     out
