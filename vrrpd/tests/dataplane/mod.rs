@@ -633,9 +633,16 @@ pub fn print_phases(run: &Run) {
 }
 
 /// Assert that keepalived's run shows `expect` and that vrrpd's is the same phase by
-/// phase (but phases `skip`); on failure the message carries the differences, the notes
-/// and every log.
-pub fn assert_same(test: &str, k: &Run, v: &Run, expect: &[Expect<'_>], skip: &[usize]) {
+/// phase (but phases `skip`), and that `more` (further findings) is empty; on failure the
+/// message carries the differences, the notes, `more` and every log.
+pub fn assert_same(
+    test: &str,
+    k: &Run,
+    v: &Run,
+    expect: &[Expect<'_>],
+    skip: &[usize],
+    more: &str,
+) {
     let bad = unmet(k, expect);
     if !bad.is_empty() {
         print_phases(k);
@@ -646,9 +653,9 @@ pub fn assert_same(test: &str, k: &Run, v: &Run, expect: &[Expect<'_>], skip: &[
         );
     }
     let report = compare(k, v, skip);
-    if !report.is_empty() {
+    if !report.is_empty() || !more.is_empty() {
         panic!(
-            "{test}: keepalived and vrrpd leave different data planes:\n{report}\n\
+            "{test}: keepalived and vrrpd leave different data planes:\n{report}\n{more}\n\
              ===== logs =====\n{}",
             v.logs()
         );
