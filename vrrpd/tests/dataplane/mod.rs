@@ -204,7 +204,7 @@ impl Run {
         roles: [Role; 2],
         instances: &[&str],
     ) -> Run {
-        let lan = two_lans(&format!("{stem}{}", &daemon.name()[..1]));
+        let lan = two_lans(&format!("vrrp{stem}{}", &daemon.name()[..1]));
         let confs = Node::BOTH.map(|n| {
             lan.dir
                 .write(
