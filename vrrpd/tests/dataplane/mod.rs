@@ -18,8 +18,6 @@
 //! the phase carries a note, so that a run under a daemon that lacks a feature still
 //! reports every difference, not only the first.
 
-#![allow(dead_code)]
-
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
