@@ -23,8 +23,9 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use dataplane::{
-    assert_same, both, can_run, crash_sequence, leftovers, render, standard_sequence, template,
-    Expect, Node, AFTER, BEFORE, CLEAN_BACKUP, MASTER_BACKUP, NOPREEMPT, RESTARTED_BACKUP,
+    assert_same, both, can_run, compare, crash_sequence, leftovers, render, runs,
+    standard_sequence, template, Daemon, Expect, Node, AFTER, BEFORE, CLEAN_BACKUP, MASTER_BACKUP,
+    NOPREEMPT, RESTARTED_BACKUP,
 };
 
 /// One test at a time: four daemons with 1 s adverts are enough for a shared machine.
@@ -32,6 +33,39 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const ONE: Node = Node::One;
 const TWO: Node = Node::Two;
+
+/// The harness itself: keepalived against keepalived, on two pairs of nodes at once, is
+/// the same at every phase (what differs run to run, such as link-local addresses, MACs,
+/// interface indexes and lifetimes, is normalised away), while the phases do differ from
+/// one another (the snapshots see mastership move).
+#[test]
+fn harness_sees_keepalived_equal_to_itself() {
+    let test = "harness_sees_keepalived_equal_to_itself";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let conf = template("vips.conf");
+    let k = [Daemon::Keepalived, Daemon::Keepalived];
+    let (a, b) = runs(
+        "dph",
+        &conf,
+        MASTER_BACKUP,
+        &["VI_1", "VI_6"],
+        standard_sequence,
+        k,
+    );
+    let report = compare(&a, &b, &[]);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", b.logs());
+    assert_eq!(a.phases.len(), 4);
+    for (i, p) in a.phases.iter().enumerate().skip(1) {
+        let prev = &a.phases[i - 1];
+        let moved = Node::BOTH
+            .iter()
+            .any(|&n| !prev.node(n).diff(p.node(n)).is_empty());
+        assert!(moved, "{test}: phase {} equals phase {i}", i + 1);
+    }
+}
 
 /// Baseline: three instances, a plain VIP each: VRRPv2 on each interface and a VRRPv3
 /// IPv6 one beside them, what vrrpd has always done, through the whole sequence (each

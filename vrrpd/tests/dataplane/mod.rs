@@ -518,6 +518,20 @@ pub fn both(
     instances: &[&str],
     sequence: fn(&mut Run),
 ) -> (Run, Run) {
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    runs(stem, template, roles, instances, sequence, d)
+}
+
+/// Run `sequence` under `daemons[0]` and `daemons[1]`, each on its own pair of nodes, at
+/// the same time; returns their runs in that order, all daemons stopped.
+pub fn runs(
+    stem: &str,
+    template: &str,
+    roles: [Role; 2],
+    instances: &[&str],
+    sequence: fn(&mut Run),
+    daemons: [Daemon; 2],
+) -> (Run, Run) {
     std::thread::scope(|s| {
         let go = |d| {
             s.spawn(move || {
@@ -527,11 +541,15 @@ pub fn both(
                 r
             })
         };
-        let k = go(Daemon::Keepalived);
-        let v = go(Daemon::Vrrpd);
-        let k = k.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let v = v.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (k, v)
+        let first = go(daemons[0]);
+        let second = go(daemons[1]);
+        let first = first
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let second = second
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
     })
 }
 
