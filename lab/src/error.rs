@@ -37,6 +37,9 @@ pub enum LabError {
     /// A helper thread (one that entered a namespace) panicked.
     #[error("{0}: helper thread panicked")]
     Thread(String),
+    /// `ip`'s JSON output could not be read as a data-plane snapshot.
+    #[error("snapshot: {0}")]
+    Snapshot(String),
     /// Removal left something behind.
     #[error("cleanup incomplete: {}", .0.join("; "))]
     Cleanup(Vec<String>),

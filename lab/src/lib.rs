@@ -12,6 +12,8 @@
 //! - [`Lan`]: two namespaces on a bridge in a third (a switch), a scratch [`WorkDir`] and
 //!   the processes started on it, all removed on drop (processes killed first).
 //! - [`WorkDir`]: a private scratch directory, removed on drop.
+//! - [`DataPlane`]: a namespace's links, addresses, routes of every table and rules,
+//!   normalised for comparing two runs, and the [`Diff`] between two.
 //! - [`Skip`]: whether this can run here (root, programs), with the skip reason printed.
 //! - The `vrrp-lab` binary, for shell scripts: `vrrp-lab pair STEM -- COMMAND` runs
 //!   COMMAND with a [`Pair`] described in its environment and removes the pair after.
@@ -26,6 +28,7 @@ mod netns;
 mod pair;
 mod process;
 mod skip;
+mod snapshot;
 mod workdir;
 
 pub use addr::Cidr;
@@ -35,6 +38,7 @@ pub use netns::{has_addr, owner_is_gone, sweep_stale, unique_name, Netns, RUN_DI
 pub use pair::Pair;
 pub use process::{in_netns, ip, run, spawn_in};
 pub use skip::{has_program, is_root, Skip};
+pub use snapshot::{DataPlane, Diff, Json};
 pub use workdir::{sweep_stale_dirs, WorkDir};
 
 /// Upper bound on any wait for the kernel (links coming up): a bound, not a speed claim.
