@@ -43,6 +43,8 @@ mod error;
 mod link_monitor;
 mod netlink;
 mod raw;
+mod route;
+mod rule;
 mod runner;
 mod sysctl;
 mod vmac;
@@ -53,7 +55,10 @@ pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
+pub use netlink_packet_route::route::RouteMetric;
 pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
+pub use route::{AddMode, NextHop, Route, RTPROT_KEEPALIVED, TABLE_MAIN};
+pub use rule::{Rule, RuleKind};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,
     FIRST_USER_TOKEN,
