@@ -20,6 +20,7 @@ mod links;
 mod notes;
 mod outputs;
 mod ports;
+mod routes;
 mod vmacs;
 
 pub use instance::{ChurnCounters, Happening, Instance, InstanceInfo, OsErrors};
@@ -72,6 +73,9 @@ pub struct Runner {
     rx: RecvBatch,
     /// Whether to let a burst of adverts queue up before the next poll.
     coalesce: Coalesce,
+    /// Instances that became master whose virtual routes and rules are to be added once
+    /// their VIPs are (routes.rs).
+    routes_due: Vec<InstanceId>,
 }
 
 impl Runner {
@@ -105,6 +109,7 @@ impl Runner {
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
             coalesce: Coalesce::default(),
+            routes_due: Vec::new(),
         })
     }
 
@@ -198,6 +203,7 @@ impl Runner {
             churn: Default::default(),
             port,
             vmac_created,
+            installed: Default::default(),
         };
         if self.infos.len() <= id.0 {
             self.infos.resize_with(id.0 + 1, || None);
@@ -212,8 +218,9 @@ impl Runner {
         self.endpoint.set_sync_groups(groups);
     }
 
-    /// Start instance `id`: remove its VIPs left behind by a crashed run (so that a backup
-    /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    /// Start instance `id`: remove its virtual rules, routes and VIPs left behind by a
+    /// crashed run (so that a backup never answers for an address it does not own), then the
+    /// RFC 9568 §6.4.1 Startup event.
     /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         out.append(&mut self.deferred);
@@ -221,6 +228,7 @@ impl Runner {
             return;
         };
         if !info.gone {
+            self.remove_stale_routes(id, out);
             self.remove_stale_vips(id, out);
         }
         let now = self.now();
@@ -294,6 +302,9 @@ impl Runner {
             }
         }
         self.drain_endpoint(out);
+        if res.is_ok() {
+            self.reconfigure_routes(id, spec.routes, spec.rules, out);
+        }
         res
     }
 

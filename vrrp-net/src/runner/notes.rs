@@ -24,6 +24,16 @@ pub enum InstanceNote {
     VipGoneWithInterface(IpAddr),
     /// Removing a VIP failed (counted in [`super::OsErrors::netlink`]).
     VipRemoveFailed(IpAddr, NetError),
+    /// At start, a virtual route or rule left by an earlier run was removed (counted in
+    /// [`super::ChurnCounters::stale_route_removed`]); the route or rule as text.
+    StaleRouteRemoved(String),
+    /// Becoming master, a virtual route or rule was already installed: kept as ours
+    /// (counted in [`super::ChurnCounters::route_already_present`]).
+    RouteAlreadyPresent(String),
+    /// Adding a virtual route or rule failed (counted in [`super::OsErrors::route`]).
+    RouteAddFailed(String, NetError),
+    /// Removing a virtual route or rule failed (counted in [`super::OsErrors::route`]).
+    RouteRemoveFailed(String, NetError),
     /// A gratuitous ARP / unsolicited NA could not be sent (counted in
     /// [`super::OsErrors::announce`]).
     AnnounceFailed(IpAddr, NetError),
