@@ -76,10 +76,22 @@ impl Runner {
         let InstanceInfo { spec, churn, .. } = info;
         let netlink = &mut self.netlink;
         for rule in &spec.rules {
-            stale(netlink.del_rule(rule), rule, id, churn, out);
+            stale(
+                netlink.del_rule(rule),
+                &format_args!("rule {rule}"),
+                id,
+                churn,
+                out,
+            );
         }
         for route in &spec.routes {
-            stale(netlink.del_route(route), route, id, churn, out);
+            stale(
+                netlink.del_route(route),
+                &format_args!("route {route}"),
+                id,
+                churn,
+                out,
+            );
         }
     }
 
@@ -111,14 +123,26 @@ impl Runner {
         for (old, &set) in spec.rules.iter().zip(&installed.rules) {
             match rules.iter().position(|r| r == old) {
                 Some(k) => kept.rules[k] = set,
-                None if set => removed(netlink.del_rule(old), old, id, os_errors, out),
+                None if set => removed(
+                    netlink.del_rule(old),
+                    &format_args!("rule {old}"),
+                    id,
+                    os_errors,
+                    out,
+                ),
                 None => {}
             }
         }
         for (old, &set) in spec.routes.iter().zip(&installed.routes) {
             match routes.iter().position(|r| r == old) {
                 Some(k) => kept.routes[k] = set,
-                None if set => removed(netlink.del_route(old), old, id, os_errors, out),
+                None if set => removed(
+                    netlink.del_route(old),
+                    &format_args!("route {old}"),
+                    id,
+                    os_errors,
+                    out,
+                ),
                 None => {}
             }
         }
@@ -151,12 +175,26 @@ impl Runner {
         installed.rules.resize(spec.rules.len(), false);
         for (route, set) in spec.routes.iter().zip(installed.routes.iter_mut()) {
             if !*set {
-                *set = added(netlink.add_route(route), route, id, os_errors, churn, out);
+                *set = added(
+                    netlink.add_route(route),
+                    &format_args!("route {route}"),
+                    id,
+                    os_errors,
+                    churn,
+                    out,
+                );
             }
         }
         for (rule, set) in spec.rules.iter().zip(installed.rules.iter_mut()) {
             if !*set {
-                *set = added(netlink.add_rule(rule), rule, id, os_errors, churn, out);
+                *set = added(
+                    netlink.add_rule(rule),
+                    &format_args!("rule {rule}"),
+                    id,
+                    os_errors,
+                    churn,
+                    out,
+                );
             }
         }
     }
@@ -175,12 +213,24 @@ impl Runner {
         let netlink = &mut self.netlink;
         for (rule, set) in spec.rules.iter().zip(installed.rules.iter_mut()) {
             if std::mem::take(set) {
-                removed(netlink.del_rule(rule), rule, id, os_errors, out);
+                removed(
+                    netlink.del_rule(rule),
+                    &format_args!("rule {rule}"),
+                    id,
+                    os_errors,
+                    out,
+                );
             }
         }
         for (route, set) in spec.routes.iter().zip(installed.routes.iter_mut()) {
             if std::mem::take(set) {
-                removed(netlink.del_route(route), route, id, os_errors, out);
+                removed(
+                    netlink.del_route(route),
+                    &format_args!("route {route}"),
+                    id,
+                    os_errors,
+                    out,
+                );
             }
         }
     }
