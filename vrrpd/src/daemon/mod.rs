@@ -13,6 +13,7 @@ pub mod plan;
 pub mod rate_limit;
 mod reload;
 pub mod signals;
+mod statics;
 pub mod status;
 mod words;
 
@@ -109,6 +110,8 @@ pub struct Daemon {
     /// Metrics clients (their own pool).
     metrics_clients: conns::Conns,
     config: Config,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    statics: statics::Statics,
     slots: Vec<Slot>,
     hooks: Hooks,
     started: std::time::Instant,
@@ -194,6 +197,7 @@ impl Daemon {
                 conns::METRICS,
             ),
             config: built.config,
+            statics: statics::Statics::open()?,
             slots: Vec::new(),
             hooks,
             started: std::time::Instant::now(),
@@ -212,6 +216,8 @@ impl Daemon {
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
+        // keepalived: the static entries are in before any instance runs.
+        d.statics.start(&d.config);
         for s in 0..d.slots.len() {
             d.runner.start(d.slots[s].index, &mut out);
         }
@@ -422,6 +428,8 @@ impl Daemon {
             self.runner.stop(self.slots[s].index, &mut out);
         }
         self.handle(out);
+        // keepalived: the static entries go once every instance has stopped.
+        self.statics.stop();
         for s in &self.slots {
             self.hooks.on_stop(
                 &s.model,

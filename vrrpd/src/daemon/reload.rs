@@ -122,6 +122,7 @@ impl Daemon {
                 },
             }
         }
+        self.statics.reload(&built.config);
         self.config = built.config;
         self.apply_sync_groups();
         self.feed_checks(&mut out);
