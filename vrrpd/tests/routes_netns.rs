@@ -1,0 +1,381 @@
+//! `virtual_routes`, `virtual_rules` and `static_ipaddress` / `static_routes` /
+//! `static_rules` on two namespaces, each with two interfaces (`veth0`/`veth1` for VRRP,
+//! `d0`/`d1` for the static entries and a nexthop). The expected lines are what keepalived
+//! 2.2.7 installed for the same configuration (run by hand in the same topology, 2026-12-05):
+//! protocol `keepalived` on every route and on every tracked rule, several tables, a
+//! multipath route, blackhole / unreachable / throw, IPv6 routes and rules. Root only.
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use vrrp_lab::{Netns, Pair, Skip, WorkDir};
+
+/// The instance's part: (interface, other interface), as named on node `n`.
+fn ifs(n: Node) -> (&'static str, &'static str) {
+    match n {
+        Node::A => ("veth0", "d0"),
+        Node::B => ("veth1", "d1"),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    A,
+    B,
+}
+
+/// The configuration of node `n`: static entries on its second interface, one VRRPv3
+/// instance on the first with routes in the main table and tables 100-102, rules for
+/// both families.
+fn conf(n: Node, state: &str, priority: u8) -> String {
+    let (vif, sif) = ifs(n);
+    let own = if n == Node::A { 40 } else { 41 };
+    format!(
+        "global_defs {{
+  router_id {n:?}
+}}
+static_ipaddress {{
+  198.51.100.{own}/26 dev {sif}
+}}
+static_routes {{
+  192.0.2.128/26 via 198.51.100.5 dev {sif} table 200 no_track
+  2001:db8:50::/48 dev {sif} table 200 no_track
+}}
+static_rules {{
+  from 192.0.2.64/26 table 200 preference 200 no_track
+}}
+vrrp_instance VI_1 {{
+  state {state}
+  interface {vif}
+  virtual_router_id 51
+  version 3
+  priority {priority}
+  advert_int 1
+  virtual_ipaddress {{
+    192.0.2.100/24
+  }}
+  virtual_routes {{
+    198.51.100.64/26 via 192.0.2.254 dev {vif}
+    198.51.100.128/26 src 192.0.2.100 via 192.0.2.254 table 100
+    blackhole 198.51.100.192/26 table 101
+    198.51.100.0/27 table 102 nexthop via 192.0.2.253 dev {vif} weight 2 nexthop via 198.51.100.5 dev {sif}
+    2001:db8:100::/48 via 2001:db8::fe dev {vif} table 100 metric 50
+    unreachable 2001:db8:200::/48 table 101
+    throw 192.0.2.192/26 table 102
+  }}
+  virtual_rules {{
+    from 192.0.2.100 table 100 preference 100
+    to 198.51.100.128/26 table 101 preference 101
+    from 2001:db8::100 table 100 preference 100
+    fwmark 0x10/0xff table 102 preference 102
+  }}
+}}
+"
+    )
+}
+
+/// What keepalived 2.2.7 installs on node `n` while master: the virtual routes, rules and VIP.
+fn master_set(n: Node) -> BTreeSet<String> {
+    let (vif, sif) = ifs(n);
+    [
+        format!("198.51.100.64/26 via 192.0.2.254 dev {vif} proto keepalived"),
+        format!("198.51.100.128/26 via 192.0.2.254 dev {vif} table 100 proto keepalived src 192.0.2.100"),
+        "blackhole 198.51.100.192/26 table 101 proto keepalived".into(),
+        "throw 192.0.2.192/26 table 102 proto keepalived".into(),
+        format!("198.51.100.0/27 table 102 proto keepalived | nexthop via 192.0.2.253 dev {vif} weight 2 | nexthop via 198.51.100.5 dev {sif} weight 1"),
+        format!("2001:db8:100::/48 via 2001:db8::fe dev {vif} table 100 proto keepalived metric 50 pref medium"),
+        "unreachable 2001:db8:200::/48 dev lo table 101 proto keepalived metric 1024 pref medium".into(),
+        "rule 100: from 192.0.2.100 lookup 100 proto keepalived".into(),
+        "rule 101: from all to 198.51.100.128/26 lookup 101 proto keepalived".into(),
+        "rule 102: from all fwmark 0x10/0xff lookup 102 proto keepalived".into(),
+        "rule6 100: from 2001:db8::100 lookup 100 proto keepalived".into(),
+        format!("addr 192.0.2.100/24 {vif}"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// What keepalived 2.2.7 installs on node `n` from start to stop: the static entries.
+fn static_set(n: Node) -> BTreeSet<String> {
+    let (_, sif) = ifs(n);
+    let own = if n == Node::A { 40 } else { 41 };
+    [
+        format!("192.0.2.128/26 via 198.51.100.5 dev {sif} table 200 proto keepalived"),
+        format!("2001:db8:50::/48 dev {sif} table 200 proto keepalived metric 1024 pref medium"),
+        "rule 200: from 192.0.2.64/26 lookup 200".into(),
+        format!("addr 198.51.100.{own}/26 {sif}"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn union(a: BTreeSet<String>, b: BTreeSet<String>) -> BTreeSet<String> {
+    a.into_iter().chain(b).collect()
+}
+
+/// What a daemon installed on `ns`: routes of protocol keepalived in every table (a
+/// multipath route's nexthop lines joined with ` | `), rules other than the kernel's three
+/// of each family, and addresses other than the node's own (`ip` output as users see it).
+fn installed(ns: &Netns, own: &[&str]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let routes = ns.ip(&["route", "show", "table", "all"]).expect("ip route");
+    let mut joined: Vec<String> = Vec::new();
+    for line in routes.lines() {
+        match (line.starts_with(char::is_whitespace), joined.last_mut()) {
+            (true, Some(last)) => {
+                *last = format!("{} | {}", last.trim_end(), line.trim());
+            }
+            _ => joined.push(line.trim_end().to_string()),
+        }
+    }
+    out.extend(
+        joined
+            .into_iter()
+            .filter(|l| l.contains("proto keepalived")),
+    );
+    for (family, word) in [("-4", "rule"), ("-6", "rule6")] {
+        let rules = ns.ip(&[family, "rule", "show"]).expect("ip rule");
+        for line in rules.lines() {
+            let (pref, what) = line.split_once(':').expect("rule line");
+            if !["0", "32766", "32767"].contains(&pref) {
+                out.insert(format!("{word} {pref}: {}", what.trim()));
+            }
+        }
+    }
+    let addrs = ns.ip(&["-o", "addr", "show"]).expect("ip addr");
+    for line in addrs.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        let (dev, family, cidr) = (w[1], w[2], w[3]);
+        if family == "inet" && dev != "lo" && !own.contains(&cidr) {
+            out.insert(format!("addr {cidr} {dev}"));
+        }
+    }
+    out
+}
+
+/// The lab: the pair (`veth0`—`veth1`, 192.0.2.1/.2) and a second pair `d0`—`d1`
+/// (198.51.100.1/.2 /26), DAD off; a work directory for configurations and logs.
+struct Lab {
+    pair: Pair,
+    dir: WorkDir,
+}
+
+const OWN_A: &[&str] = &["192.0.2.1/24", "198.51.100.1/26"];
+const OWN_B: &[&str] = &["192.0.2.2/24", "198.51.100.2/26"];
+
+impl Lab {
+    fn new(tag: &str) -> Lab {
+        let pair = Pair::new(tag).expect("pair");
+        pair.a.veth("d0", &pair.b, "d1").expect("second pair");
+        for (ns, dev, cidr) in [
+            (&pair.a, "d0", "198.51.100.1/26"),
+            (&pair.b, "d1", "198.51.100.2/26"),
+        ] {
+            ns.add_addr(dev, cidr).expect("address");
+            ns.set_link(dev, true).expect("up");
+        }
+        pair.a.wait_up("d0").expect("d0 up");
+        pair.b.wait_up("d1").expect("d1 up");
+        let dir = WorkDir::create(&vrrp_lab::unique_name("vrrpd-routes")).expect("work dir");
+        Lab { pair, dir }
+    }
+
+    fn ns(&self, n: Node) -> &Netns {
+        match n {
+            Node::A => &self.pair.a,
+            Node::B => &self.pair.b,
+        }
+    }
+
+    fn installed(&self, n: Node) -> BTreeSet<String> {
+        installed(self.ns(n), if n == Node::A { OWN_A } else { OWN_B })
+    }
+
+    /// `vrrpd -n -l -f CONF` on node `n` (log `N-RUN.log`).
+    fn start(&self, n: Node, run: &str, state: &str, priority: u8) -> Child {
+        let d = self.dir.path();
+        let conf = self
+            .dir
+            .write(&format!("{n:?}-{run}.conf"), &conf(n, state, priority))
+            .expect("conf");
+        let log = std::fs::File::create(d.join(format!("{n:?}-{run}.log"))).expect("log");
+        let err = log.try_clone().expect("log");
+        self.ns(n)
+            .command(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(["-n", "-l", "-f"])
+            .arg(&conf)
+            .arg("--control")
+            .arg(d.join(format!("{n:?}.sock")))
+            .arg("-p")
+            .arg(d.join(format!("{n:?}.pid")))
+            .arg("--dump-file")
+            .arg(d.join(format!("{n:?}.dump")))
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn vrrpd")
+    }
+
+    fn log(&self, n: Node, run: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{n:?}-{run}.log")))
+            .unwrap_or_default()
+    }
+
+    /// Wait (at most 15 s) until node `n` shows exactly `want`; panics with both sets.
+    fn expect(&self, n: Node, want: &BTreeSet<String>, when: &str) {
+        let end = Instant::now() + Duration::from_secs(15);
+        loop {
+            let got = self.installed(n);
+            if &got == want {
+                return;
+            }
+            if Instant::now() > end {
+                let missing: Vec<_> = want.difference(&got).collect();
+                let extra: Vec<_> = got.difference(want).collect();
+                panic!("{when}: node {n:?}\n missing {missing:#?}\n extra {extra:#?}");
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn stop(child: &mut Child, signal: &str) {
+    let st = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let end = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < end, "vrrpd did not exit on {signal}");
+        sleep(Duration::from_millis(20));
+    }
+}
+
+fn wait_log(lab: &Lab, n: Node, run: &str, line: &str) {
+    let end = Instant::now() + Duration::from_secs(15);
+    while !lab.log(n, run).contains(line) {
+        assert!(
+            Instant::now() < end,
+            "no '{line}' in {:?}-{run}.log:\n{}",
+            n,
+            lab.log(n, run)
+        );
+        sleep(Duration::from_millis(50));
+    }
+}
+
+fn skip(name: &str) -> bool {
+    !Skip::check(name)
+        .root("network namespaces, raw sockets, routes")
+        .program("ip")
+        .ok()
+}
+
+/// Routes, rules and the VIP move with mastership (in on becoming master, out on leaving
+/// it); the static entries are there from start to stop on each node; after both stop,
+/// nothing any daemon installed is left.
+#[test]
+fn routes_and_rules_follow_mastership_statics_follow_the_daemon() {
+    if skip("routes_and_rules_follow_mastership_statics_follow_the_daemon") {
+        return;
+    }
+    let lab = Lab::new("vrrpd-rt");
+    assert!(lab.installed(Node::A).is_empty() && lab.installed(Node::B).is_empty());
+    let mut a = lab.start(Node::A, "1", "MASTER", 200);
+    let mut b = lab.start(Node::B, "1", "BACKUP", 100);
+    lab.expect(
+        Node::A,
+        &union(master_set(Node::A), static_set(Node::A)),
+        "A master",
+    );
+    lab.expect(Node::B, &static_set(Node::B), "B backup");
+
+    stop(&mut a, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "A stopped");
+    lab.expect(
+        Node::B,
+        &union(master_set(Node::B), static_set(Node::B)),
+        "B took over",
+    );
+
+    let mut a = lab.start(Node::A, "2", "MASTER", 200);
+    lab.expect(
+        Node::A,
+        &union(master_set(Node::A), static_set(Node::A)),
+        "A back (preempts)",
+    );
+    lab.expect(Node::B, &static_set(Node::B), "B backup again");
+
+    stop(&mut a, "-TERM");
+    stop(&mut b, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "both stopped");
+    lab.expect(Node::B, &BTreeSet::new(), "both stopped");
+    for n in [Node::A, Node::B] {
+        let log = lab.log(n, "1");
+        for failed in [
+            ") setting ",
+            ") removing route",
+            ") removing rule",
+            "cannot",
+        ] {
+            assert!(
+                !log.contains(failed),
+                "{n:?} logged a failure ({failed}):\n{log}"
+            );
+        }
+    }
+}
+
+/// A master killed with SIGKILL leaves its VIP, routes, rules and static entries installed;
+/// started again (now as the backup of a peer that took over), it removes them all before
+/// its first advert: the VIP, routes and rules are gone, the static entries are there once.
+#[test]
+fn kill_9_and_restart_leaves_nothing_of_the_old_run() {
+    if skip("kill_9_and_restart_leaves_nothing_of_the_old_run") {
+        return;
+    }
+    let lab = Lab::new("vrrpd-rk");
+    let mut a = lab.start(Node::A, "1", "MASTER", 200);
+    lab.expect(
+        Node::A,
+        &union(master_set(Node::A), static_set(Node::A)),
+        "A master",
+    );
+    stop(&mut a, "-KILL");
+    assert_eq!(
+        lab.installed(Node::A),
+        union(master_set(Node::A), static_set(Node::A)),
+        "SIGKILL leaves everything installed"
+    );
+    let _ = std::fs::remove_file(lab.dir.path().join("A.pid"));
+    let _ = std::fs::remove_file(lab.dir.path().join("A.sock"));
+    let mut b = lab.start(Node::B, "1", "MASTER", 100);
+    lab.expect(
+        Node::B,
+        &union(master_set(Node::B), static_set(Node::B)),
+        "B master",
+    );
+    let mut a = lab.start(Node::A, "2", "BACKUP", 50);
+    wait_log(&lab, Node::A, "2", "(VI_1) Entering BACKUP STATE");
+    lab.expect(Node::A, &static_set(Node::A), "A restarted as backup");
+    let log = lab.log(Node::A, "2");
+    for what in [
+        "route 198.51.100.64/26",
+        "rule pref 100 from 192.0.2.100/32",
+        "192.0.2.100",
+    ] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("left behind by an earlier run") && l.contains(what)),
+            "no removal of {what} logged:\n{log}"
+        );
+    }
+    stop(&mut a, "-TERM");
+    stop(&mut b, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "both stopped");
+    lab.expect(Node::B, &BTreeSet::new(), "both stopped");
+}
