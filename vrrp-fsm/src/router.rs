@@ -323,6 +323,17 @@ impl Router {
         }
     }
 
+    /// keepalived `set_vrrp_backup`: a Master gives mastership up (priority-0 advert, VIPs
+    /// removed) and becomes a Backup whose Master_Down_Timer runs, so another router takes
+    /// over, or this one again if none does. Nothing happens in any other state.
+    pub fn handle_release(&mut self, now: Instant) {
+        if self.state == State::Master {
+            self.send_advert(Priority::SHUTDOWN);
+            self.remove_vips();
+            self.become_backup(now, Reason::Released);
+        }
+    }
+
     /// True while drained ([`Router::handle_drain`]).
     pub fn drained(&self) -> bool {
         self.drained
