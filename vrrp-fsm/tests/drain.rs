@@ -96,8 +96,8 @@ fn drain_hands_over_to_the_peer_within_skew_time_and_the_vip_is_never_lost() {
 }
 
 /// keepalived `set_vrrp_backup` (a tracked virtual route deleted behind its back): the
-/// master hands over as on drain, but its Master_Down_Timer runs, so with nobody else it
-/// is master again after Master_Down_Interval.
+/// master hands over as on drain, but its Master_Down_Timer is only Skew_Time, so unless a
+/// higher priority answers it is master again at once.
 #[test]
 fn release_hands_mastership_over_and_election_goes_on() {
     let mut r = Router::new(base(1, 150).build().unwrap(), at(0));
@@ -122,7 +122,7 @@ fn release_hands_mastership_over_and_election_goes_on() {
     let deadline = r.poll_timeout().expect("Master_Down_Timer armed");
     assert_eq!(
         deadline.saturating_duration_since(at(10_100)),
-        r.master_down_interval()
+        r.skew_time()
     );
     r.handle_timeout(deadline);
     assert_eq!(r.state(), State::Master);

@@ -44,6 +44,7 @@ mod link_monitor;
 mod netlink;
 mod raw;
 mod route;
+mod route_monitor;
 mod rule;
 mod runner;
 mod sysctl;
@@ -58,6 +59,7 @@ pub use netlink_packet_route::address::AddressScope;
 pub use netlink_packet_route::route::RouteMetric;
 pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use route::{AddMode, NextHop, Route, RTPROT_KEEPALIVED, TABLE_MAIN};
+pub use route_monitor::{Deleted, RouteMonitor};
 pub use rule::{Rule, RuleKind};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,

@@ -92,6 +92,9 @@ pub struct Route {
     pub mode: AddMode,
     /// `nexthop ...` / `or`: a multipath route.
     pub nexthops: Vec<NextHop>,
+    /// keepalived tracks it (a `dev`, no `no_track`): deleted by someone else, a virtual
+    /// route makes its instance leave MASTER, a static one is put back.
+    pub track: bool,
 }
 
 impl Route {
@@ -117,7 +120,53 @@ impl Route {
             expires: None,
             mode: AddMode::Prepend,
             nexthops: Vec::new(),
+            track: false,
         }
+    }
+
+    /// keepalived's `route_is_ours` for a static route: deleted route `m` has this one's
+    /// family, table, destination and TOS.
+    pub fn is_static_route(&self, m: &RouteMessage) -> bool {
+        let h = &m.header;
+        let table = m
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                RouteAttribute::Table(t) => Some(*t),
+                _ => None,
+            })
+            .unwrap_or(u32::from(h.table));
+        let dst = m.attributes.iter().find_map(|a| match a {
+            RouteAttribute::Destination(RouteAddress::Inet(v4)) => Some(IpAddr::V4(*v4)),
+            RouteAttribute::Destination(RouteAddress::Inet6(v6)) => Some(IpAddr::V6(*v6)),
+            _ => None,
+        });
+        let unspecified = if self.is_ipv6() {
+            IpAddr::from([0u16; 8])
+        } else {
+            IpAddr::from([0u8; 4])
+        };
+        h.address_family == family(self.dst.0)
+            && table == self.table
+            && h.destination_prefix_length == self.dst.1
+            && h.tos == self.tos.unwrap_or(0)
+            && dst.unwrap_or(unspecified) == self.dst.0
+    }
+
+    /// keepalived's `route_is_ours` for a virtual route: as [`Route::is_static_route`],
+    /// and the same metric (none: 0) and output interface (`oif`: `dev`'s index now).
+    pub fn is_virtual_route(&self, m: &RouteMessage, oif: Option<u32>) -> bool {
+        let priority = m.attributes.iter().find_map(|a| match a {
+            RouteAttribute::Priority(p) => Some(*p),
+            _ => None,
+        });
+        let got_oif = m.attributes.iter().find_map(|a| match a {
+            RouteAttribute::Oif(i) => Some(*i),
+            _ => None,
+        });
+        self.is_static_route(m)
+            && priority.unwrap_or(0) == self.metric.unwrap_or(0)
+            && (self.dev.is_none() || (oif.is_some() && got_oif == oif))
     }
 
     /// True for an IPv6 route.

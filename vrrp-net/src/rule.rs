@@ -76,6 +76,9 @@ pub struct Rule {
     pub dport: Option<(u16, u16)>,
     /// The action.
     pub kind: RuleKind,
+    /// keepalived tracks it (no `no_track`): deleted by someone else, a virtual rule makes
+    /// its instance leave MASTER, a static one is put back.
+    pub track: bool,
 }
 
 impl Rule {
@@ -165,6 +168,69 @@ impl Rule {
             a.push(RuleAttribute::Goto(target));
         }
         m
+    }
+}
+
+impl Rule {
+    /// keepalived's `compare_rule`: deleted rule `m` is this one (family, preference,
+    /// action, goto target, table, `not`, from, to, TOS, fwmark and mask, interfaces).
+    pub fn is_rule(&self, m: &RuleMessage) -> bool {
+        let want = self.message();
+        let (h, w) = (&m.header, &want.header);
+        let attr = |msg: &RuleMessage, f: fn(&RuleAttribute) -> Option<String>| {
+            msg.attributes.iter().find_map(f)
+        };
+        let table = |msg: &RuleMessage| {
+            attr(msg, |a| match a {
+                RuleAttribute::Table(t) => Some(t.to_string()),
+                _ => None,
+            })
+            .unwrap_or(msg.header.table.to_string())
+        };
+        let same = |f: fn(&RuleAttribute) -> Option<String>| attr(m, f) == attr(&want, f);
+        let fwmask = |msg: &RuleMessage| {
+            attr(msg, |a| match a {
+                RuleAttribute::FwMask(k) => Some(k.to_string()),
+                _ => None,
+            })
+            .filter(|k| k != "4294967295")
+        };
+        h.family == w.family
+            && h.action == w.action
+            && h.tos == w.tos
+            && h.src_len == w.src_len
+            && h.dst_len == w.dst_len
+            && h.flags.contains(RuleFlags::Invert) == self.invert
+            && (matches!(self.kind, RuleKind::L3mdev) || table(m) == table(&want))
+            && same(|a| match a {
+                RuleAttribute::Priority(p) => Some(p.to_string()),
+                _ => None,
+            })
+            && same(|a| match a {
+                RuleAttribute::Goto(p) => Some(p.to_string()),
+                _ => None,
+            })
+            && same(|a| match a {
+                RuleAttribute::Source(p) => Some(p.to_string()),
+                _ => None,
+            })
+            && same(|a| match a {
+                RuleAttribute::Destination(p) => Some(p.to_string()),
+                _ => None,
+            })
+            && same(|a| match a {
+                RuleAttribute::FwMark(p) => Some(p.to_string()),
+                _ => None,
+            })
+            && fwmask(m) == fwmask(&want)
+            && same(|a| match a {
+                RuleAttribute::Iifname(p) => Some(p.clone()),
+                _ => None,
+            })
+            && same(|a| match a {
+                RuleAttribute::Oifname(p) => Some(p.clone()),
+                _ => None,
+            })
     }
 }
 

@@ -379,3 +379,78 @@ fn kill_9_and_restart_leaves_nothing_of_the_old_run() {
     lab.expect(Node::A, &BTreeSet::new(), "both stopped");
     lab.expect(Node::B, &BTreeSet::new(), "both stopped");
 }
+
+/// keepalived tracks a virtual route with a `dev` (and a rule without `no_track`): deleted
+/// by someone else while master, the instance leaves MASTER (priority-0 advert, rules,
+/// routes and VIPs removed) for a Backup whose Master_Down_Timer is only Skew_Time, so,
+/// the peer being of lower priority, it is master again at once and the route is back
+/// (keepalived 2.2.7 in the same topology: BACKUP and MASTER again within the second, the
+/// peer never took over).
+#[test]
+fn deleting_a_tracked_route_or_rule_hands_mastership_over() {
+    if skip("deleting_a_tracked_route_or_rule_hands_mastership_over") {
+        return;
+    }
+    let lab = Lab::new("vrrpd-rd");
+    let mut a = lab.start(Node::A, "1", "MASTER", 200);
+    let mut b = lab.start(Node::B, "1", "BACKUP", 100);
+    let a_master = union(master_set(Node::A), static_set(Node::A));
+    lab.expect(Node::A, &a_master, "A master");
+    for (what, del) in [
+        (
+            "route 198.51.100.64/26",
+            &[
+                "route",
+                "del",
+                "198.51.100.64/26",
+                "via",
+                "192.0.2.254",
+                "dev",
+                "veth0",
+                "proto",
+                "keepalived",
+            ][..],
+        ),
+        ("rule pref 101", &["rule", "del", "pref", "101"][..]),
+    ] {
+        let masters = lab
+            .log(Node::A, "1")
+            .matches("Entering MASTER STATE")
+            .count();
+        lab.ns(Node::A).ip(del).expect("delete by hand");
+        wait_log(&lab, Node::A, "1", what);
+        lab.expect(Node::A, &a_master, "A master again, the route added again");
+        let log = lab.log(Node::A, "1");
+        assert!(
+            log.contains("was deleted by someone else: leaving MASTER"),
+            "{log}"
+        );
+        assert_eq!(
+            log.matches("Entering MASTER STATE").count(),
+            masters + 1,
+            "{log}"
+        );
+        lab.expect(Node::B, &static_set(Node::B), "B stayed backup");
+        let b_log = lab.log(Node::B, "1");
+        assert!(!b_log.contains("Entering MASTER STATE"), "{b_log}");
+    }
+    // An untracked route (no dev) deleted by hand: nothing happens.
+    lab.ns(Node::A)
+        .ip(&[
+            "route",
+            "del",
+            "blackhole",
+            "198.51.100.192/26",
+            "table",
+            "101",
+        ])
+        .expect("delete by hand");
+    sleep(Duration::from_secs(4));
+    let mut want = a_master.clone();
+    want.remove("blackhole 198.51.100.192/26 table 101 proto keepalived");
+    assert_eq!(lab.installed(Node::A), want);
+    stop(&mut a, "-TERM");
+    stop(&mut b, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "both stopped");
+    lab.expect(Node::B, &BTreeSet::new(), "both stopped");
+}

@@ -44,6 +44,8 @@ use ports::Ports;
 
 const LINK: Token = Token(0);
 const ALARM: Token = Token(1);
+/// Route and rule deletions (routes.rs), watched once an instance tracks one.
+const ROUTES: Token = Token(2);
 
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
@@ -76,6 +78,8 @@ pub struct Runner {
     /// Instances that became master whose virtual routes and rules are to be added once
     /// their VIPs are (routes.rs).
     routes_due: Vec<InstanceId>,
+    /// Deleted routes and rules, once some instance tracks one (routes.rs).
+    route_monitor: Option<crate::RouteMonitor>,
 }
 
 impl Runner {
@@ -110,6 +114,7 @@ impl Runner {
             rx: RecvBatch::new(),
             coalesce: Coalesce::default(),
             routes_due: Vec::new(),
+            route_monitor: None,
         })
     }
 
@@ -194,6 +199,11 @@ impl Runner {
                 instance: id,
                 note: InstanceNote::VmacCreated(vmac),
             });
+        }
+        if let Err(e) = self.watch_if_tracked(&spec) {
+            self.endpoint.remove(now, id).ok();
+            self.ports.release(self.poll.registry(), port);
+            return Err(e);
         }
         let info = InstanceInfo {
             spec,
@@ -439,6 +449,7 @@ impl Runner {
         for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
+                ROUTES => self.read_route_changes(out),
                 ALARM => self.alarm.acknowledge(),
                 t if t.0 >= FIRST_USER_TOKEN => out.push(Happening::Ready(t)),
                 t => {

@@ -34,6 +34,9 @@ pub enum InstanceNote {
     RouteAddFailed(String, NetError),
     /// Removing a virtual route or rule failed (counted in [`super::OsErrors::route`]).
     RouteRemoveFailed(String, NetError),
+    /// A tracked virtual route or rule of this master was deleted by someone else: it gives
+    /// mastership up (keepalived `set_vrrp_backup`); the route or rule as text.
+    RouteDeletedByOther(String),
     /// A gratuitous ARP / unsolicited NA could not be sent (counted in
     /// [`super::OsErrors::announce`]).
     AnnounceFailed(IpAddr, NetError),
@@ -82,6 +85,8 @@ pub enum RunnerNote {
     /// Reading every link again after an overrun failed (counted in
     /// [`super::Runner::recv_errors`]).
     ResyncFailed(NetError),
+    /// Reading route and rule deletions failed (counted in [`super::Runner::recv_errors`]).
+    RouteMonitorFailed(NetError),
     /// An interface some instance runs on or tracks was deleted.
     InterfaceDeleted(String),
     /// An interface some instance runs on came back, and instances were bound to it.

@@ -9,9 +9,9 @@ use std::fmt::Display;
 
 use vrrp_fsm::{InstanceId, State};
 
-use super::notes::InstanceNote;
+use super::notes::{InstanceNote, RunnerNote};
 use super::{ChurnCounters, Happening, InstanceInfo, OsErrors, Runner};
-use crate::{NetError, Route, Rule};
+use crate::{Deleted, NetError, Route, RouteMonitor, Rule};
 
 /// Which of an instance's routes and rules this run installed, by position in its spec.
 #[derive(Debug, Clone, Default)]
@@ -74,10 +74,10 @@ impl Runner {
             return;
         };
         let InstanceInfo { spec, churn, .. } = info;
-        let netlink = &mut self.netlink;
+        let (netlink, monitor) = (&mut self.netlink, &mut self.route_monitor);
         for rule in &spec.rules {
             stale(
-                netlink.del_rule(rule),
+                del_rule(netlink, monitor, rule),
                 &format_args!("rule {rule}"),
                 id,
                 churn,
@@ -86,7 +86,7 @@ impl Runner {
         }
         for route in &spec.routes {
             stale(
-                netlink.del_route(route),
+                del_route(netlink, monitor, route),
                 &format_args!("route {route}"),
                 id,
                 churn,
@@ -115,7 +115,7 @@ impl Runner {
             installed,
             ..
         } = info;
-        let netlink = &mut self.netlink;
+        let (netlink, monitor) = (&mut self.netlink, &mut self.route_monitor);
         let mut kept = Installed {
             routes: vec![false; routes.len()],
             rules: vec![false; rules.len()],
@@ -124,7 +124,7 @@ impl Runner {
             match rules.iter().position(|r| r == old) {
                 Some(k) => kept.rules[k] = set,
                 None if set => removed(
-                    netlink.del_rule(old),
+                    del_rule(netlink, monitor, old),
                     &format_args!("rule {old}"),
                     id,
                     os_errors,
@@ -137,7 +137,7 @@ impl Runner {
             match routes.iter().position(|r| r == old) {
                 Some(k) => kept.routes[k] = set,
                 None if set => removed(
-                    netlink.del_route(old),
+                    del_route(netlink, monitor, old),
                     &format_args!("route {old}"),
                     id,
                     os_errors,
@@ -152,6 +152,87 @@ impl Runner {
         if master {
             self.install_routes(id, out);
         }
+    }
+
+    /// Watch route and rule deletions if `spec` tracks a route or rule (once for all).
+    pub(super) fn watch_if_tracked(&mut self, spec: &super::Instance) -> Result<(), NetError> {
+        let tracks = spec.routes.iter().any(|r| r.track) || spec.rules.iter().any(|r| r.track);
+        if !tracks || self.route_monitor.is_some() {
+            return Ok(());
+        }
+        let mut m = RouteMonitor::open()?;
+        self.poll
+            .registry()
+            .register(&mut m, super::ROUTES, mio::Interest::READABLE)
+            .map_err(|e| NetError::socket("epoll_ctl", "route monitor", e))?;
+        self.route_monitor = Some(m);
+        Ok(())
+    }
+
+    /// Routes and rules were deleted: a master whose tracked route or rule is among them
+    /// gives mastership up, as keepalived does (`netlink_route_filter` / `_rule_filter`:
+    /// `set_vrrp_backup`). Our own removals happen after leaving master: never matched.
+    pub(super) fn read_route_changes(&mut self, out: &mut Vec<Happening>) {
+        let Some(monitor) = self.route_monitor.as_mut() else {
+            return;
+        };
+        let mut deleted = Vec::new();
+        if let Err(e) = monitor.read(&mut deleted) {
+            self.recv_errors += 1;
+            out.push(Happening::Runner(RunnerNote::RouteMonitorFailed(e)));
+        }
+        let mut released = Vec::new();
+        for d in &deleted {
+            for i in 0..self.infos.len() {
+                let id = InstanceId(i);
+                if self.endpoint.router(id).map(|r| r.state()) != Some(State::Master) {
+                    continue;
+                }
+                let Some(Some(info)) = self.infos.get_mut(i) else {
+                    continue;
+                };
+                let InstanceInfo {
+                    spec, installed, ..
+                } = info;
+                let netlink = &mut self.netlink;
+                let what = match d {
+                    Deleted::Route(m) => spec.routes.iter().enumerate().find_map(|(k, r)| {
+                        let set = installed.routes.get(k).copied().unwrap_or(false);
+                        if !(r.track && set && r.is_static_route(m)) {
+                            return None;
+                        }
+                        let oif = r
+                            .dev
+                            .as_deref()
+                            .and_then(|d| netlink.link_by_name(d).ok())
+                            .map(|l| l.ifindex);
+                        r.is_virtual_route(m, oif).then(|| {
+                            installed.routes[k] = false;
+                            format!("route {r}")
+                        })
+                    }),
+                    Deleted::Rule(m) => spec.rules.iter().enumerate().find_map(|(k, r)| {
+                        let set = installed.rules.get(k).copied().unwrap_or(false);
+                        (r.track && set && r.is_rule(m)).then(|| {
+                            installed.rules[k] = false;
+                            format!("rule {r}")
+                        })
+                    }),
+                    Deleted::Overrun => None,
+                };
+                if let Some(what) = what {
+                    out.push(note(id, InstanceNote::RouteDeletedByOther(what)));
+                    if !released.contains(&id) {
+                        released.push(id);
+                    }
+                }
+            }
+        }
+        let now = self.now();
+        for id in released {
+            let _ = self.endpoint.handle_release(now, id);
+        }
+        self.drain_endpoint(out);
     }
 
     /// Add the routes, then the rules, of instance `id` not installed yet.
@@ -210,11 +291,11 @@ impl Runner {
             installed,
             ..
         } = info;
-        let netlink = &mut self.netlink;
+        let (netlink, monitor) = (&mut self.netlink, &mut self.route_monitor);
         for (rule, set) in spec.rules.iter().zip(installed.rules.iter_mut()) {
             if std::mem::take(set) {
                 removed(
-                    netlink.del_rule(rule),
+                    del_rule(netlink, monitor, rule),
                     &format_args!("rule {rule}"),
                     id,
                     os_errors,
@@ -225,7 +306,7 @@ impl Runner {
         for (route, set) in spec.routes.iter().zip(installed.routes.iter_mut()) {
             if std::mem::take(set) {
                 removed(
-                    netlink.del_route(route),
+                    del_route(netlink, monitor, route),
                     &format_args!("route {route}"),
                     id,
                     os_errors,
@@ -234,6 +315,32 @@ impl Runner {
             }
         }
     }
+}
+
+/// Delete `rule`; once done, its deletion notice is ours, not someone else's.
+fn del_rule(
+    netlink: &mut crate::Netlink,
+    monitor: &mut Option<RouteMonitor>,
+    rule: &Rule,
+) -> Result<(), NetError> {
+    let res = netlink.del_rule(rule);
+    if let (Ok(()), Some(m)) = (&res, monitor) {
+        m.ours_rule(rule);
+    }
+    res
+}
+
+/// Delete `route`; once done, its deletion notice is ours, not someone else's.
+fn del_route(
+    netlink: &mut crate::Netlink,
+    monitor: &mut Option<RouteMonitor>,
+    route: &Route,
+) -> Result<(), NetError> {
+    let res = netlink.del_route(route);
+    if let (Ok(()), Some(m)) = (&res, monitor) {
+        m.ours_route(route);
+    }
+    res
 }
 
 fn note(instance: InstanceId, note: InstanceNote) -> Happening {

@@ -344,8 +344,9 @@ fn route(s: &Statement, warnings: &mut Vec<Warning>) -> Result<(Route, bool), Co
         r.protocol = p;
     }
     // keepalived tracks only a route with an interface.
-    let tracked = tracked && r.dev.is_some();
-    Ok((r, tracked))
+    r.track = tracked && r.dev.is_some();
+    let track = r.track;
+    Ok((r, track))
 }
 
 /// `mtu [lock] N`, `rtt [lock] TIME`, ...: one RTA_METRICS entry.

@@ -107,6 +107,7 @@ fn rule(
         sport: None,
         dport: None,
         kind: RuleKind::Nop,
+        track: false,
     };
     let mut kind: Option<RuleKind> = None;
     let mut priority = None;
@@ -248,6 +249,7 @@ fn rule(
         r.protocol = Some(vrrp_net::RTPROT_KEEPALIVED);
     }
     r.ipv6 = fam.v6();
+    r.track = !no_track;
     r.priority = match priority {
         Some(p) => p,
         None => {
