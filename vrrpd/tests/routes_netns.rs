@@ -4,6 +4,8 @@
 //! 2.2.7 installed for the same configuration (run by hand in the same topology, 2026-12-05):
 //! protocol `keepalived` on every route and on every tracked rule, several tables, a
 //! multipath route, blackhole / unreachable / throw, IPv6 routes and rules. Root only.
+//! (The IPv6 static route is tracked, the rest of the static entries `no_track`; keepalived
+//! installs them alike.)
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
@@ -41,7 +43,7 @@ static_ipaddress {{
 }}
 static_routes {{
   192.0.2.128/26 via 198.51.100.5 dev {sif} table 200 no_track
-  2001:db8:50::/48 dev {sif} table 200 no_track
+  2001:db8:50::/48 dev {sif} table 200
 }}
 static_rules {{
   from 192.0.2.64/26 table 200 preference 200 no_track
@@ -434,6 +436,25 @@ fn deleting_a_tracked_route_or_rule_hands_mastership_over() {
         let b_log = lab.log(Node::B, "1");
         assert!(!b_log.contains("Entering MASTER STATE"), "{b_log}");
     }
+    // A tracked static route (a dev, no no_track) deleted by hand is put back.
+    lab.ns(Node::A)
+        .ip(&[
+            "route",
+            "del",
+            "2001:db8:50::/48",
+            "dev",
+            "d0",
+            "table",
+            "200",
+        ])
+        .expect("delete by hand");
+    wait_log(
+        &lab,
+        Node::A,
+        "1",
+        "Restoring deleted static route 2001:db8:50::/48",
+    );
+    lab.expect(Node::A, &a_master, "static route back");
     // An untracked route (no dev) deleted by hand: nothing happens.
     lab.ns(Node::A)
         .ip(&[

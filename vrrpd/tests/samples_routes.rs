@@ -27,14 +27,13 @@ fn check(path: &Path) -> (i32, String, String) {
 
 /// A warning about the machine rather than the file: an interface that is not here, or a
 /// VIP outside the subnets of the interface it goes on (this machine's addresses); or
-/// keepalived's own deprecation notes; or route tracking, which vrrpd does not do.
+/// keepalived's own deprecation notes.
 fn allowed(line: &str) -> bool {
     [
         "no interface ",
         ": outside every subnet of ",
         "\"gw\" for routes is deprecated",
         "\"or\" for routes is deprecated",
-        "vrrpd does not track routes",
     ]
     .iter()
     .any(|w| line.contains(w))
@@ -80,10 +79,8 @@ fn the_rules_sample_is_refused_at_its_invalid_address_and_fixed_checks_clean() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("configuration OK"), "{stdout}");
     for line in stderr.lines() {
-        // keepalived's own note on rules without a preference, and rule tracking.
-        let ok = allowed(line)
-            || line.contains("Rule has no preference specified")
-            || line.contains("vrrpd does not track rules");
+        // keepalived's own note on rules without a preference.
+        let ok = allowed(line) || line.contains("Rule has no preference specified");
         assert!(ok, "unexpected: {line}");
     }
 }

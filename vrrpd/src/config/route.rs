@@ -140,9 +140,8 @@ impl Family {
     }
 }
 
-/// One route line. `no_track` is read (vrrpd tracks no route: see [`routes`]); returns the
-/// route and whether the line asks for tracking.
-fn route(s: &Statement, warnings: &mut Vec<Warning>) -> Result<(Route, bool), ConfigError> {
+/// One route line.
+fn route(s: &Statement, warnings: &mut Vec<Warning>) -> Result<Route, ConfigError> {
     let mut w = Words::new(s);
     let mut fam = Family(None);
     let mut r = Route::to(IpAddr::from([0, 0, 0, 0]), 0);
@@ -345,8 +344,7 @@ fn route(s: &Statement, warnings: &mut Vec<Warning>) -> Result<(Route, bool), Co
     }
     // keepalived tracks only a route with an interface.
     r.track = tracked && r.dev.is_some();
-    let track = r.track;
-    Ok((r, track))
+    Ok(r)
 }
 
 /// `mtu [lock] N`, `rtt [lock] TIME`, ...: one RTA_METRICS entry.
@@ -476,15 +474,14 @@ fn parse_nexthops(w: &mut Words, fam: &mut Family) -> Result<Vec<NextHop>, Confi
     Ok(out)
 }
 
-/// A `virtual_routes` / `static_routes` block. keepalived tracks a route that has an
-/// interface and no `no_track` (the instance leaves MASTER, or a static route is put back,
-/// when it is deleted behind its back); vrrpd does not, and says so once per block.
+/// A `virtual_routes` / `static_routes` block. A route with an interface and no `no_track`
+/// is tracked ([`Route::track`]: deleted behind our back, the instance leaves MASTER, or a
+/// static route is put back).
 pub(super) fn routes(
     stmt: &Statement,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<RouteLine>, ConfigError> {
     let mut out = Vec::with_capacity(stmt.children().len());
-    let mut tracked = false;
     for s in stmt.children() {
         if s.block.is_some() {
             return Err(ConfigError::invalid(
@@ -492,20 +489,10 @@ pub(super) fn routes(
                 format!("unexpected block after '{}'", s.keyword),
             ));
         }
-        let (route, track) = route(s, warnings)?;
-        tracked |= track;
+        let route = route(s, warnings)?;
         out.push(RouteLine {
             route,
             loc: s.loc.clone(),
-        });
-    }
-    if tracked {
-        warnings.push(Warning {
-            loc: stmt.loc.clone(),
-            message: format!(
-                "{}: vrrpd does not track routes (keepalived leaves MASTER, or restores a static route, when one with a dev is deleted by someone else); add no_track to say that is fine",
-                stmt.keyword
-            ),
         });
     }
     Ok(out)
@@ -665,10 +652,14 @@ mod tests {
     fn warnings_as_keepalived_and_for_tracking() {
         let (_, w) = parse("198.51.100.0/24 gw 192.0.2.1 dev eth0").unwrap();
         let text: Vec<_> = w.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 1, "{text:?}");
         assert!(text[0].contains("t.conf:2: warning: \"gw\" for routes is deprecated"));
-        assert!(text[1].contains("t.conf:1: warning: virtual_routes: vrrpd does not track routes"));
-        let (_, w) = parse("198.51.100.0/24 via 192.0.2.1 dev eth0 no_track").unwrap();
-        assert!(w.is_empty(), "{w:?}");
+        let (r, w) = parse("198.51.100.0/24 via 192.0.2.1 dev eth0").unwrap();
+        assert!(w.is_empty() && r.track, "{w:?}");
+        let (r, _) = parse("198.51.100.0/24 via 192.0.2.1 dev eth0 no_track").unwrap();
+        assert!(!r.track, "no_track");
+        let (r, _) = parse("198.51.100.0/24 via 192.0.2.1").unwrap();
+        assert!(!r.track, "keepalived tracks only a route with a dev");
         let (r, w) = parse("198.51.100.0/24 via 192.0.2.1 dev eth0 protocol 4").unwrap();
         assert_eq!(r.protocol, 18, "tracked: keepalived resets the protocol");
         assert!(w[0].message.contains("resetting protocol"));

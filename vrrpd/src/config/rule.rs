@@ -84,7 +84,7 @@ fn rule(
     s: &Statement,
     next: &mut NextPriority,
     warnings: &mut Vec<Warning>,
-) -> Result<(Rule, bool), ConfigError> {
+) -> Result<Rule, ConfigError> {
     let mut w = Words::new(s);
     let mut fam = Family(None);
     let mut r = Rule {
@@ -265,19 +265,18 @@ fn rule(
             p
         }
     };
-    Ok((r, !no_track))
+    Ok(r)
 }
 
-/// A `virtual_rules` / `static_rules` block. keepalived tracks every rule without
-/// `no_track` (the instance leaves MASTER, or a static rule is put back, when it is deleted
-/// behind its back); vrrpd does not, and says so once per block.
+/// A `virtual_rules` / `static_rules` block. A rule without `no_track` is tracked
+/// ([`Rule::track`]: deleted behind our back, the instance leaves MASTER, or a static rule
+/// is put back).
 pub(super) fn rules(
     stmt: &Statement,
     next: &mut NextPriority,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<RuleLine>, ConfigError> {
     let mut out = Vec::with_capacity(stmt.children().len());
-    let mut tracked = false;
     for s in stmt.children() {
         if s.block.is_some() {
             return Err(ConfigError::invalid(
@@ -285,20 +284,10 @@ pub(super) fn rules(
                 format!("unexpected block after '{}'", s.keyword),
             ));
         }
-        let (rule, track) = rule(s, next, warnings)?;
-        tracked |= track;
+        let rule = rule(s, next, warnings)?;
         out.push(RuleLine {
             rule,
             loc: s.loc.clone(),
-        });
-    }
-    if tracked {
-        warnings.push(Warning {
-            loc: stmt.loc.clone(),
-            message: format!(
-                "{}: vrrpd does not track rules (keepalived leaves MASTER, or restores a static rule, when one is deleted by someone else); add no_track to say that is fine",
-                stmt.keyword
-            ),
         });
     }
     Ok(out)
@@ -375,6 +364,8 @@ mod tests {
         );
         assert_eq!(ok("iif eth0 l3mdev preference 7").kind, RuleKind::L3mdev);
         assert_eq!(ok("fwmark 1 prohibit preference 7 no_track").protocol, None);
+        assert!(!ok("fwmark 1 prohibit preference 7 no_track").track);
+        assert!(ok("fwmark 1 prohibit preference 7").track);
         assert_eq!(
             ok("fwmark 1 unreachable preference 7 no_track protocol 4").protocol,
             Some(4)

@@ -2,11 +2,13 @@
 //! handles them (`vrrp_daemon.c`): at start, whatever an earlier run left is removed, then
 //! the addresses, routes and rules are added, before any instance starts; at stop, after
 //! every instance has stopped, the rules, routes and addresses are removed; a reload removes
-//! the ones no longer configured and adds the new ones. Through rtnetlink; every failure is
+//! the ones no longer configured and adds the new ones. A tracked static route or rule (a
+//! route with a `dev`, a rule, without `no_track`) deleted by someone else is put back
+//! (keepalived's `reinstate_static_route` / `_rule`). Through rtnetlink; every failure is
 //! counted and logged.
 
 use log::{info, warn};
-use vrrp_net::{NetError, Netlink};
+use vrrp_net::{Deleted, NetError, Netlink, RouteMonitor};
 
 use super::plan;
 use crate::config::{Config, RouteLine, RuleLine, VirtualAddress};
@@ -17,6 +19,8 @@ pub(super) struct Statics {
     addresses: Vec<VirtualAddress>,
     routes: Vec<RouteLine>,
     rules: Vec<RuleLine>,
+    /// Deletions of routes and rules, while a tracked static one is installed.
+    monitor: Option<RouteMonitor>,
     /// Netlink failures adding or removing a static entry.
     pub(super) errors: u64,
 }
@@ -29,8 +33,61 @@ impl Statics {
             addresses: Vec::new(),
             routes: Vec::new(),
             rules: Vec::new(),
+            monitor: None,
             errors: 0,
         })
+    }
+
+    /// The deletion monitor, if a tracked static route or rule is configured: opened here,
+    /// for the caller to register with its poll (once).
+    pub(super) fn monitor(&mut self, c: &Config) -> Result<Option<&mut RouteMonitor>, NetError> {
+        let tracks = c.static_routes.iter().any(|r| r.route.track)
+            || c.static_rules.iter().any(|r| r.rule.track);
+        if tracks && self.monitor.is_none() {
+            self.monitor = Some(RouteMonitor::open()?);
+            return Ok(self.monitor.as_mut());
+        }
+        Ok(None)
+    }
+
+    /// Routes and rules were deleted: put back the tracked static ones among them.
+    pub(super) fn on_deleted(&mut self) {
+        let Some(m) = self.monitor.as_mut() else {
+            return;
+        };
+        let mut deleted = Vec::new();
+        if let Err(e) = m.read(&mut deleted) {
+            warn!("static routes and rules: {e}");
+        }
+        for d in deleted {
+            match d {
+                Deleted::Route(m) => {
+                    let hit = self
+                        .routes
+                        .iter()
+                        .find(|r| r.route.track && r.route.is_static_route(&m));
+                    if let Some(r) = hit.cloned() {
+                        info!("{}: Restoring deleted static route {}", r.loc, r.route);
+                        let res = self.netlink.add_route(&r.route);
+                        self.added(res, &r.loc, format_args!("static_routes {}", r.route));
+                    }
+                }
+                Deleted::Rule(m) => {
+                    let hit = self
+                        .rules
+                        .iter()
+                        .find(|r| r.rule.track && r.rule.is_rule(&m));
+                    if let Some(r) = hit.cloned() {
+                        info!("{}: Restoring deleted static rule {}", r.loc, r.rule);
+                        let res = self.netlink.add_rule(&r.rule);
+                        self.added(res, &r.loc, format_args!("static_rules {}", r.rule));
+                    }
+                }
+                Deleted::Overrun => {
+                    warn!("static routes and rules: deletions lost (receive buffer overrun)")
+                }
+            }
+        }
     }
 
     /// At start: remove what an earlier run left (silently: most of it is not there), then
@@ -49,11 +106,17 @@ impl Statics {
         for r in &c.static_routes {
             if self.netlink.del_route(&r.route).is_ok() {
                 info!("static_routes {}: removed, left by an earlier run", r.route);
+                if let Some(m) = self.monitor.as_mut() {
+                    m.ours_route(&r.route);
+                }
             }
         }
         for r in &c.static_rules {
             if self.netlink.del_rule(&r.rule).is_ok() {
                 info!("static_rules {}: removed, left by an earlier run", r.rule);
+                if let Some(m) = self.monitor.as_mut() {
+                    m.ours_rule(&r.rule);
+                }
             }
         }
         self.add(
@@ -196,11 +259,17 @@ impl Statics {
 
     fn del_rule(&mut self, r: &RuleLine) {
         let res = self.netlink.del_rule(&r.rule);
+        if let (Ok(()), Some(m)) = (&res, self.monitor.as_mut()) {
+            m.ours_rule(&r.rule);
+        }
         self.removed(res, format_args!("static_rules {}", r.rule));
     }
 
     fn del_route(&mut self, r: &RouteLine) {
         let res = self.netlink.del_route(&r.route);
+        if let (Ok(()), Some(m)) = (&res, self.monitor.as_mut()) {
+            m.ours_route(&r.route);
+        }
         self.removed(res, format_args!("static_routes {}", r.route));
     }
 
