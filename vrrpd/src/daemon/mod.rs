@@ -416,6 +416,7 @@ impl Daemon {
             daemon: status::DaemonCounters {
                 reloads: self.reloads,
                 reloads_failed: self.reloads_failed,
+                static_errors: self.statics.errors,
             },
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(
