@@ -244,6 +244,40 @@ impl Lab {
     }
 }
 
+/// `vrrpd status --json` of node `n`'s daemon: instance VI_1's counters.
+fn counters(lab: &Lab, n: Node) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["status", "--json", "--control"])
+        .arg(lab.dir.path().join(format!("{n:?}.sock")))
+        .output()
+        .expect("vrrpd status");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+    v["instances"][0]["counters"].clone()
+}
+
+/// `ip monitor address route rule` on `ns`, its output in `path`, until killed.
+fn monitor(ns: &Netns, path: &std::path::Path) -> Child {
+    let log = std::fs::File::create(path).expect("monitor log");
+    let c = ns
+        .command("ip")
+        .args(["monitor", "address", "route", "rule"])
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ip monitor");
+    sleep(Duration::from_millis(300));
+    c
+}
+
+/// The position in `lines` of the first line containing every one of `words`.
+fn first(lines: &[&str], words: &[&str]) -> usize {
+    lines
+        .iter()
+        .position(|l| words.iter().all(|w| l.contains(w)))
+        .unwrap_or_else(|| panic!("no line with {words:?} in\n{}", lines.join("\n")))
+}
+
 fn stop(child: &mut Child, signal: &str) {
     let st = Command::new("kill")
         .args([signal, &child.id().to_string()])
@@ -287,6 +321,8 @@ fn routes_and_rules_follow_mastership_statics_follow_the_daemon() {
     }
     let lab = Lab::new("vrrpd-rt");
     assert!(lab.installed(Node::A).is_empty() && lab.installed(Node::B).is_empty());
+    let events = lab.dir.path().join("A-monitor.txt");
+    let mut mon = monitor(lab.ns(Node::A), &events);
     let mut a = lab.start(Node::A, "1", "MASTER", 200);
     let mut b = lab.start(Node::B, "1", "BACKUP", 100);
     lab.expect(
@@ -298,6 +334,30 @@ fn routes_and_rules_follow_mastership_statics_follow_the_daemon() {
 
     stop(&mut a, "-TERM");
     lab.expect(Node::A, &BTreeSet::new(), "A stopped");
+    sleep(Duration::from_millis(300));
+    let _ = mon.kill();
+    let _ = mon.wait();
+    // keepalived's order (vrrp.c): statics first; becoming master the VIP, then the routes,
+    // then the rules; leaving it the rules, the routes, the VIP; at stop the static rules,
+    // routes, addresses last.
+    let text = std::fs::read_to_string(&events).expect("monitor output");
+    let lines: Vec<&str> = text.lines().collect();
+    let static_addr = first(&lines, &["198.51.100.40/26"]);
+    let vip = first(&lines, &["192.0.2.100/24"]);
+    let route = first(&lines, &["198.51.100.64/26", "proto keepalived"]);
+    let rule = first(&lines, &["lookup 101"]);
+    assert!(static_addr < vip && vip < route && route < rule, "{text}");
+    let rule_out = first(&lines, &["Deleted", "lookup 101"]);
+    let route_out = first(&lines, &["Deleted", "198.51.100.64/26"]);
+    let vip_out = first(&lines, &["Deleted", "192.0.2.100/24"]);
+    let static_rule_out = first(&lines, &["Deleted", "lookup 200"]);
+    let static_addr_out = first(&lines, &["Deleted", "198.51.100.40/26"]);
+    assert!(rule < rule_out, "{text}");
+    assert!(rule_out < route_out && route_out < vip_out, "{text}");
+    assert!(
+        vip_out < static_rule_out && static_rule_out < static_addr_out,
+        "{text}"
+    );
     lab.expect(
         Node::B,
         &union(master_set(Node::B), static_set(Node::B)),
@@ -376,6 +436,10 @@ fn kill_9_and_restart_leaves_nothing_of_the_old_run() {
             "no removal of {what} logged:\n{log}"
         );
     }
+    let c = counters(&lab, Node::A);
+    assert_eq!(c["stale_route_removed"], 11, "7 routes and 4 rules: {c}");
+    assert_eq!(c["stale_vip_removed"], 1, "{c}");
+    assert_eq!(c["route_errors"], 0, "{c}");
     stop(&mut a, "-TERM");
     stop(&mut b, "-TERM");
     lab.expect(Node::A, &BTreeSet::new(), "both stopped");
