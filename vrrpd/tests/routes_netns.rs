@@ -539,3 +539,54 @@ fn deleting_a_tracked_route_or_rule_hands_mastership_over() {
     lab.expect(Node::A, &BTreeSet::new(), "both stopped");
     lab.expect(Node::B, &BTreeSet::new(), "both stopped");
 }
+
+/// SIGHUP with a virtual route and a static route replaced: on the running master the old
+/// ones go and the new ones come, the rest stays untouched (keepalived's reload diff:
+/// `clear_diff_vrrp_vroutes`, `clear_diff_static_routes`, then the new ones added).
+#[test]
+fn reload_replaces_changed_routes_in_place() {
+    if skip("reload_replaces_changed_routes_in_place") {
+        return;
+    }
+    let lab = Lab::new("vrrpd-rr");
+    let mut a = lab.start(Node::A, "1", "MASTER", 200);
+    let before = union(master_set(Node::A), static_set(Node::A));
+    lab.expect(Node::A, &before, "A master");
+    let text = conf(Node::A, "MASTER", 200)
+        .replace(
+            "throw 192.0.2.192/26 table 102",
+            "198.51.100.96/27 via 192.0.2.254 dev veth0 table 103",
+        )
+        .replace(
+            "2001:db8:50::/48 dev d0 table 200",
+            "2001:db8:60::/48 dev d0 table 201",
+        );
+    lab.dir.write("A-1.conf", &text).expect("rewrite");
+    let masters = lab
+        .log(Node::A, "1")
+        .matches("Entering MASTER STATE")
+        .count();
+    let st = Command::new("kill")
+        .args(["-HUP", &a.id().to_string()])
+        .status()
+        .expect("kill -HUP");
+    assert!(st.success());
+    let mut want = before.clone();
+    want.remove("throw 192.0.2.192/26 table 102 proto keepalived");
+    want.remove("2001:db8:50::/48 dev d0 table 200 proto keepalived metric 1024 pref medium");
+    want.insert("198.51.100.96/27 via 192.0.2.254 dev veth0 table 103 proto keepalived".into());
+    want.insert(
+        "2001:db8:60::/48 dev d0 table 201 proto keepalived metric 1024 pref medium".into(),
+    );
+    lab.expect(Node::A, &want, "after reload");
+    wait_log(&lab, Node::A, "1", "Reload finished");
+    let log = lab.log(Node::A, "1");
+    assert_eq!(
+        log.matches("Entering MASTER STATE").count(),
+        masters,
+        "a reload keeps the master: {log}"
+    );
+    assert_eq!(counters(&lab, Node::A)["route_errors"], 0);
+    stop(&mut a, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "stopped");
+}
