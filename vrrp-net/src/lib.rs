@@ -11,7 +11,9 @@
 //! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
 //!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
-//!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it).
+//!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it). Routes and
+//!   rules as keepalived installs them ([`Route`], [`Rule`]: protocol `keepalived`,
+//!   [`Netlink::add_route`], [`Netlink::add_rule`]), and [`RouteMonitor`], their deletions.
 //! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s (up/down, links
 //!   created and deleted with their names, receive-buffer overruns).
 //! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.

@@ -138,6 +138,7 @@ impl Runner {
     /// the interface's socket if it is the first instance there. Its id is the slot of an
     /// instance removed earlier if there is one.
     pub fn add(&mut self, spec: Instance, cfg: Config) -> Result<InstanceId, NetError> {
+        self.watch_if_tracked(&spec)?;
         let family = cfg.family();
         let (link, vmac_new) = match &spec.vmac {
             Some(name) => self.open_vmac(&spec, cfg.primary(), name, family, cfg.vrid())?,
@@ -199,11 +200,6 @@ impl Runner {
                 instance: id,
                 note: InstanceNote::VmacCreated(vmac),
             });
-        }
-        if let Err(e) = self.watch_if_tracked(&spec) {
-            self.endpoint.remove(now, id).ok();
-            self.ports.release(self.poll.registry(), port);
-            return Err(e);
         }
         let info = InstanceInfo {
             spec,
@@ -295,6 +291,9 @@ impl Runner {
         ) else {
             return Ok(());
         };
+        if let Err(e) = self.watch_if_tracked(&spec) {
+            out.push(Happening::Runner(RunnerNote::RouteMonitorFailed(e)));
+        }
         let now = self.now();
         self.coalesce.bound_by(cfg.advert_interval());
         let endpoint_spec = InstanceSpec {
