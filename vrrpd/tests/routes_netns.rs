@@ -195,19 +195,25 @@ impl Lab {
         installed(self.ns(n), if n == Node::A { OWN_A } else { OWN_B })
     }
 
-    /// `vrrpd -n -l -f CONF` on node `n` (log `N-RUN.log`).
+    /// `vrrpd -n -l -f CONF` on node `n` with [`conf`]`(n, state, priority)` (log
+    /// `N-RUN.log`).
     fn start(&self, n: Node, run: &str, state: &str, priority: u8) -> Child {
-        let d = self.dir.path();
         let conf = self
             .dir
             .write(&format!("{n:?}-{run}.conf"), &conf(n, state, priority))
             .expect("conf");
+        self.start_with(n, run, &conf)
+    }
+
+    /// `vrrpd -n -l -f CONF` on node `n` (log `N-RUN.log`).
+    fn start_with(&self, n: Node, run: &str, conf: &std::path::Path) -> Child {
+        let d = self.dir.path();
         let log = std::fs::File::create(d.join(format!("{n:?}-{run}.log"))).expect("log");
         let err = log.try_clone().expect("log");
         self.ns(n)
             .command(env!("CARGO_BIN_EXE_vrrpd"))
             .args(["-n", "-l", "-f"])
-            .arg(&conf)
+            .arg(conf)
             .arg("--control")
             .arg(d.join(format!("{n:?}.sock")))
             .arg("-p")
@@ -589,4 +595,40 @@ fn reload_replaces_changed_routes_in_place() {
     assert_eq!(counters(&lab, Node::A)["route_errors"], 0);
     stop(&mut a, "-TERM");
     lab.expect(Node::A, &BTreeSet::new(), "stopped");
+}
+
+/// A master that goes FAULT (here a failing `vrrp_script` of weight 0) leaves MASTER as on
+/// any other way out (keepalived's `vrrp_state_leave_master` → `vrrp_restore_interface`):
+/// its rules, routes and VIP go, the static entries stay; back from FAULT and master
+/// again, they come back.
+#[test]
+fn fault_removes_routes_and_rules_and_back_from_fault_restores_them() {
+    if skip("fault_removes_routes_and_rules_and_back_from_fault_restores_them") {
+        return;
+    }
+    let lab = Lab::new("vrrpd-rf");
+    let ok = lab.dir.path().join("A-ok");
+    std::fs::write(&ok, "").expect("flag file");
+    let script = format!(
+        "vrrp_script chk {{\n  script \"/usr/bin/test -e {}\"\n  interval 1\n  fall 1\n  rise 1\n}}\nvrrp_instance VI_1 {{\n  track_script {{\n    chk\n  }}\n",
+        ok.display()
+    );
+    let text = conf(Node::A, "MASTER", 200).replacen("vrrp_instance VI_1 {\n", &script, 1);
+    let path = lab.dir.write("A-1.conf", &text).expect("conf");
+    let mut a = lab.start_with(Node::A, "1", &path);
+    let mut b = lab.start(Node::B, "1", "BACKUP", 100);
+    let a_master = union(master_set(Node::A), static_set(Node::A));
+    let b_master = union(master_set(Node::B), static_set(Node::B));
+    lab.expect(Node::A, &a_master, "A master");
+    std::fs::remove_file(&ok).expect("remove flag");
+    wait_log(&lab, Node::A, "1", "(VI_1) Entering FAULT STATE");
+    lab.expect(Node::A, &static_set(Node::A), "A in FAULT");
+    lab.expect(Node::B, &b_master, "B took over");
+    std::fs::write(&ok, "").expect("flag file");
+    lab.expect(Node::A, &a_master, "A master again");
+    lab.expect(Node::B, &static_set(Node::B), "B backup again");
+    stop(&mut a, "-TERM");
+    stop(&mut b, "-TERM");
+    lab.expect(Node::A, &BTreeSet::new(), "both stopped");
+    lab.expect(Node::B, &BTreeSet::new(), "both stopped");
 }
