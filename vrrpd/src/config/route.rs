@@ -167,21 +167,15 @@ fn route(s: &Statement, warnings: &mut Vec<Warning>) -> Result<Route, ConfigErro
                     w.warn(warnings, "\"gw\" for routes is deprecated. Please use \"via\"");
                 }
                 let mut v = w.value(opt)?;
-                let mut explicit = None;
                 if v == "inet" || v == "inet6" {
-                    explicit = Some(v == "inet6");
+                    // keepalived: the family of the route, which must agree.
+                    fam.set(v == "inet6", &w)?;
                     v = w.value(opt)?;
                 }
                 let a: IpAddr = v
                     .parse()
                     .map_err(|_| w.err(format!("invalid route via address {v}")))?;
-                if explicit.is_some_and(|x| x != a.is_ipv6()) {
-                    return Err(w.err(format!("via {v}: address of the other family")));
-                }
-                // `via inet6 ADDR` on an IPv4 route is RTA_VIA (IPv4 over an IPv6 nexthop).
-                if explicit.is_none() {
-                    fam.set(a.is_ipv6(), &w)?;
-                }
+                fam.set(a.is_ipv6(), &w)?;
                 r.via = Some(a);
             }
             "from" => {
