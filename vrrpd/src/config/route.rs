@@ -402,7 +402,7 @@ fn rtt(w: &mut Words, opt: &str, unit: u64) -> Result<u32, ConfigError> {
         return Err(bad());
     }
     let units = match scale {
-        Some(ms) => (x * ms).round() as u64 * unit,
+        Some(ms) => ((x * ms).round() as u64).saturating_mul(unit),
         None => x.round() as u64,
     };
     Ok(units.clamp(RTT_MIN_MS * unit, RTT_MAX_MS * unit) as u32)
@@ -640,6 +640,31 @@ mod tests {
             assert!(e.starts_with("t.conf:2: "), "{line}: {e}");
             assert!(e.contains(why), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn hostile_values_are_errors_or_clamped_never_panics() {
+        for line in [
+            "198.51.100.0/24 rtt 99999999999999999999999999s",
+            "198.51.100.0/24 rtt lock",
+            "198.51.100.0/24 rto_min -5ms",
+            "198.51.100.0/24 mtu 99999999999",
+            "198.51.100.0/24 nexthop",
+            "198.51.100.0/24 nexthop nexthop",
+            "to",
+            "blackhole",
+            "198.51.100.0/24 via inet",
+            "198.51.100.0/24/7",
+            "198.51.100.0/33",
+            "198.51.100.0/24 realms 70000",
+            "198.51.100.0/24 table 99999999999",
+        ] {
+            let _ = parse(line);
+        }
+        let r = ok("198.51.100.0/24 rtt 99999999999999999999999999s");
+        assert!(r
+            .metrics
+            .contains(&RouteMetric::Rtt((RTT_MAX_MS * 8) as u32)));
     }
 
     #[test]
