@@ -548,7 +548,8 @@ fn deleting_a_tracked_route_or_rule_hands_mastership_over() {
 
 /// SIGHUP with a virtual route and a static route replaced: on the running master the old
 /// ones go and the new ones come, the rest stays untouched (keepalived's reload diff:
-/// `clear_diff_vrrp_vroutes`, `clear_diff_static_routes`, then the new ones added).
+/// `clear_diff_vrrp_vroutes`, `clear_diff_static_routes`, then the new ones added; keepalived
+/// 2.2.7 in the same topology ended with the same routes).
 #[test]
 fn reload_replaces_changed_routes_in_place() {
     if skip("reload_replaces_changed_routes_in_place") {
@@ -600,7 +601,7 @@ fn reload_replaces_changed_routes_in_place() {
 /// A master that goes FAULT (here a failing `vrrp_script` of weight 0) leaves MASTER as on
 /// any other way out (keepalived's `vrrp_state_leave_master` → `vrrp_restore_interface`):
 /// its rules, routes and VIP go, the static entries stay; back from FAULT and master
-/// again, they come back.
+/// again, they come back (keepalived 2.2.7 in the same topology: the same).
 #[test]
 fn fault_removes_routes_and_rules_and_back_from_fault_restores_them() {
     if skip("fault_removes_routes_and_rules_and_back_from_fault_restores_them") {
