@@ -39,6 +39,9 @@ pub enum Reason {
     SyncGroup,
     /// Drained by the operator (vrrpd `drain`): mastership handed over.
     Drain,
+    /// Mastership given up because something it holds was taken away behind its back
+    /// (keepalived `set_vrrp_backup`: a tracked virtual route or rule was deleted).
+    Released,
 }
 
 /// Things a Master heard that are not (yet) state changes. Each is emitted while the

@@ -323,6 +323,20 @@ impl Router {
         }
     }
 
+    /// keepalived `set_vrrp_backup`: a Master gives mastership up (priority-0 advert, VIPs
+    /// removed) and becomes a Backup whose Master_Down_Timer is only Skew_Time ("we want a
+    /// quick transition back to master"): a router of higher priority that heard the
+    /// priority-0 advert takes over; otherwise this one is master again at once, putting
+    /// back what it holds. Nothing happens in any other state.
+    pub fn handle_release(&mut self, now: Instant) {
+        if self.state == State::Master {
+            self.send_advert(Priority::SHUTDOWN);
+            self.remove_vips();
+            self.become_backup(now, Reason::Released);
+            self.arm_master_down(now + self.skew_time());
+        }
+    }
+
     /// True while drained ([`Router::handle_drain`]).
     pub fn drained(&self) -> bool {
         self.drained

@@ -94,3 +94,36 @@ fn drain_hands_over_to_the_peer_within_skew_time_and_the_vip_is_never_lost() {
     );
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
+
+/// keepalived `set_vrrp_backup` (a tracked virtual route deleted behind its back): the
+/// master hands over as on drain, but its Master_Down_Timer is only Skew_Time, so unless a
+/// higher priority answers it is master again at once.
+#[test]
+fn release_hands_mastership_over_and_election_goes_on() {
+    let mut r = Router::new(base(1, 150).build().unwrap(), at(0));
+    r.handle_startup(at(0));
+    r.handle_release(at(1));
+    assert_eq!(r.state(), State::Backup, "a Backup has nothing to release");
+    r.handle_timeout(at(10_000));
+    assert_eq!(r.state(), State::Master);
+    outputs(&mut r);
+    r.handle_release(at(10_100));
+    let out = outputs(&mut r);
+    assert!(out.contains(&Output::SendAdvert {
+        priority: Priority::SHUTDOWN
+    }));
+    assert!(out.contains(&Output::RemoveVip(VIP.into())));
+    assert!(out.contains(&Output::StateChange {
+        from: State::Master,
+        to: State::Backup,
+        reason: Reason::Released
+    }));
+    assert!(!r.drained());
+    let deadline = r.poll_timeout().expect("Master_Down_Timer armed");
+    assert_eq!(
+        deadline.saturating_duration_since(at(10_100)),
+        r.skew_time()
+    );
+    r.handle_timeout(deadline);
+    assert_eq!(r.state(), State::Master);
+}

@@ -86,6 +86,28 @@ impl NetError {
         matches!(source.raw_os_error(), Some(libc::ENODEV | libc::ENXIO))
     }
 
+    /// The route or rule to remove is not there (ESRCH / ENOENT), or the interface it
+    /// names is gone (ENODEV): nothing left to remove.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            NetError::Netlink { source, .. } => matches!(
+                source.raw_os_error(),
+                Some(libc::ESRCH | libc::ENOENT | libc::ENODEV)
+            ),
+            NetError::NoInterface(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The route, rule or address to add is already there (EEXIST).
+    pub fn is_exists(&self) -> bool {
+        match self {
+            NetError::Netlink { source, .. } => source.raw_os_error() == Some(libc::EEXIST),
+            NetError::AddressExists { .. } => true,
+            _ => false,
+        }
+    }
+
     pub(crate) fn socket(op: &'static str, ifname: &str, source: io::Error) -> Self {
         NetError::Socket {
             op,

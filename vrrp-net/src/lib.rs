@@ -11,7 +11,9 @@
 //! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
 //!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
-//!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it).
+//!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it). Routes and
+//!   rules as keepalived installs them ([`Route`], [`Rule`]: protocol `keepalived`,
+//!   [`Netlink::add_route`], [`Netlink::add_rule`]), and [`RouteMonitor`], their deletions.
 //! * [`LinkMonitor`] — RTMGRP_LINK subscription yielding [`LinkEvent`]s (up/down, links
 //!   created and deleted with their names, receive-buffer overruns).
 //! * [`Announcer`] — AF_PACKET sender for gratuitous ARP and unsolicited NA frames.
@@ -43,6 +45,9 @@ mod error;
 mod link_monitor;
 mod netlink;
 mod raw;
+mod route;
+mod route_monitor;
+mod rule;
 mod runner;
 mod sysctl;
 mod vmac;
@@ -53,7 +58,11 @@ pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
+pub use netlink_packet_route::route::RouteMetric;
 pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
+pub use route::{AddMode, NextHop, Route, RTPROT_KEEPALIVED, TABLE_MAIN};
+pub use route_monitor::{Deleted, RouteMonitor};
+pub use rule::{Rule, RuleKind};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,
     FIRST_USER_TOKEN,

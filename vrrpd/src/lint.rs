@@ -121,6 +121,7 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
             }
         }
     }
+    interfaces_of_routes(c, addresses, &mut out);
     let mut scripts: Vec<(&Loc, String, &str)> = Vec::new();
     for s in &c.scripts {
         scripts.push((&s.loc, format!("vrrp_script {}", s.name), &s.script));
@@ -146,6 +147,55 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
         }
     }
     out
+}
+
+/// Interfaces named by routes, rules and static addresses that this machine lacks (the
+/// kernel refuses such a route; keepalived refuses the line).
+fn interfaces_of_routes(
+    c: &Config,
+    addresses: &dyn Fn(&str) -> Option<Addresses>,
+    out: &mut Vec<Warning>,
+) {
+    let routes = c
+        .instances
+        .iter()
+        .flat_map(|i| &i.routes)
+        .chain(&c.static_routes);
+    let rules = c
+        .instances
+        .iter()
+        .flat_map(|i| &i.rules)
+        .chain(&c.static_rules);
+    let mut named: Vec<(&Loc, &str)> = Vec::new();
+    for l in routes {
+        let hops = l.route.nexthops.iter().filter_map(|n| n.dev.as_deref());
+        named.extend(
+            l.route
+                .dev
+                .as_deref()
+                .into_iter()
+                .chain(hops)
+                .map(|d| (&l.loc, d)),
+        );
+    }
+    for l in rules {
+        named.extend(
+            [&l.rule.iif, &l.rule.oif]
+                .into_iter()
+                .flatten()
+                .map(|d| (&l.loc, d.as_str())),
+        );
+    }
+    named.extend(
+        c.static_addresses
+            .iter()
+            .filter_map(|a| Some((&a.loc, a.dev.as_deref()?))),
+    );
+    for (loc, dev) in named {
+        if addresses(dev).is_none() {
+            warn(out, loc, format!("no interface {dev} on this machine"));
+        }
+    }
 }
 
 /// What is wrong with the program a script line runs, if anything: not found, not

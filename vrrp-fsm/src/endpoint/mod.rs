@@ -395,6 +395,13 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Instance `id` gives mastership up ([`Router::handle_release`]).
+    pub fn handle_release(&mut self, now: Instant, id: InstanceId) -> Result<(), EndpointError> {
+        self.get_mut(id)?.router.handle_release(now);
+        self.drain(now, &[id]);
+        Ok(())
+    }
+
     // ---- outputs -------------------------------------------------------------------------
 
     /// When to call [`Endpoint::handle_timeout`] next: the latest moment that still fires

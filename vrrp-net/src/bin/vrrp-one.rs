@@ -209,6 +209,8 @@ fn run() -> Result<(), String> {
         peers: a.peers,
         vips: a.vips,
         track_links: Vec::new(),
+        routes: Vec::new(),
+        rules: Vec::new(),
         vmac: a.vmac,
     };
     runner.add(instance, cfg).map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@ use vrrp_fsm::{Event, InstanceId, Reason, State};
 use vrrp_proto::Priority;
 
 use super::notes::{InstanceNote, RunnerNote};
-use crate::Vip;
+use crate::{Route, Rule, Vip};
 
 /// One virtual router and how it talks: its name (keepalived instance name), its interface,
 /// its unicast peers (none: the multicast group), its VIPs' forms, what it tracks. The
@@ -30,6 +30,11 @@ pub struct Instance {
     /// keepalived `use_vmac`: run on a macvlan child of `interface` with this name, carrying
     /// the RFC 9568 §7.3 virtual MAC; the VIPs go on it and adverts and GARPs leave from it.
     pub vmac: Option<String>,
+    /// keepalived `virtual_routes`: added after the VIPs on becoming master, removed (after
+    /// the rules, before the VIPs) on leaving it.
+    pub routes: Vec<Route>,
+    /// keepalived `virtual_rules`: added after the routes, removed first.
+    pub rules: Vec<Rule>,
 }
 
 impl Instance {
@@ -54,6 +59,9 @@ vrrp_fsm::counter_table! {
         netlink,
         /// Sending a gratuitous ARP or unsolicited NA failed.
         announce,
+        /// Adding or removing a virtual route or rule failed (other than "already there" /
+        /// "not there").
+        route,
     }
 }
 
@@ -75,6 +83,11 @@ vrrp_fsm::counter_table! {
         /// At start, a VIP was already on the interface (left by an earlier run, or added by
         /// hand) and was removed, as keepalived does at startup.
         stale_vip_removed,
+        /// At start, a virtual route or rule was already installed (left by an earlier
+        /// run) and was removed.
+        stale_route_removed,
+        /// Becoming master, a virtual route or rule was already installed: kept as ours.
+        route_already_present,
     }
 }
 
@@ -97,6 +110,8 @@ pub struct InstanceInfo {
     pub(crate) port: usize,
     /// It runs on a VMAC interface, deleted when the instance is removed or the runner dropped.
     pub(crate) vmac_created: bool,
+    /// Which of `spec.routes` / `spec.rules` this run installed (keepalived's `set`).
+    pub(crate) installed: super::routes::Installed,
 }
 
 /// Something the caller should know about, returned by [`super::Runner::turn`].

@@ -20,6 +20,7 @@ mod links;
 mod notes;
 mod outputs;
 mod ports;
+mod routes;
 mod vmacs;
 
 pub use instance::{ChurnCounters, Happening, Instance, InstanceInfo, OsErrors};
@@ -43,6 +44,8 @@ use ports::Ports;
 
 const LINK: Token = Token(0);
 const ALARM: Token = Token(1);
+/// Route and rule deletions (routes.rs), watched once an instance tracks one.
+const ROUTES: Token = Token(2);
 
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
@@ -72,6 +75,11 @@ pub struct Runner {
     rx: RecvBatch,
     /// Whether to let a burst of adverts queue up before the next poll.
     coalesce: Coalesce,
+    /// Instances that became master whose virtual routes and rules are to be added once
+    /// their VIPs are (routes.rs).
+    routes_due: Vec<InstanceId>,
+    /// Deleted routes and rules, once some instance tracks one (routes.rs).
+    route_monitor: Option<crate::RouteMonitor>,
 }
 
 impl Runner {
@@ -105,6 +113,8 @@ impl Runner {
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
             coalesce: Coalesce::default(),
+            routes_due: Vec::new(),
+            route_monitor: None,
         })
     }
 
@@ -128,6 +138,7 @@ impl Runner {
     /// the interface's socket if it is the first instance there. Its id is the slot of an
     /// instance removed earlier if there is one.
     pub fn add(&mut self, spec: Instance, cfg: Config) -> Result<InstanceId, NetError> {
+        self.watch_if_tracked(&spec)?;
         let family = cfg.family();
         let (link, vmac_new) = match &spec.vmac {
             Some(name) => self.open_vmac(&spec, cfg.primary(), name, family, cfg.vrid())?,
@@ -198,6 +209,7 @@ impl Runner {
             churn: Default::default(),
             port,
             vmac_created,
+            installed: Default::default(),
         };
         if self.infos.len() <= id.0 {
             self.infos.resize_with(id.0 + 1, || None);
@@ -212,8 +224,9 @@ impl Runner {
         self.endpoint.set_sync_groups(groups);
     }
 
-    /// Start instance `id`: remove its VIPs left behind by a crashed run (so that a backup
-    /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    /// Start instance `id`: remove its virtual rules, routes and VIPs left behind by a
+    /// crashed run (so that a backup never answers for an address it does not own), then the
+    /// RFC 9568 §6.4.1 Startup event.
     /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         out.append(&mut self.deferred);
@@ -221,6 +234,7 @@ impl Runner {
             return;
         };
         if !info.gone {
+            self.remove_stale_routes(id, out);
             self.remove_stale_vips(id, out);
         }
         let now = self.now();
@@ -277,6 +291,9 @@ impl Runner {
         ) else {
             return Ok(());
         };
+        if let Err(e) = self.watch_if_tracked(&spec) {
+            out.push(Happening::Runner(RunnerNote::RouteMonitorFailed(e)));
+        }
         let now = self.now();
         self.coalesce.bound_by(cfg.advert_interval());
         let endpoint_spec = InstanceSpec {
@@ -294,6 +311,9 @@ impl Runner {
             }
         }
         self.drain_endpoint(out);
+        if res.is_ok() {
+            self.reconfigure_routes(id, spec.routes, spec.rules, out);
+        }
         res
     }
 
@@ -428,6 +448,7 @@ impl Runner {
         for &token in &tokens {
             match token {
                 LINK => self.read_links(out),
+                ROUTES => self.read_route_changes(out),
                 ALARM => self.alarm.acknowledge(),
                 t if t.0 >= FIRST_USER_TOKEN => out.push(Happening::Ready(t)),
                 t => {

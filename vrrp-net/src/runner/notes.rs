@@ -24,6 +24,19 @@ pub enum InstanceNote {
     VipGoneWithInterface(IpAddr),
     /// Removing a VIP failed (counted in [`super::OsErrors::netlink`]).
     VipRemoveFailed(IpAddr, NetError),
+    /// At start, a virtual route or rule left by an earlier run was removed (counted in
+    /// [`super::ChurnCounters::stale_route_removed`]); the route or rule as text.
+    StaleRouteRemoved(String),
+    /// Becoming master, a virtual route or rule was already installed: kept as ours
+    /// (counted in [`super::ChurnCounters::route_already_present`]).
+    RouteAlreadyPresent(String),
+    /// Adding a virtual route or rule failed (counted in [`super::OsErrors::route`]).
+    RouteAddFailed(String, NetError),
+    /// Removing a virtual route or rule failed (counted in [`super::OsErrors::route`]).
+    RouteRemoveFailed(String, NetError),
+    /// A tracked virtual route or rule of this master was deleted by someone else: it gives
+    /// mastership up (keepalived `set_vrrp_backup`); the route or rule as text.
+    RouteDeletedByOther(String),
     /// A gratuitous ARP / unsolicited NA could not be sent (counted in
     /// [`super::OsErrors::announce`]).
     AnnounceFailed(IpAddr, NetError),
@@ -72,6 +85,8 @@ pub enum RunnerNote {
     /// Reading every link again after an overrun failed (counted in
     /// [`super::Runner::recv_errors`]).
     ResyncFailed(NetError),
+    /// Reading route and rule deletions failed (counted in [`super::Runner::recv_errors`]).
+    RouteMonitorFailed(NetError),
     /// An interface some instance runs on or tracks was deleted.
     InterfaceDeleted(String),
     /// An interface some instance runs on came back, and instances were bound to it.

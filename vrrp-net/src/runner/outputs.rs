@@ -28,6 +28,7 @@ impl Runner {
         while let Some(ev) = self.endpoint.poll_event() {
             self.carry_out(ev, out);
         }
+        self.install_all_due(out);
         let (endpoint, infos) = (&mut self.endpoint, &self.infos);
         while self.sends.push_with(MAX_ADVERT, |buf| {
             let t = endpoint.poll_transmit(buf)?;
@@ -77,13 +78,20 @@ impl Runner {
                 reason,
                 priority,
             } => {
+                // keepalived: the routes and rules follow the VIPs in, and go out first.
+                if to == vrrp_fsm::State::Master {
+                    self.routes_due(i);
+                } else if from == vrrp_fsm::State::Master {
+                    self.flush_sends(out);
+                    self.leaving_master(i, out);
+                }
                 return out.push(Happening::StateChange {
                     instance: i,
                     from,
                     to,
                     reason,
                     priority,
-                })
+                });
             }
             EventKind::Router(event) => {
                 let priority = priority();
@@ -109,6 +117,11 @@ impl Runner {
             EventKind::AddVip(_) | EventKind::RemoveVip(_) | EventKind::Announce { .. } => {}
         }
         self.flush_sends(out);
+        match ev.kind {
+            EventKind::RemoveVip(_) => self.leaving_master(i, out),
+            EventKind::Announce { .. } => self.install_if_due(i, out),
+            _ => {}
+        }
         let Some(Some(info)) = self.infos.get_mut(i.0) else {
             return;
         };

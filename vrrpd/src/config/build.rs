@@ -5,6 +5,7 @@ use super::model::*;
 use super::router::{self, AuthKind, Draft};
 use super::tree::Statement;
 use super::values::*;
+use super::{route, rule};
 use std::time::Duration;
 use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
 use vrrp_proto::{Priority, Version, Vrid};
@@ -14,9 +15,6 @@ const SKIPPED_BLOCKS: &[&str] = &[
     "virtual_server",
     "virtual_server_group",
     "real_server",
-    "static_ipaddress",
-    "static_routes",
-    "static_rules",
     "linkbeat_use_polling",
     "bfd_instance",
     "garp_group",
@@ -60,6 +58,8 @@ pub struct Builder {
     /// The `vrrp_instance` blocks, checked in [`Builder::finish`] (they need the whole file).
     drafts: Vec<Draft>,
     warnings: Vec<Warning>,
+    /// Preferences of rules written without one (rule.rs).
+    rule_priority: rule::NextPriority,
 }
 
 impl Builder {
@@ -71,6 +71,15 @@ impl Builder {
             "vrrp_script" => b.script(stmt)?,
             "vrrp_instance" => b.instance(stmt)?,
             "vrrp_sync_group" => b.sync_group(stmt)?,
+            "static_ipaddress" => b.static_addresses(stmt)?,
+            "static_routes" => {
+                let mut r = route::routes(stmt, &mut b.warnings)?;
+                b.config.static_routes.append(&mut r);
+            }
+            "static_rules" => {
+                let mut r = rule::rules(stmt, &mut b.rule_priority, &mut b.warnings)?;
+                b.config.static_rules.append(&mut r);
+            }
             kw if SKIPPED_BLOCKS.contains(&kw) => b.warn(
                 stmt,
                 format!("'{kw}' is not implemented by vrrpd (VRRP only); block skipped"),
@@ -214,6 +223,8 @@ impl Builder {
             auth: None,
             vips: Vec::new(),
             excluded_vips: Vec::new(),
+            routes: Vec::new(),
+            rules: Vec::new(),
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
             track_interfaces: Vec::new(),
@@ -263,6 +274,10 @@ impl Builder {
                 "authentication" => i.auth = authentication(s)?,
                 "virtual_ipaddress" => i.vips = addresses(s)?,
                 "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s)?,
+                "virtual_routes" => i.routes = route::routes(s, &mut self.warnings)?,
+                "virtual_rules" => {
+                    i.rules = rule::rules(s, &mut self.rule_priority, &mut self.warnings)?
+                }
                 "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
                 "unicast_peer" => {
                     i.unicast_peers = peers(s)?;
@@ -308,6 +323,23 @@ impl Builder {
             self.unknown(s, "vrrp_instance");
         }
         self.drafts.push(i);
+        Ok(())
+    }
+
+    /// `static_ipaddress`: `virtual_ipaddress` lines, each with its `dev`.
+    fn static_addresses(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        for a in addresses(stmt)? {
+            if a.dev.is_none() {
+                return Err(ConfigError::invalid(
+                    &a.loc,
+                    format!(
+                        "static_ipaddress {}: needs 'dev' (keepalived would use its default_interface, which vrrpd does not have)",
+                        a.addr
+                    ),
+                ));
+            }
+            self.config.static_addresses.push(a);
+        }
         Ok(())
     }
 

@@ -19,6 +19,30 @@ pub struct Config {
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
     pub sync_groups: Vec<SyncGroup>,
+    /// `static_ipaddress`: installed at start, removed at stop.
+    pub static_addresses: Vec<VirtualAddress>,
+    /// `static_routes`: installed at start (after the addresses), removed at stop.
+    pub static_routes: Vec<RouteLine>,
+    /// `static_rules`: installed at start (after the routes), removed at stop (first).
+    pub static_rules: Vec<RuleLine>,
+}
+
+/// A `virtual_routes` / `static_routes` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteLine {
+    /// The route.
+    pub route: vrrp_net::Route,
+    /// Where it is written.
+    pub loc: Loc,
+}
+
+/// A `virtual_rules` / `static_rules` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleLine {
+    /// The rule.
+    pub rule: vrrp_net::Rule,
+    /// Where it is written.
+    pub loc: Loc,
 }
 
 /// `global_defs { ... }`.
@@ -177,6 +201,10 @@ pub struct VrrpInstance {
     pub vips: Vec<VirtualAddress>,
     /// `virtual_ipaddress_excluded`.
     pub excluded_vips: Vec<VirtualAddress>,
+    /// `virtual_routes`.
+    pub routes: Vec<RouteLine>,
+    /// `virtual_rules`.
+    pub rules: Vec<RuleLine>,
     /// `unicast_src_ip`.
     pub unicast_src_ip: Option<IpAddr>,
     /// `unicast_peer`; empty means multicast.

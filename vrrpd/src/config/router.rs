@@ -12,7 +12,8 @@ use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 
 use super::error::ConfigError;
 use super::model::{
-    GlobalDefs, Notify, ScriptTrack, Tracked, VirtualAddress, VrrpInstance, VrrpScript,
+    GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, Tracked, VirtualAddress, VrrpInstance,
+    VrrpScript,
 };
 use super::source::Loc;
 
@@ -41,6 +42,8 @@ pub(super) struct Draft {
     pub(super) auth: Option<(AuthKind, String)>,
     pub(super) vips: Vec<VirtualAddress>,
     pub(super) excluded_vips: Vec<VirtualAddress>,
+    pub(super) routes: Vec<RouteLine>,
+    pub(super) rules: Vec<RuleLine>,
     pub(super) unicast_src_ip: Option<IpAddr>,
     pub(super) unicast_peers: Vec<IpAddr>,
     pub(super) track_interfaces: Vec<Tracked>,
@@ -126,6 +129,8 @@ pub(super) fn check(
         router,
         vips: d.vips,
         excluded_vips: d.excluded_vips,
+        routes: d.routes,
+        rules: d.rules,
         unicast_src_ip: d.unicast_src_ip,
         unicast_peers: d.unicast_peers,
         track_interfaces: d.track_interfaces,

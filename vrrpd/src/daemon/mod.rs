@@ -13,6 +13,7 @@ pub mod plan;
 pub mod rate_limit;
 mod reload;
 pub mod signals;
+mod statics;
 pub mod status;
 mod words;
 
@@ -36,6 +37,8 @@ const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
 /// The daemon's signals (TERM/INT stop, HUP reload, USR1 dump), in the runner's poll.
 const SIGNALS: Token = Token(FIRST_USER_TOKEN + 2);
+/// Deletions of tracked static routes and rules (statics.rs).
+const STATICS: Token = Token(FIRST_USER_TOKEN + 3);
 /// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
 
@@ -109,6 +112,8 @@ pub struct Daemon {
     /// Metrics clients (their own pool).
     metrics_clients: conns::Conns,
     config: Config,
+    /// `static_ipaddress`, `static_routes`, `static_rules`.
+    statics: statics::Statics,
     slots: Vec<Slot>,
     hooks: Hooks,
     started: std::time::Instant,
@@ -194,6 +199,7 @@ impl Daemon {
                 conns::METRICS,
             ),
             config: built.config,
+            statics: statics::Statics::open()?,
             slots: Vec::new(),
             hooks,
             started: std::time::Instant::now(),
@@ -212,6 +218,9 @@ impl Daemon {
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
+        // keepalived: the static entries are in before any instance runs.
+        d.watch_statics()?;
+        d.statics.start(&d.config);
         for s in 0..d.slots.len() {
             d.runner.start(d.slots[s].index, &mut out);
         }
@@ -302,6 +311,7 @@ impl Daemon {
                     }
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
+                Happening::Ready(STATICS) => self.statics.on_deleted(),
                 Happening::Ready(token) => self.serve(token),
                 Happening::Instance { .. } | Happening::Runner(_) => {}
             }
@@ -340,6 +350,20 @@ impl Daemon {
                 self.refresh.arm(index, now + every);
             }
         }
+    }
+
+    /// Watch deletions if a tracked static route or rule is configured (once).
+    fn watch_statics(&mut self) -> Result<(), NetError> {
+        if let Some(m) = self.statics.monitor(&self.config)? {
+            self.runner
+                .registry()
+                .register(m, STATICS, Interest::READABLE)
+                .map_err(|e| NetError::Netlink {
+                    op: "register the static route monitor".into(),
+                    source: e,
+                })?;
+        }
+        Ok(())
     }
 
     /// Position in `slots` of runner instance `index`.
@@ -392,6 +416,7 @@ impl Daemon {
             daemon: status::DaemonCounters {
                 reloads: self.reloads,
                 reloads_failed: self.reloads_failed,
+                static_errors: self.statics.errors,
             },
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(
@@ -422,6 +447,8 @@ impl Daemon {
             self.runner.stop(self.slots[s].index, &mut out);
         }
         self.handle(out);
+        // keepalived: the static entries go once every instance has stopped.
+        self.statics.stop();
         for s in &self.slots {
             self.hooks.on_stop(
                 &s.model,

@@ -25,6 +25,8 @@ pub fn unchanged(
         && new_spec.vips == spec.vips
         && new_spec.track_links == spec.track_links
         && new_spec.vmac == spec.vmac
+        && new_spec.routes == spec.routes
+        && new_spec.rules == spec.rules
         && new.script_tracks == old.script_tracks
         && new.notify == old.notify
 }
@@ -93,7 +95,7 @@ pub fn plan(
 }
 
 /// How the runner drives instance `i`: interface, peers, VIP forms, tracked interfaces
-/// (the router's first tracks), VMAC.
+/// (the router's first tracks), VMAC, virtual routes and rules.
 pub fn spec(i: &VrrpInstance) -> Instance {
     Instance {
         name: i.name.clone(),
@@ -106,6 +108,8 @@ pub fn spec(i: &VrrpInstance) -> Instance {
             .enumerate()
             .map(|(n, t)| (t.name.clone(), n))
             .collect(),
+        routes: i.routes.iter().map(|l| l.route.clone()).collect(),
+        rules: i.rules.iter().map(|l| l.rule.clone()).collect(),
         vmac: i.use_vmac.as_ref().map(|name| {
             name.clone()
                 .unwrap_or_else(|| format!("vrrp.{}", i.router.vrid().get()))
@@ -114,7 +118,7 @@ pub fn spec(i: &VrrpInstance) -> Instance {
 }
 
 /// A `virtual_ipaddress` line as the runner configures it.
-fn vip(v: &VirtualAddress) -> Vip {
+pub(crate) fn vip(v: &VirtualAddress) -> Vip {
     let mut out = Vip::host(v.addr);
     out.prefix_len = v.prefix;
     out.label = v.label.clone();

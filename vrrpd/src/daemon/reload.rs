@@ -122,7 +122,11 @@ impl Daemon {
                 },
             }
         }
+        self.statics.reload(&built.config);
         self.config = built.config;
+        if let Err(e) = self.watch_statics() {
+            error!("static routes and rules: not tracked: {e}");
+        }
         self.apply_sync_groups();
         self.feed_checks(&mut out);
         self.apply_drained(&mut out);

@@ -38,6 +38,9 @@ counter_table! {
         reloads,
         /// Reloads refused (bad new configuration; the old one kept running).
         reloads_failed,
+        /// Adding or removing a `static_ipaddress` / `static_routes` / `static_rules`
+        /// entry failed.
+        static_errors,
     }
 }
 
@@ -394,6 +397,7 @@ mod tests {
             daemon: DaemonCounters {
                 reloads: 10,
                 reloads_failed: 11,
+                static_errors: 12,
             },
             instances: vec![InstanceStatus {
                 name: "VI_1".into(),

@@ -151,6 +151,7 @@ impl Words {
     fn say_runner(&mut self, note: &RunnerNote) {
         match note {
             RunnerNote::LinkMonitorFailed(e) => warn!("link monitor: {e}"),
+            RunnerNote::RouteMonitorFailed(e) => warn!("route monitor: {e}"),
             RunnerNote::LinkOverrun => {
                 if let Some(s) = self.overrun.allow(Instant::now()) {
                     info!(
@@ -198,6 +199,15 @@ fn say_instance(name: &str, interface: &str, note: &InstanceNote) {
         InstanceNote::VmacRecreateFailed { vmac, error } => {
             warn!("({name}) cannot create VMAC {vmac} again: {error}")
         }
+        InstanceNote::StaleRouteRemoved(what) => {
+            info!("({name}) removed {what}, left behind by an earlier run")
+        }
+        InstanceNote::RouteAlreadyPresent(what) => info!("({name}) {what} was already set, kept"),
+        InstanceNote::RouteDeletedByOther(what) => {
+            warn!("({name}) {what} was deleted by someone else: leaving MASTER")
+        }
+        InstanceNote::RouteAddFailed(what, e) => warn!("({name}) setting {what}: {e}"),
+        InstanceNote::RouteRemoveFailed(what, e) => warn!("({name}) removing {what}: {e}"),
         InstanceNote::VmacDeleted => info!("({name}) deleted VMAC interface"),
         InstanceNote::VmacDeleteFailed(e) => warn!("({name}) deleting VMAC interface: {e}"),
         // Rate-limited or needing the runner: written by `Words::say`.
