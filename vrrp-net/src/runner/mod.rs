@@ -44,6 +44,11 @@ use ports::Ports;
 const LINK: Token = Token(0);
 const ALARM: Token = Token(1);
 
+/// Most instances whose timers one turn handles: when more fall due at once (all of them
+/// after a start), the next turn goes on at once, and the queues between the endpoint,
+/// the runner and the caller hold one batch's outputs, not every instance's.
+const TIMEOUT_BATCH: usize = 256;
+
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
 
@@ -72,6 +77,8 @@ pub struct Runner {
     rx: RecvBatch,
     /// Whether to let a burst of adverts queue up before the next poll.
     coalesce: Coalesce,
+    /// More timers were due than the last turn handled ([`TIMEOUT_BATCH`]).
+    timeouts_left: bool,
 }
 
 impl Runner {
@@ -97,6 +104,7 @@ impl Runner {
             ports: Ports::default(),
             endpoint: Endpoint::new(form),
             infos: Vec::new(),
+            timeouts_left: false,
             alarm,
             deferred: Vec::new(),
             tokens: Vec::new(),
@@ -399,7 +407,7 @@ impl Runner {
         cap: Option<Duration>,
         out: &mut Vec<Happening>,
     ) -> Result<(), NetError> {
-        let waiting = !self.deferred.is_empty();
+        let waiting = !self.deferred.is_empty() || self.timeouts_left;
         out.append(&mut self.deferred);
         let deadline = self.endpoint.poll_timeout();
         if !waiting {
@@ -439,7 +447,7 @@ impl Runner {
         }
         self.tokens = tokens;
         let now = self.now();
-        self.endpoint.handle_timeout(now);
+        self.timeouts_left = self.endpoint.handle_timeout_at_most(now, TIMEOUT_BATCH);
         self.drain_endpoint(out);
         self.coalesce.note_read(now, read);
         Ok(())
@@ -499,6 +507,7 @@ impl Runner {
     /// would otherwise leave the peak of each doubling behind).
     pub fn reserve(&mut self, n: usize) {
         self.infos.reserve_exact(n);
+        self.endpoint.reserve(n);
     }
 
     /// Read every waiting datagram of port `p` (mio is edge-triggered: until a batch comes
