@@ -26,7 +26,7 @@ use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config, VrrpInstance};
+use crate::config::{self, Config, Notify, ScriptTrack, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
@@ -82,13 +82,30 @@ pub enum DaemonError {
     Script(#[from] PrepareError),
 }
 
-/// The daemon's layer: one running `vrrp_instance`, as configured (hooks, tracked
-/// scripts, names), and its index in the runner, which drives it from its own copy of the
-/// router configuration and I/O description ([`plan::spec`]).
+/// The daemon's layer of one running `vrrp_instance`: what its hooks, tracked scripts and
+/// reloads need, and its index in the runner. The rest of the instance (router
+/// configuration, interface, VIPs, peers) is the runner's alone, from [`plan::spec`]: the
+/// checked [`VrrpInstance`] is dropped once the runner has it.
 #[derive(Debug, Clone)]
 struct Slot {
-    model: Box<VrrpInstance>,
+    name: String,
+    notify: Notify,
+    script_tracks: Vec<ScriptTrack>,
+    notify_master_refresh: Option<Duration>,
     index: InstanceId,
+}
+
+impl Slot {
+    /// What the daemon keeps of `model`, run by the runner as instance `index`.
+    fn new(model: VrrpInstance, index: InstanceId) -> Slot {
+        Slot {
+            name: model.name,
+            notify: model.notify,
+            script_tracks: model.script_tracks,
+            notify_master_refresh: model.notify_master_refresh,
+            index,
+        }
+    }
 }
 
 /// The running daemon.
@@ -208,7 +225,7 @@ impl Daemon {
         d.runner.reserve(planned.len());
         for model in planned {
             let index = d.runner.add(plan::spec(&model), model.router.clone())?;
-            d.slots.push(Slot { model, index });
+            d.slots.push(Slot::new(*model, index));
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
@@ -270,8 +287,7 @@ impl Daemon {
                         .map_or(0, |d| d.as_millis() as u64);
                     self.last_change.insert(instance, (ms, reason));
                     if let Some(s) = self.slot_pos(instance) {
-                        let model = &self.slots[s].model;
-                        match model.notify_master_refresh {
+                        match self.slots[s].notify_master_refresh {
                             Some(every) if to == vrrp_fsm::State::Master => {
                                 self.refresh
                                     .arm(instance, std::time::Instant::now() + every);
@@ -280,14 +296,14 @@ impl Daemon {
                                 self.refresh.cancel(instance);
                             }
                         }
-                        self.hooks.on_state(&self.slots[s].model, to, priority.0);
+                        self.hooks.on_state(&self.slots[s].name, to, priority.0);
                     }
                 }
                 Happening::Event {
                     instance, event, ..
                 } => {
                     if let Some(s) = self.slot_pos(instance) {
-                        self.hooks.on_event(&self.slots[s].model, event);
+                        self.hooks.on_event(&self.slots[s].name, event);
                     }
                 }
                 // Positions in `config.sync_groups`, as given to the runner.
@@ -330,13 +346,13 @@ impl Daemon {
             let Some(s) = self.slot_pos(index) else {
                 continue;
             };
-            let model = &self.slots[s].model;
-            if let Some(every) = model.notify_master_refresh {
+            let slot = &self.slots[s];
+            if let Some(every) = slot.notify_master_refresh {
                 info!(
                     "({}) notify_master_refresh: running notify_master again",
-                    model.name
+                    slot.name
                 );
-                self.hooks.rerun_master(model);
+                self.hooks.rerun_master(&slot.name);
                 self.refresh.arm(index, now + every);
             }
         }
@@ -355,12 +371,7 @@ impl Daemon {
             .map(|g| {
                 g.members
                     .iter()
-                    .filter_map(|(m, _)| {
-                        self.slots
-                            .iter()
-                            .find(|s| s.model.name == *m)
-                            .map(|s| s.index)
-                    })
+                    .filter_map(|(m, _)| self.slots.iter().find(|s| s.name == *m).map(|s| s.index))
                     .collect()
             })
             .collect();
@@ -377,7 +388,7 @@ impl Daemon {
     fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
         for (name, up) in checks {
             for s in &self.slots {
-                for t in s.model.script_tracks.iter().filter(|t| t.script == *name) {
+                for t in s.script_tracks.iter().filter(|t| t.script == *name) {
                     self.runner.track(s.index, t.index, *up != t.reverse, out);
                 }
             }
@@ -424,7 +435,7 @@ impl Daemon {
         self.handle(out);
         for s in &self.slots {
             self.hooks.on_stop(
-                &s.model,
+                &s.name,
                 self.runner.router(s.index).map_or(0, |r| r.priority().0),
             );
         }

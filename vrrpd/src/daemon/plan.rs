@@ -11,12 +11,12 @@ use vrrp_proto::Family;
 
 use crate::config::{Config, VirtualAddress, VrrpInstance};
 
-/// True if `new` would run exactly as the instance running with the runner's `spec` and
-/// `fsm` does, whose configuration was `old` (a reload leaves it alone).
-pub fn unchanged(
+/// True if `new` would run exactly as the instance `old` running with the runner's `spec`
+/// and `fsm` does (a reload leaves it alone).
+pub(super) fn unchanged(
     new: &VrrpInstance,
     new_spec: &Instance,
-    old: &VrrpInstance,
+    old: &super::Slot,
     (spec, fsm): (&Instance, &FsmConfig),
 ) -> bool {
     new.router == *fsm

@@ -67,15 +67,15 @@ impl Daemon {
             let keep = self.running(&slot).is_some_and(|r| {
                 planned
                     .iter()
-                    .any(|(p, spec)| p.name == slot.model.name && plan::same_router(p, spec, r))
+                    .any(|(p, spec)| p.name == slot.name && plan::same_router(p, spec, r))
             });
             if keep {
                 kept.push(slot);
             } else {
-                info!("({}) removed by reload", slot.model.name);
+                info!("({}) removed by reload", slot.name);
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
-                self.hooks.on_stop(&slot.model, prio);
+                self.hooks.on_stop(&slot.name, prio);
                 self.forget(slot.index);
                 freed.push(slot.index);
             }
@@ -94,12 +94,12 @@ impl Daemon {
         out.retain(|h| !theirs(h));
         let mut started = Vec::new();
         for (model, spec) in planned {
-            match kept.iter().position(|s| s.model.name == model.name) {
+            match kept.iter().position(|s| s.name == model.name) {
                 Some(k) => {
                     let slot = kept.swap_remove(k);
                     let same = self
                         .running(&slot)
-                        .is_some_and(|r| plan::unchanged(&model, &spec, &slot.model, r));
+                        .is_some_and(|r| plan::unchanged(&model, &spec, &slot, r));
                     if !same {
                         info!("({}) configuration changed, applied in place", model.name);
                         let fsm = model.router.clone();
@@ -107,16 +107,13 @@ impl Daemon {
                             error!("({}) reconfigure: {e}", model.name);
                         }
                     }
-                    self.slots.push(Slot {
-                        model,
-                        index: slot.index,
-                    });
+                    self.slots.push(Slot::new(*model, slot.index));
                 }
                 None => match self.runner.add(spec, model.router.clone()) {
                     Ok(index) => {
                         info!("({}) added by reload", model.name);
                         started.push(index);
-                        self.slots.push(Slot { model, index });
+                        self.slots.push(Slot::new(*model, index));
                     }
                     Err(e) => error!("({}) cannot start: {e}", model.name),
                 },
