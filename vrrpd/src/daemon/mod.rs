@@ -89,7 +89,8 @@ pub enum DaemonError {
 #[derive(Debug, Clone)]
 struct Slot {
     name: String,
-    notify: Notify,
+    /// Its notify hooks, None when it has none (most instances, at scale).
+    notify: Option<Box<Notify>>,
     script_tracks: Vec<ScriptTrack>,
     notify_master_refresh: Option<Duration>,
     index: InstanceId,
@@ -100,7 +101,7 @@ impl Slot {
     fn new(model: VrrpInstance, index: InstanceId) -> Slot {
         Slot {
             name: model.name,
-            notify: model.notify,
+            notify: (model.notify != Notify::default()).then(|| Box::new(model.notify)),
             script_tracks: model.script_tracks,
             notify_master_refresh: model.notify_master_refresh,
             index,
@@ -193,7 +194,7 @@ impl Daemon {
         let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().collect();
         let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
@@ -225,7 +226,7 @@ impl Daemon {
         d.runner.reserve(planned.len());
         for model in planned {
             let index = d.runner.add(plan::spec(&model), model.router.clone())?;
-            d.slots.push(Slot::new(*model, index));
+            d.slots.push(Slot::new(model, index));
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);

@@ -9,7 +9,7 @@ use vrrp_fsm::Config as FsmConfig;
 use vrrp_net::{AddressScope, Instance, Vip};
 use vrrp_proto::Family;
 
-use crate::config::{Config, VirtualAddress, VrrpInstance};
+use crate::config::{Config, Notify, VirtualAddress, VrrpInstance};
 
 /// True if `new` would run exactly as the instance `old` running with the runner's `spec`
 /// and `fsm` does (a reload leaves it alone).
@@ -26,7 +26,7 @@ pub(super) fn unchanged(
         && new_spec.track_links == spec.track_links
         && new_spec.vmac == spec.vmac
         && new.script_tracks == old.script_tracks
-        && new.notify == old.notify
+        && Some(&new.notify).filter(|n| **n != Notify::default()) == old.notify.as_deref()
 }
 
 /// True if `new` can be applied to the router running with the runner's `spec` and `fsm`
@@ -66,28 +66,26 @@ pub enum PlanError {
 /// answer for the interface and the VIPs' family (the runner looks it up through
 /// rtnetlink).
 ///
-/// The instances move out of `config` (each kept once, boxed: they move on to the
-/// daemon's slots); `config` keeps the globals, scripts and sync groups.
+/// The instances move out of `config`, in place (each is handed to the runner, then
+/// dropped: see [`super::Slot`]); `config` keeps the globals, scripts and sync groups.
 pub fn plan(
     config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Vec<Box<VrrpInstance>>, PlanError> {
-    let instances = std::mem::take(&mut config.instances);
-    let mut planned = Vec::with_capacity(instances.len());
-    for mut i in instances {
+) -> Result<Vec<VrrpInstance>, PlanError> {
+    let mut planned = std::mem::take(&mut config.instances);
+    for i in &mut planned {
         let family = i.router.family();
         let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
         // `unicast_src_ip` was checked against the family when read; an interface's
         // address of the other family is no address of this one.
         if !src.is_some_and(|a| i.router.set_primary(a).is_ok()) {
             return Err(PlanError::NoAddress {
-                loc: i.loc,
-                name: i.name,
+                loc: i.loc.clone(),
+                name: i.name.clone(),
                 family,
-                interface: i.interface,
+                interface: i.interface.clone(),
             });
         }
-        planned.push(Box::new(i));
     }
     Ok(planned)
 }

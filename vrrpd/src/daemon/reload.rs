@@ -46,11 +46,11 @@ impl Daemon {
             Ok(p) => p,
             Err(e) => return self.reload_failed(e),
         };
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().collect();
         if let Err(e) = self.hooks.reload(&built.config, &models) {
             return self.reload_failed(e);
         }
-        let planned: Vec<(Box<VrrpInstance>, Instance)> = planned
+        let planned: Vec<(VrrpInstance, Instance)> = planned
             .into_iter()
             .map(|p| {
                 let spec = plan::spec(&p);
@@ -107,13 +107,13 @@ impl Daemon {
                             error!("({}) reconfigure: {e}", model.name);
                         }
                     }
-                    self.slots.push(Slot::new(*model, slot.index));
+                    self.slots.push(Slot::new(model, slot.index));
                 }
                 None => match self.runner.add(spec, model.router.clone()) {
                     Ok(index) => {
                         info!("({}) added by reload", model.name);
                         started.push(index);
-                        self.slots.push(Slot::new(*model, index));
+                        self.slots.push(Slot::new(model, index));
                     }
                     Err(e) => error!("({}) cannot start: {e}", model.name),
                 },
