@@ -88,8 +88,8 @@ impl Runner {
         let netlink = Netlink::open()?;
         let mut link = LinkMonitor::open()?;
         let mut alarm = Alarm::open()?;
-        let poll = Poll::new().map_err(|e| NetError::socket("epoll_create", "-", e))?;
-        let reg = |e| NetError::socket("epoll_ctl", "-", e);
+        let poll = Poll::new().map_err(|e| NetError::event_loop("epoll_create", e))?;
+        let reg = |e| NetError::event_loop("epoll_ctl", e);
         poll.registry()
             .register(&mut link, LINK, Interest::READABLE)
             .map_err(reg)?;
@@ -426,7 +426,7 @@ impl Runner {
         let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(NetError::socket("epoll_wait", "-", e));
+                return Err(NetError::event_loop("epoll_wait", e));
             }
         }
         let mut tokens = std::mem::take(&mut self.tokens);
