@@ -47,6 +47,11 @@ def main():
     ap.add_argument("--wrap", default=None)
     ap.add_argument("--wrap-signal", type=int, default=15,
                     help="signal for the wrapped daemon (9: what is live then is 'leaked')")
+    ap.add_argument("--trim", action="store_true",
+                    help="then call malloc_trim(0) in A (gdb) and show its RSS again: how much "
+                         "of A's heap is free memory glibc keeps")
+    ap.add_argument("--trace", type=float, default=0.0,
+                    help="print A's RSS whenever it changes during the first S seconds")
     args = ap.parse_args()
     cmp.WORKDIR = tempfile.mkdtemp(prefix="vrrpd-rss-")
     cmp.SCALE_ADVERT = args.advert
@@ -66,7 +71,17 @@ def main():
         a = cmp.Daemon("vrrpd", a_exe, topo.ns["A"], ca, "A")
         b.start()
         a.start()
-        time.sleep(args.wait)
+        t0 = time.monotonic()
+        if args.trace:
+            last = None
+            while time.monotonic() - t0 < args.trace:
+                now = tuple(a.status_kib(k) for k in ("VmRSS", "RssAnon", "RssFile"))
+                if now != last:
+                    print("  %.3fs A VmRSS %d RssAnon %d RssFile %d KiB" % (
+                        (time.monotonic() - t0,) + now))
+                    last = now
+                time.sleep(0.002)
+        time.sleep(max(0.0, args.wait - (time.monotonic() - t0)))
         n = cmp.scale_vip_count(topo.ns["A"]), cmp.scale_vip_count(topo.ns["B"])
         print("VIPs A=%d B=%d" % n)
         for d in (a, b):
@@ -78,6 +93,13 @@ def main():
             for name, kib in sorted(smaps(max(pids)).items(), key=lambda x: -x[1]):
                 if kib:
                     print("  A %-50s %6d KiB" % (name, kib))
+        if args.trim and pids:
+            import subprocess
+            subprocess.run(["gdb", "-p", str(max(pids)), "-batch", "-ex",
+                            "call (int) malloc_trim(0)"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            print("A after malloc_trim: " + ", ".join(
+                "%s %.2f MiB" % (k, a.status_kib(k) / 1024) for k in ("VmRSS", "RssAnon")))
         if args.wrap:
             # SIGTERM to the daemon itself (not the wrapper), so the wrapper writes its data.
             for pid in a.pids():

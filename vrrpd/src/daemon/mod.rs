@@ -32,6 +32,10 @@ use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
 use signals::{Signal, Signals};
 
+/// While instances are handed to the runner at start, the list of those left is shrunk
+/// every this many.
+const RELEASE_EVERY: usize = 64;
+
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
 /// The daemon's signals (TERM/INT stop, HUP reload, USR1 dump), in the runner's poll.
@@ -224,9 +228,16 @@ impl Daemon {
         let mut out = Vec::new();
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
-        for model in planned {
+        // In file order, each instance's memory given back as the runner takes it (a
+        // thousand take half a MiB, which would otherwise add to the runner's at the peak).
+        let mut planned = planned;
+        planned.reverse();
+        while let Some(model) = planned.pop() {
             let index = d.runner.add(plan::spec(&model), model.router.clone())?;
             d.slots.push(Slot::new(model, index));
+            if planned.len() % RELEASE_EVERY == 0 {
+                planned.shrink_to_fit();
+            }
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
