@@ -43,7 +43,12 @@ impl RecvBatch {
     pub fn new() -> RecvBatch {
         let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
         RecvBatch {
-            bufs: Box::new([[0; SLOT]; BATCH]),
+            // Zeroed on the heap directly (calloc): never built on the stack, and pages
+            // no datagram has reached are not resident.
+            bufs: vec![[0; SLOT]; BATCH]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("BATCH slots")),
             headers: MultiHeaders::preallocate(BATCH, Some(cmsg)),
             metas: [None; BATCH],
             len: 0,

@@ -47,7 +47,7 @@ const ALARM: Token = Token(1);
 /// Most instances whose timers one turn handles: when more fall due at once (all of them
 /// after a start), the next turn goes on at once, and the queues between the endpoint,
 /// the runner and the caller hold one batch's outputs, not every instance's.
-const TIMEOUT_BATCH: usize = 256;
+const TIMEOUT_BATCH: usize = 64;
 
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
