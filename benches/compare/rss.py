@@ -6,9 +6,10 @@ Run as root:  /usr/bin/python3 benches/compare/rss.py [--vrrpd PATH] [--wait S]
 
 Builds compare.py's scale topology (4 links x 250 VRIDs, A master, B backup), starts the
 daemon on B then A, waits, and prints for each node VmHWM, VmRSS, RssAnon, RssFile and the
-resident size of every mapping of A (smaps, grouped by file: binary, libc, heap, anonymous).
-`--wrap "heaptrack -o /tmp/ht"` runs A's daemon under a wrapper (the figures then are the
-wrapper's); with `--wrap-signal 9` heaptrack reports what is live at the end as leaked. Removes what it made.
+resident size of every mapping of each (smaps, grouped by file: binary, libc, heap, anonymous).
+`--wrap "heaptrack -o /tmp/ht"` runs A's (`--wrap-node B`: B's) daemon under a wrapper (its
+figures then are the wrapper's); with `--wrap-signal 9` heaptrack reports what is live at the
+end as leaked. Removes what it made.
 """
 
 import argparse
@@ -45,6 +46,7 @@ def main():
     ap.add_argument("--wait", type=float, default=10.0)
     ap.add_argument("--advert", default="1")
     ap.add_argument("--wrap", default=None)
+    ap.add_argument("--wrap-node", choices=["A", "B"], default="A")
     ap.add_argument("--wrap-signal", type=int, default=15,
                     help="signal for the wrapped daemon (9: what is live then is 'leaked')")
     ap.add_argument("--trim", action="store_true",
@@ -61,14 +63,14 @@ def main():
     try:
         ca = cmp.write_conf("rs", "A", cmp.conf_scale("A"))
         cb = cmp.write_conf("rs", "B", cmp.conf_scale("B"))
-        b = cmp.Daemon("vrrpd", exe, topo.ns["B"], cb, "B")
         a_exe = exe
         if args.wrap:
             a_exe = os.path.join(cmp.WORKDIR, "wrap.sh")
             with open(a_exe, "w") as f:
                 f.write("#!/bin/sh\nexec %s %s \"$@\"\n" % (args.wrap, shlex.quote(exe)))
             os.chmod(a_exe, 0o755)
-        a = cmp.Daemon("vrrpd", a_exe, topo.ns["A"], ca, "A")
+        a = cmp.Daemon("vrrpd", a_exe if args.wrap_node == "A" else exe, topo.ns["A"], ca, "A")
+        b = cmp.Daemon("vrrpd", a_exe if args.wrap_node == "B" else exe, topo.ns["B"], cb, "B")
         b.start()
         a.start()
         t0 = time.monotonic()
@@ -88,11 +90,12 @@ def main():
             print("%s: " % d.label + ", ".join(
                 "%s %.2f MiB" % (k, d.status_kib(k) / 1024)
                 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile")))
+        for d in (a, b):
+            if d.pids():
+                for name, kib in sorted(smaps(max(d.pids())).items(), key=lambda x: -x[1]):
+                    if kib:
+                        print("  %s %-50s %6d KiB" % (d.label, name, kib))
         pids = a.pids()
-        if pids:
-            for name, kib in sorted(smaps(max(pids)).items(), key=lambda x: -x[1]):
-                if kib:
-                    print("  A %-50s %6d KiB" % (name, kib))
         if args.trim and pids:
             import subprocess
             subprocess.run(["gdb", "-p", str(max(pids)), "-batch", "-ex",
@@ -102,7 +105,7 @@ def main():
                 "%s %.2f MiB" % (k, a.status_kib(k) / 1024) for k in ("VmRSS", "RssAnon")))
         if args.wrap:
             # SIGTERM to the daemon itself (not the wrapper), so the wrapper writes its data.
-            for pid in a.pids():
+            for pid in (a if args.wrap_node == "A" else b).pids():
                 try:
                     if os.readlink("/proc/%d/exe" % pid) == exe:
                         os.kill(pid, args.wrap_signal)

@@ -35,6 +35,8 @@ use signals::{Signal, Signals};
 /// While instances are handed to the runner at start, the list of those left is shrunk
 /// every this many.
 const RELEASE_EVERY: usize = 64;
+/// While instances are started, what they report is handled every this many happenings.
+const HANDLE_EVERY: usize = 64;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
@@ -241,8 +243,16 @@ impl Daemon {
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
+        // What the starts report is handled as it comes, a batch at a time: a thousand
+        // instances' state changes are not all held at once.
         for s in 0..d.slots.len() {
             d.runner.start(d.slots[s].index, &mut out);
+            if out.len() >= HANDLE_EVERY {
+                d.handle(std::mem::replace(
+                    &mut out,
+                    Vec::with_capacity(HANDLE_EVERY),
+                ));
+            }
         }
         d.handle(out);
         info!(
