@@ -53,7 +53,7 @@ def main():
                     help="then call malloc_trim(0) in A (gdb) and show its RSS again: how much "
                          "of A's heap is free memory glibc keeps")
     ap.add_argument("--trace", type=float, default=0.0,
-                    help="print A's RSS whenever it changes during the first S seconds")
+                    help="print A's and B's RSS whenever it changes during the first S seconds")
     args = ap.parse_args()
     cmp.WORKDIR = tempfile.mkdtemp(prefix="vrrpd-rss-")
     cmp.SCALE_ADVERT = args.advert
@@ -77,9 +77,9 @@ def main():
         if args.trace:
             last = None
             while time.monotonic() - t0 < args.trace:
-                now = tuple(a.status_kib(k) for k in ("VmRSS", "RssAnon", "RssFile"))
+                now = tuple(d.status_kib(k) for d in (a, b) for k in ("VmRSS", "RssAnon"))
                 if now != last:
-                    print("  %.3fs A VmRSS %d RssAnon %d RssFile %d KiB" % (
+                    print("  %.3fs A VmRSS %d RssAnon %d, B VmRSS %d RssAnon %d KiB" % (
                         (time.monotonic() - t0,) + now))
                     last = now
                 time.sleep(0.002)
