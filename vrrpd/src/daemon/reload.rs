@@ -7,13 +7,9 @@
 //! reference, timer, demux entry) to the next instance added, and the daemon forgets what it
 //! kept under that index, so memory stays flat however many reloads replace instances.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-
 use log::{error, info};
 use vrrp_fsm::{Config as FsmConfig, InstanceId};
 use vrrp_net::Instance;
-use vrrp_proto::Family;
 
 use super::plan;
 use super::{Daemon, Slot};
@@ -37,11 +33,8 @@ impl Daemon {
         let runner = &mut self.runner;
         // One look-up per interface and family, not per instance: each is a dump of every
         // link and every address, and a master of 1000 instances has 1000 VIPs to dump.
-        let mut primaries: HashMap<(String, Family), Option<IpAddr>> = HashMap::new();
         let planned = match plan::plan(&mut built.config, |ifname, family| {
-            *primaries
-                .entry((ifname.to_owned(), family))
-                .or_insert_with(|| runner.primary_address(ifname, family).ok().flatten())
+            runner.primary_address(ifname, family).ok().flatten()
         }) {
             Ok(p) => p,
             Err(e) => return self.reload_failed(e),
