@@ -68,7 +68,8 @@ pub enum PlanError {
 /// rtnetlink), asked once per interface and family.
 ///
 /// The instances move out of `config`, in place (each is handed to the runner, then
-/// dropped: see [`super::Slot`]); `config` keeps the globals, scripts and sync groups.
+/// dropped: the daemon keeps only its name, hooks and tracked scripts); `config` keeps the
+/// globals, scripts and sync groups.
 pub fn plan(
     config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
