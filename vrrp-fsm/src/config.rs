@@ -67,6 +67,11 @@ impl Vips {
 /// keepalived's bound on a track weight: weights are `-MAX_WEIGHT..=MAX_WEIGHT`.
 pub const MAX_WEIGHT: i32 = 254;
 
+/// Most gratuitous ARPs / unsolicited NAs per burst (`garp_master_repeat`,
+/// `garp_master_refresh_repeat`): keepalived takes any unsigned number; vrrpd bounds the
+/// work one transition causes.
+pub const MAX_GARP_REPEAT: u32 = 1000;
+
 /// keepalived's bound on `preempt_delay`.
 pub const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
 
@@ -101,9 +106,9 @@ pub enum ConfigError {
     /// keepalived weights are -254..=254.
     #[error("track weight {0} outside -254..=254")]
     WeightRange(i32),
-    /// keepalived `garp_master_repeat` is at least 1.
-    #[error("garp repeat 0")]
-    GarpRepeatZero,
+    /// keepalived `garp_master_repeat` is at least 1; vrrpd's bound is [`MAX_GARP_REPEAT`].
+    #[error("garp repeat {0} outside 1..={max}", max = MAX_GARP_REPEAT)]
+    GarpRepeat(u32),
     /// Reconfiguring may not change VRID, version or family: that is a new router.
     #[error("reconfigure changed VRID, version or family")]
     IdentityChanged,
@@ -339,9 +344,7 @@ impl ConfigBuilder {
     /// Validate.
     pub fn build(self) -> Result<Config, ConfigError> {
         let c = self.0;
-        if c.priority == Priority::SHUTDOWN {
-            return Err(ConfigError::PriorityZero);
-        }
+        check_priority(c.priority)?;
         if c.interval.get() == 0 {
             return Err(ConfigError::IntervalZero);
         }
@@ -369,9 +372,28 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::WeightRange(t.weight));
         }
-        if c.garp_repeat == 0 || c.garp_refresh_repeat == 0 {
-            return Err(ConfigError::GarpRepeatZero);
-        }
+        check_garp_repeat(c.garp_repeat)?;
+        check_garp_repeat(c.garp_refresh_repeat)?;
         Ok(c)
     }
+}
+
+/// The rule on a base priority (RFC 9568 §5.2.4): 1 to 255, 0 being reserved for "master
+/// stopping". [`ConfigBuilder::build`] applies it; a reader may apply it where the value
+/// is written.
+pub fn check_priority(p: Priority) -> Result<(), ConfigError> {
+    if p == Priority::SHUTDOWN {
+        return Err(ConfigError::PriorityZero);
+    }
+    Ok(())
+}
+
+/// The rule on a GARP / NA burst (`garp_master_repeat`, `garp_master_refresh_repeat`): 1
+/// to [`MAX_GARP_REPEAT`]. [`ConfigBuilder::build`] applies it; a reader may apply it where
+/// the value is written.
+pub fn check_garp_repeat(n: u32) -> Result<(), ConfigError> {
+    if !(1..=MAX_GARP_REPEAT).contains(&n) {
+        return Err(ConfigError::GarpRepeat(n));
+    }
+    Ok(())
 }

@@ -76,7 +76,8 @@ pub mod timer_heap;
 pub mod timers;
 
 pub use config::{
-    Config, ConfigBuilder, ConfigError, InitialState, Track, Vips, MAX_PREEMPT_DELAY, MAX_WEIGHT,
+    check_garp_repeat, check_priority, Config, ConfigBuilder, ConfigError, InitialState, Track,
+    Vips, MAX_GARP_REPEAT, MAX_PREEMPT_DELAY, MAX_WEIGHT,
 };
 pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};

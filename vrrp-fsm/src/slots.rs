@@ -94,6 +94,11 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Room for `n` more entries, allocated once.
+    pub fn reserve(&mut self, n: usize) {
+        self.items.reserve_exact(n);
+    }
+
     /// Take the entry at `i` out (None if that slot is free).
     pub fn remove(&mut self, i: usize) -> Option<T> {
         let item = self.items.get_mut(i)?.take()?;

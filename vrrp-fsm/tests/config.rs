@@ -48,7 +48,15 @@ fn config_rejects_each_invalid_setting_with_its_own_error() {
     );
     assert_eq!(
         e(base(1, 100).garp_master_repeat(0)),
-        ConfigError::GarpRepeatZero
+        ConfigError::GarpRepeat(0)
+    );
+    assert_eq!(
+        e(base(1, 100).garp_master_repeat(1001)),
+        ConfigError::GarpRepeat(1001)
+    );
+    assert_eq!(
+        e(base(1, 100).garp_master_refresh_repeat(0)),
+        ConfigError::GarpRepeat(0)
     );
     assert!(base(1, 100).build().is_ok());
 }

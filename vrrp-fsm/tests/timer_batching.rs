@@ -132,3 +132,42 @@ fn a_backup_among_batched_masters_takes_over_exactly_at_master_down() {
     assert_eq!(changed, vec![down], "Master_Down_Timer fired late or early");
     assert_eq!(ep.router(b).unwrap().state(), State::Master);
 }
+
+/// 1000 Backups started together fall due together; `handle_timeout_at_most` takes them
+/// 256 at a time (the queues hold one batch's outputs), says when more are due, and every
+/// one of them becomes Master at that same deadline.
+#[test]
+fn timeouts_due_together_are_handled_in_bounded_batches() {
+    let mut ep = Endpoint::new(ChecksumForm::PseudoHeader);
+    for n in 0..1000 {
+        let id = ep.add(Instant::ZERO, spec(n, 100)).unwrap();
+        ep.start(Instant::ZERO, id).unwrap();
+    }
+    while ep.poll_event().is_some() {}
+    let now = ep.poll_timeout().unwrap();
+    let mut buf = [0u8; 1500];
+    let mut batches = Vec::new();
+    loop {
+        let more = ep.handle_timeout_at_most(now, 256);
+        let masters = std::iter::from_fn(|| ep.poll_event())
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::StateChange {
+                        to: State::Master,
+                        ..
+                    }
+                )
+            })
+            .count();
+        let sent = std::iter::from_fn(|| ep.poll_transmit(&mut buf)).count();
+        assert_eq!(sent, masters);
+        batches.push(masters);
+        if !more {
+            break;
+        }
+        assert!(ep.poll_timeout().is_some_and(|t| t <= now));
+    }
+    assert_eq!(batches, vec![256, 256, 256, 232]);
+    assert!(ep.poll_timeout().unwrap() > now);
+}

@@ -36,7 +36,7 @@ impl Alarm {
             ClockId::CLOCK_MONOTONIC,
             TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
         )
-        .map_err(|e| NetError::socket("timerfd_create", "-", e.into()))?;
+        .map_err(|e| NetError::event_loop("timerfd_create", e.into()))?;
         Ok(Alarm { fd, armed: None })
     }
 
@@ -68,7 +68,7 @@ impl Alarm {
             }
             None => self.fd.unset(),
         };
-        r.map_err(|e| NetError::socket("timerfd_settime", "-", e.into()))?;
+        r.map_err(|e| NetError::event_loop("timerfd_settime", e.into()))?;
         self.armed = deadline;
         Ok(())
     }

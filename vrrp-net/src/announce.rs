@@ -9,7 +9,7 @@ use nix::sys::socket::{sendto, LinkAddr, MsgFlags, SockaddrLike};
 use socket2::{Domain, Socket, Type};
 use vrrp_proto::{gratuitous_arp, unsolicited_na, ARP_FRAME_LEN, NA_FRAME_LEN};
 
-use crate::error::NetError;
+use crate::error::{Interface, NetError};
 
 /// An AF_PACKET socket that only sends (protocol 0: the kernel delivers it nothing).
 #[derive(Debug)]
@@ -101,10 +101,10 @@ fn link_addr(ifindex: u32) -> Result<LinkAddr, NetError> {
     // SAFETY: the pointer is to a fully initialised sockaddr_ll of `len` bytes that outlives
     // the call; from_raw copies it and checks the family.
     unsafe { LinkAddr::from_raw(std::ptr::from_ref(&sll).cast(), Some(len)) }.ok_or_else(|| {
-        NetError::socket(
-            "sockaddr_ll",
-            &format!("ifindex {ifindex}"),
-            io::Error::from(io::ErrorKind::InvalidInput),
-        )
+        NetError::Socket {
+            op: "sockaddr_ll",
+            interface: Some(Interface::Index(ifindex)),
+            source: io::Error::from(io::ErrorKind::InvalidInput),
+        }
     })
 }

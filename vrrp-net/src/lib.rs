@@ -53,7 +53,7 @@ mod sysctl;
 mod vmac;
 
 pub use announce::Announcer;
-pub use error::NetError;
+pub use error::{Interface, NetError, NetlinkOp};
 pub use link_monitor::{LinkEvent, LinkMonitor};
 pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.

@@ -13,7 +13,7 @@ use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 use nix::sys::socket::{setsockopt, sockopt};
 
-use crate::error::NetError;
+use crate::error::{NetError, NetlinkOp};
 use crate::netlink::link_entry;
 use crate::LinkEntry;
 
@@ -60,7 +60,7 @@ impl LinkMonitor {
     /// reported as [`LinkEvent::Added`]; seed known links with [`LinkMonitor::seed`].
     pub fn open() -> Result<Self, NetError> {
         let err = |source| NetError::Netlink {
-            op: "subscribe RTMGRP_LINK".into(),
+            op: NetlinkOp::SubscribeLinks,
             source,
         };
         let mut sock = Socket::new(NETLINK_ROUTE).map_err(err)?;
@@ -81,7 +81,7 @@ impl LinkMonitor {
     /// SO_RCVBUFFORCE, which root may set past it). The kernel doubles the value.
     pub fn set_recv_buffer(&mut self, bytes: usize, force: bool) -> Result<(), NetError> {
         let err = |e: nix::Error| NetError::Netlink {
-            op: format!("set the link monitor's receive buffer to {bytes} bytes"),
+            op: NetlinkOp::SetMonitorBuffer { bytes },
             source: e.into(),
         };
         if force {
@@ -137,7 +137,7 @@ impl LinkMonitor {
                 }
                 Err(source) => {
                     return Err(NetError::Netlink {
-                        op: "read link events".into(),
+                        op: NetlinkOp::ReadLinkEvents,
                         source,
                     })
                 }

@@ -16,7 +16,7 @@ use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 use vrrp_proto::Family;
 
-use crate::error::NetError;
+use crate::error::{Interface, NetError, NetlinkOp};
 
 /// Receive buffer for one netlink datagram (the kernel sends at most 32 KiB per dump part).
 const RECV_BUF: usize = 64 * 1024;
@@ -90,7 +90,7 @@ impl Netlink {
     /// Open and bind a NETLINK_ROUTE socket in the calling thread's network namespace.
     pub fn open() -> Result<Self, NetError> {
         let err = |source| NetError::Netlink {
-            op: "open".into(),
+            op: NetlinkOp::Open,
             source,
         };
         let mut sock = Socket::new(NETLINK_ROUTE).map_err(err)?;
@@ -106,9 +106,13 @@ impl Netlink {
     /// Add `vip` on `ifindex`. IPv6 VIPs get IFA_F_NODAD so they are usable at once.
     /// An address already there is [`NetError::AddressExists`].
     pub fn add_address(&mut self, ifindex: u32, vip: &Vip) -> Result<(), NetError> {
-        let op = format!("add {}/{} on ifindex {ifindex}", vip.addr, vip.prefix_len);
+        let op = NetlinkOp::AddAddress {
+            addr: vip.addr,
+            prefix_len: vip.prefix_len,
+            ifindex,
+        };
         let msg = RouteNetlinkMessage::NewAddress(address_message(ifindex, vip));
-        match self.request(msg, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, &op) {
+        match self.request(msg, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, op) {
             Err(NetError::Netlink { source, .. })
                 if source.raw_os_error() == Some(libc::EEXIST) =>
             {
@@ -124,9 +128,13 @@ impl Netlink {
     /// Remove `vip` from `ifindex`. Not idempotent: an address that is not there is
     /// [`NetError::AddressMissing`], which a caller cleaning up may choose to ignore.
     pub fn del_address(&mut self, ifindex: u32, vip: &Vip) -> Result<(), NetError> {
-        let op = format!("del {}/{} on ifindex {ifindex}", vip.addr, vip.prefix_len);
+        let op = NetlinkOp::DelAddress {
+            addr: vip.addr,
+            prefix_len: vip.prefix_len,
+            ifindex,
+        };
         let msg = RouteNetlinkMessage::DelAddress(address_message(ifindex, vip));
-        match self.request(msg, NLM_F_ACK, &op) {
+        match self.request(msg, NLM_F_ACK, op) {
             Err(NetError::Netlink { source, .. })
                 if source.raw_os_error() == Some(libc::EADDRNOTAVAIL) =>
             {
@@ -141,11 +149,10 @@ impl Netlink {
 
     /// Every address on `ifindex` (both families).
     pub fn list_addresses(&mut self, ifindex: u32) -> Result<Vec<AddrEntry>, NetError> {
-        let op = format!("list addresses on ifindex {ifindex}");
         let replies = self.request(
             RouteNetlinkMessage::GetAddress(AddressMessage::default()),
             NLM_F_DUMP,
-            &op,
+            NetlinkOp::ListAddresses { ifindex },
         )?;
         Ok(replies
             .into_iter()
@@ -180,7 +187,7 @@ impl Netlink {
         let replies = self.request(
             RouteNetlinkMessage::GetLink(LinkMessage::default()),
             NLM_F_DUMP,
-            "list links",
+            NetlinkOp::ListLinks,
         )?;
         Ok(replies
             .into_iter()
@@ -196,7 +203,7 @@ impl Netlink {
         self.links()?
             .into_iter()
             .find(|l| l.name == name)
-            .ok_or_else(|| NetError::NoInterface(name.to_owned()))
+            .ok_or_else(|| NetError::NoInterface(Interface::Name(name.to_owned())))
     }
 
     /// The interface with index `ifindex`.
@@ -204,7 +211,7 @@ impl Netlink {
         self.links()?
             .into_iter()
             .find(|l| l.ifindex == ifindex)
-            .ok_or_else(|| NetError::NoInterface(format!("ifindex {ifindex}")))
+            .ok_or(NetError::NoInterface(Interface::Index(ifindex)))
     }
 
     /// Send one request and collect its replies until the ACK (or DONE for a dump).
@@ -212,10 +219,10 @@ impl Netlink {
         &mut self,
         msg: RouteNetlinkMessage,
         flags: u16,
-        op: &str,
+        op: NetlinkOp,
     ) -> Result<Vec<RouteNetlinkMessage>, NetError> {
         let io_err = |source| NetError::Netlink {
-            op: op.to_owned(),
+            op: op.clone(),
             source,
         };
         self.seq = self.seq.wrapping_add(1);
@@ -236,7 +243,7 @@ impl Netlink {
             while off < self.buf.len() {
                 let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&self.buf[off..])
                     .map_err(|e| NetError::NetlinkDecode {
-                        op: op.to_owned(),
+                        op: op.clone(),
                         detail: e.to_string(),
                     })?;
                 let len = m.header.length as usize;

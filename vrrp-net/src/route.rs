@@ -13,7 +13,7 @@ use netlink_packet_route::route::{
 };
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
-use crate::{NetError, Netlink};
+use crate::{NetError, Netlink, NetlinkOp};
 
 /// keepalived's own routing protocol number (`RTPROT_KEEPALIVED`), on every route and rule
 /// it installs unless the configuration names another.
@@ -323,7 +323,7 @@ impl Netlink {
         self.request(
             RouteNetlinkMessage::NewRoute(msg),
             flags,
-            &format!("add route {route}"),
+            NetlinkOp::AddRoute(Box::new(route.clone())),
         )
         .map(drop)
     }
@@ -335,7 +335,7 @@ impl Netlink {
         self.request(
             RouteNetlinkMessage::DelRoute(msg),
             NLM_F_ACK,
-            &format!("del route {route}"),
+            NetlinkOp::DelRoute(Box::new(route.clone())),
         )
         .map(drop)
     }

@@ -15,7 +15,7 @@ use netlink_packet_route::rule::{RuleAttribute, RuleMessage};
 use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 
-use crate::error::NetError;
+use crate::error::{NetError, NetlinkOp};
 use crate::route::RTPROT_KEEPALIVED;
 use crate::{Route, Rule};
 
@@ -60,7 +60,7 @@ impl RouteMonitor {
     /// Subscribe in the calling thread's network namespace.
     pub fn open() -> Result<Self, NetError> {
         let err = |source| NetError::Netlink {
-            op: "subscribe to route and rule changes".into(),
+            op: NetlinkOp::SubscribeRoutes,
             source,
         };
         let mut sock = Socket::new(NETLINK_ROUTE).map_err(err)?;
@@ -124,7 +124,7 @@ impl RouteMonitor {
                 }
                 Err(source) => {
                     return Err(NetError::Netlink {
-                        op: "read route and rule changes".into(),
+                        op: NetlinkOp::ReadRouteEvents,
                         source,
                     })
                 }

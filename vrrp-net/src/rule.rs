@@ -13,7 +13,7 @@ use netlink_packet_route::rule::{
 use netlink_packet_route::{AddressFamily, IpProtocol, RouteNetlinkMessage};
 
 use crate::route::realm;
-use crate::{NetError, Netlink};
+use crate::{NetError, Netlink, NetlinkOp};
 
 /// What a matching packet does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,7 +257,7 @@ impl Netlink {
         self.request(
             RouteNetlinkMessage::NewRule(rule.message()),
             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
-            &format!("add rule {rule}"),
+            NetlinkOp::AddRule(Box::new(rule.clone())),
         )
         .map(drop)
     }
@@ -267,7 +267,7 @@ impl Netlink {
         self.request(
             RouteNetlinkMessage::DelRule(rule.message()),
             NLM_F_ACK,
-            &format!("del rule {rule}"),
+            NetlinkOp::DelRule(Box::new(rule.clone())),
         )
         .map(drop)
     }

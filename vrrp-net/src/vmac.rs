@@ -8,7 +8,7 @@ use netlink_packet_route::link::{
 };
 use netlink_packet_route::RouteNetlinkMessage;
 
-use crate::error::NetError;
+use crate::error::{NetError, NetlinkOp};
 use crate::netlink::{LinkEntry, Netlink};
 
 impl Netlink {
@@ -22,7 +22,6 @@ impl Netlink {
         name: &str,
         mac: [u8; 6],
     ) -> Result<LinkEntry, NetError> {
-        let op = format!("add macvlan {name} on ifindex {parent}");
         let mut m = LinkMessage::default();
         m.attributes.push(LinkAttribute::IfName(name.to_owned()));
         m.attributes.push(LinkAttribute::Link(parent));
@@ -36,7 +35,10 @@ impl Netlink {
         self.request(
             RouteNetlinkMessage::NewLink(m),
             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
-            &op,
+            NetlinkOp::AddMacvlan {
+                name: name.to_owned(),
+                parent,
+            },
         )?;
         let link = self.link_by_name(name)?;
         // No IPv6 address generated from the virtual MAC: every router of the VRID would
@@ -48,14 +50,16 @@ impl Netlink {
             .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
                 vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)],
             )]));
-        let op = format!("set addrgenmode none on {name}");
-        self.request(RouteNetlinkMessage::SetLink(m), NLM_F_ACK, &op)?;
+        let op = NetlinkOp::NoAddrGen {
+            name: name.to_owned(),
+        };
+        self.request(RouteNetlinkMessage::SetLink(m), NLM_F_ACK, op)?;
         Ok(link)
     }
 
     /// Set IFF_UP on `ifindex` (or clear it).
     pub fn set_link_up(&mut self, ifindex: u32, up: bool) -> Result<(), NetError> {
-        let op = format!("set ifindex {ifindex} {}", if up { "up" } else { "down" });
+        let op = NetlinkOp::SetLinkUp { ifindex, up };
         let mut m = LinkMessage::default();
         m.header.index = ifindex;
         m.header.flags = if up {
@@ -64,16 +68,16 @@ impl Netlink {
             LinkFlags::empty()
         };
         m.header.change_mask = LinkFlags::Up;
-        self.request(RouteNetlinkMessage::SetLink(m), NLM_F_ACK, &op)
+        self.request(RouteNetlinkMessage::SetLink(m), NLM_F_ACK, op)
             .map(drop)
     }
 
     /// Delete link `ifindex` (a VMAC interface we created).
     pub fn del_link(&mut self, ifindex: u32) -> Result<(), NetError> {
-        let op = format!("delete ifindex {ifindex}");
+        let op = NetlinkOp::DelLink { ifindex };
         let mut m = LinkMessage::default();
         m.header.index = ifindex;
-        self.request(RouteNetlinkMessage::DelLink(m), NLM_F_ACK, &op)
+        self.request(RouteNetlinkMessage::DelLink(m), NLM_F_ACK, op)
             .map(drop)
     }
 }

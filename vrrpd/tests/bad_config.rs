@@ -33,6 +33,33 @@ fn out_of_range_values_name_their_line() {
     );
 }
 
+/// The priority and GARP-burst rules are vrrp-fsm's (`check_priority`,
+/// `check_garp_repeat`), each refusal at the line of the value.
+#[test]
+fn router_rules_are_refused_at_the_values_line() {
+    let e = err(&format!("{HEAD}  priority 0\n{VIP}}}\n"));
+    assert_eq!(
+        e,
+        "t.conf:4: 'priority' must be an integer from 1 to 255, found '0'"
+    );
+    for n in ["0", "1001", "x"] {
+        let e = err(&format!("{HEAD}  garp_master_repeat {n}\n{VIP}}}\n"));
+        assert_eq!(
+            e,
+            format!(
+                "t.conf:4: 'garp_master_repeat' must be an integer from 1 to 1000, found '{n}'"
+            )
+        );
+    }
+    let e = err(&format!(
+        "global_defs {{\n  vrrp_garp_master_repeat 0\n}}\n{HEAD}{VIP}}}\n"
+    ));
+    assert_eq!(
+        e,
+        "t.conf:2: 'vrrp_garp_master_repeat' must be an integer from 1 to 1000, found '0'"
+    );
+}
+
 #[test]
 fn version_rules() {
     // RFC 3768: whole seconds for v2.

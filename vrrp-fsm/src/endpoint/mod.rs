@@ -182,6 +182,12 @@ impl Endpoint {
         Ok(id)
     }
 
+    /// Room for `n` more instances, allocated once (added one by one, a thousand
+    /// instances would leave the peak of each doubling behind).
+    pub fn reserve(&mut self, n: usize) {
+        self.instances.reserve(n);
+    }
+
     /// Stop instance `id` (as [`Endpoint::stop`]) and forget it: its VRID is free again on
     /// its interface, its timer, demux entry and sync-group membership go, and its id is
     /// given to the next instance added. What the stop produced (priority-0 advert, VIPs
@@ -332,16 +338,26 @@ impl Endpoint {
     /// (called at [`Endpoint::poll_timeout`], that is every Master due by then, in one
     /// batch). Calling it early is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.handle_timeout_at_most(now, usize::MAX);
+    }
+
+    /// [`Endpoint::handle_timeout`] for at most `max` instances, the earliest due; true if
+    /// more are due (then [`Endpoint::poll_timeout`] is still at or before `now`: call it
+    /// again). A driver that polls the queues between calls keeps them as small as `max`
+    /// instances' outputs, however many fall due at once (all of them, after a start).
+    pub fn handle_timeout_at_most(&mut self, now: Instant, max: usize) -> bool {
         let mut due = std::mem::take(&mut self.due);
         due.clear();
-        due.extend(std::iter::from_fn(|| self.timers.pop_expired(now)));
+        due.extend(std::iter::from_fn(|| self.timers.pop_expired(now)).take(max));
         for &id in &due {
             if let Some(inst) = self.instances.get_mut(id.0) {
                 inst.router.handle_timeout(now);
             }
         }
         self.drain(now, &due);
+        let more = due.len() == max && self.next_deadline().is_some_and(|d| d <= now);
         self.due = due;
+        more
     }
 
     /// Interface `interface` went up or down: the instances running on it see their link

@@ -47,6 +47,11 @@ const ALARM: Token = Token(1);
 /// Route and rule deletions (routes.rs), watched once an instance tracks one.
 const ROUTES: Token = Token(2);
 
+/// Most instances whose timers one turn handles: when more fall due at once (all of them
+/// after a start), the next turn goes on at once, and the queues between the endpoint,
+/// the runner and the caller hold one batch's outputs, not every instance's.
+const TIMEOUT_BATCH: usize = 64;
+
 /// The first mio token a caller may use with [`Runner::registry`].
 pub const FIRST_USER_TOKEN: usize = 1 << 24;
 
@@ -80,6 +85,8 @@ pub struct Runner {
     routes_due: Vec<InstanceId>,
     /// Deleted routes and rules, once some instance tracks one (routes.rs).
     route_monitor: Option<crate::RouteMonitor>,
+    /// More timers were due than the last turn handled ([`TIMEOUT_BATCH`]).
+    timeouts_left: bool,
 }
 
 impl Runner {
@@ -89,8 +96,8 @@ impl Runner {
         let netlink = Netlink::open()?;
         let mut link = LinkMonitor::open()?;
         let mut alarm = Alarm::open()?;
-        let poll = Poll::new().map_err(|e| NetError::socket("epoll_create", "-", e))?;
-        let reg = |e| NetError::socket("epoll_ctl", "-", e);
+        let poll = Poll::new().map_err(|e| NetError::event_loop("epoll_create", e))?;
+        let reg = |e| NetError::event_loop("epoll_ctl", e);
         poll.registry()
             .register(&mut link, LINK, Interest::READABLE)
             .map_err(reg)?;
@@ -105,6 +112,7 @@ impl Runner {
             ports: Ports::default(),
             endpoint: Endpoint::new(form),
             infos: Vec::new(),
+            timeouts_left: false,
             alarm,
             deferred: Vec::new(),
             tokens: Vec::new(),
@@ -419,7 +427,7 @@ impl Runner {
         cap: Option<Duration>,
         out: &mut Vec<Happening>,
     ) -> Result<(), NetError> {
-        let waiting = !self.deferred.is_empty();
+        let waiting = !self.deferred.is_empty() || self.timeouts_left;
         out.append(&mut self.deferred);
         let deadline = self.endpoint.poll_timeout();
         if !waiting {
@@ -438,7 +446,7 @@ impl Runner {
         let timeout = if waiting { Some(Duration::ZERO) } else { cap };
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(NetError::socket("epoll_wait", "-", e));
+                return Err(NetError::event_loop("epoll_wait", e));
             }
         }
         let mut tokens = std::mem::take(&mut self.tokens);
@@ -460,7 +468,7 @@ impl Runner {
         }
         self.tokens = tokens;
         let now = self.now();
-        self.endpoint.handle_timeout(now);
+        self.timeouts_left = self.endpoint.handle_timeout_at_most(now, TIMEOUT_BATCH);
         self.drain_endpoint(out);
         self.coalesce.note_read(now, read);
         Ok(())
@@ -520,6 +528,7 @@ impl Runner {
     /// would otherwise leave the peak of each doubling behind).
     pub fn reserve(&mut self, n: usize) {
         self.infos.reserve_exact(n);
+        self.endpoint.reserve(n);
     }
 
     /// Read every waiting datagram of port `p` (mio is edge-triggered: until a batch comes

@@ -123,7 +123,7 @@ impl Builder {
                 "vrrp_garp_interval" => g.garp_interval = seconds_arg(s, 1000.0)?,
                 "vrrp_gna_interval" => g.gna_interval = seconds_arg(s, 1000.0)?,
                 "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "vrrp_garp_master_repeat" => g.garp_master_repeat = int_arg(s, 1u32, 1000u32)?,
+                "vrrp_garp_master_repeat" => g.garp_master_repeat = router::garp_repeat(s)?,
                 "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
                 "vrrp_v3_checksum_as_v2" | "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
                 "script_user" => g.script_user = Some(user_group(s)?),
@@ -260,7 +260,7 @@ impl Builder {
                 }
                 "interface" => i.interface = one_arg(s)?.to_string(),
                 "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
-                "priority" => i.priority = Priority(int_arg(s, 1u8, 255u8)?),
+                "priority" => i.priority = router::priority(s)?,
                 "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
                 "version" => i.version = version(s)?,
                 "nopreempt" => {
@@ -287,7 +287,7 @@ impl Builder {
                 "track_interface" => i.track_interfaces = tracked(s)?,
                 "track_script" => i.track_scripts = tracked(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "garp_master_repeat" => i.garp_master_repeat = int_arg(s, 1u32, 1000u32)?,
+                "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
                 "accept" => i.accept = Some(true),

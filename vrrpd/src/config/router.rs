@@ -16,6 +16,8 @@ use super::model::{
     VrrpScript,
 };
 use super::source::Loc;
+use super::tree::Statement;
+use super::values::{not_in_range, one_arg};
 
 /// `auth_type` as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +204,26 @@ fn vips(list: &[VirtualAddress]) -> Result<Vips, ConfigError> {
                 .collect(),
         )
     })
+}
+
+/// `priority N`, by the router's rule ([`vrrp_fsm::check_priority`]), refused at its line.
+pub(super) fn priority(s: &Statement) -> Result<Priority, ConfigError> {
+    let text = one_arg(s)?;
+    text.parse()
+        .ok()
+        .map(Priority)
+        .filter(|p| vrrp_fsm::check_priority(*p).is_ok())
+        .ok_or_else(|| not_in_range(s, text, 1, Priority::OWNER.0))
+}
+
+/// `garp_master_repeat N` (or the global `vrrp_garp_master_repeat`), by the router's rule
+/// ([`vrrp_fsm::check_garp_repeat`]), refused at its line.
+pub(super) fn garp_repeat(s: &Statement) -> Result<u32, ConfigError> {
+    let text = one_arg(s)?;
+    text.parse()
+        .ok()
+        .filter(|n| vrrp_fsm::check_garp_repeat(*n).is_ok())
+        .ok_or_else(|| not_in_range(s, text, 1, vrrp_fsm::MAX_GARP_REPEAT))
 }
 
 /// `advert_int` in RFC 9568's 12-bit centiseconds (None above 40.95 s).

@@ -63,14 +63,24 @@ where
 {
     match text.parse::<T>() {
         Ok(v) if v >= min && v <= max => Ok(v),
-        _ => Err(ConfigError::invalid(
-            &stmt.loc,
-            format!(
-                "'{}' must be an integer from {min} to {max}, found '{text}'",
-                stmt.keyword
-            ),
-        )),
+        _ => Err(not_in_range(stmt, text, min, max)),
     }
+}
+
+/// `text`, the value of `stmt`, is not an integer in `min..=max`.
+pub fn not_in_range(
+    stmt: &Statement,
+    text: &str,
+    min: impl std::fmt::Display,
+    max: impl std::fmt::Display,
+) -> ConfigError {
+    ConfigError::invalid(
+        &stmt.loc,
+        format!(
+            "'{}' must be an integer from {min} to {max}, found '{text}'",
+            stmt.keyword
+        ),
+    )
 }
 
 /// The single integer argument, in range.

@@ -90,7 +90,7 @@ impl Daemon {
         let names: Vec<String> = self
             .slots
             .iter()
-            .map(|s| s.model.name.clone())
+            .map(|s| s.name.clone())
             .filter(|n| target == "--all" || n == target)
             .collect();
         if names.is_empty() {
@@ -103,7 +103,7 @@ impl Daemon {
             } else {
                 self.drained.remove(name);
             }
-            if let Some(s) = self.slots.iter().find(|s| s.model.name == *name) {
+            if let Some(s) = self.slots.iter().find(|s| s.name == *name) {
                 info!("({name}) {}", if on { "drained" } else { "undrained" });
                 self.runner.drain(s.index, on, &mut out);
             }
@@ -115,7 +115,7 @@ impl Daemon {
     /// Apply the drained set to every instance (after start or reload).
     pub(super) fn apply_drained(&mut self, out: &mut Vec<vrrp_net::Happening>) {
         for s in &self.slots {
-            if self.drained.contains(&s.model.name) {
+            if self.drained.contains(&s.name) {
                 self.runner.drain(s.index, true, out);
             }
         }

@@ -224,14 +224,14 @@ impl Hooks {
         Ok(())
     }
 
-    /// Instance `i` entered `to` with effective priority `priority`.
-    pub fn on_state(&mut self, i: &VrrpInstance, to: State, priority: u8) {
+    /// Instance `name` entered `to` with effective priority `priority`.
+    pub fn on_state(&mut self, name: &str, to: State, priority: u8) {
         let Some(state) = notify_state(to) else {
             return;
         };
-        if let Some(n) = self.instances.get(&i.name) {
-            let jobs = n.transition_jobs(Subject::Instance, &i.name, state, priority);
-            self.runner.submit(&i.name, jobs);
+        if let Some(n) = self.instances.get(name) {
+            let jobs = n.transition_jobs(Subject::Instance, name, state, priority);
+            self.runner.submit(name, jobs);
         }
     }
 
@@ -251,34 +251,30 @@ impl Hooks {
 
     /// An instance event: keepalived `notify_master_rx_lower_pri` for a lower-priority
     /// advert heard as master (at most one run waits per instance: a flood coalesces).
-    pub fn on_event(&mut self, i: &VrrpInstance, event: Event) {
+    pub fn on_event(&mut self, name: &str, event: Event) {
         if !matches!(event, Event::MasterRxLowerPri { .. }) {
             return;
         }
         let hook = Hook::MasterRxLowerPri;
-        if let Some(c) = self.instances.get(&i.name).and_then(|n| n.get(hook)) {
-            self.runner.enqueue_event(&i.name, hook, c);
+        if let Some(c) = self.instances.get(name).and_then(|n| n.get(hook)) {
+            self.runner.enqueue_event(name, hook, c);
         }
     }
 
-    /// `notify_master_refresh`: run instance `i`'s `notify_master` again (queued after
+    /// `notify_master_refresh`: run instance `name`'s `notify_master` again (queued after
     /// whatever it is running, never dropping a transition's jobs; folded into a
     /// `notify_master` already waiting, so a script slower than the period never piles up).
-    pub fn rerun_master(&mut self, i: &VrrpInstance) {
-        if let Some(c) = self
-            .instances
-            .get(&i.name)
-            .and_then(|n| n.get(Hook::Master))
-        {
-            self.runner.enqueue_event(&i.name, Hook::Master, c);
+    pub fn rerun_master(&mut self, name: &str) {
+        if let Some(c) = self.instances.get(name).and_then(|n| n.get(Hook::Master)) {
+            self.runner.enqueue_event(name, Hook::Master, c);
         }
     }
 
-    /// Instance `i` is stopping: `notify_stop` and the generic `notify ... STOP`.
-    pub fn on_stop(&mut self, i: &VrrpInstance, priority: u8) {
-        if let Some(n) = self.instances.get(&i.name) {
-            let jobs = n.transition_jobs(Subject::Instance, &i.name, NotifyState::Stop, priority);
-            self.runner.submit(&i.name, jobs);
+    /// Instance `name` is stopping: `notify_stop` and the generic `notify ... STOP`.
+    pub fn on_stop(&mut self, name: &str, priority: u8) {
+        if let Some(n) = self.instances.get(name) {
+            let jobs = n.transition_jobs(Subject::Instance, name, NotifyState::Stop, priority);
+            self.runner.submit(name, jobs);
         }
     }
 

@@ -27,11 +27,17 @@ use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config, VrrpInstance};
+use crate::config::{self, Config, Notify, ScriptTrack, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
 use signals::{Signal, Signals};
+
+/// While instances are handed to the runner at start, the list of those left is shrunk
+/// every this many.
+const RELEASE_EVERY: usize = 64;
+/// While instances are started, what they report is handled every this many happenings.
+const HANDLE_EVERY: usize = 64;
 
 const CONTROL: Token = Token(FIRST_USER_TOKEN);
 const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
@@ -85,13 +91,31 @@ pub enum DaemonError {
     Script(#[from] PrepareError),
 }
 
-/// The daemon's layer: one running `vrrp_instance`, as configured (hooks, tracked
-/// scripts, names), and its index in the runner, which drives it from its own copy of the
-/// router configuration and I/O description ([`plan::spec`]).
+/// The daemon's layer of one running `vrrp_instance`: what its hooks, tracked scripts and
+/// reloads need, and its index in the runner. The rest of the instance (router
+/// configuration, interface, VIPs, peers) is the runner's alone, from [`plan::spec`]: the
+/// checked [`VrrpInstance`] is dropped once the runner has it.
 #[derive(Debug, Clone)]
 struct Slot {
-    model: Box<VrrpInstance>,
+    name: String,
+    /// Its notify hooks, None when it has none (most instances, at scale).
+    notify: Option<Box<Notify>>,
+    script_tracks: Vec<ScriptTrack>,
+    notify_master_refresh: Option<Duration>,
     index: InstanceId,
+}
+
+impl Slot {
+    /// What the daemon keeps of `model`, run by the runner as instance `index`.
+    fn new(model: VrrpInstance, index: InstanceId) -> Slot {
+        Slot {
+            name: model.name,
+            notify: (model.notify != Notify::default()).then(|| Box::new(model.notify)),
+            script_tracks: model.script_tracks,
+            notify_master_refresh: model.notify_master_refresh,
+            index,
+        }
+    }
 }
 
 /// The running daemon.
@@ -181,7 +205,7 @@ impl Daemon {
         let planned = plan::plan(&mut built.config, |ifname, family| {
             runner.primary_address(ifname, family).ok().flatten()
         })?;
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().collect();
         let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
@@ -212,17 +236,32 @@ impl Daemon {
         let mut out = Vec::new();
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
-        for model in planned {
+        // In file order, each instance's memory given back as the runner takes it (a
+        // thousand take half a MiB, which would otherwise add to the runner's at the peak).
+        let mut planned = planned;
+        planned.reverse();
+        while let Some(model) = planned.pop() {
             let index = d.runner.add(plan::spec(&model), model.router.clone())?;
-            d.slots.push(Slot { model, index });
+            d.slots.push(Slot::new(model, index));
+            if planned.len() % RELEASE_EVERY == 0 {
+                planned.shrink_to_fit();
+            }
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
         // keepalived: the static entries are in before any instance runs.
         d.watch_statics()?;
         d.statics.start(&d.config);
+        // What the starts report is handled as it comes, a batch at a time: a thousand
+        // instances' state changes are not all held at once.
         for s in 0..d.slots.len() {
             d.runner.start(d.slots[s].index, &mut out);
+            if out.len() >= HANDLE_EVERY {
+                d.handle(std::mem::replace(
+                    &mut out,
+                    Vec::with_capacity(HANDLE_EVERY),
+                ));
+            }
         }
         d.handle(out);
         info!(
@@ -279,8 +318,7 @@ impl Daemon {
                         .map_or(0, |d| d.as_millis() as u64);
                     self.last_change.insert(instance, (ms, reason));
                     if let Some(s) = self.slot_pos(instance) {
-                        let model = &self.slots[s].model;
-                        match model.notify_master_refresh {
+                        match self.slots[s].notify_master_refresh {
                             Some(every) if to == vrrp_fsm::State::Master => {
                                 self.refresh
                                     .arm(instance, std::time::Instant::now() + every);
@@ -289,14 +327,14 @@ impl Daemon {
                                 self.refresh.cancel(instance);
                             }
                         }
-                        self.hooks.on_state(&self.slots[s].model, to, priority.0);
+                        self.hooks.on_state(&self.slots[s].name, to, priority.0);
                     }
                 }
                 Happening::Event {
                     instance, event, ..
                 } => {
                     if let Some(s) = self.slot_pos(instance) {
-                        self.hooks.on_event(&self.slots[s].model, event);
+                        self.hooks.on_event(&self.slots[s].name, event);
                     }
                 }
                 // Positions in `config.sync_groups`, as given to the runner.
@@ -340,13 +378,13 @@ impl Daemon {
             let Some(s) = self.slot_pos(index) else {
                 continue;
             };
-            let model = &self.slots[s].model;
-            if let Some(every) = model.notify_master_refresh {
+            let slot = &self.slots[s];
+            if let Some(every) = slot.notify_master_refresh {
                 info!(
                     "({}) notify_master_refresh: running notify_master again",
-                    model.name
+                    slot.name
                 );
-                self.hooks.rerun_master(model);
+                self.hooks.rerun_master(&slot.name);
                 self.refresh.arm(index, now + every);
             }
         }
@@ -358,8 +396,9 @@ impl Daemon {
             self.runner
                 .registry()
                 .register(m, STATICS, Interest::READABLE)
-                .map_err(|e| NetError::Netlink {
-                    op: "register the static route monitor".into(),
+                .map_err(|e| NetError::Socket {
+                    op: "epoll_ctl (static route monitor)",
+                    interface: None,
                     source: e,
                 })?;
         }
@@ -379,12 +418,7 @@ impl Daemon {
             .map(|g| {
                 g.members
                     .iter()
-                    .filter_map(|(m, _)| {
-                        self.slots
-                            .iter()
-                            .find(|s| s.model.name == *m)
-                            .map(|s| s.index)
-                    })
+                    .filter_map(|(m, _)| self.slots.iter().find(|s| s.name == *m).map(|s| s.index))
                     .collect()
             })
             .collect();
@@ -401,7 +435,7 @@ impl Daemon {
     fn apply_checks(&mut self, checks: &[(String, bool)], out: &mut Vec<Happening>) {
         for (name, up) in checks {
             for s in &self.slots {
-                for t in s.model.script_tracks.iter().filter(|t| t.script == *name) {
+                for t in s.script_tracks.iter().filter(|t| t.script == *name) {
                     self.runner.track(s.index, t.index, *up != t.reverse, out);
                 }
             }
@@ -451,7 +485,7 @@ impl Daemon {
         self.statics.stop();
         for s in &self.slots {
             self.hooks.on_stop(
-                &s.model,
+                &s.name,
                 self.runner.router(s.index).map_or(0, |r| r.priority().0),
             );
         }

@@ -3,20 +3,21 @@
 //! instance's I/O description. Nothing here can refuse a configuration: the file was
 //! checked when read.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use vrrp_fsm::Config as FsmConfig;
 use vrrp_net::{AddressScope, Instance, Vip};
 use vrrp_proto::Family;
 
-use crate::config::{Config, VirtualAddress, VrrpInstance};
+use crate::config::{Config, Notify, VirtualAddress, VrrpInstance};
 
-/// True if `new` would run exactly as the instance running with the runner's `spec` and
-/// `fsm` does, whose configuration was `old` (a reload leaves it alone).
-pub fn unchanged(
+/// True if `new` would run exactly as the instance `old` running with the runner's `spec`
+/// and `fsm` does (a reload leaves it alone).
+pub(super) fn unchanged(
     new: &VrrpInstance,
     new_spec: &Instance,
-    old: &VrrpInstance,
+    old: &super::Slot,
     (spec, fsm): (&Instance, &FsmConfig),
 ) -> bool {
     new.router == *fsm
@@ -28,7 +29,7 @@ pub fn unchanged(
         && new_spec.routes == spec.routes
         && new_spec.rules == spec.rules
         && new.script_tracks == old.script_tracks
-        && new.notify == old.notify
+        && Some(&new.notify).filter(|n| **n != Notify::default()) == old.notify.as_deref()
 }
 
 /// True if `new` can be applied to the router running with the runner's `spec` and `fsm`
@@ -66,30 +67,34 @@ pub enum PlanError {
 
 /// Give every instance its router's primary address: `unicast_src_ip`, else `primary`'s
 /// answer for the interface and the VIPs' family (the runner looks it up through
-/// rtnetlink).
+/// rtnetlink), asked once per interface and family.
 ///
-/// The instances move out of `config` (each kept once, boxed: they move on to the
-/// daemon's slots); `config` keeps the globals, scripts and sync groups.
+/// The instances move out of `config`, in place (each is handed to the runner, then
+/// dropped: the daemon keeps only its name, hooks and tracked scripts); `config` keeps the
+/// globals, scripts and sync groups.
 pub fn plan(
     config: &mut Config,
     mut primary: impl FnMut(&str, Family) -> Option<IpAddr>,
-) -> Result<Vec<Box<VrrpInstance>>, PlanError> {
-    let instances = std::mem::take(&mut config.instances);
-    let mut planned = Vec::with_capacity(instances.len());
-    for mut i in instances {
+) -> Result<Vec<VrrpInstance>, PlanError> {
+    let mut planned = std::mem::take(&mut config.instances);
+    let mut known: HashMap<(&str, Family), Option<IpAddr>> = HashMap::new();
+    for i in &mut planned {
         let family = i.router.family();
-        let src = i.unicast_src_ip.or_else(|| primary(&i.interface, family));
+        let src = i.unicast_src_ip.or_else(|| {
+            *known
+                .entry((&i.interface, family))
+                .or_insert_with(|| primary(&i.interface, family))
+        });
         // `unicast_src_ip` was checked against the family when read; an interface's
         // address of the other family is no address of this one.
         if !src.is_some_and(|a| i.router.set_primary(a).is_ok()) {
             return Err(PlanError::NoAddress {
-                loc: i.loc,
-                name: i.name,
+                loc: i.loc.clone(),
+                name: i.name.clone(),
                 family,
-                interface: i.interface,
+                interface: i.interface.clone(),
             });
         }
-        planned.push(Box::new(i));
     }
     Ok(planned)
 }
@@ -166,6 +171,37 @@ mod tests {
         assert_eq!(s.peers, vec![IpAddr::from([192, 0, 2, 6])]);
         assert_eq!(s.vips[0].prefix_len, 24);
         assert_eq!(s.vips[0].label.as_deref(), Some("eth0:vip"));
+    }
+
+    /// A thousand instances on one interface cost one look-up (each is a netlink dump).
+    #[test]
+    fn the_interfaces_address_is_looked_up_once_per_interface_and_family() {
+        let text: String = (1..=100)
+            .map(|n| {
+                format!(
+                    "vrrp_instance VI_{n} {{\n  interface eth{}\n  virtual_router_id {n}\n  \
+                     virtual_ipaddress {{\n    192.0.2.{n}\n  }}\n}}\n",
+                    n % 2
+                )
+            })
+            .collect();
+        let mut c = crate::config::parse(Path::new("t.conf"), &text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .config;
+        let mut asked = Vec::new();
+        let p = plan(&mut c, |ifname, family| {
+            asked.push((ifname.to_owned(), family));
+            Some(IpAddr::from([192, 0, 2, 250]))
+        })
+        .unwrap();
+        assert_eq!(p.len(), 100);
+        assert_eq!(
+            asked,
+            vec![
+                ("eth1".to_owned(), Family::V4),
+                ("eth0".to_owned(), Family::V4)
+            ]
+        );
     }
 
     #[test]

@@ -7,13 +7,9 @@
 //! reference, timer, demux entry) to the next instance added, and the daemon forgets what it
 //! kept under that index, so memory stays flat however many reloads replace instances.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-
 use log::{error, info};
 use vrrp_fsm::{Config as FsmConfig, InstanceId};
 use vrrp_net::Instance;
-use vrrp_proto::Family;
 
 use super::plan;
 use super::{Daemon, Slot};
@@ -37,20 +33,17 @@ impl Daemon {
         let runner = &mut self.runner;
         // One look-up per interface and family, not per instance: each is a dump of every
         // link and every address, and a master of 1000 instances has 1000 VIPs to dump.
-        let mut primaries: HashMap<(String, Family), Option<IpAddr>> = HashMap::new();
         let planned = match plan::plan(&mut built.config, |ifname, family| {
-            *primaries
-                .entry((ifname.to_owned(), family))
-                .or_insert_with(|| runner.primary_address(ifname, family).ok().flatten())
+            runner.primary_address(ifname, family).ok().flatten()
         }) {
             Ok(p) => p,
             Err(e) => return self.reload_failed(e),
         };
-        let models: Vec<&VrrpInstance> = planned.iter().map(|p| &**p).collect();
+        let models: Vec<&VrrpInstance> = planned.iter().collect();
         if let Err(e) = self.hooks.reload(&built.config, &models) {
             return self.reload_failed(e);
         }
-        let planned: Vec<(Box<VrrpInstance>, Instance)> = planned
+        let planned: Vec<(VrrpInstance, Instance)> = planned
             .into_iter()
             .map(|p| {
                 let spec = plan::spec(&p);
@@ -67,15 +60,15 @@ impl Daemon {
             let keep = self.running(&slot).is_some_and(|r| {
                 planned
                     .iter()
-                    .any(|(p, spec)| p.name == slot.model.name && plan::same_router(p, spec, r))
+                    .any(|(p, spec)| p.name == slot.name && plan::same_router(p, spec, r))
             });
             if keep {
                 kept.push(slot);
             } else {
-                info!("({}) removed by reload", slot.model.name);
+                info!("({}) removed by reload", slot.name);
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
-                self.hooks.on_stop(&slot.model, prio);
+                self.hooks.on_stop(&slot.name, prio);
                 self.forget(slot.index);
                 freed.push(slot.index);
             }
@@ -94,12 +87,12 @@ impl Daemon {
         out.retain(|h| !theirs(h));
         let mut started = Vec::new();
         for (model, spec) in planned {
-            match kept.iter().position(|s| s.model.name == model.name) {
+            match kept.iter().position(|s| s.name == model.name) {
                 Some(k) => {
                     let slot = kept.swap_remove(k);
                     let same = self
                         .running(&slot)
-                        .is_some_and(|r| plan::unchanged(&model, &spec, &slot.model, r));
+                        .is_some_and(|r| plan::unchanged(&model, &spec, &slot, r));
                     if !same {
                         info!("({}) configuration changed, applied in place", model.name);
                         let fsm = model.router.clone();
@@ -107,16 +100,13 @@ impl Daemon {
                             error!("({}) reconfigure: {e}", model.name);
                         }
                     }
-                    self.slots.push(Slot {
-                        model,
-                        index: slot.index,
-                    });
+                    self.slots.push(Slot::new(model, slot.index));
                 }
                 None => match self.runner.add(spec, model.router.clone()) {
                     Ok(index) => {
                         info!("({}) added by reload", model.name);
                         started.push(index);
-                        self.slots.push(Slot { model, index });
+                        self.slots.push(Slot::new(model, index));
                     }
                     Err(e) => error!("({}) cannot start: {e}", model.name),
                 },

@@ -8,7 +8,7 @@
 //! counted and logged.
 
 use log::{info, warn};
-use vrrp_net::{Deleted, NetError, Netlink, RouteMonitor};
+use vrrp_net::{Deleted, Interface, NetError, Netlink, RouteMonitor};
 
 use super::plan;
 use crate::config::{Config, RouteLine, RuleLine, VirtualAddress};
@@ -206,7 +206,9 @@ impl Statics {
         for a in addresses {
             let res = match self.ifindex(&a) {
                 Some(ifindex) => self.netlink.add_address(ifindex, &plan::vip(&a)),
-                None => Err(NetError::NoInterface(a.dev.clone().unwrap_or_default())),
+                None => Err(NetError::NoInterface(Interface::Name(
+                    a.dev.clone().unwrap_or_default(),
+                ))),
             };
             if self.added(res, &a.loc, format_args!("static_ipaddress {}", a.addr)) {
                 self.addresses.push(a);
