@@ -64,7 +64,8 @@ pub enum Error {
         /// Address family.
         family: Family,
     },
-    /// RFC 9568 §5.2.5: Count IPvX Addr must be at least 1.
+    /// RFC 9568 §5.2.5: Count IPvX Addr must be at least 1 (VRRPv3; VRRPv2 takes 0, as
+    /// keepalived sends it from an instance without VIPs).
     #[error("advert carries no address")]
     NoAddresses,
     /// RFC 9568 §7.1: the checksum does not verify (in any accepted form).

@@ -14,6 +14,7 @@
 //!
 //! Time for the endpoint is the monotonic clock since the runner was made.
 
+mod addresses;
 mod coalesce;
 mod instance;
 mod links;
@@ -37,6 +38,7 @@ use vrrp_proto::{ChecksumForm, Family};
 
 use crate::alarm::Alarm;
 use crate::{LinkMonitor, NetError, Netlink, RecvBatch, SendQueue};
+use addresses::AddrLinks;
 use coalesce::Coalesce;
 use instance::NO_PORT;
 use ports::Ports;
@@ -72,6 +74,11 @@ pub struct Runner {
     rx: RecvBatch,
     /// Whether to let a burst of adverts queue up before the next poll.
     coalesce: Coalesce,
+    /// Interfaces holding addresses of instances running on another one (`dev`).
+    addr_links: AddrLinks,
+    /// Instances whose excluded addresses are to be added (true) or removed, once the
+    /// router's VIP work queued with the state change is done.
+    excluded_due: Vec<(InstanceId, bool)>,
 }
 
 impl Runner {
@@ -105,6 +112,8 @@ impl Runner {
             sends: SendQueue::new(),
             rx: RecvBatch::new(),
             coalesce: Coalesce::default(),
+            addr_links: AddrLinks::default(),
+            excluded_due: Vec::new(),
         })
     }
 
@@ -149,6 +158,7 @@ impl Runner {
             tracked.push((InterfaceId(t.ifindex), *track));
             track_up.push((*track, t.up));
         }
+        self.resolve_addr_links(&spec, family)?;
         let port = self.ports.acquire(
             self.poll.registry(),
             &link.name,
@@ -198,6 +208,7 @@ impl Runner {
             churn: Default::default(),
             port,
             vmac_created,
+            excluded_held: false,
         };
         if self.infos.len() <= id.0 {
             self.infos.resize_with(id.0 + 1, || None);
@@ -212,17 +223,16 @@ impl Runner {
         self.endpoint.set_sync_groups(groups);
     }
 
-    /// Start instance `id`: remove its VIPs left behind by a crashed run (so that a backup
-    /// never answers for an address it does not own), then the RFC 9568 §6.4.1 Startup event.
+    /// Start instance `id`: remove its VIPs and excluded addresses left behind by a crashed
+    /// run (so that a backup never answers for an address it does not own), then the RFC
+    /// 9568 §6.4.1 Startup event.
     /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         out.append(&mut self.deferred);
-        let Some(info) = self.info(id) else {
+        if self.info(id).is_none() {
             return;
-        };
-        if !info.gone {
-            self.remove_stale_vips(id, out);
         }
+        self.remove_stale_addresses(id, out);
         let now = self.now();
         let _ = self.endpoint.start(now, id);
         self.drain_endpoint(out);
@@ -294,6 +304,9 @@ impl Runner {
             }
         }
         self.drain_endpoint(out);
+        if res.is_ok() {
+            self.replace_excluded(id, spec.excluded, out);
+        }
         res
     }
 
@@ -472,26 +485,6 @@ impl Runner {
                 return Ok(());
             }
             self.turn(None, &mut out)?;
-        }
-    }
-
-    /// Remove instance `id`'s VIPs if present (left by an earlier run), as keepalived does
-    /// at startup; counted.
-    fn remove_stale_vips(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
-        let (Some(router), Some(Some(info))) = (self.endpoint.router(id), self.infos.get_mut(id.0))
-        else {
-            return;
-        };
-        for addr in router.config().vips().as_addresses().iter() {
-            let note = match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
-                Ok(()) => {
-                    info.churn.stale_vip_removed += 1;
-                    InstanceNote::StaleVipRemoved(addr)
-                }
-                Err(NetError::AddressMissing { .. }) => continue,
-                Err(e) => InstanceNote::StaleVipRemoveFailed(addr, e),
-            };
-            out.push(Happening::Instance { instance: id, note });
         }
     }
 

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use vrrp_fsm::Config as FsmConfig;
-use vrrp_net::{AddressScope, Instance, Vip};
+use vrrp_net::{AddressFlags, AddressScope, Instance, Vip};
 use vrrp_proto::Family;
 
 use crate::config::{Config, VirtualAddress, VrrpInstance};
@@ -23,6 +23,7 @@ pub fn unchanged(
         && new_spec.interface == spec.interface
         && new_spec.peers == spec.peers
         && new_spec.vips == spec.vips
+        && new_spec.excluded == spec.excluded
         && new_spec.track_links == spec.track_links
         && new_spec.vmac == spec.vmac
         && new.script_tracks == old.script_tracks
@@ -92,19 +93,21 @@ pub fn plan(
     Ok(planned)
 }
 
-/// How the runner drives instance `i`: interface, peers, VIP forms, tracked interfaces
-/// (the router's first tracks), VMAC.
+/// How the runner drives instance `i`: interface, peers, VIP and excluded address forms,
+/// tracked interfaces (the router's first tracks, and those holding its addresses), VMAC.
 pub fn spec(i: &VrrpInstance) -> Instance {
     Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
         peers: i.unicast_peers.clone(),
         vips: i.vips.iter().map(vip).collect(),
+        excluded: i.excluded_vips.iter().map(vip).collect(),
         track_links: i
             .track_interfaces
             .iter()
             .enumerate()
             .map(|(n, t)| (t.name.clone(), n))
+            .chain(i.address_links.iter().cloned())
             .collect(),
         vmac: i.use_vmac.as_ref().map(|name| {
             name.clone()
@@ -113,19 +116,33 @@ pub fn spec(i: &VrrpInstance) -> Instance {
     }
 }
 
-/// A `virtual_ipaddress` line as the runner configures it.
+/// A `virtual_ipaddress` / `virtual_ipaddress_excluded` line as the runner configures it:
+/// keepalived's flags (IFA_F_NODAD on IPv6 unless `-nodad`).
 fn vip(v: &VirtualAddress) -> Vip {
-    let mut out = Vip::host(v.addr);
-    out.prefix_len = v.prefix;
-    out.label = v.label.clone();
-    out.scope = match v.scope.as_deref() {
-        Some("host") => AddressScope::Host,
-        Some("link") => AddressScope::Link,
-        Some("site") => AddressScope::Site,
-        Some("nowhere") => AddressScope::Nowhere,
-        _ => AddressScope::Universe,
-    };
-    out
+    let mut flags = AddressFlags::empty();
+    for (on, flag) in [
+        (v.home, AddressFlags::Homeaddress),
+        (v.mngtmpaddr, AddressFlags::Managetempaddr),
+        (v.noprefixroute, AddressFlags::Noprefixroute),
+        (v.autojoin, AddressFlags::Mcautojoin),
+        (v.addr.is_ipv6() && !v.dad, AddressFlags::Nodad),
+    ] {
+        if on {
+            flags |= flag;
+        }
+    }
+    Vip {
+        addr: v.addr,
+        prefix_len: v.prefix,
+        dev: v.dev.clone(),
+        label: v.label.clone(),
+        scope: AddressScope::from(v.scope),
+        broadcast: v.broadcast,
+        peer: v.peer,
+        flags,
+        preferred_lft: v.preferred_lft,
+        no_track: v.no_track,
+    }
 }
 
 #[cfg(test)]
