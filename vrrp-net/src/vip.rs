@@ -165,7 +165,9 @@ mod tests {
         assert!(a.contains(&AddressAttribute::Flags(
             AddressFlags::Noprefixroute | AddressFlags::Homeaddress
         )));
-        assert!(!a.iter().any(|x| matches!(x, AddressAttribute::CacheInfo(_))));
+        assert!(!a
+            .iter()
+            .any(|x| matches!(x, AddressAttribute::CacheInfo(_))));
         let d = v.del_message(3);
         assert!(attrs(&d).contains(&AddressAttribute::Address(v.peer.unwrap())));
         // No flags at all: no IFA_FLAGS attribute.

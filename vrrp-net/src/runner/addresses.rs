@@ -216,7 +216,13 @@ impl Runner {
         }
     }
 
-    fn announce_failed(&mut self, i: InstanceId, addr: IpAddr, e: NetError, out: &mut Vec<Happening>) {
+    fn announce_failed(
+        &mut self,
+        i: InstanceId,
+        addr: IpAddr,
+        e: NetError,
+        out: &mut Vec<Happening>,
+    ) {
         if let Some(Some(info)) = self.infos.get_mut(i.0) {
             info.os_errors.announce += 1;
         }
@@ -341,7 +347,12 @@ impl Runner {
 
     /// A reload changed instance `i`'s excluded addresses to `new`: while they are held,
     /// those gone are removed and those new added (and announced).
-    pub(super) fn replace_excluded(&mut self, i: InstanceId, new: Vec<Vip>, out: &mut Vec<Happening>) {
+    pub(super) fn replace_excluded(
+        &mut self,
+        i: InstanceId,
+        new: Vec<Vip>,
+        out: &mut Vec<Happening>,
+    ) {
         let Some(info) = self.info(i) else {
             return;
         };
@@ -410,7 +421,10 @@ mod tests {
         let vmac = spec(Some("vrrp.51"));
         assert_eq!(placed_on(&vmac, &vip("192.0.2.1", None), v4), None);
         assert_eq!(placed_on(&vmac, &vip("192.0.2.1", Some("eth0")), v4), None);
-        assert_eq!(placed_on(&vmac, &vip("192.0.2.1", Some("vrrp.51")), v4), None);
+        assert_eq!(
+            placed_on(&vmac, &vip("192.0.2.1", Some("vrrp.51")), v4),
+            None
+        );
         // With a VMAC, the other family goes on the interface under it.
         assert_eq!(
             placed_on(&vmac, &vip("2001:db8::1", None), v4),

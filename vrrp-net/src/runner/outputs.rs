@@ -84,7 +84,7 @@ impl Runner {
                     to,
                     reason,
                     priority,
-                })
+                });
             }
             EventKind::Router(event) => {
                 let priority = priority();

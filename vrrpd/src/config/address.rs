@@ -294,39 +294,59 @@ mod tests {
 
     #[test]
     fn every_option() {
-        let v = ok("192.0.2.10/24 dev eth1 scope link brd + label eth1:vip home \
-                    noprefixroute autojoin mngtmpaddr -nodad no_track");
+        let v = ok(
+            "192.0.2.10/24 dev eth1 scope link brd + label eth1:vip home \
+                    noprefixroute autojoin mngtmpaddr -nodad no_track",
+        );
         assert_eq!(v.dev.as_deref(), Some("eth1"));
         assert_eq!(v.scope, 253);
         assert_eq!(v.broadcast, Some(Ipv4Addr::new(192, 0, 2, 255)));
         assert_eq!(v.label.as_deref(), Some("eth1:vip"));
         assert!(v.home && v.noprefixroute && v.autojoin && v.mngtmpaddr && v.dad && v.no_track);
-        assert_eq!(ok("192.0.2.13/25 brd -").broadcast, Some(Ipv4Addr::new(192, 0, 2, 0)));
+        assert_eq!(
+            ok("192.0.2.13/25 brd -").broadcast,
+            Some(Ipv4Addr::new(192, 0, 2, 0))
+        );
         assert_eq!(
             ok("192.0.2.13/25 broadcast 192.0.2.77").broadcast,
             Some(Ipv4Addr::new(192, 0, 2, 77))
         );
         assert_eq!(ok("192.0.2.13 scope 17").scope, 17);
         let p = ok("192.0.2.12 peer 198.51.100.1");
-        assert_eq!((p.peer, p.prefix), (Some("198.51.100.1".parse().unwrap()), 32));
+        assert_eq!(
+            (p.peer, p.prefix),
+            (Some("198.51.100.1".parse().unwrap()), 32)
+        );
         assert_eq!(ok("2001:db8::1/64 preferred_lft 100").preferred_lft, 100);
-        assert_eq!(ok("2001:db8::1 preferred_lft forever").preferred_lft, FOREVER);
+        assert_eq!(
+            ok("2001:db8::1 preferred_lft forever").preferred_lft,
+            FOREVER
+        );
     }
 
     #[test]
     fn keepalived_warns_and_goes_on() {
         let (v, w) = warned("2001:db8::1 scope link");
         assert_eq!(v.scope, 0);
-        assert!(w.starts_with("t.conf:7: warning: ") && w.contains("ignoring scope"), "{w}");
+        assert!(
+            w.starts_with("t.conf:7: warning: ") && w.contains("ignoring scope"),
+            "{w}"
+        );
         let (v, w) = warned("2001:db8::1 label x");
         assert!(v.label.is_none() && w.contains("ignoring label"), "{w}");
         let (v, w) = warned("192.0.2.12/24 peer 198.51.100.1");
         assert_eq!(v.prefix, 32);
         assert!(w.contains("Cannot specify address prefix"), "{w}");
         let (v, w) = warned("192.0.2.12 peer 198.51.100.1 brd 192.0.2.255");
-        assert!(v.broadcast.is_none() && w.contains("ignoring broadcast"), "{w}");
+        assert!(
+            v.broadcast.is_none() && w.contains("ignoring broadcast"),
+            "{w}"
+        );
         let (v, w) = warned("192.0.2.12/31 brd +");
-        assert!(v.broadcast.is_none() && w.contains("too long for broadcast"), "{w}");
+        assert!(
+            v.broadcast.is_none() && w.contains("too long for broadcast"),
+            "{w}"
+        );
         let (_, w) = warned("192.0.2.12 preferred_lft 5");
         assert!(w.contains("IPv6 addresses only"), "{w}");
     }
@@ -343,15 +363,24 @@ mod tests {
             ("192.0.2.1 label abcdefghijklmnop", "longer than maximum"),
             ("192.0.2.1 peer 198.51.100.1/24", "no prefix length"),
             ("192.0.2.1 peer 2001:db8::1", "does not match"),
-            ("192.0.2.1 peer 198.51.100.1 peer 198.51.100.2", "already been specified"),
+            (
+                "192.0.2.1 peer 198.51.100.1 peer 198.51.100.2",
+                "already been specified",
+            ),
             ("192.0.2.1 scope galaxy", "Invalid scope"),
             ("192.0.2.1 preferred_lft soon", "soon"),
             ("192.0.2.1 use_vmac", "not supported"),
             ("192.0.2.1 track_group g", "static addresses only"),
-            ("192.0.2.1 frobnicate", "Unknown configuration entry 'frobnicate'"),
+            (
+                "192.0.2.1 frobnicate",
+                "Unknown configuration entry 'frobnicate'",
+            ),
         ] {
             let e = refused(text);
-            assert!(e.starts_with("t.conf:7: ") && e.contains(why), "{text}: {e}");
+            assert!(
+                e.starts_with("t.conf:7: ") && e.contains(why),
+                "{text}: {e}"
+            );
         }
     }
 }

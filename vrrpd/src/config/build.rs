@@ -263,9 +263,7 @@ impl Builder {
                 }
                 "authentication" => i.auth = authentication(s)?,
                 "virtual_ipaddress" => i.vips = addresses(s, &mut self.warnings)?,
-                "virtual_ipaddress_excluded" => {
-                    i.excluded_vips = addresses(s, &mut self.warnings)?
-                }
+                "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s, &mut self.warnings)?,
                 "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
                 "unicast_peer" => {
                     i.unicast_peers = peers(s)?;

@@ -11,10 +11,10 @@ use vrrp_fsm::{ConfigBuilder, ConfigError as Refusal, InitialState, Track, Vips}
 use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 
 use super::error::{ConfigError, Warning};
+use super::families;
 use super::model::{
     GlobalDefs, Notify, ScriptTrack, Tracked, VirtualAddress, VrrpInstance, VrrpScript,
 };
-use super::families;
 use super::source::Loc;
 
 /// `auth_type` as written.
@@ -72,7 +72,10 @@ pub(super) fn check(
         return fail(format!("vrrp_instance {} has no 'interface'", d.name));
     }
     let Some(vrid) = d.vrid else {
-        return fail(format!("vrrp_instance {} has no 'virtual_router_id'", d.name));
+        return fail(format!(
+            "vrrp_instance {} has no 'virtual_router_id'",
+            d.name
+        ));
     };
     let strict = global.vrrp_strict;
     let (version, family) = families::settle(&mut d, global, warnings)?;

@@ -68,6 +68,10 @@ pub enum DaemonError {
     /// Sockets, netlink.
     #[error("{0}")]
     Net(#[from] NetError),
+    /// The runner could not take an instance (an interface missing...), worded with the
+    /// line that needs it.
+    #[error("{0}")]
+    Start(String),
     /// Control socket, metrics listener, signal handlers.
     #[error("{what}: {source}")]
     Io {
@@ -207,7 +211,10 @@ impl Daemon {
         d.slots.reserve_exact(planned.len());
         d.runner.reserve(planned.len());
         for model in planned {
-            let index = d.runner.add(plan::spec(&model), model.router.clone())?;
+            let index = d
+                .runner
+                .add(plan::spec(&model), model.router.clone())
+                .map_err(|e| DaemonError::Start(plan::add_error(&model, e)))?;
             d.slots.push(Slot { model, index });
         }
         d.apply_sync_groups();

@@ -63,6 +63,27 @@ pub enum PlanError {
     },
 }
 
+/// Why the runner could not take instance `i`, worded for the user: an interface that does
+/// not exist is named with the line that needs it (the instance's, or the address line
+/// whose `dev` it is: keepalived refuses such a configuration too, "Non-existent interface
+/// specified in configuration").
+pub fn add_error(i: &VrrpInstance, e: vrrp_net::NetError) -> String {
+    if let vrrp_net::NetError::NoInterface(ifname) = &e {
+        let line = i
+            .vips
+            .iter()
+            .chain(&i.excluded_vips)
+            .find(|v| v.dev.as_deref() == Some(ifname.as_str()));
+        if let Some(v) = line {
+            return format!(
+                "{}: vrrp_instance {}: interface {ifname} for ip address {} doesn't exist",
+                v.loc, i.name, v.addr
+            );
+        }
+    }
+    format!("{}: vrrp_instance {}: {e}", i.loc, i.name)
+}
+
 /// Give every instance its router's primary address: `unicast_src_ip`, else `primary`'s
 /// answer for the interface and the VIPs' family (the runner looks it up through
 /// rtnetlink).
