@@ -111,7 +111,9 @@ fn state(s: &Scene, run: &str) -> String {
 }
 
 fn wait_state(s: &Scene, run: &str, want: &str) {
-    s.wait_status(run, LIMIT, want, |st| text(&Scene::vi1(st), "/state") == want);
+    s.wait_status(run, LIMIT, want, |st| {
+        text(&Scene::vi1(st), "/state") == want
+    });
 }
 
 /// What keepalived 2.2.7 installed for [`LINES`] (`ip -d -j addr`, 2026-12-05).
@@ -132,7 +134,10 @@ fn assert_as_keepalived(ns: &str) {
     assert_eq!(v10["label"], "a0:v1");
     assert_eq!(v10["scope"], "global");
     let (_, v11) = get("192.0.2.11");
-    assert_eq!((v11["prefixlen"].clone(), v11["scope"].clone()), (24.into(), "link".into()));
+    assert_eq!(
+        (v11["prefixlen"].clone(), v11["scope"].clone()),
+        (24.into(), "link".into())
+    );
     assert!(v11.get("broadcast").is_none(), "{v11}");
     let (_, v12) = get("192.0.2.12");
     assert_eq!(v12["address"], "198.51.100.1", "peer: {v12}");
@@ -171,10 +176,39 @@ fn every_option_lands_as_keepalived_puts_it_and_leaves_with_mastership() {
     };
     let (a, b) = (s.a(), s.b());
     let conf = s.write("a.conf", &instance("a0", 100, LINES));
+    // What goes out of x0, seen from its other end.
+    let args: Vec<String> = ["-i", "x1", "-n", "-l", "-U", "arp or icmp6"]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+    let dump = s
+        .lan
+        .spawn(&a, std::path::Path::new("tcpdump"), &args, "x1.out")
+        .unwrap();
+    s.wait(LIMIT, "tcpdump listening", || {
+        s.read("x1.out").contains("listening on")
+    });
     let ia = s.start_vrrpd(&conf, "a");
     wait_state(&s, "a", "MASTER");
     s.wait(LIMIT, "addresses added", || present(&a) == ALL.len());
     assert_as_keepalived(&a);
+    // Gratuitous ARPs / NAs for the addresses on x0 (VIPs and excluded) go out of x0, as
+    // keepalived sends them ("Sending gratuitous ARP on x0 for 192.0.2.11"); those of the
+    // addresses on a0 do not.
+    s.wait(LIMIT, "announces on x0", || {
+        let seen = s.read("x1.out");
+        ["192.0.2.11", "192.0.2.12", "198.51.100.20", "2001:db8::13"]
+            .iter()
+            .all(|v| seen.contains(&format!("{v} ")) || seen.contains(&format!("{v},")))
+    });
+    s.lan.stop(dump);
+    let seen = s.read("x1.out");
+    for elsewhere in ["192.0.2.10", "192.0.2.13", "2001:db8::11"] {
+        assert!(
+            !seen.contains(elsewhere),
+            "{elsewhere} announced on x0:\n{seen}"
+        );
+    }
     // A higher priority on B takes over: every address leaves A, both interfaces.
     let bconf = s.write(
         "b.conf",
@@ -182,7 +216,9 @@ fn every_option_lands_as_keepalived_puts_it_and_leaves_with_mastership() {
     );
     let ib = s.start_vrrpd_in(&b, &bconf, "b", &[]);
     wait_state(&s, "a", "BACKUP");
-    s.wait(LIMIT, "addresses removed on stepping down", || present(&a) == 0);
+    s.wait(LIMIT, "addresses removed on stepping down", || {
+        present(&a) == 0
+    });
     // B leaves: A is master again, with everything.
     s.term(ib, "vrrpd b", LIMIT);
     wait_state(&s, "a", "MASTER");
@@ -229,7 +265,10 @@ fn kill_9_and_restart_leave_nothing_of_the_old_run() {
 
 #[test]
 fn an_interface_holding_a_vip_is_tracked_unless_no_track() {
-    let Some(mut s) = scene("an_interface_holding_a_vip_is_tracked_unless_no_track", "vt") else {
+    let Some(mut s) = scene(
+        "an_interface_holding_a_vip_is_tracked_unless_no_track",
+        "vt",
+    ) else {
         return;
     };
     let a = s.a();
@@ -239,7 +278,10 @@ fn an_interface_holding_a_vip_is_tracked_unless_no_track() {
     wait_state(&s, "a", "MASTER");
     s.lan.a.set_link("x1", false).unwrap();
     wait_state(&s, "a", "FAULT");
-    assert!(!s.lan.a.has_addr("a0", "192.0.2.10/24"), "VIP kept in FAULT");
+    assert!(
+        !s.lan.a.has_addr("a0", "192.0.2.10/24"),
+        "VIP kept in FAULT"
+    );
     s.lan.a.set_link("x1", true).unwrap();
     wait_state(&s, "a", "MASTER");
     s.wait(LIMIT, "VIP on x0 again", || {
@@ -253,7 +295,11 @@ fn an_interface_holding_a_vip_is_tracked_unless_no_track() {
     wait_state(&s, "a2", "MASTER");
     s.lan.a.set_link("x1", false).unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(state(&s, "a2"), "MASTER", "no_track: x0 down is not a fault");
+    assert_eq!(
+        state(&s, "a2"),
+        "MASTER",
+        "no_track: x0 down is not a fault"
+    );
     assert!(s.lan.a.has_addr("a0", "192.0.2.10/24"));
     s.term(ia, "vrrpd a2", LIMIT);
     assert_eq!(present(&a), 0);
@@ -265,7 +311,8 @@ fn an_instance_without_vips_runs_against_keepalived() {
         return;
     };
     let a = s.a();
-    let excluded = "  virtual_ipaddress_excluded {\n    198.51.100.20/24\n    2001:db8::20/64\n  }\n";
+    let excluded =
+        "  virtual_ipaddress_excluded {\n    198.51.100.20/24\n    2001:db8::20/64\n  }\n";
     let conf = s.write("a.conf", &instance("a0", 100, excluded));
     let kconf = s.write("k.conf", &instance("b0", 200, excluded));
     let k = s.start_keepalived(&kconf, "k");
