@@ -261,7 +261,9 @@ impl<'a> Advertisement<'a> {
             return Err(EmitError::V2OverIpv6);
         }
         let count = self.addresses.len();
-        if !(1..=255).contains(&count) {
+        // v2 without addresses: what keepalived sends from an instance without VIPs.
+        let least = usize::from(self.version() == Version::V3);
+        if !(least..=255).contains(&count) {
             return Err(EmitError::AddressCount(count));
         }
         let len = self.buffer_len();

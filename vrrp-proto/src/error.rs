@@ -203,7 +203,8 @@ pub enum EmitError {
     /// RFC 3768: VRRPv2 is IPv4 only.
     #[error("VRRPv2 cannot be sent over IPv6")]
     V2OverIpv6,
-    /// RFC 9568 §5.2.5: Count IPvX Addr is 8 bits and at least 1.
-    #[error("{0} addresses: an advert carries 1 to 255")]
+    /// RFC 9568 §5.2.5: Count IPvX Addr is 8 bits and at least 1 (VRRPv2: 0 allowed, as
+    /// keepalived sends it from an instance without VIPs).
+    #[error("{0} addresses: an advert carries 1 to 255 (VRRPv2: 0 to 255)")]
     AddressCount(usize),
 }

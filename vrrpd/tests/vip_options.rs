@@ -13,10 +13,12 @@
 //!   both interfaces) is removed at start, and stays removed while A is backup.
 //! - [`an_interface_holding_a_vip_is_tracked_unless_no_track`]: `x1` down under a master
 //!   with a VIP on `x0`: FAULT and the addresses removed (keepalived: "Entering FAULT
-//!   STATE"); with `no_track` on that line, it stays MASTER.
+//!   STATE"), MASTER again when it is back; `x0` deleted and made again: FAULT, then the
+//!   VIP on the new `x0`; with `no_track` on that line, `x1` down leaves it MASTER.
 //! - [`an_instance_without_vips_runs_against_keepalived`]: a VRRPv2 instance with only
 //!   excluded addresses, keepalived 2.2.7 the higher-priority master on B: vrrpd accepts its
-//!   adverts (which carry no address) and stays BACKUP, then takes over when it stops.
+//!   adverts (which carry no address) and stays BACKUP, then takes over when it stops; and
+//!   keepalived, started again below it, takes vrrpd's and stays BACKUP.
 //!
 //! Needs root; prints `SKIP name: why` and returns otherwise.
 
@@ -287,6 +289,16 @@ fn an_interface_holding_a_vip_is_tracked_unless_no_track() {
     s.wait(LIMIT, "VIP on x0 again", || {
         s.lan.a.has_addr("x0", "192.0.2.11/24")
     });
+    // x0 deleted (FAULT) and made again under a new index: the VIP follows it by name.
+    s.lan.a.ip(&["link", "del", "x0"]).unwrap();
+    wait_state(&s, "a", "FAULT");
+    s.lan.a.veth_local("x0", "x1").unwrap();
+    s.lan.a.set_link("x0", true).unwrap();
+    s.lan.a.set_link("x1", true).unwrap();
+    wait_state(&s, "a", "MASTER");
+    s.wait(LIMIT, "VIP on the new x0", || {
+        s.lan.a.has_addr("x0", "192.0.2.11/24")
+    });
     s.term(ia, "vrrpd a", LIMIT);
 
     let untracked = tracked.replace("dev x0", "dev x0 no_track");
@@ -310,7 +322,6 @@ fn an_instance_without_vips_runs_against_keepalived() {
     let Some(mut s) = scene("an_instance_without_vips_runs_against_keepalived", "vn") else {
         return;
     };
-    let a = s.a();
     let excluded =
         "  virtual_ipaddress_excluded {\n    198.51.100.20/24\n    2001:db8::20/64\n  }\n";
     let conf = s.write("a.conf", &instance("a0", 100, excluded));
@@ -330,7 +341,18 @@ fn an_instance_without_vips_runs_against_keepalived() {
     s.wait(LIMIT, "excluded addresses on A", || {
         s.lan.a.has_addr("a0", "198.51.100.20/24") && s.lan.a.has_addr("a0", "2001:db8::20/64")
     });
+    // And keepalived takes vrrpd's adverts without an address: below A, it stays backup.
+    let kconf = s.write("k2.conf", &instance("b0", 50, excluded));
+    s.start_keepalived(&kconf, "k2");
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        s.read("keepalived-k2.log")
+            .contains("Entering BACKUP STATE"),
+        "{}",
+        s.read("keepalived-k2.log")
+    );
+    assert!(!s.lan.b.has_addr("b0", "198.51.100.20/24"), "two masters");
+    assert_eq!(state(&s, "a"), "MASTER");
     s.term(ia, "vrrpd a", LIMIT);
     assert!(!s.lan.a.has_addr("a0", "198.51.100.20/24"));
-    let _ = a;
 }
