@@ -20,6 +20,11 @@
 //!   adverts (which carry no address) and stays BACKUP, then takes over when it stops; and
 //!   keepalived, started again below it, takes vrrpd's and stays BACKUP.
 //!
+//! - [`a_reload_moves_changed_address_lines_while_master`]: SIGHUP with a VIP line given
+//!   another `dev` and `label`, and an excluded address replaced: moved and replaced while
+//!   MASTER, the unchanged VIP left alone; then a reload that makes the instance track `x0`
+//!   (a new router): the instance removed takes its addresses with it.
+//!
 //! Needs root; prints `SKIP name: why` and returns otherwise.
 
 #[path = "../../vrrp-net/tests/lan/mod.rs"]
@@ -355,4 +360,67 @@ fn an_instance_without_vips_runs_against_keepalived() {
     assert_eq!(state(&s, "a"), "MASTER");
     s.term(ia, "vrrpd a", LIMIT);
     assert!(!s.lan.a.has_addr("a0", "198.51.100.20/24"));
+}
+
+#[test]
+fn a_reload_moves_changed_address_lines_while_master() {
+    let Some(mut s) = scene("a_reload_moves_changed_address_lines_while_master", "vr") else {
+        return;
+    };
+    let before = "  virtual_ipaddress {\n    192.0.2.10/24\n    192.0.2.11/24\n  }\n  \
+                  virtual_ipaddress_excluded {\n    198.51.100.20/24\n  }\n";
+    let conf = s.write("a.conf", &instance("a0", 100, before));
+    let ia = s.start_vrrpd(&conf, "a");
+    wait_state(&s, "a", "MASTER");
+    let a = &s.lan.a;
+    s.wait(LIMIT, "addresses added", || {
+        a.has_addr("a0", "192.0.2.11/24") && a.has_addr("a0", "198.51.100.20/24")
+    });
+    // 192.0.2.11 moves to x0 with a label (no_track: the tracked interfaces stay the same, so
+    // the instance is reconfigured in place), the excluded address is replaced.
+    let after =
+        "  virtual_ipaddress {\n    192.0.2.10/24\n    192.0.2.11/24 dev x0 label x0:m no_track\n  }\n  \
+                 virtual_ipaddress_excluded {\n    198.51.100.21/24\n  }\n";
+    s.write("a.conf", &instance("a0", 100, after));
+    s.signal(ia, "HUP");
+    s.wait(LIMIT, "reload applied", || {
+        s.read("vrrpd-a.log").contains("applied in place")
+    });
+    let a = &s.lan.a;
+    s.wait(LIMIT, "addresses moved", || {
+        a.has_addr("x0", "192.0.2.11/24")
+            && !a.has_addr("a0", "192.0.2.11/24")
+            && a.has_addr("a0", "198.51.100.21/24")
+            && !a.has_addr("a0", "198.51.100.20/24")
+    });
+    let list = addresses(&s.a());
+    let (_, moved) = find(&list, "192.0.2.11").unwrap();
+    assert_eq!(moved["label"], "x0:m");
+    assert!(a.has_addr("a0", "192.0.2.10/24"), "an unchanged VIP stays");
+    assert_eq!(state(&s, "a"), "MASTER");
+    // Tracking x0 now: a new router replaces the instance. The one removed takes its
+    // addresses with it (none is left for the new one to find as an earlier run's).
+    let tracked = "  virtual_ipaddress {\n    192.0.2.10/24\n  }\n  \
+                   virtual_ipaddress_excluded {\n    198.51.100.22/24 dev x0\n  }\n";
+    s.write("a.conf", &instance("a0", 100, tracked));
+    s.signal(ia, "HUP");
+    s.wait(LIMIT, "reload replaced it", || {
+        s.read("vrrpd-a.log").contains("added by reload")
+    });
+    let a = &s.lan.a;
+    for (dev, cidr) in [("x0", "192.0.2.11/24"), ("a0", "198.51.100.21/24")] {
+        assert!(
+            !a.has_addr(dev, cidr),
+            "{cidr} left on {dev} by the removed instance"
+        );
+    }
+    assert_eq!(s.count("vrrpd-a.log", "left behind by an earlier run"), 0);
+    wait_state(&s, "a", "MASTER");
+    s.wait(LIMIT, "the new excluded address", || {
+        a.has_addr("x0", "198.51.100.22/24")
+    });
+    s.term(ia, "vrrpd a", LIMIT);
+    for (dev, cidr) in [("a0", "192.0.2.10/24"), ("x0", "198.51.100.22/24")] {
+        assert!(!s.lan.a.has_addr(dev, cidr), "{cidr} left on {dev}");
+    }
 }

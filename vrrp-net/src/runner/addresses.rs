@@ -83,12 +83,15 @@ enum Done {
 
 impl Runner {
     /// Resolve the interfaces other than its own that `spec`'s addresses go on (instance
-    /// family `family`); one that does not exist is an error, as keepalived refuses a
-    /// configuration naming one ("Non-existent interface specified in configuration").
+    /// family `family`). With `strict`, one that does not exist is an error, as keepalived
+    /// refuses a configuration naming one ("Non-existent interface specified in
+    /// configuration"); without (a reload), it is kept without an index: its addresses are
+    /// reported missing when due, and added once an interface of that name appears.
     pub(super) fn resolve_addr_links(
         &mut self,
         spec: &Instance,
         family: Family,
+        strict: bool,
     ) -> Result<(), NetError> {
         for vip in spec.vips.iter().chain(&spec.excluded) {
             let Some(name) = placed_on(spec, vip, family) else {
@@ -97,13 +100,19 @@ impl Runner {
             if self.addr_links.0.contains_key(name) {
                 continue;
             }
-            let link = self.netlink.link_by_name(name)?;
-            self.link.seed(&link);
+            let link = match self.netlink.link_by_name(name) {
+                Ok(l) => Some(l),
+                Err(e) if strict => return Err(e),
+                Err(_) => None,
+            };
+            if let Some(l) = &link {
+                self.link.seed(l);
+            }
             self.addr_links.0.insert(
                 name.to_owned(),
                 AddrLink {
-                    ifindex: Some(link.ifindex),
-                    mac: super::mac(&link),
+                    ifindex: link.as_ref().map(|l| l.ifindex),
+                    mac: link.as_ref().map_or([0; 6], super::mac),
                     announcer: None,
                 },
             );
@@ -111,20 +120,37 @@ impl Runner {
         Ok(())
     }
 
-    /// The interface index `vip` of instance `i` goes on now (None: that interface is gone).
-    fn target(&self, i: InstanceId, vip: &Vip) -> Option<u32> {
-        let info = self.info(i)?;
-        let family = self.endpoint.router(i)?.config().family();
-        match placed_on(&info.spec, vip, family) {
-            None => (!info.gone).then_some(info.ifindex),
-            Some(name) => self.addr_links.0.get(name)?.ifindex,
+    /// The interface index `vip` of instance `i` goes on now: Err(None) if it is the
+    /// instance's own and that is gone (the instance is FAULT), Err(Some(name)) if it is
+    /// another that does not exist now.
+    fn target(&self, i: InstanceId, vip: &Vip) -> Result<u32, Option<String>> {
+        // Not the router's: it is gone already while a removed instance's work is carried out.
+        let Some(info) = self.info(i) else {
+            return Err(None);
+        };
+        match placed_on(&info.spec, vip, info.family) {
+            None if info.gone => Err(None),
+            None => Ok(info.ifindex),
+            Some(name) => self
+                .addr_links
+                .0
+                .get(name)
+                .and_then(|l| l.ifindex)
+                .ok_or_else(|| Some(name.to_owned())),
         }
     }
 
     /// Add `vip` for instance `i` (keepalived takes an address already there as set).
     pub(super) fn put_address(&mut self, i: InstanceId, vip: &Vip, out: &mut Vec<Happening>) {
-        let Some(ifindex) = self.target(i, vip) else {
-            return; // its interface is gone: nothing to add it to, nothing failed
+        let ifindex = match self.target(i, vip) {
+            Ok(ifindex) => ifindex,
+            // Its interface is gone: nothing to add it to, nothing failed.
+            Err(None) => return,
+            // keepalived: "Not adding address ... since interface doesn't exist".
+            Err(Some(dev)) => {
+                let note = InstanceNote::AddressInterfaceMissing(vip.addr, dev);
+                return report(i, Done::Note(note), out);
+            }
         };
         let Some(Some(info)) = self.infos.get_mut(i.0) else {
             return;
@@ -145,7 +171,7 @@ impl Runner {
 
     /// Remove `vip` of instance `i`.
     pub(super) fn take_address(&mut self, i: InstanceId, vip: &Vip, out: &mut Vec<Happening>) {
-        let Some(ifindex) = self.target(i, vip) else {
+        let Ok(ifindex) = self.target(i, vip) else {
             return; // its interface is gone, and the address with it
         };
         let Some(Some(info)) = self.infos.get_mut(i.0) else {
@@ -173,11 +199,10 @@ impl Runner {
         count: u32,
         out: &mut Vec<Happening>,
     ) {
-        let (Some(info), Some(r)) = (self.info(i), self.endpoint.router(i)) else {
+        let Some(info) = self.info(i) else {
             return;
         };
-        let family = r.config().family();
-        let place = placed_on(&info.spec, vip, family).map(str::to_owned);
+        let place = placed_on(&info.spec, vip, info.family).map(str::to_owned);
         let (gone, port) = (info.gone, info.port);
         let (announcer, mac) = match place.as_deref() {
             None if gone => return,
@@ -327,7 +352,7 @@ impl Runner {
             .chain(info.spec.excluded.iter().cloned())
             .collect();
         for vip in &forms {
-            let Some(ifindex) = self.target(i, vip) else {
+            let Ok(ifindex) = self.target(i, vip) else {
                 continue;
             };
             let Some(Some(info)) = self.infos.get_mut(i.0) else {
@@ -342,6 +367,47 @@ impl Runner {
                 Err(e) => InstanceNote::StaleVipRemoveFailed(vip.addr, e),
             };
             report(i, Done::Note(note), out);
+        }
+    }
+
+    /// A reload gave instance `i`'s VIPs the forms `new`, once the router's own changes were
+    /// carried out with `new` and the `old` forms of the addresses it dropped: a VIP it still
+    /// holds whose form changed (another `dev`, prefix, label, flags...) is removed in its
+    /// `old` form and added (and announced) in the new one, as keepalived replaces an
+    /// address whose line changed.
+    pub(super) fn replace_vip_forms(
+        &mut self,
+        i: InstanceId,
+        old: &[Vip],
+        new: Vec<Vip>,
+        out: &mut Vec<Happening>,
+    ) {
+        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+            return;
+        };
+        info.spec.vips = new;
+        let (Some(info), Some(r)) = (self.info(i), self.endpoint.router(i)) else {
+            return;
+        };
+        if r.state() != State::Master {
+            return;
+        }
+        let repeat = r.config().garp_master_repeat();
+        let changed: Vec<(Vip, Vip)> = r
+            .config()
+            .vips()
+            .as_addresses()
+            .iter()
+            .filter_map(|a| {
+                let o = old.iter().find(|v| v.addr == a)?;
+                let n = info.spec.vip(a);
+                (*o != n).then(|| (o.clone(), n))
+            })
+            .collect();
+        for (o, n) in changed {
+            self.take_address(i, &o, out);
+            self.put_address(i, &n, out);
+            self.announce_address(i, &n, repeat, out);
         }
     }
 

@@ -98,6 +98,8 @@ pub struct InstanceInfo {
     pub gone: bool,
     /// Effects counted (interface deleted and back, VIPs found already there).
     pub churn: ChurnCounters,
+    /// The router's family (where an address goes depends on it with `use_vmac`).
+    pub(crate) family: vrrp_proto::Family,
     /// Its `virtual_ipaddress_excluded` addresses are configured (added on becoming
     /// Master, cleared on leaving it).
     pub excluded_held: bool,

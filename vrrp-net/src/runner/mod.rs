@@ -158,7 +158,7 @@ impl Runner {
             tracked.push((InterfaceId(t.ifindex), *track));
             track_up.push((*track, t.up));
         }
-        self.resolve_addr_links(&spec, family)?;
+        self.resolve_addr_links(&spec, family, true)?;
         let port = self.ports.acquire(
             self.poll.registry(),
             &link.name,
@@ -208,6 +208,7 @@ impl Runner {
             churn: Default::default(),
             port,
             vmac_created,
+            family,
             excluded_held: false,
         };
         if self.infos.len() <= id.0 {
@@ -295,16 +296,28 @@ impl Runner {
             peers: spec.peers.clone(),
             track_interfaces: tracks,
         };
+        let family = endpoint_spec.config.family();
         let res = self.endpoint.reconfigure(now, id, endpoint_spec);
+        let mut old_vips = Vec::new();
         if res.is_ok() {
+            // Interfaces the new address lines name (a missing one is reported when due).
+            let _ = self.resolve_addr_links(&spec, family, false);
             if let Some(info) = self.infos[id.0].as_mut() {
-                info.spec.vips = spec.vips;
+                // While the router's changes are carried out, the addresses it drops keep
+                // their old forms (they are removed where they are).
+                old_vips = std::mem::take(&mut info.spec.vips);
+                info.spec.vips = spec.vips.clone();
+                let dropped = old_vips
+                    .iter()
+                    .filter(|o| !spec.vips.iter().any(|n| n.addr == o.addr));
+                info.spec.vips.extend(dropped.cloned());
                 info.spec.peers = spec.peers;
                 info.spec.name = spec.name;
             }
         }
         self.drain_endpoint(out);
         if res.is_ok() {
+            self.replace_vip_forms(id, &old_vips, spec.vips, out);
             self.replace_excluded(id, spec.excluded, out);
         }
         res
