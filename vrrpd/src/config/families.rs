@@ -80,6 +80,20 @@ pub(super) fn settle(
             format!("({name}) No VIP specified; at least one is sensible"),
         );
     }
+    // keepalived: over multicast, the first IPv6 VIP should be link-local.
+    let first_v6 = d.vips.first().and_then(|v| match v.addr {
+        IpAddr::V6(a) => Some(a),
+        IpAddr::V4(_) => None,
+    });
+    if let Some(a) = first_v6.filter(|a| a.segments()[0] & 0xffc0 != 0xfe80) {
+        if d.unicast_peers.is_empty() {
+            let verb = if global.vrrp_strict { "must" } else { "should" };
+            warn(
+                &d.loc,
+                format!("({name}) the first IPv6 VIP address {verb} be link local ({a})"),
+            );
+        }
+    }
     let max = max_addresses(family, version);
     if d.vips.len() > max {
         warn(
