@@ -25,6 +25,10 @@
 //!   MASTER, the unchanged VIP left alone; then a reload that makes the instance track `x0`
 //!   (a new router): the instance removed takes its addresses with it.
 //!
+//! - [`a_missing_address_interface_stops_the_start_naming_the_line`]: an excluded address
+//!   on an interface that does not exist: vrrpd refuses to start, naming that line
+//!   (keepalived 2.2.7 exits too: "Non-existent interface specified in configuration").
+//!
 //! Needs root; prints `SKIP name: why` and returns otherwise.
 
 #[path = "../../vrrp-net/tests/lan/mod.rs"]
@@ -423,4 +427,28 @@ fn a_reload_moves_changed_address_lines_while_master() {
     for (dev, cidr) in [("a0", "192.0.2.10/24"), ("x0", "198.51.100.22/24")] {
         assert!(!s.lan.a.has_addr(dev, cidr), "{cidr} left on {dev}");
     }
+}
+
+#[test]
+fn a_missing_address_interface_stops_the_start_naming_the_line() {
+    let Some(mut s) = scene(
+        "a_missing_address_interface_stops_the_start_naming_the_line",
+        "vm",
+    ) else {
+        return;
+    };
+    let lines = "  virtual_ipaddress {\n    192.0.2.10/24\n  }\n  \
+                 virtual_ipaddress_excluded {\n    198.51.100.20/24 dev nosuch0 no_track\n  }\n";
+    let conf = s.write("a.conf", &instance("a0", 100, lines));
+    let ia = s.start_vrrpd(&conf, "a");
+    let st = s
+        .wait_exit(ia, LIMIT)
+        .expect("vrrpd should refuse to start");
+    assert!(!st.success());
+    let log = s.read("vrrpd-a.log");
+    assert!(
+        log.contains("a.conf:11: vrrp_instance VI_1: interface nosuch0 for ip address 198.51.100.20 doesn't exist"),
+        "{log}"
+    );
+    assert!(!s.lan.a.has_addr("a0", "192.0.2.10/24"));
 }
