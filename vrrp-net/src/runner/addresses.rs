@@ -75,12 +75,6 @@ fn placed_on<'a>(spec: &'a Instance, vip: &'a Vip, family: Family) -> Option<&'a
     }
 }
 
-/// How a step went for one address, to report.
-enum Done {
-    Ok,
-    Note(InstanceNote),
-}
-
 impl Runner {
     /// Resolve the interfaces other than its own that `spec`'s addresses go on (instance
     /// family `family`). With `strict`, one that does not exist is an error, as keepalived
@@ -149,21 +143,21 @@ impl Runner {
             // keepalived: "Not adding address ... since interface doesn't exist".
             Err(Some(dev)) => {
                 let note = InstanceNote::AddressInterfaceMissing(vip.addr, dev);
-                return report(i, Done::Note(note), out);
+                return report(i, Some(note), out);
             }
         };
         let Some(Some(info)) = self.infos.get_mut(i.0) else {
             return;
         };
         let done = match self.netlink.add_address(ifindex, vip) {
-            Ok(()) => Done::Ok,
+            Ok(()) => None,
             Err(NetError::AddressExists { .. }) => {
                 info.churn.vip_already_present += 1;
-                Done::Note(InstanceNote::VipAlreadyPresent(vip.addr))
+                Some(InstanceNote::VipAlreadyPresent(vip.addr))
             }
             Err(e) => {
                 info.os_errors.netlink += 1;
-                Done::Note(InstanceNote::VipAddFailed(vip.addr, e))
+                Some(InstanceNote::VipAddFailed(vip.addr, e))
             }
         };
         report(i, done, out);
@@ -178,13 +172,13 @@ impl Runner {
             return;
         };
         let done = match self.netlink.del_address(ifindex, vip) {
-            Ok(()) | Err(NetError::AddressMissing { .. }) => Done::Ok,
+            Ok(()) | Err(NetError::AddressMissing { .. }) => None,
             // The link went down because the interface is being deleted (its RTM_DELLINK
             // comes next): its addresses go with it. keepalived ignores ENODEV here too.
-            Err(e) if e.is_no_device() => Done::Note(InstanceNote::VipGoneWithInterface(vip.addr)),
+            Err(e) if e.is_no_device() => Some(InstanceNote::VipGoneWithInterface(vip.addr)),
             Err(e) => {
                 info.os_errors.netlink += 1;
-                Done::Note(InstanceNote::VipRemoveFailed(vip.addr, e))
+                Some(InstanceNote::VipRemoveFailed(vip.addr, e))
             }
         };
         report(i, done, out);
@@ -251,7 +245,7 @@ impl Runner {
         if let Some(Some(info)) = self.infos.get_mut(i.0) {
             info.os_errors.announce += 1;
         }
-        report(i, Done::Note(InstanceNote::AnnounceFailed(addr, e)), out);
+        report(i, Some(InstanceNote::AnnounceFailed(addr, e)), out);
     }
 
     /// Instance `i` went from `from` to `to`: its excluded addresses are due to be added
@@ -366,7 +360,7 @@ impl Runner {
                 Err(NetError::AddressMissing { .. }) => continue,
                 Err(e) => InstanceNote::StaleVipRemoveFailed(vip.addr, e),
             };
-            report(i, Done::Note(note), out);
+            report(i, Some(note), out);
         }
     }
 
@@ -444,8 +438,9 @@ impl Runner {
     }
 }
 
-fn report(i: InstanceId, done: Done, out: &mut Vec<Happening>) {
-    if let Done::Note(note) = done {
+/// Report what a step for one address met, if anything.
+fn report(i: InstanceId, note: Option<InstanceNote>, out: &mut Vec<Happening>) {
+    if let Some(note) = note {
         out.push(Happening::Instance { instance: i, note });
     }
 }
