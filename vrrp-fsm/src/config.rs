@@ -94,8 +94,9 @@ pub enum ConfigError {
     /// RFC 3768 is IPv4 only.
     #[error("VRRPv2 cannot run over IPv6")]
     V2OverIpv6,
-    /// RFC 9568 §5.2.5: 1 to 255 addresses.
-    #[error("{0} virtual addresses: 1 to 255 allowed")]
+    /// RFC 9568 §5.2.5: 1 to 255 addresses (VRRPv2 outside strict mode: 0 to 255, as
+    /// keepalived runs it).
+    #[error("{0} virtual addresses: 1 to 255 allowed (0 with VRRPv2, not strict)")]
     AddressCount(usize),
     /// The primary address is not of the VIPs' family.
     #[error("primary address family differs from the virtual addresses'")]
@@ -358,7 +359,10 @@ impl ConfigBuilder {
         } else if c.auth != Auth::None {
             return Err(ConfigError::V3Auth);
         }
-        if !(1..=255).contains(&c.vips.len()) {
+        // keepalived runs a VRRPv2 instance without VIPs (its adverts carry none); VRRPv3
+        // and strict mode need one.
+        let least = usize::from(c.version == Version::V3 || c.strict);
+        if !(least..=255).contains(&c.vips.len()) {
             return Err(ConfigError::AddressCount(c.vips.len()));
         }
         check_family(c.primary, &c.vips)?;

@@ -400,9 +400,12 @@ impl Router {
         }
         // RFC 9568 §7.1: MAY verify the address list; mismatch MUST be logged (counted).
         // keepalived drops only with `vrrp_strict`.
+        // An advert without addresses (VRRPv2 from keepalived's VIP-less instance) is taken
+        // only by a router without VIPs of its own, as the RFC's count >= 1 would have it
+        // dropped otherwise.
         if !self.same_addresses(adv) {
             self.counters.address_list_errors += 1;
-            if self.cfg.strict {
+            if self.cfg.strict || adv.addresses.is_empty() {
                 return Err(Discard::AddressList);
             }
         }

@@ -9,7 +9,7 @@
 //!   [`VrrpSocket::recv`] returns the bytes with their [`RecvMeta`] (source, destination,
 //!   TTL / hop limit, ifindex).
 //! * [`Netlink`] — rtnetlink requests: add / remove / list addresses (IPv6 VIPs with
-//!   IFA_F_NODAD), look up links (index, name, MAC, primary address), and keepalived
+//!   keepalived's options: [`Vip`]), look up links (index, name, MAC, primary address), and keepalived
 //!   `use_vmac` macvlan links ([`Netlink::add_vmac`]). Removing an address that is not there
 //!   is [`NetError::AddressMissing`] (not idempotent; a cleanup may ignore it). Routes and
 //!   rules as keepalived installs them ([`Route`], [`Rule`]: protocol `keepalived`,
@@ -50,12 +50,15 @@ mod route_monitor;
 mod rule;
 mod runner;
 mod sysctl;
+mod vip;
 mod vmac;
 
 pub use announce::Announcer;
 pub use error::{Interface, NetError, NetlinkOp};
 pub use link_monitor::{LinkEvent, LinkMonitor};
-pub use netlink::{AddrEntry, LinkEntry, Netlink, Vip};
+pub use netlink::{AddrEntry, LinkEntry, Netlink};
+/// Flags of a [`Vip`] (IFA_FLAGS), re-exported from netlink-packet-route.
+pub use netlink_packet_route::address::AddressFlags;
 /// Address scope of a [`Vip`] (keepalived `scope`), re-exported from netlink-packet-route.
 pub use netlink_packet_route::address::AddressScope;
 pub use netlink_packet_route::route::RouteMetric;
@@ -68,6 +71,7 @@ pub use runner::{
     FIRST_USER_TOKEN,
 };
 pub use sysctl::set_ipv4_conf;
+pub use vip::{Vip, FOREVER};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -12,39 +12,15 @@ use netlink_packet_route::address::{
     AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
 };
 use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
-use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
+use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
 use vrrp_proto::Family;
 
 use crate::error::{Interface, NetError, NetlinkOp};
+use crate::Vip;
 
 /// Receive buffer for one netlink datagram (the kernel sends at most 32 KiB per dump part).
 const RECV_BUF: usize = 64 * 1024;
-
-/// A virtual address to add or remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vip {
-    /// The address.
-    pub addr: IpAddr,
-    /// Prefix length (keepalived's default: /32 for IPv4, /128 for IPv6).
-    pub prefix_len: u8,
-    /// keepalived `label` (IPv4 only; ignored for IPv6 as by the kernel).
-    pub label: Option<String>,
-    /// keepalived `scope` (global, site, link, host).
-    pub scope: AddressScope,
-}
-
-impl Vip {
-    /// A host-prefix, global-scope VIP with no label.
-    pub fn host(addr: IpAddr) -> Self {
-        Vip {
-            addr,
-            prefix_len: if addr.is_ipv4() { 32 } else { 128 },
-            label: None,
-            scope: AddressScope::Universe,
-        }
-    }
-}
 
 /// One address on an interface, as the kernel lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +79,7 @@ impl Netlink {
         })
     }
 
-    /// Add `vip` on `ifindex`. IPv6 VIPs get IFA_F_NODAD so they are usable at once.
+    /// Add `vip` on `ifindex` with its options ([`Vip`]).
     /// An address already there is [`NetError::AddressExists`].
     pub fn add_address(&mut self, ifindex: u32, vip: &Vip) -> Result<(), NetError> {
         let op = NetlinkOp::AddAddress {
@@ -111,7 +87,7 @@ impl Netlink {
             prefix_len: vip.prefix_len,
             ifindex,
         };
-        let msg = RouteNetlinkMessage::NewAddress(address_message(ifindex, vip));
+        let msg = RouteNetlinkMessage::NewAddress(vip.add_message(ifindex));
         match self.request(msg, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, op) {
             Err(NetError::Netlink { source, .. })
                 if source.raw_os_error() == Some(libc::EEXIST) =>
@@ -133,7 +109,7 @@ impl Netlink {
             prefix_len: vip.prefix_len,
             ifindex,
         };
-        let msg = RouteNetlinkMessage::DelAddress(address_message(ifindex, vip));
+        let msg = RouteNetlinkMessage::DelAddress(vip.del_message(ifindex));
         match self.request(msg, NLM_F_ACK, op) {
             Err(NetError::Netlink { source, .. })
                 if source.raw_os_error() == Some(libc::EADDRNOTAVAIL) =>
@@ -268,32 +244,6 @@ impl Netlink {
             }
         }
     }
-}
-
-fn address_message(ifindex: u32, vip: &Vip) -> AddressMessage {
-    let mut m = AddressMessage::default();
-    m.header.family = match vip.addr {
-        IpAddr::V4(_) => AddressFamily::Inet,
-        IpAddr::V6(_) => AddressFamily::Inet6,
-    };
-    m.header.prefix_len = vip.prefix_len;
-    m.header.scope = vip.scope;
-    m.header.index = ifindex;
-    m.attributes.push(AddressAttribute::Local(vip.addr));
-    m.attributes.push(AddressAttribute::Address(vip.addr));
-    match vip.addr {
-        IpAddr::V4(_) => {
-            if let Some(label) = &vip.label {
-                m.attributes.push(AddressAttribute::Label(label.clone()));
-            }
-        }
-        // keepalived sets IFA_F_NODAD on IPv6 VIPs: a VIP must answer at once, and DAD
-        // would find the other router's copy during a takeover.
-        IpAddr::V6(_) => m
-            .attributes
-            .push(AddressAttribute::Flags(AddressFlags::Nodad)),
-    }
-    m
 }
 
 fn addr_entry(a: AddressMessage) -> Option<AddrEntry> {

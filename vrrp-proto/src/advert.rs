@@ -180,8 +180,9 @@ fn parse_fields(
     }
     // RFC 9568 §5.2.3: VRID 1..=255.
     let vrid = Vrid::new(packet.vrid()).ok_or(Error::VridZero)?;
-    // RFC 9568 §5.2.5 (and §7.1, erratum 8299): at least one address.
-    if packet.count() == 0 {
+    // RFC 9568 §5.2.5 (and §7.1, erratum 8299): at least one address. keepalived sends
+    // VRRPv2 adverts without any from an instance without VIPs: v2 accepts them.
+    if packet.count() == 0 && version == Version::V3 {
         return Err(Error::NoAddresses);
     }
     let fields = match version {
@@ -260,7 +261,9 @@ impl<'a> Advertisement<'a> {
             return Err(EmitError::V2OverIpv6);
         }
         let count = self.addresses.len();
-        if !(1..=255).contains(&count) {
+        // v2 without addresses: what keepalived sends from an instance without VIPs.
+        let least = usize::from(self.version() == Version::V3);
+        if !(least..=255).contains(&count) {
             return Err(EmitError::AddressCount(count));
         }
         let len = self.buffer_len();

@@ -64,7 +64,8 @@ pub enum Error {
         /// Address family.
         family: Family,
     },
-    /// RFC 9568 §5.2.5: Count IPvX Addr must be at least 1.
+    /// RFC 9568 §5.2.5: Count IPvX Addr must be at least 1 (VRRPv3; VRRPv2 takes 0, as
+    /// keepalived sends it from an instance without VIPs).
     #[error("advert carries no address")]
     NoAddresses,
     /// RFC 9568 §7.1: the checksum does not verify (in any accepted form).
@@ -202,7 +203,8 @@ pub enum EmitError {
     /// RFC 3768: VRRPv2 is IPv4 only.
     #[error("VRRPv2 cannot be sent over IPv6")]
     V2OverIpv6,
-    /// RFC 9568 §5.2.5: Count IPvX Addr is 8 bits and at least 1.
-    #[error("{0} addresses: an advert carries 1 to 255")]
+    /// RFC 9568 §5.2.5: Count IPvX Addr is 8 bits and at least 1 (VRRPv2: 0 allowed, as
+    /// keepalived sends it from an instance without VIPs).
+    #[error("{0} addresses: an advert carries 1 to 255 (VRRPv2: 0 to 255)")]
     AddressCount(usize),
 }

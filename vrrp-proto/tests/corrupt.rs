@@ -207,6 +207,17 @@ fn count_zero_in_a_header_only_message() {
 }
 
 #[test]
+fn count_zero_is_taken_from_vrrpv2_as_keepalived_sends_it() {
+    // keepalived 2.2.7 runs a VRRPv2 instance without VIPs: count 0, no address.
+    let mut pkt = hex(V2_PASS);
+    pkt.drain(28..32);
+    pkt[3] = 36; // IPv4 total length
+    pkt[20 + 3] = 0;
+    fix_checksum(&mut pkt);
+    assert!(receive(&pkt).is_ok(), "{:?}", receive(&pkt));
+}
+
+#[test]
 fn checksum() {
     for p in ALL {
         let mut pkt = hex(p);

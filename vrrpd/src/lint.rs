@@ -98,6 +98,11 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
             );
             continue;
         };
+        for v in &i.excluded_vips {
+            if let Some(dev) = v.dev.as_deref().filter(|d| addresses(d).is_none()) {
+                warn(&mut out, &v.loc, missing_dev(dev, v.addr));
+            }
+        }
         for v in &i.vips {
             let dev = v.dev.as_deref().unwrap_or(&i.interface);
             let subnet_addrs = if dev == i.interface {
@@ -105,6 +110,10 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
             } else {
                 addresses(dev)
             };
+            if subnet_addrs.is_none() {
+                warn(&mut out, &v.loc, missing_dev(dev, v.addr));
+                continue;
+            }
             let inside = subnet_addrs
                 .unwrap_or_default()
                 .iter()
@@ -196,6 +205,12 @@ fn interfaces_of_routes(
             warn(out, loc, format!("no interface {dev} on this machine"));
         }
     }
+}
+
+/// keepalived's words for an address line whose `dev` does not exist (it refuses to
+/// start, and so does vrrpd).
+fn missing_dev(dev: &str, addr: IpAddr) -> String {
+    format!("interface {dev} for ip address {addr} doesn't exist; vrrpd will not start, as keepalived does not")
 }
 
 /// What is wrong with the program a script line runs, if anything: not found, not

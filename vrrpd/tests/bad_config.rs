@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use vrrp_proto::Version;
 use vrrpd::config;
 
 fn err(text: &str) -> String {
@@ -80,11 +81,24 @@ fn version_rules() {
         ok.config.instances[0].router.advert_interval().as_millis(),
         50
     );
-    // IPv6 VIPs need v3.
-    let e = err(&format!(
-        "{HEAD}  virtual_ipaddress {{\n    2001:db8::1\n  }}\n}}\n"
-    ));
-    assert!(e.contains("IPv6 needs VRRP version 3"), "{e}");
+    // IPv6 VIPs run VRRPv3, as keepalived 2.2.7 runs them: silently without `version`,
+    // with its warning over `version 2`.
+    let v6 = "  virtual_ipaddress {\n    2001:db8::1\n  }\n}\n";
+    let b = config::parse(Path::new("t.conf"), &format!("{HEAD}{v6}")).unwrap();
+    assert_eq!(b.config.instances[0].router.version(), Version::V3);
+    let words: Vec<String> = b.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        words,
+        ["t.conf:1: warning: (VI_1) the first IPv6 VIP address should be link local (2001:db8::1)"]
+    );
+    let b = config::parse(Path::new("t.conf"), &format!("{HEAD}  version 2\n{v6}")).unwrap();
+    assert_eq!(b.config.instances[0].router.version(), Version::V3);
+    assert!(
+        b.warnings.iter().any(|w| w.to_string()
+            == "t.conf:1: warning: (VI_1) cannot use IPv6 with VRRP version 2; setting version 3"),
+        "{:?}",
+        b.warnings
+    );
 }
 
 #[test]
@@ -108,7 +122,10 @@ fn vip_options_parse_and_bad_ones_fail() {
     let e = err(&format!(
         "{HEAD}  virtual_ipaddress {{\n    192.0.2.10 colour red\n  }}\n}}\n"
     ));
-    assert_eq!(e, "t.conf:5: unknown virtual_ipaddress option 'colour'");
+    assert_eq!(
+        e,
+        "t.conf:5: Unknown configuration entry 'colour' for ip address"
+    );
     let e = err(&format!(
         "{HEAD}  virtual_ipaddress {{\n    192.0.2.300\n  }}\n}}\n"
     ));
@@ -240,8 +257,22 @@ fn fuzzer_findings_are_refused_at_the_right_line() {
     let many: String = (0..300)
         .map(|n| format!("    198.51.100.{}/32 dev eth{}\n", n % 250, n))
         .collect();
-    let e = err(&format!("{HEAD}  virtual_ipaddress {{\n{many}  }}\n}}\n"));
-    assert!(e.contains("300 virtual addresses, at most 255"), "{e}");
+    // keepalived moves what does not fit in an advert to the excluded addresses.
+    let b = config::parse(
+        Path::new("t.conf"),
+        &format!("{HEAD}  virtual_ipaddress {{\n{many}  }}\n}}\n"),
+    )
+    .unwrap();
+    let i = &b.config.instances[0];
+    assert_eq!((i.vips.len(), i.excluded_vips.len()), (255, 45));
+    assert_eq!(i.router.vips().len(), 255);
+    assert!(
+        b.warnings.iter().any(|w| w.to_string().contains(
+            "(VI_1) Number of VIPs (300) exceeds maximum/space available in packet (max 255 addresses) - excess moved to eVIPs"
+        )),
+        "{:?}",
+        b.warnings
+    );
 }
 
 /// keepalived 2.2.7 keeps both silently and tracks the first; vrrpd accepted both silently
@@ -431,8 +462,19 @@ fn router_rules_are_worded_at_the_instance_line() {
         e,
         "t.conf:1: vrrp_instance VI_1: VRRPv3 has no authentication (RFC 9568 §9)"
     );
-    let e = err(&format!("{HEAD}  virtual_ipaddress {{\n  }}\n}}\n"));
-    assert_eq!(e, "t.conf:1: vrrp_instance VI_1 has no virtual_ipaddress");
+    // keepalived runs a VRRPv2 instance without VIPs (with a warning), not a VRRPv3 one.
+    let empty = "  virtual_ipaddress {\n  }\n}\n";
+    let b = config::parse(Path::new("t.conf"), &format!("{HEAD}{empty}")).unwrap();
+    assert!(b.config.instances[0].router.vips().is_empty());
+    assert_eq!(
+        b.warnings[0].to_string(),
+        "t.conf:1: warning: (VI_1) No VIP specified; at least one is sensible"
+    );
+    let e = err(&format!("{HEAD}  version 3\n{empty}"));
+    assert_eq!(
+        e,
+        "t.conf:1: (VI_1) No VIP specified; at least one is required"
+    );
     let e = err(&format!("{HEAD}  version 3\n  advert_int 0.001\n{VIP}}}\n"));
     assert_eq!(
         e,

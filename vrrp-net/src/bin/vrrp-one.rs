@@ -208,6 +208,7 @@ fn run() -> Result<(), String> {
         interface: a.interface,
         peers: a.peers,
         vips: a.vips,
+        excluded: Vec::new(),
         track_links: Vec::new(),
         routes: Vec::new(),
         rules: Vec::new(),

@@ -21,9 +21,14 @@ pub struct Instance {
     /// keepalived's `unicast_peer` list: where adverts go and the only sources accepted.
     /// Empty: the VRRP multicast group, every source accepted.
     pub peers: Vec<IpAddr>,
-    /// How each VIP is configured (prefix, label, scope: keepalived's `virtual_ipaddress`
-    /// options). An address the router asks for that is not listed is a host address.
+    /// How each VIP is configured (keepalived's `virtual_ipaddress` options: prefix, `dev`,
+    /// label, scope, flags...). An address the router asks for that is not listed is a host
+    /// address on the instance's interface.
     pub vips: Vec<Vip>,
+    /// keepalived `virtual_ipaddress_excluded`: addresses of either family, not in the
+    /// advert, added after the VIPs on becoming Master and removed on leaving it, announced
+    /// after them.
+    pub excluded: Vec<Vip>,
     /// keepalived `track_interface`: interfaces whose link state feeds the router, each with
     /// the index of its [`vrrp_fsm::Track`] in the router's configuration.
     pub track_links: Vec<(String, usize)>,
@@ -106,6 +111,11 @@ pub struct InstanceInfo {
     pub gone: bool,
     /// Effects counted (interface deleted and back, VIPs found already there).
     pub churn: ChurnCounters,
+    /// The router's family (where an address goes depends on it with `use_vmac`).
+    pub(crate) family: vrrp_proto::Family,
+    /// Its `virtual_ipaddress_excluded` addresses are configured (added on becoming
+    /// Master, cleared on leaving it).
+    pub excluded_held: bool,
     /// Index of its socket in the runner's port table ([`NO_PORT`] while `gone`).
     pub(crate) port: usize,
     /// It runs on a VMAC interface, deleted when the instance is removed or the runner dropped.

@@ -98,6 +98,7 @@ impl Runner {
             }
             used |= self.follow_tracked(i, name, link);
         }
+        used |= self.addr_links.follow(name, link);
         if used {
             match link {
                 None => out.push(Happening::Runner(RunnerNote::InterfaceDeleted(name.into()))),
@@ -247,6 +248,11 @@ impl Runner {
                 if !names.contains(n) {
                     names.push(n.clone());
                 }
+            }
+        }
+        for n in self.addr_links.names() {
+            if !names.contains(n) {
+                names.push(n.clone());
             }
         }
         for name in names {

@@ -14,6 +14,7 @@
 //!
 //! Time for the endpoint is the monotonic clock since the runner was made.
 
+mod addresses;
 mod coalesce;
 mod instance;
 mod links;
@@ -38,6 +39,7 @@ use vrrp_proto::{ChecksumForm, Family};
 
 use crate::alarm::Alarm;
 use crate::{LinkMonitor, NetError, Netlink, RecvBatch, SendQueue};
+use addresses::AddrLinks;
 use coalesce::Coalesce;
 use instance::NO_PORT;
 use ports::Ports;
@@ -87,6 +89,11 @@ pub struct Runner {
     route_monitor: Option<crate::RouteMonitor>,
     /// More timers were due than the last turn handled ([`TIMEOUT_BATCH`]).
     timeouts_left: bool,
+    /// Interfaces holding addresses of instances running on another one (`dev`).
+    addr_links: AddrLinks,
+    /// Instances whose excluded addresses are to be added (true) or removed, once the
+    /// router's VIP work queued with the state change is done.
+    excluded_due: Vec<(InstanceId, bool)>,
 }
 
 impl Runner {
@@ -123,6 +130,8 @@ impl Runner {
             coalesce: Coalesce::default(),
             routes_due: Vec::new(),
             route_monitor: None,
+            addr_links: AddrLinks::default(),
+            excluded_due: Vec::new(),
         })
     }
 
@@ -168,6 +177,7 @@ impl Runner {
             tracked.push((InterfaceId(t.ifindex), *track));
             track_up.push((*track, t.up));
         }
+        self.resolve_addr_links(&spec, family, true)?;
         let port = self.ports.acquire(
             self.poll.registry(),
             &link.name,
@@ -218,6 +228,8 @@ impl Runner {
             port,
             vmac_created,
             installed: Default::default(),
+            family,
+            excluded_held: false,
         };
         if self.infos.len() <= id.0 {
             self.infos.resize_with(id.0 + 1, || None);
@@ -232,19 +244,19 @@ impl Runner {
         self.endpoint.set_sync_groups(groups);
     }
 
-    /// Start instance `id`: remove its virtual rules, routes and VIPs left behind by a
-    /// crashed run (so that a backup never answers for an address it does not own), then the
-    /// RFC 9568 §6.4.1 Startup event.
+    /// Start instance `id`: remove its virtual rules and routes, then its VIPs and excluded
+    /// addresses, left behind by a crashed run (so that a backup never answers for an
+    /// address it does not own), then the RFC 9568 §6.4.1 Startup event.
     /// What adding instances produced (a VMAC created, link events) comes out first.
     pub fn start(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
         out.append(&mut self.deferred);
-        let Some(info) = self.info(id) else {
+        if self.info(id).is_none() {
             return;
-        };
-        if !info.gone {
-            self.remove_stale_routes(id, out);
-            self.remove_stale_vips(id, out);
         }
+        if !self.info(id).is_some_and(|i| i.gone) {
+            self.remove_stale_routes(id, out);
+        }
+        self.remove_stale_addresses(id, out);
         let now = self.now();
         let _ = self.endpoint.start(now, id);
         self.drain_endpoint(out);
@@ -310,16 +322,29 @@ impl Runner {
             peers: spec.peers.clone(),
             track_interfaces: tracks,
         };
+        let family = endpoint_spec.config.family();
         let res = self.endpoint.reconfigure(now, id, endpoint_spec);
+        let mut old_vips = Vec::new();
         if res.is_ok() {
+            // Interfaces the new address lines name (a missing one is reported when due).
+            let _ = self.resolve_addr_links(&spec, family, false);
             if let Some(info) = self.infos[id.0].as_mut() {
-                info.spec.vips = spec.vips;
+                // While the router's changes are carried out, the addresses it drops keep
+                // their old forms (they are removed where they are).
+                old_vips = std::mem::take(&mut info.spec.vips);
+                info.spec.vips = spec.vips.clone();
+                let dropped = old_vips
+                    .iter()
+                    .filter(|o| !spec.vips.iter().any(|n| n.addr == o.addr));
+                info.spec.vips.extend(dropped.cloned());
                 info.spec.peers = spec.peers;
                 info.spec.name = spec.name;
             }
         }
         self.drain_endpoint(out);
         if res.is_ok() {
+            self.replace_vip_forms(id, &old_vips, spec.vips, out);
+            self.replace_excluded(id, spec.excluded, out);
             self.reconfigure_routes(id, spec.routes, spec.rules, out);
         }
         res
@@ -501,26 +526,6 @@ impl Runner {
                 return Ok(());
             }
             self.turn(None, &mut out)?;
-        }
-    }
-
-    /// Remove instance `id`'s VIPs if present (left by an earlier run), as keepalived does
-    /// at startup; counted.
-    fn remove_stale_vips(&mut self, id: InstanceId, out: &mut Vec<Happening>) {
-        let (Some(router), Some(Some(info))) = (self.endpoint.router(id), self.infos.get_mut(id.0))
-        else {
-            return;
-        };
-        for addr in router.config().vips().as_addresses().iter() {
-            let note = match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
-                Ok(()) => {
-                    info.churn.stale_vip_removed += 1;
-                    InstanceNote::StaleVipRemoved(addr)
-                }
-                Err(NetError::AddressMissing { .. }) => continue,
-                Err(e) => InstanceNote::StaleVipRemoveFailed(addr, e),
-            };
-            out.push(Happening::Instance { instance: id, note });
         }
     }
 

@@ -20,6 +20,10 @@ pub enum InstanceNote {
     VipAlreadyPresent(IpAddr),
     /// Adding a VIP failed (counted in [`super::OsErrors::netlink`]).
     VipAddFailed(IpAddr, NetError),
+    /// An address (VIP or excluded) is due on an interface that does not exist now (named:
+    /// its `dev`), so it is not added (keepalived: "Not adding address ... since interface
+    /// doesn't exist").
+    AddressInterfaceMissing(IpAddr, String),
     /// Removing a VIP found the interface gone: the address went with it (not an error).
     VipGoneWithInterface(IpAddr),
     /// Removing a VIP failed (counted in [`super::OsErrors::netlink`]).

@@ -1,8 +1,7 @@
 //! Carrying out what the endpoint asks for: VIPs through rtnetlink, gratuitous ARP /
-//! unsolicited NA through AF_PACKET, adverts on the raw sockets (batched); state changes
-//! and events reported to the caller. Every OS error is counted and reported to the caller.
-
-use std::net::IpAddr;
+//! unsolicited NA through AF_PACKET (both in addresses.rs, with the excluded addresses that
+//! follow the state changes), adverts on the raw sockets (batched); state changes and events
+//! reported to the caller. Every OS error is counted and reported to the caller.
 
 use vrrp_fsm::{EndpointEvent, EventKind, InstanceId};
 
@@ -28,6 +27,7 @@ impl Runner {
         while let Some(ev) = self.endpoint.poll_event() {
             self.carry_out(ev, out);
         }
+        self.flush_excluded(None, out);
         self.install_all_due(out);
         let (endpoint, infos) = (&mut self.endpoint, &self.infos);
         while self.sends.push_with(MAX_ADVERT, |buf| {
@@ -78,7 +78,8 @@ impl Runner {
                 reason,
                 priority,
             } => {
-                // keepalived: the routes and rules follow the VIPs in, and go out first.
+                self.excluded_follow_state(i, from, to);
+                // keepalived: the routes and rules follow the addresses in, and go out first.
                 if to == vrrp_fsm::State::Master {
                     self.routes_due(i);
                 } else if from == vrrp_fsm::State::Master {
@@ -117,65 +118,29 @@ impl Runner {
             EventKind::AddVip(_) | EventKind::RemoveVip(_) | EventKind::Announce { .. } => {}
         }
         self.flush_sends(out);
-        match ev.kind {
-            EventKind::RemoveVip(_) => self.leaving_master(i, out),
-            EventKind::Announce { .. } => self.install_if_due(i, out),
-            _ => {}
+        if let EventKind::RemoveVip(_) = ev.kind {
+            self.leaving_master(i, out);
         }
-        let Some(Some(info)) = self.infos.get_mut(i.0) else {
+        let Some(info) = self.info(i) else {
             return;
         };
-        if info.gone {
-            // Its interface is gone (it is FAULT): its VIPs went with the interface, there
-            // is nothing to announce on. Nothing to do, nothing failed.
-            return;
-        }
-        let note = |note| Happening::Instance { instance: i, note };
         match ev.kind {
             EventKind::AddVip(addr) => {
-                match self.netlink.add_address(info.ifindex, &info.spec.vip(addr)) {
-                    Ok(()) => {}
-                    Err(NetError::AddressExists { .. }) => {
-                        // keepalived takes an address already there as set (EEXIST is not
-                        // an error) and removes it on leaving MASTER; so do we, counted.
-                        info.churn.vip_already_present += 1;
-                        out.push(note(InstanceNote::VipAlreadyPresent(addr)));
-                    }
-                    Err(e) => {
-                        info.os_errors.netlink += 1;
-                        out.push(note(InstanceNote::VipAddFailed(addr, e)));
-                    }
-                }
+                let vip = info.spec.vip(addr);
+                self.put_address(i, &vip, out);
             }
             EventKind::RemoveVip(addr) => {
-                match self.netlink.del_address(info.ifindex, &info.spec.vip(addr)) {
-                    Ok(()) | Err(NetError::AddressMissing { .. }) => {}
-                    // The link went down because the interface is being deleted (its
-                    // RTM_DELLINK comes next): its addresses go with it. keepalived ignores
-                    // ENODEV here too.
-                    Err(e) if e.is_no_device() => {
-                        out.push(note(InstanceNote::VipGoneWithInterface(addr)))
-                    }
-                    Err(e) => {
-                        info.os_errors.netlink += 1;
-                        out.push(note(InstanceNote::VipRemoveFailed(addr, e)));
-                    }
-                }
+                let vip = info.spec.vip(addr);
+                self.take_address(i, &vip, out);
             }
             EventKind::Announce { addr, count } => {
-                let port = &self.ports.ports[info.port];
-                let announcer = &mut self.ports.announcers[port.announcer].announcer;
-                for _ in 0..count {
-                    let res = match addr {
-                        IpAddr::V4(a) => announcer.gratuitous_arp(port.mac, a),
-                        IpAddr::V6(a) => announcer.unsolicited_na(port.mac, a),
-                    };
-                    if let Err(e) = res {
-                        info.os_errors.announce += 1;
-                        out.push(note(InstanceNote::AnnounceFailed(addr, e)));
-                        break;
-                    }
-                }
+                let vip = info.spec.vip(addr);
+                // keepalived: the excluded addresses, then the routes and rules, are added
+                // before the first announce.
+                self.flush_excluded(Some(i), out);
+                self.install_if_due(i, out);
+                self.announce_address(i, &vip, count, out);
+                self.announce_excluded_after(i, addr, count, out);
             }
             _ => {}
         }

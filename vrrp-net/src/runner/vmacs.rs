@@ -45,12 +45,10 @@ impl Runner {
                 // IPv6 adverts leave from a link-local address of the sending interface:
                 // the parent's, as keepalived does.
                 if let IpAddr::V6(ll) = src {
-                    let vip = Vip {
-                        addr: IpAddr::V6(ll),
-                        prefix_len: 64,
-                        label: None,
-                        scope: AddressScope::Link,
-                    };
+                    let mut vip = Vip::host(IpAddr::V6(ll));
+                    vip.prefix_len = 64;
+                    vip.scope = AddressScope::Link;
+                    vip.preferred_lft = crate::FOREVER;
                     match self.netlink.add_address(link.ifindex, &vip) {
                         Ok(()) | Err(NetError::AddressExists { .. }) => {}
                         Err(e) => return Err(e),

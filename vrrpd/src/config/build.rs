@@ -1,5 +1,6 @@
 //! From the statement tree to the typed [`Config`], collecting warnings.
 
+use super::address::addresses;
 use super::error::{ConfigError, Warning};
 use super::model::*;
 use super::router::{self, AuthKind, Draft};
@@ -217,7 +218,7 @@ impl Builder {
             vrid: None,
             priority: Priority::DEFAULT,
             advert_int: Duration::from_secs(1),
-            version: g.vrrp_version,
+            version: None,
             preempt: true,
             preempt_delay: Duration::ZERO,
             auth: None,
@@ -262,7 +263,7 @@ impl Builder {
                 "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
                 "priority" => i.priority = router::priority(s)?,
                 "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
-                "version" => i.version = version(s)?,
+                "version" => i.version = Some(version(s)?),
                 "nopreempt" => {
                     no_args(s)?;
                     i.preempt = false
@@ -272,8 +273,8 @@ impl Builder {
                     i.preempt_delay = seconds_arg(s, MAX_PREEMPT_DELAY.as_secs_f64())?
                 }
                 "authentication" => i.auth = authentication(s)?,
-                "virtual_ipaddress" => i.vips = addresses(s)?,
-                "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s)?,
+                "virtual_ipaddress" => i.vips = addresses(s, &mut self.warnings)?,
+                "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s, &mut self.warnings)?,
                 "virtual_routes" => i.routes = route::routes(s, &mut self.warnings)?,
                 "virtual_rules" => {
                     i.rules = rule::rules(s, &mut self.rule_priority, &mut self.warnings)?
@@ -328,7 +329,7 @@ impl Builder {
 
     /// `static_ipaddress`: `virtual_ipaddress` lines, each with its `dev`.
     fn static_addresses(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
-        for a in addresses(stmt)? {
+        for a in addresses(stmt, &mut self.warnings)? {
             if a.dev.is_none() {
                 return Err(ConfigError::invalid(
                     &a.loc,
@@ -421,7 +422,8 @@ impl Builder {
         }
         c.instances.reserve_exact(self.drafts.len());
         for d in self.drafts {
-            c.instances.push(router::check(d, &c.global, &c.scripts)?);
+            c.instances
+                .push(router::check(d, &c.global, &c.scripts, &mut self.warnings)?);
         }
         let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
         for g in &mut c.sync_groups {
@@ -541,53 +543,6 @@ fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, Config
             format!("auth_type must be PASS or AH, found '{other}'"),
         )),
     }
-}
-
-/// `virtual_ipaddress` lines: `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope S] [label L]`.
-fn addresses(stmt: &Statement) -> Result<Vec<VirtualAddress>, ConfigError> {
-    let mut out = Vec::with_capacity(stmt.children().len());
-    for s in stmt.children() {
-        list_line(s)?;
-        let (addr_text, prefix_text) = match s.keyword.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s.keyword.as_str(), None),
-        };
-        let addr = ip(s, addr_text)?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix_text {
-            Some(p) => int_in(s, p, 0u8, max)?,
-            None => max,
-        };
-        let mut v = VirtualAddress {
-            addr,
-            prefix,
-            dev: None,
-            label: None,
-            scope: None,
-            broadcast: None,
-            loc: s.loc.clone(),
-        };
-        let mut words = s.args.iter();
-        while let Some(opt) = words.next() {
-            let value = words
-                .next()
-                .ok_or_else(|| ConfigError::invalid(&s.loc, format!("'{opt}' needs a value")))?;
-            match opt.as_str() {
-                "dev" => v.dev = Some(value.clone()),
-                "label" => v.label = Some(value.clone()),
-                "scope" => v.scope = Some(value.clone()),
-                "brd" => v.broadcast = Some(ip(s, value)?),
-                _ => {
-                    return Err(ConfigError::invalid(
-                        &s.loc,
-                        format!("unknown virtual_ipaddress option '{opt}'"),
-                    ))
-                }
-            }
-        }
-        out.push(v);
-    }
-    Ok(out)
 }
 
 fn peers(stmt: &Statement) -> Result<Vec<std::net::IpAddr>, ConfigError> {

@@ -6,8 +6,10 @@
 //! each top-level statement is built as soon as it is parsed and then dropped, so a large
 //! file is never held as tokens or as a whole tree.
 
+mod address;
 pub mod build;
 pub mod error;
+mod families;
 pub mod lexer;
 pub mod model;
 pub mod read;

@@ -1,7 +1,7 @@
 //! The typed configuration: what vrrpd understands of keepalived.conf.
 
 use super::source::Loc;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 use vrrp_proto::Version;
 
@@ -135,21 +135,41 @@ pub struct VrrpScript {
     pub loc: Loc,
 }
 
-/// One line of `virtual_ipaddress`.
+/// One line of `virtual_ipaddress` or `virtual_ipaddress_excluded`, with keepalived
+/// 2.2.7's defaults resolved (vrrp_ipaddress.c `alloc_ipaddress`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VirtualAddress {
     /// The address.
     pub addr: IpAddr,
-    /// Prefix length (default /32 or /128, as keepalived).
+    /// Prefix length (default /32 or /128; with `peer`, /32 or /128 as keepalived makes it).
     pub prefix: u8,
     /// `dev IFNAME` (default: the instance's interface).
     pub dev: Option<String>,
-    /// `label LABEL`.
+    /// `label LABEL` (IPv4 only: keepalived drops it from IPv6 lines, with a warning).
     pub label: Option<String>,
-    /// `scope SCOPE`.
-    pub scope: Option<String>,
-    /// `brd ADDR`.
-    pub broadcast: Option<IpAddr>,
+    /// `scope SCOPE` as a number (0 global, 200 site, 253 link, 254 host, 255 nowhere;
+    /// IPv6 is always global, as keepalived makes it).
+    pub scope: u8,
+    /// `brd ADDR`, `brd +` or `brd -`, resolved (IPv4 only).
+    pub broadcast: Option<Ipv4Addr>,
+    /// `peer ADDR` (IFA_ADDRESS).
+    pub peer: Option<IpAddr>,
+    /// `home` (IFA_F_HOMEADDRESS).
+    pub home: bool,
+    /// `-nodad`: duplicate address detection stays on (keepalived sets IFA_F_NODAD on
+    /// every other IPv6 address).
+    pub dad: bool,
+    /// `mngtmpaddr` (IFA_F_MANAGETEMPADDR).
+    pub mngtmpaddr: bool,
+    /// `noprefixroute` (IFA_F_NOPREFIXROUTE).
+    pub noprefixroute: bool,
+    /// `autojoin` (IFA_F_MCAUTOJOIN).
+    pub autojoin: bool,
+    /// IPv6 `preferred_lft` in seconds (`forever`: `u32::MAX`); keepalived's default is 0
+    /// (deprecated) for a /128 and forever otherwise. Not used for IPv4.
+    pub preferred_lft: u32,
+    /// `no_track`: an address on another interface does not make the instance track it.
+    pub no_track: bool,
     /// Where it was written.
     pub loc: Loc,
 }
@@ -197,14 +217,20 @@ pub struct VrrpInstance {
     /// the unspecified address of the family until the daemon reads the interface's
     /// ([`vrrp_fsm::Config::set_primary`]).
     pub router: vrrp_fsm::Config,
-    /// `virtual_ipaddress`, all of one family (the router's VIPs, with their forms).
+    /// `virtual_ipaddress`, all of one family (the router's VIPs, with their forms; those
+    /// of the other family were dropped with keepalived's warning).
     pub vips: Vec<VirtualAddress>,
-    /// `virtual_ipaddress_excluded`.
+    /// `virtual_ipaddress_excluded` (either family), then the VIPs that did not fit in an
+    /// advert (moved here with keepalived's warning).
     pub excluded_vips: Vec<VirtualAddress>,
     /// `virtual_routes`.
     pub routes: Vec<RouteLine>,
     /// `virtual_rules`.
     pub rules: Vec<RuleLine>,
+    /// Interfaces holding the instance's addresses, other than its own, that it tracks as
+    /// keepalived does (down: FAULT) unless every address there says `no_track`; with their
+    /// track index in the router (after the `track_script` ones).
+    pub address_links: Vec<(String, usize)>,
     /// `unicast_src_ip`.
     pub unicast_src_ip: Option<IpAddr>,
     /// `unicast_peer`; empty means multicast.

@@ -10,7 +10,8 @@ use std::time::Duration;
 use vrrp_fsm::{ConfigBuilder, ConfigError as Refusal, InitialState, Track, Vips};
 use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 
-use super::error::ConfigError;
+use super::error::{ConfigError, Warning};
+use super::families;
 use super::model::{
     GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, Tracked, VirtualAddress, VrrpInstance,
     VrrpScript,
@@ -38,7 +39,8 @@ pub(super) struct Draft {
     pub(super) vrid: Option<Vrid>,
     pub(super) priority: Priority,
     pub(super) advert_int: Duration,
-    pub(super) version: Version,
+    /// The instance's `version` (None: `vrrp_version` of global_defs, or 3 for IPv6).
+    pub(super) version: Option<Version>,
     pub(super) preempt: bool,
     pub(super) preempt_delay: Duration,
     pub(super) auth: Option<(AuthKind, String)>,
@@ -62,23 +64,31 @@ pub(super) struct Draft {
 }
 
 /// Check `d` and build its router's configuration. `scripts` gives the weights of the
-/// `track_script` lines (each names a known script: unknown ones were dropped).
+/// `track_script` lines (each names a known script: unknown ones were dropped). What
+/// keepalived warns about and goes on with is pushed to `warnings`.
 pub(super) fn check(
-    d: Draft,
+    mut d: Draft,
     global: &GlobalDefs,
     scripts: &[VrrpScript],
+    warnings: &mut Vec<Warning>,
 ) -> Result<VrrpInstance, ConfigError> {
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
-    let name = &d.name;
     if d.interface.is_empty() {
-        return fail(format!("vrrp_instance {name} has no 'interface'"));
+        return fail(format!("vrrp_instance {} has no 'interface'", d.name));
     }
     let Some(vrid) = d.vrid else {
-        return fail(format!("vrrp_instance {name} has no 'virtual_router_id'"));
+        return fail(format!(
+            "vrrp_instance {} has no 'virtual_router_id'",
+            d.name
+        ));
     };
-    let vips = vips(&d.vips)?;
+    let strict = global.vrrp_strict;
+    let (version, family) = families::settle(&mut d, global, warnings)?;
+    let vips = vips(&d.vips, family);
+    let name = &d.name;
+    let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
     let Some(interval) = centiseconds(d.advert_int) else {
-        return fail(interval_message(name, d.version, d.advert_int));
+        return fail(interval_message(name, version, d.advert_int));
     };
     let auth = match &d.auth {
         None => Auth::None,
@@ -93,9 +103,8 @@ pub(super) fn check(
         Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let strict = global.vrrp_strict;
     let b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
-        .version(d.version)
+        .version(version)
         .priority(d.priority)
         .advert_interval(interval)
         .preempt(d.preempt)
@@ -114,7 +123,9 @@ pub(super) fn check(
         .garp_master_repeat(d.garp_master_repeat)
         .garp_master_refresh(d.garp_master_refresh);
     let (b, script_tracks) = tracks(b, &d, scripts);
-    let router = b.build().map_err(|r| refusal(&d, r))?;
+    let first = d.track_interfaces.len() + script_tracks.len();
+    let (b, address_links) = families::address_links(b, &d, first);
+    let router = b.build().map_err(|r| refusal(&d, version, r))?;
     let family = router.family();
     if let Some(p) = d
         .unicast_peers
@@ -133,6 +144,7 @@ pub(super) fn check(
         excluded_vips: d.excluded_vips,
         routes: d.routes,
         rules: d.rules,
+        address_links,
         unicast_src_ip: d.unicast_src_ip,
         unicast_peers: d.unicast_peers,
         track_interfaces: d.track_interfaces,
@@ -175,26 +187,9 @@ fn tracks(
     (b, script_tracks)
 }
 
-/// The VIP list as the router's; a line of the other family than the first is refused at
-/// its own line.
-fn vips(list: &[VirtualAddress]) -> Result<Vips, ConfigError> {
-    let v4 = !matches!(list.first(), Some(v) if v.addr.is_ipv6());
-    if let Some(v) = list.iter().find(|v| v.addr.is_ipv4() != v4) {
-        return Err(ConfigError::invalid(
-            &v.loc,
-            "virtual_ipaddress mixes IPv4 and IPv6 (use virtual_ipaddress_excluded)",
-        ));
-    }
-    Ok(if v4 {
-        Vips::V4(
-            list.iter()
-                .filter_map(|v| match v.addr {
-                    IpAddr::V4(a) => Some(a),
-                    IpAddr::V6(_) => None,
-                })
-                .collect(),
-        )
-    } else {
+/// The VIP list as the router's (all of one family: [`families::settle`] saw to it).
+fn vips(list: &[VirtualAddress], family: Family) -> Vips {
+    if family == Family::V6 {
         Vips::V6(
             list.iter()
                 .filter_map(|v| match v.addr {
@@ -203,7 +198,16 @@ fn vips(list: &[VirtualAddress]) -> Result<Vips, ConfigError> {
                 })
                 .collect(),
         )
-    })
+    } else {
+        Vips::V4(
+            list.iter()
+                .filter_map(|v| match v.addr {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+        )
+    }
 }
 
 /// `priority N`, by the router's rule ([`vrrp_fsm::check_priority`]), refused at its line.
@@ -252,17 +256,17 @@ fn interval_message(name: &str, version: Version, d: Duration) -> String {
 }
 
 /// vrrp-fsm's refusal, in keepalived.conf's words, at the instance's line.
-fn refusal(d: &Draft, r: Refusal) -> ConfigError {
+fn refusal(d: &Draft, version: Version, r: Refusal) -> ConfigError {
     let name = &d.name;
     let msg = match r {
         Refusal::IntervalZero | Refusal::V2IntervalNotSeconds => {
-            interval_message(name, d.version, d.advert_int)
+            interval_message(name, version, d.advert_int)
         }
         Refusal::V2OverIpv6 => format!("vrrp_instance {name}: IPv6 needs VRRP version 3"),
         Refusal::V3Auth => {
             format!("vrrp_instance {name}: VRRPv3 has no authentication (RFC 9568 §9)")
         }
-        Refusal::AddressCount(0) => format!("vrrp_instance {name} has no virtual_ipaddress"),
+        Refusal::AddressCount(0) => format!("({name}) No VIP specified; at least one is required"),
         Refusal::AddressCount(n) => {
             format!("vrrp_instance {name}: {n} virtual addresses, at most 255")
         }

@@ -77,6 +77,10 @@ pub enum DaemonError {
     /// Sockets, netlink.
     #[error("{0}")]
     Net(#[from] NetError),
+    /// The runner could not take an instance (an interface missing...), worded with the
+    /// line that needs it.
+    #[error("{0}")]
+    Start(String),
     /// Control socket, metrics listener, signal handlers.
     #[error("{what}: {source}")]
     Io {
@@ -241,7 +245,10 @@ impl Daemon {
         let mut planned = planned;
         planned.reverse();
         while let Some(model) = planned.pop() {
-            let index = d.runner.add(plan::spec(&model), model.router.clone())?;
+            let index = d
+                .runner
+                .add(plan::spec(&model), model.router.clone())
+                .map_err(|e| DaemonError::Start(plan::add_error(&model, e)))?;
             d.slots.push(Slot::new(model, index));
             if planned.len() % RELEASE_EVERY == 0 {
                 planned.shrink_to_fit();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use vrrp_fsm::Config as FsmConfig;
-use vrrp_net::{AddressScope, Instance, Vip};
+use vrrp_net::{AddressFlags, AddressScope, Instance, Vip};
 use vrrp_proto::Family;
 
 use crate::config::{Config, Notify, VirtualAddress, VrrpInstance};
@@ -24,6 +24,7 @@ pub(super) fn unchanged(
         && new_spec.interface == spec.interface
         && new_spec.peers == spec.peers
         && new_spec.vips == spec.vips
+        && new_spec.excluded == spec.excluded
         && new_spec.track_links == spec.track_links
         && new_spec.vmac == spec.vmac
         && new_spec.routes == spec.routes
@@ -65,6 +66,27 @@ pub enum PlanError {
     },
 }
 
+/// Why the runner could not take instance `i`, worded for the user: an interface that does
+/// not exist is named with the line that needs it (the instance's, or the address line
+/// whose `dev` it is: keepalived refuses such a configuration too, "Non-existent interface
+/// specified in configuration").
+pub fn add_error(i: &VrrpInstance, e: vrrp_net::NetError) -> String {
+    if let vrrp_net::NetError::NoInterface(vrrp_net::Interface::Name(ifname)) = &e {
+        let line = i
+            .vips
+            .iter()
+            .chain(&i.excluded_vips)
+            .find(|v| v.dev.as_deref() == Some(ifname.as_str()));
+        if let Some(v) = line {
+            return format!(
+                "{}: vrrp_instance {}: interface {ifname} for ip address {} doesn't exist",
+                v.loc, i.name, v.addr
+            );
+        }
+    }
+    format!("{}: vrrp_instance {}: {e}", i.loc, i.name)
+}
+
 /// Give every instance its router's primary address: `unicast_src_ip`, else `primary`'s
 /// answer for the interface and the VIPs' family (the runner looks it up through
 /// rtnetlink), asked once per interface and family.
@@ -99,19 +121,22 @@ pub fn plan(
     Ok(planned)
 }
 
-/// How the runner drives instance `i`: interface, peers, VIP forms, tracked interfaces
-/// (the router's first tracks), VMAC, virtual routes and rules.
+/// How the runner drives instance `i`: interface, peers, VIP and excluded address forms,
+/// tracked interfaces (the router's first tracks, and those holding its addresses), VMAC,
+/// virtual routes and rules.
 pub fn spec(i: &VrrpInstance) -> Instance {
     Instance {
         name: i.name.clone(),
         interface: i.interface.clone(),
         peers: i.unicast_peers.clone(),
         vips: i.vips.iter().map(vip).collect(),
+        excluded: i.excluded_vips.iter().map(vip).collect(),
         track_links: i
             .track_interfaces
             .iter()
             .enumerate()
             .map(|(n, t)| (t.name.clone(), n))
+            .chain(i.address_links.iter().cloned())
             .collect(),
         routes: i.routes.iter().map(|l| l.route.clone()).collect(),
         rules: i.rules.iter().map(|l| l.rule.clone()).collect(),
@@ -122,19 +147,33 @@ pub fn spec(i: &VrrpInstance) -> Instance {
     }
 }
 
-/// A `virtual_ipaddress` line as the runner configures it.
+/// A `virtual_ipaddress` / `virtual_ipaddress_excluded` line as the runner configures it:
+/// keepalived's flags (IFA_F_NODAD on IPv6 unless `-nodad`).
 pub(crate) fn vip(v: &VirtualAddress) -> Vip {
-    let mut out = Vip::host(v.addr);
-    out.prefix_len = v.prefix;
-    out.label = v.label.clone();
-    out.scope = match v.scope.as_deref() {
-        Some("host") => AddressScope::Host,
-        Some("link") => AddressScope::Link,
-        Some("site") => AddressScope::Site,
-        Some("nowhere") => AddressScope::Nowhere,
-        _ => AddressScope::Universe,
-    };
-    out
+    let mut flags = AddressFlags::empty();
+    for (on, flag) in [
+        (v.home, AddressFlags::Homeaddress),
+        (v.mngtmpaddr, AddressFlags::Managetempaddr),
+        (v.noprefixroute, AddressFlags::Noprefixroute),
+        (v.autojoin, AddressFlags::Mcautojoin),
+        (v.addr.is_ipv6() && !v.dad, AddressFlags::Nodad),
+    ] {
+        if on {
+            flags |= flag;
+        }
+    }
+    Vip {
+        addr: v.addr,
+        prefix_len: v.prefix,
+        dev: v.dev.clone(),
+        label: v.label.clone(),
+        scope: AddressScope::from(v.scope),
+        broadcast: v.broadcast,
+        peer: v.peer,
+        flags,
+        preferred_lft: v.preferred_lft,
+        no_track: v.no_track,
+    }
 }
 
 #[cfg(test)]

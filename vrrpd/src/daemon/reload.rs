@@ -108,7 +108,11 @@ impl Daemon {
                         started.push(index);
                         self.slots.push(Slot::new(model, index));
                     }
-                    Err(e) => error!("({}) cannot start: {e}", model.name),
+                    Err(e) => error!(
+                        "({}) cannot start: {}",
+                        model.name,
+                        plan::add_error(&model, e)
+                    ),
                 },
             }
         }

@@ -187,6 +187,9 @@ fn say_instance(name: &str, interface: &str, note: &InstanceNote) {
             info!("({name}) {addr} was already on {interface}, kept")
         }
         InstanceNote::VipAddFailed(addr, e) => warn!("({name}) adding {addr}: {e}"),
+        InstanceNote::AddressInterfaceMissing(addr, dev) => {
+            warn!("({name}) Not adding address {addr} to {dev} since interface doesn't exist")
+        }
         InstanceNote::VipGoneWithInterface(addr) => {
             debug!("({name}) {addr}: interface gone, address gone with it")
         }
