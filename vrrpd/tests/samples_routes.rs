@@ -31,6 +31,8 @@ fn check(path: &Path) -> (i32, String, String) {
 fn allowed(line: &str) -> bool {
     [
         "no interface ",
+        // An address line's `dev` (keepalived's words, and its refusal to start).
+        "doesn't exist; vrrpd will not start",
         ": outside every subnet of ",
         "\"gw\" for routes is deprecated",
         "\"or\" for routes is deprecated",
