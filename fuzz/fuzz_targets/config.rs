@@ -99,9 +99,20 @@ fn check_config(c: &Config) {
         assert!((1..=255).contains(&r.vrid().get()), "vrid {}", r.vrid());
         assert!(r.priority().0 >= 1, "priority 0 accepted");
         assert!(!i.interface.is_empty());
-        assert!(!i.vips.is_empty(), "no VIPs accepted");
-        assert_eq!(r.vips().len(), i.vips.len(), "VIPs lost on the way to the router");
-        let v4 = i.vips[0].addr.is_ipv4();
+        // keepalived runs a VIP-less instance under VRRPv2 outside strict mode only.
+        assert!(
+            !i.vips.is_empty() || (r.version() == Version::V2 && !r.strict()),
+            "no VIPs accepted under VRRPv3 or strict mode"
+        );
+        assert_eq!(
+            r.vips().len(),
+            i.vips.len(),
+            "VIPs lost on the way to the router"
+        );
+        let v4 = i
+            .vips
+            .first()
+            .map_or(r.family() == Family::V4, |v| v.addr.is_ipv4());
         for v in &i.vips {
             assert_eq!(v.addr.is_ipv4(), v4, "mixed VIP families accepted");
             assert!(v.prefix <= if v.addr.is_ipv4() { 32 } else { 128 });
@@ -143,7 +154,7 @@ fn check_config(c: &Config) {
         }
         assert_eq!(
             r.tracks().len(),
-            i.track_interfaces.len() + i.script_tracks.len()
+            i.track_interfaces.len() + i.script_tracks.len() + i.address_links.len()
         );
     }
     for s in &c.scripts {
