@@ -138,8 +138,8 @@ fn notify_arguments_as_keepalived() {
     let master = args_writer(&dir, "master.sh", "master.out");
     let generic = args_writer(&dir, "notify.sh", "notify.out");
     let notify = Notify {
-        master: Some(format!(r#"{master} one 'two words' "say \"hi\"" a\ b"#)),
-        generic: Some(generic.clone()),
+        master: Some(format!(r#"{master} one 'two words' "say \"hi\"" a\ b"#).into()),
+        generic: Some(generic.clone().into()),
         ..Notify::default()
     };
     let scripts = NotifyScripts::prepare(&notify, "vrrp_instance VI_1", &env()).unwrap();
@@ -407,10 +407,13 @@ fn flapping_runs_the_final_state_and_skips_the_rest() {
     // Slow: the instance flaps while the first transition's script still runs.
     let log = dir.path("states.log");
     let notify = Notify {
-        generic: Some(dir.script(
-            "slow.sh",
-            &format!("#!/bin/sh\nsleep 0.5\necho \"$3\" >> '{}'\n", log.display()),
-        )),
+        generic: Some(
+            dir.script(
+                "slow.sh",
+                &format!("#!/bin/sh\nsleep 0.5\necho \"$3\" >> '{}'\n", log.display()),
+            )
+            .into(),
+        ),
         ..Notify::default()
     };
     let scripts = NotifyScripts::prepare(&notify, "vrrp_instance VI_1", &env()).unwrap();
@@ -674,7 +677,7 @@ fn script_user_switches_uid_and_groups() {
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
     assert_eq!(env.default_user.uid, nobody.uid.as_raw());
     let notify = Notify {
-        master: Some(script),
+        master: Some(script.into()),
         ..Notify::default()
     };
     let scripts = NotifyScripts::prepare(&notify, "vrrp_instance VI_1", &env).unwrap();
@@ -747,7 +750,7 @@ fn script_security_refuses_writable_scripts() {
     fs::write(&inner, "#!/bin/sh\n").unwrap();
     fs::set_permissions(&inner, fs::Permissions::from_mode(0o755)).unwrap();
     let notify = Notify {
-        backup: Some(inner.to_str().unwrap().to_string()),
+        backup: Some(inner.to_str().unwrap().into()),
         ..Notify::default()
     };
     match NotifyScripts::prepare(&notify, "vrrp_instance VI_1", &secure) {

@@ -243,7 +243,7 @@ impl Builder {
         let mut unknown = Vec::new();
         let mut unicast_block = None;
         for s in stmt.children() {
-            if notify_keyword(&mut i.notify, s)? {
+            if notify_keyword(&mut i.notify, s, &mut self.warnings)? {
                 continue;
             }
             match s.keyword.as_str() {
@@ -353,7 +353,7 @@ impl Builder {
         };
         let mut unknown = Vec::new();
         for s in stmt.children() {
-            if notify_keyword(&mut group.notify, s)? {
+            if notify_keyword(&mut group.notify, s, &mut self.warnings)? {
                 continue;
             }
             match s.keyword.as_str() {
@@ -480,7 +480,13 @@ fn list_line(s: &Statement) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn notify_keyword(n: &mut Notify, s: &Statement) -> Result<bool, ConfigError> {
+/// A `notify*` line into `n` (true), or false if `s` is not one; what is worth a warning
+/// goes to `warnings`.
+fn notify_keyword(
+    n: &mut Notify,
+    s: &Statement,
+    warnings: &mut Vec<Warning>,
+) -> Result<bool, ConfigError> {
     let slot = match s.keyword.as_str() {
         "notify_master" => &mut n.master,
         "notify_backup" => &mut n.backup,
@@ -490,7 +496,14 @@ fn notify_keyword(n: &mut Notify, s: &Statement) -> Result<bool, ConfigError> {
         "notify_master_rx_lower_pri" => &mut n.master_rx_lower_pri,
         _ => return Ok(false),
     };
-    *slot = Some(command(s)?);
+    let (line, warning) = crate::scripts::notify::parse_line(s)?;
+    *slot = Some(line);
+    if let Some(message) = warning {
+        warnings.push(Warning {
+            loc: s.loc.clone(),
+            message,
+        });
+    }
     Ok(true)
 }
 

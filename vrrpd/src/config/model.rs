@@ -189,17 +189,52 @@ pub struct Tracked {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Notify {
     /// `notify_master`.
-    pub master: Option<String>,
+    pub master: Option<NotifyLine>,
     /// `notify_backup`.
-    pub backup: Option<String>,
+    pub backup: Option<NotifyLine>,
     /// `notify_fault`.
-    pub fault: Option<String>,
+    pub fault: Option<NotifyLine>,
     /// `notify_stop`.
-    pub stop: Option<String>,
+    pub stop: Option<NotifyLine>,
     /// `notify` (generic, called with TYPE NAME STATE PRIORITY).
-    pub generic: Option<String>,
+    pub generic: Option<NotifyLine>,
     /// `notify_master_rx_lower_pri`.
-    pub master_rx_lower_pri: Option<String>,
+    pub master_rx_lower_pri: Option<NotifyLine>,
+}
+
+/// One `notify* SCRIPT [USERNAME [GROUPNAME]]` line: the script (a command line, quoted
+/// in the file when it has arguments) and the user it runs as (None: `script_user`, or
+/// keepalived's default). Derefs to the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyLine {
+    /// The command line, split into argv when prepared.
+    pub command: String,
+    /// `USERNAME [GROUPNAME]`.
+    pub user: Option<(String, Option<String>)>,
+}
+
+impl From<String> for NotifyLine {
+    /// A line with no user.
+    fn from(command: String) -> NotifyLine {
+        NotifyLine {
+            command,
+            user: None,
+        }
+    }
+}
+
+impl From<&str> for NotifyLine {
+    /// A line with no user.
+    fn from(command: &str) -> NotifyLine {
+        NotifyLine::from(command.to_string())
+    }
+}
+
+impl std::ops::Deref for NotifyLine {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.command
+    }
 }
 
 /// `vrrp_instance NAME { ... }`, checked: the daemon's layer. What the router itself runs

@@ -61,8 +61,12 @@ impl Prepared {
             .chain(checks.iter().map(|s| &s.loc))
             .next()
         else {
-            // No user to look up: that would load the NSS modules (a third of a MiB
-            // resident) for nothing.
+            // No script: no user to look up (that would load the NSS modules, a third of a
+            // MiB resident, for nothing), but for `script_user`, refused if unknown as
+            // keepalived does ("Error setting global script uid/gid").
+            if let (Some(_), Some(loc)) = (&config.global.script_user, &config.global.loc) {
+                ScriptEnv::from_globals(&config.global).map_err(PrepareError::at(loc))?;
+            }
             return Ok(p);
         };
         let global = config.global.loc.as_ref().unwrap_or(first);

@@ -7,7 +7,8 @@
 //! every run execs, as keepalived does, while argv\[0\] stays as the configuration wrote it.
 //!
 //! Each child gets its own process group (so that a timeout can kill all it started), and
-//! `/dev/null` as stdin, stdout and stderr, as keepalived does.
+//! `/dev/null` as stdin, stdout and stderr, as keepalived does. A daemon running as root
+//! sets each child's gid, supplementary groups (that gid alone) and uid, as keepalived does.
 
 use super::user::RunAs;
 use std::ffi::OsStr;
@@ -107,9 +108,21 @@ impl CommandSpec {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);
-        if self.run_as.is_switch() {
-            // std sets the gid, clears supplementary groups (setgroups(0)), then the uid.
-            c.gid(self.run_as.gid).uid(self.run_as.uid);
+        if self.run_as.is_switch() || nix::unistd::geteuid().is_root() {
+            let uid = nix::unistd::Uid::from_raw(self.run_as.uid);
+            let gid = nix::unistd::Gid::from_raw(self.run_as.gid);
+            // keepalived's order (`set_script_env`): the gid, the supplementary groups set
+            // to that gid alone (none of the daemon's kept), then the uid.
+            // SAFETY: the closure runs in the forked child before exec and only makes
+            // three system calls (no allocation, no lock); an error aborts the spawn.
+            unsafe {
+                c.pre_exec(move || {
+                    nix::unistd::setgid(gid)?;
+                    nix::unistd::setgroups(&[gid])?;
+                    nix::unistd::setuid(uid)?;
+                    Ok(())
+                });
+            }
         }
         c
     }

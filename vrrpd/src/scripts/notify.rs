@@ -20,7 +20,8 @@ use super::child::{ExitKind, Running};
 use super::command::CommandSpec;
 use super::env::ScriptEnv;
 use super::error::ScriptError;
-use crate::config::Notify;
+use crate::config::tree::Statement;
+use crate::config::{ConfigError, Notify, NotifyLine};
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::time::{Duration, Instant};
@@ -135,17 +136,27 @@ pub struct NotifyScripts {
 
 impl NotifyScripts {
     /// Prepare the hooks of `notify`; `owner` names the instance or group in errors (e.g.
-    /// `vrrp_instance VI_1`). Scripts run as the environment's default user.
+    /// `vrrp_instance VI_1`). Each script runs as the user of its line, else as the
+    /// environment's default user (`script_user`, or keepalived's default); an unknown
+    /// user or group is an error, and `enable_script_security` checks the script for the
+    /// user it runs as.
     pub fn prepare(
         notify: &Notify,
         owner: &str,
         env: &ScriptEnv,
     ) -> Result<NotifyScripts, ScriptError> {
-        let p = |hook: Hook, line: &Option<String>| -> Result<Option<CommandSpec>, ScriptError> {
-            line.as_deref()
-                .map(|l| env.prepare(&format!("{owner} {}", hook.keyword()), l, None))
-                .transpose()
-        };
+        let p =
+            |hook: Hook, line: &Option<NotifyLine>| -> Result<Option<CommandSpec>, ScriptError> {
+                line.as_ref()
+                    .map(|l| {
+                        env.prepare(
+                            &format!("{owner} {}", hook.keyword()),
+                            &l.command,
+                            l.user.as_ref(),
+                        )
+                    })
+                    .transpose()
+            };
         Ok(NotifyScripts {
             master: p(Hook::Master, &notify.master)?,
             backup: p(Hook::Backup, &notify.backup)?,
@@ -201,6 +212,41 @@ impl NotifyScripts {
         }
         jobs
     }
+}
+
+/// Read a `notify* SCRIPT [USERNAME [GROUPNAME]]` line as keepalived does
+/// (`notify_script_init`): the first word is the script, with its arguments if quoted
+/// (split into argv when prepared, by [`super::split_command`]); the next two are the user
+/// and group it runs as, looked up when prepared. keepalived ignores words after the
+/// group; so does vrrpd, with the warning returned. A line with no script is an error.
+pub fn parse_line(s: &Statement) -> Result<(NotifyLine, Option<String>), ConfigError> {
+    let (command, rest) = s.args.split_first().ok_or_else(|| {
+        ConfigError::invalid(
+            &s.loc,
+            format!("'{}' takes SCRIPT [USERNAME [GROUPNAME]]", s.keyword),
+        )
+    })?;
+    let user = match rest {
+        [] => None,
+        [u] => Some((u.clone(), None)),
+        [u, g, ..] => Some((u.clone(), Some(g.clone()))),
+    };
+    let warning = (rest.len() > 2).then(|| {
+        format!(
+            "'{}': words after SCRIPT USERNAME GROUPNAME ignored, as keepalived does: '{}' \
+             (quote the script with its arguments: \"{} ARGS...\")",
+            s.keyword,
+            rest[2..].join(" "),
+            command
+        )
+    });
+    Ok((
+        NotifyLine {
+            command: command.clone(),
+            user,
+        },
+        warning,
+    ))
 }
 
 /// How a job ended.

@@ -14,7 +14,8 @@ pub struct RunAs {
     pub name: String,
     /// User id.
     pub uid: u32,
-    /// Primary group id (supplementary groups are cleared when switching user).
+    /// Group id: the script's gid and its only supplementary group, as keepalived sets
+    /// them (the user's other groups are not added).
     pub gid: u32,
 }
 
