@@ -9,8 +9,9 @@ use super::rate_limit::{RateLimit, Suppressed};
 use log::{info, warn};
 use vrrp_fsm::{Event, State};
 
+use super::group_hooks::GroupHooks;
 use super::status::ScriptStatus;
-use crate::config::{Config, Loc, Notify, SyncGroup, VrrpInstance, VrrpScript, Warning};
+use crate::config::{Config, Loc, Notify, VrrpInstance, VrrpScript, Warning};
 use crate::scripts::{
     Checker, CommandSpec, Hook, NotifyRunner, NotifyScripts, NotifyState, Outcome, OutcomeKind,
     RunAs, ScriptEnv, ScriptError, Subject, DEFAULT_NOTIFY_TIMEOUT, DEFAULT_SCRIPT_USER,
@@ -22,8 +23,8 @@ use crate::scripts::{
 struct Prepared {
     /// Notify hooks of the instances that have one.
     instances: HashMap<String, NotifyScripts>,
-    /// Notify hooks of the sync groups that have one.
-    groups: HashMap<String, NotifyScripts>,
+    /// Notify hooks of the sync groups that have one, in configuration order.
+    groups: Vec<(String, NotifyScripts)>,
     /// The `vrrp_script`s some instance tracks (keepalived runs only those), with their
     /// commands.
     checks: Vec<(VrrpScript, CommandSpec)>,
@@ -37,7 +38,7 @@ impl Prepared {
     fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Prepared, PrepareError> {
         let mut p = Prepared {
             instances: HashMap::new(),
-            groups: HashMap::new(),
+            groups: Vec::new(),
             checks: Vec::new(),
             warnings: Vec::new(),
         };
@@ -93,7 +94,7 @@ impl Prepared {
             let n = NotifyScripts::prepare(&g.notify, &format!("vrrp_sync_group {}", g.name), &env)
                 .map_err(PrepareError::at(&g.loc))?;
             p.warn_hooks(&n, &g.loc);
-            p.groups.insert(g.name.clone(), n);
+            p.groups.push((g.name.clone(), n));
         }
         for s in checks {
             let c = Checker::prepare(s, &env).map_err(PrepareError::at(&s.loc))?;
@@ -162,9 +163,7 @@ pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, PrepareError> {
 /// Notify hooks and checks of the configuration in force.
 pub struct Hooks {
     instances: HashMap<String, NotifyScripts>,
-    groups: HashMap<String, NotifyScripts>,
-    /// Last state announced per sync group (group notify runs once per group change).
-    group_state: HashMap<String, State>,
+    groups: GroupHooks,
     checks: Vec<(VrrpScript, Checker)>,
     runner: NotifyRunner,
     /// Per instance, the limiter of its `notify_master_rx_lower_pri` outcome lines: a
@@ -182,8 +181,7 @@ impl Hooks {
     pub fn new(config: &Config, instances: &[&VrrpInstance]) -> Result<Hooks, PrepareError> {
         let mut h = Hooks {
             instances: HashMap::new(),
-            groups: HashMap::new(),
-            group_state: HashMap::new(),
+            groups: GroupHooks::default(),
             checks: Vec::new(),
             runner: NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT),
             rx_logs: HashMap::new(),
@@ -223,7 +221,7 @@ impl Hooks {
         }
         self.rx_logs.retain(|k, _| p.instances.contains_key(k));
         self.instances = p.instances;
-        self.groups = p.groups;
+        self.groups.set(p.groups);
         self.checks = checks;
         Ok(())
     }
@@ -239,18 +237,9 @@ impl Hooks {
         }
     }
 
-    /// Every member of sync group `g` is now in `to`.
-    pub fn on_group_state(&mut self, g: &SyncGroup, to: State, priority: u8) {
-        if self.group_state.insert(g.name.clone(), to) == Some(to) {
-            return;
-        }
-        let Some(state) = notify_state(to) else {
-            return;
-        };
-        if let Some(n) = self.groups.get(&g.name) {
-            let jobs = n.transition_jobs(Subject::Group, &g.name, state, priority);
-            self.runner.submit(&format!("group {}", g.name), jobs);
-        }
+    /// Every member of sync group `name` is now in `to`: its hooks ([`GroupHooks`]).
+    pub fn on_group_state(&mut self, name: &str, to: State) {
+        self.groups.on_state(&mut self.runner, name, to);
     }
 
     /// An instance event: keepalived `notify_master_rx_lower_pri` for a lower-priority
@@ -280,6 +269,12 @@ impl Hooks {
             let jobs = n.transition_jobs(Subject::Instance, name, NotifyState::Stop, priority);
             self.runner.submit(name, jobs);
         }
+    }
+
+    /// Every sync group is stopping (after its instances' [`Hooks::on_stop`]):
+    /// `notify_stop` and the generic `notify GROUP NAME STOP 0`, as keepalived.
+    pub fn on_groups_stop(&mut self) {
+        self.groups.on_stop(&mut self.runner);
     }
 
     /// Run due work; append check status changes (script name, up) to `checks`.

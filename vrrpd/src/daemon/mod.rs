@@ -6,6 +6,7 @@ mod commands;
 mod conns;
 pub mod control;
 pub mod files;
+mod group_hooks;
 mod hooks;
 pub mod logging;
 pub mod metrics;
@@ -345,14 +346,9 @@ impl Daemon {
                     }
                 }
                 // Positions in `config.sync_groups`, as given to the runner.
-                Happening::GroupState {
-                    group,
-                    to,
-                    priority,
-                    ..
-                } => {
+                Happening::GroupState { group, to, .. } => {
                     if let Some(g) = self.config.sync_groups.get(group) {
-                        self.hooks.on_group_state(g, to, priority.0);
+                        self.hooks.on_group_state(&g.name, to);
                     }
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
@@ -496,6 +492,8 @@ impl Daemon {
                 self.runner.router(s.index).map_or(0, |r| r.priority().0),
             );
         }
+        // keepalived (notify_shutdown): the groups' STOP hooks after every instance's.
+        self.hooks.on_groups_stop();
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
         let mut out = Vec::new();
         self.runner.close(&mut out);

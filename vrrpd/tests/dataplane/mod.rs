@@ -12,7 +12,7 @@
 //!
 //! Both nodes have the same interface names, so one configuration template serves both:
 //! `@STATE@`, `@PRIORITY@`, `@N@` (the node, 1 or 2) and `@EXTRA@` (more instance lines)
-//! are filled in per node. A [`Run`] starts, stops and crashes the daemons, waits for the
+//! are filled in per node, and `@DIR@` by the run's own directory (for scripts). A [`Run`] starts, stops and crashes the daemons, waits for the
 //! state changes their logs announce (bounded), and takes a [`Phase`] snapshot of both
 //! nodes once their data plane has settled. Where a wait times out the run goes on and
 //! the phase carries a note, so that a run under a daemon that lacks a feature still
@@ -207,7 +207,8 @@ impl Run {
             lan.dir
                 .write(
                     &format!("{}.conf", n.name()),
-                    &render(template, n, roles[n.i()]),
+                    &render(template, n, roles[n.i()])
+                        .replace("@DIR@", &lan.dir.path().display().to_string()),
                 )
                 .unwrap()
         });
