@@ -56,6 +56,8 @@ pub struct Router {
     garp_refresh_at: Option<Instant>,
     /// When, as Master, it last heard an advert it wins (dual-master episodes).
     won_heard_at: Option<Instant>,
+    /// keepalived `vrrp_startup_delay`: until then, Master_Down_Timer runs from this time.
+    startup_hold: Option<Instant>,
     out: VecDeque<Output>,
     counters: RouterCounters,
 }
@@ -77,6 +79,7 @@ impl Router {
             garp_delay_at: None,
             garp_refresh_at: None,
             won_heard_at: None,
+            startup_hold: None,
             out: VecDeque::new(),
             counters: RouterCounters::default(),
             cfg,
@@ -171,9 +174,14 @@ impl Router {
         }
         if self.faulted() {
             self.enter_fault(Reason::Startup);
-        } else if self.priority == Priority::OWNER {
+        } else if self.priority == Priority::OWNER && !self.held(now) {
             // RFC 9568 §6.4.1: priority 255 becomes Master at once.
             self.become_master(now, Reason::Owner);
+        } else if self.priority == Priority::OWNER {
+            // keepalived: an owner held by `vrrp_startup_delay` waits in Backup for the
+            // end of the delay, then takes over at once.
+            self.become_backup(now, Reason::Startup);
+            self.master_down_timer = self.startup_hold.filter(|_| !self.drained);
         } else {
             // keepalived `state MASTER` below priority 255 starts the same way: keepalived
             // 2.2.7, measured here, sends nothing and takes over after Master_Down_Interval.
@@ -318,7 +326,7 @@ impl Router {
                 self.become_backup(now, Reason::Drain);
             }
             (true, _) => self.master_down_timer = None,
-            (false, State::Backup) => self.arm_master_down(now + self.master_down_interval()),
+            (false, State::Backup) => self.arm_master_down(now, self.master_down_interval()),
             (false, _) => {}
         }
     }
@@ -333,7 +341,7 @@ impl Router {
             self.send_advert(Priority::SHUTDOWN);
             self.remove_vips();
             self.become_backup(now, Reason::Released);
-            self.arm_master_down(now + self.skew_time());
+            self.arm_master_down(now, self.skew_time());
         }
     }
 
@@ -426,7 +434,7 @@ impl Router {
     ) -> Result<(), Discard> {
         if adv.priority == Priority::SHUTDOWN {
             // RFC 9568 §6.4.2: priority 0: Master_Down_Timer = Skew_Time.
-            self.arm_master_down(now + self.skew_time());
+            self.arm_master_down(now, self.skew_time());
             return Ok(());
         }
         let accepted = backup_accepts(self.cfg.preempt, adv.priority, self.priority)
@@ -443,7 +451,7 @@ impl Router {
         if let VersionFields::V3 { interval } = adv.fields {
             self.master_adver_interval = interval.as_duration();
         }
-        self.arm_master_down(now + self.master_down_interval());
+        self.arm_master_down(now, self.master_down_interval());
         Ok(())
     }
 
@@ -546,7 +554,7 @@ impl Router {
             self.master_adver_interval = self.cfg.advert_interval();
         }
         // RFC 9568 §6.4.1 / §6.4.3: Master_Down_Timer = Master_Down_Interval.
-        self.arm_master_down(now + self.master_down_interval());
+        self.arm_master_down(now, self.master_down_interval());
         self.set_state(State::Backup, reason);
     }
 
@@ -614,9 +622,30 @@ impl Router {
         }
     }
 
-    /// Master_Down_Timer, unless drained (a drained Backup never times the master out).
-    fn arm_master_down(&mut self, at: Instant) {
-        self.master_down_timer = (!self.drained).then_some(at);
+    /// Master_Down_Timer to `now + after`, unless drained (a drained Backup never times the
+    /// master out). keepalived `vrrp_startup_delay`: armed before the end of the delay, it
+    /// counts from there instead (`vrrp_init_instance_sands`).
+    fn arm_master_down(&mut self, now: Instant, after: Duration) {
+        let from = if self.held(now) {
+            self.startup_hold.unwrap_or(now)
+        } else {
+            self.startup_hold = None;
+            now
+        };
+        self.master_down_timer = (!self.drained).then_some(from + after);
+    }
+
+    /// keepalived `vrrp_startup_delay`: hold this router until `until` (call before
+    /// [`Router::handle_startup`]): no Master_Down_Timer armed before then expires sooner
+    /// than its interval after `until`, and a priority-255 owner waits for `until` in
+    /// Backup instead of taking over at startup. A hold in the past does nothing.
+    pub fn hold_startup_until(&mut self, until: Instant) {
+        self.startup_hold = Some(until);
+    }
+
+    /// Whether a `vrrp_startup_delay` hold is still on at `now`.
+    fn held(&self, now: Instant) -> bool {
+        self.startup_hold.is_some_and(|h| now < h)
     }
 
     fn clear_timers(&mut self) {

@@ -303,6 +303,17 @@ impl Endpoint {
         self.group_state = vec![(None, false); self.groups.len()];
     }
 
+    /// keepalived `vrrp_startup_delay`: hold instance `id` until `until` (before its
+    /// [`Endpoint::start`]; see [`crate::Router::hold_startup_until`]).
+    pub fn hold_startup_until(
+        &mut self,
+        id: InstanceId,
+        until: Instant,
+    ) -> Result<(), EndpointError> {
+        self.get_mut(id)?.router.hold_startup_until(until);
+        Ok(())
+    }
+
     /// RFC 9568 §6.4.1 Startup event for instance `id`.
     pub fn start(&mut self, now: Instant, id: InstanceId) -> Result<(), EndpointError> {
         self.get_mut(id)?.router.handle_startup(now);

@@ -94,6 +94,8 @@ pub struct Runner {
     /// Instances whose excluded addresses are to be added (true) or removed, once the
     /// router's VIP work queued with the state change is done.
     excluded_due: Vec<(InstanceId, bool)>,
+    /// keepalived `vrrp_startup_delay`: instances started before then are held until then.
+    startup_hold: Option<Instant>,
 }
 
 impl Runner {
@@ -132,6 +134,7 @@ impl Runner {
             route_monitor: None,
             addr_links: AddrLinks::default(),
             excluded_due: Vec::new(),
+            startup_hold: None,
         })
     }
 
@@ -258,8 +261,19 @@ impl Runner {
         }
         self.remove_stale_addresses(id, out);
         let now = self.now();
+        if let Some(until) = self.startup_hold.filter(|&h| now < h) {
+            let _ = self.endpoint.hold_startup_until(id, until);
+        }
         let _ = self.endpoint.start(now, id);
         self.drain_endpoint(out);
+    }
+
+    /// keepalived `vrrp_startup_delay`: instances started within `delay` from now (those of
+    /// the first start, and any added by a reload meanwhile) enter Backup at once but take
+    /// over no sooner than their Master_Down_Interval after `delay` ends (a priority-255
+    /// owner: when it ends).
+    pub fn hold_startup(&mut self, delay: Duration) {
+        self.startup_hold = Some(self.now() + delay);
     }
 
     /// Stop instance `id` (priority-0 advert if Master, VIPs removed, Initialize).

@@ -115,6 +115,7 @@ impl Builder {
         let g = &mut self.config.global;
         g.loc = Some(stmt.loc.clone());
         let mut unknown = Vec::new();
+        let mut late = Vec::new();
         for s in stmt.children() {
             match s.keyword.as_str() {
                 "router_id" => g.router_id = Some(one_arg(s)?.to_string()),
@@ -136,12 +137,22 @@ impl Builder {
                 "vrrp_netlink_monitor_rcv_bufs_force" => {
                     g.netlink_monitor_rcv_bufs_force = bool_arg(s)?
                 }
+                "vrrp_startup_delay" => {
+                    let (delay, warning) = startup_delay(s)?;
+                    g.startup_delay = Some(delay);
+                    if let Some(w) = warning {
+                        late.push((s, w));
+                    }
+                }
                 kw if IGNORED_GLOBAL.contains(&kw) => {}
                 _ => unknown.push(s),
             }
         }
         for s in unknown {
             self.unknown(s, "global_defs");
+        }
+        for (s, w) in late {
+            self.warn(s, w);
         }
         Ok(())
     }
@@ -505,6 +516,25 @@ fn notify_keyword(
         });
     }
     Ok(true)
+}
+
+/// `vrrp_startup_delay SECONDS`, as keepalived reads it: from 0.001 to 4294 seconds
+/// (its microsecond count must fit 32 bits); 60 or more is worth keepalived's warning.
+fn startup_delay(s: &Statement) -> Result<(Duration, Option<String>), ConfigError> {
+    let d = seconds_arg(s, 4294.0)?;
+    if d < Duration::from_millis(1) {
+        return Err(ConfigError::invalid(
+            &s.loc,
+            "'vrrp_startup_delay' must be at least 0.001 seconds",
+        ));
+    }
+    let warning = (d >= Duration::from_secs(60)).then(|| {
+        format!(
+            "vrrp_startup_delay is very large: {} seconds",
+            d.as_secs_f64()
+        )
+    });
+    Ok((d, warning))
 }
 
 fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {

@@ -81,6 +81,9 @@ pub struct GlobalDefs {
     /// `vrrp_netlink_monitor_rcv_bufs_force [true|false]`: set it with SO_RCVBUFFORCE, past
     /// `net.core.rmem_max`.
     pub netlink_monitor_rcv_bufs_force: bool,
+    /// `vrrp_startup_delay SECONDS`: at the daemon's start, instances enter Backup but
+    /// take over no sooner than their Master_Down_Interval after this (None: off).
+    pub startup_delay: Option<Duration>,
     /// Where `global_defs` was (for messages).
     pub loc: Option<Loc>,
 }
@@ -103,6 +106,7 @@ impl Default for GlobalDefs {
             lower_prio_no_advert: false,
             netlink_monitor_rcv_bufs: None,
             netlink_monitor_rcv_bufs_force: false,
+            startup_delay: None,
             loc: None,
         }
     }

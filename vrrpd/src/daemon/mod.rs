@@ -260,6 +260,11 @@ impl Daemon {
         // keepalived: the static entries are in before any instance runs.
         d.watch_statics()?;
         d.statics.start(&d.config);
+        if let Some(delay) = d.config.global.startup_delay {
+            // keepalived `vrrp_startup_delay` (first start only, not at reload).
+            info!("Delaying startup for {} seconds", delay.as_secs_f64());
+            d.runner.hold_startup(delay);
+        }
         // What the starts report is handled as it comes, a batch at a time: a thousand
         // instances' state changes are not all held at once.
         for s in 0..d.slots.len() {
