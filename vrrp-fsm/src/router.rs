@@ -178,10 +178,9 @@ impl Router {
             // RFC 9568 §6.4.1: priority 255 becomes Master at once.
             self.become_master(now, Reason::Owner);
         } else if self.priority == Priority::OWNER {
-            // keepalived: an owner held by `vrrp_startup_delay` waits in Backup for the
-            // end of the delay, then takes over at once.
-            self.become_backup(now, Reason::Startup);
-            self.master_down_timer = self.startup_hold.filter(|_| !self.drained);
+            // keepalived: an owner held by `vrrp_startup_delay` waits, announcing nothing
+            // (keepalived keeps it in a silent Backup), and starts when the delay ends.
+            self.master_down_timer = self.startup_hold;
         } else {
             // keepalived `state MASTER` below priority 255 starts the same way: keepalived
             // 2.2.7, measured here, sends nothing and takes over after Master_Down_Interval.
@@ -198,7 +197,11 @@ impl Router {
                 self.remove_vips();
             }
             State::Backup | State::Fault => {}
-            State::Initialize => return,
+            State::Initialize => {
+                // A start held by `vrrp_startup_delay` does not happen.
+                self.clear_timers();
+                return;
+            }
         }
         self.clear_timers();
         self.set_state(State::Initialize, Reason::Shutdown);
@@ -206,6 +209,12 @@ impl Router {
 
     /// Deadlines reached. Calling it early or twice is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if due(self.master_down_timer, now) && self.state == State::Initialize {
+            // An owner's start held by `vrrp_startup_delay` (see handle_startup).
+            self.master_down_timer = None;
+            self.handle_startup(now);
+            return;
+        }
         if due(self.master_down_timer, now) && self.state == State::Backup {
             // RFC 9568 §6.4.2: Master_Down_Timer fired.
             self.become_master(now, Reason::MasterDown);
@@ -637,8 +646,8 @@ impl Router {
 
     /// keepalived `vrrp_startup_delay`: hold this router until `until` (call before
     /// [`Router::handle_startup`]): no Master_Down_Timer armed before then expires sooner
-    /// than its interval after `until`, and a priority-255 owner waits for `until` in
-    /// Backup instead of taking over at startup. A hold in the past does nothing.
+    /// than its interval after `until`, and a priority-255 owner stays in Initialize until
+    /// `until` (its [`Router::poll_timeout`]), then starts. A hold in the past does nothing.
     pub fn hold_startup_until(&mut self, until: Instant) {
         self.startup_hold = Some(until);
     }

@@ -1,6 +1,7 @@
 //! keepalived `vrrp_startup_delay` (`Router::hold_startup_until`): a held router enters
 //! Backup at startup, as keepalived does, but its Master_Down_Timer counts from the end of
-//! the hold (`vrrp_init_instance_sands`); an owner takes over when the hold ends. Adverts
+//! the hold (`vrrp_init_instance_sands`); an owner, silent meanwhile, takes over when the
+//! hold ends. Adverts
 //! heard during the hold keep it Backup as usual; once past, nothing is held.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -56,8 +57,17 @@ fn held_owner_waits_in_backup_for_the_end_of_the_hold() {
     let mut r = router(255);
     r.hold_startup_until(at(2.5));
     r.handle_startup(Instant::ZERO);
-    assert_eq!(r.state(), State::Backup);
+    // keepalived announces no state for it meanwhile (a silent Backup).
+    assert_eq!(r.state(), State::Initialize);
+    assert!(r.poll_output().is_none());
     assert_eq!(run_until(&mut r, at(60.0)), Some(at(2.5)));
+
+    // Stopped while held: it never starts.
+    let mut r = router(255);
+    r.hold_startup_until(at(2.5));
+    r.handle_startup(Instant::ZERO);
+    r.handle_shutdown(at(1.0));
+    assert_eq!(r.poll_timeout(), None);
 
     // A hold already past does nothing: the owner is Master at once.
     let mut r = router(255);
