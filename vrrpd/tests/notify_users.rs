@@ -270,3 +270,79 @@ fn scripts_run_as_the_user_and_group_of_their_line() {
     ];
     assert_eq!(got.lines().collect::<Vec<_>>(), want);
 }
+
+/// Start vrrpd on `text` in namespace `ns` (interface `a0`, 192.0.2.1/24): it must exit
+/// with a failure within 20 s; its output.
+fn refused_at_start(ns: &vrrp_lab::Netns, dir: &Dir, name: &str, text: &str) -> String {
+    let conf = dir.file(&format!("{name}.conf"), text, 0o644);
+    let out = dir.file(&format!("{name}.out"), "", 0o644);
+    let mut child = ns
+        .command(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["-n", "-l", "-f"])
+        .arg(&conf)
+        .arg("--control")
+        .arg(dir.0.join(format!("{name}.sock")))
+        .arg("-p")
+        .arg(dir.0.join(format!("{name}.pid")))
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::OpenOptions::new().append(true).open(&out).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{name}: vrrpd still running: it accepted the configuration\n{}",
+                std::fs::read_to_string(&out).unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!status.success(), "{name}: {text}");
+    text
+}
+
+#[test]
+fn daemon_refuses_unknown_users_at_start() {
+    if !vrrp_lab::Skip::check("daemon_refuses_unknown_users_at_start")
+        .root("network namespaces")
+        .ok()
+    {
+        return;
+    }
+    let dir = Dir::new("start");
+    let ns = vrrp_lab::Netns::unique("vrrpnu").unwrap();
+    ns.veth_local("a0", "a0p").unwrap();
+    ns.add_addr("a0", "192.0.2.1/24").unwrap();
+    ns.set_link("a0p", true).unwrap();
+    ns.set_link("a0", true).unwrap();
+    let cases = [
+        (
+            "notify-user",
+            conf("", "  notify_master /bin/true no-such-user-vrrpd\n", ""),
+            "3: vrrp_instance VI_1 notify_master user: unknown user 'no-such-user-vrrpd'",
+        ),
+        (
+            "group-notify-group",
+            conf("", "", "  notify /bin/true root no-such-group-vrrpd\n"),
+            "11: vrrp_sync_group G notify user: unknown group 'no-such-group-vrrpd'",
+        ),
+        (
+            "script-user",
+            conf("  script_user no-such-user-vrrpd\n", "", ""),
+            "1: global_defs script_user: unknown user 'no-such-user-vrrpd'",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let out = refused_at_start(&ns, &dir, name, &text);
+        let want = format!("{}:{want}", dir.0.join(format!("{name}.conf")).display());
+        println!("{name}: {}", out.trim_end());
+        assert!(out.contains(&want), "{name}: no '{want}' in:\n{out}");
+    }
+}
