@@ -36,17 +36,18 @@ impl GroupHooks {
     }
 
     /// Every member of group `name` is now in `to`: its hooks, unless that state was
-    /// already announced.
+    /// already announced. Initialize (members stopped) is no group state of keepalived's:
+    /// nothing runs and the last state announced stays.
     pub fn on_state(&mut self, runner: &mut NotifyRunner, name: &str, to: State) {
-        if self.state.insert(name.to_string(), to) == Some(to) {
-            return;
-        }
         let state = match to {
             State::Master => NotifyState::Master,
             State::Backup => NotifyState::Backup,
             State::Fault => NotifyState::Fault,
             State::Initialize => return,
         };
+        if self.state.insert(name.to_string(), to) == Some(to) {
+            return;
+        }
         self.submit(runner, name, state);
     }
 
@@ -64,5 +65,85 @@ impl GroupHooks {
             let jobs = n.transition_jobs(Subject::Group, name, state, GROUP_PRIORITY);
             runner.submit(&format!("group {name}"), jobs);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Notify;
+    use crate::scripts::{Hook, RunAs, ScriptEnv};
+    use std::time::{Duration, Instant};
+
+    fn scripts() -> NotifyScripts {
+        let env = ScriptEnv {
+            default_user: RunAs::current(),
+            script_security: false,
+        };
+        let notify = Notify {
+            master: Some("true master".into()),
+            stop: Some("true stop".into()),
+            generic: Some("true".into()),
+            ..Notify::default()
+        };
+        NotifyScripts::prepare(&notify, "vrrp_sync_group G", &env).unwrap()
+    }
+
+    /// Every job run, as (key, hook, argv), in start order per key.
+    fn drain(r: &mut NotifyRunner) -> Vec<(String, Hook, String)> {
+        let until = Instant::now() + Duration::from_secs(20);
+        let mut out = Vec::new();
+        while !r.is_idle() {
+            assert!(Instant::now() < until, "runner not idle");
+            for o in r.poll(Instant::now()) {
+                assert!(o.is_ok(), "{o:?}");
+                out.push((o.key, o.hook, o.argv.join(" ")));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        out
+    }
+
+    #[test]
+    fn a_group_announces_each_state_once_with_priority_0_and_stops_in_order() {
+        let mut r = NotifyRunner::default();
+        let mut g = GroupHooks::default();
+        g.set(vec![("G2".into(), scripts()), ("G1".into(), scripts())]);
+        g.on_state(&mut r, "G1", State::Master);
+        g.on_state(&mut r, "G1", State::Master);
+        g.on_state(&mut r, "G1", State::Initialize);
+        // A group without hooks: nothing.
+        g.on_state(&mut r, "G3", State::Master);
+        let ran = drain(&mut r);
+        let key = "group G1".to_string();
+        assert_eq!(
+            ran,
+            [
+                (key.clone(), Hook::Master, "true master".to_string()),
+                (key.clone(), Hook::Generic, "true GROUP G1 MASTER 0".into()),
+            ]
+        );
+        // Announced state kept over a reload: no second run.
+        g.set(vec![("G1".into(), scripts())]);
+        g.on_state(&mut r, "G1", State::Master);
+        assert!(drain(&mut r).is_empty());
+
+        g.set(vec![("G2".into(), scripts()), ("G1".into(), scripts())]);
+        g.on_stop(&mut r);
+        let mut ran = drain(&mut r);
+        ran.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            ran,
+            [
+                (key.clone(), Hook::Stop, "true stop".to_string()),
+                (key, Hook::Generic, "true GROUP G1 STOP 0".into()),
+                ("group G2".into(), Hook::Stop, "true stop".into()),
+                (
+                    "group G2".into(),
+                    Hook::Generic,
+                    "true GROUP G2 STOP 0".into()
+                ),
+            ]
+        );
     }
 }
