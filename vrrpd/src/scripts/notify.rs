@@ -4,7 +4,8 @@
 //! [`NotifyScripts`] holds the prepared hooks of one instance or group (from
 //! [`crate::config::Notify`]) and builds the jobs of one transition as keepalived does.
 //! [`NotifyRunner`] runs jobs: per key (instance or group name) a queue with at most one
-//! child running; jobs run in submission order, each killed at the runner's timeout.
+//! child running; jobs run in submission order, each killed at the runner's timeout, and
+//! jobs of different keys ready together start in the order they were queued.
 //! [`NotifyRunner::submit`] makes the newest transition win: jobs of the key not yet
 //! started are dropped and reported as [`OutcomeKind::Skipped`], so the last state's
 //! scripts always run and stale ones never run late. [`NotifyRunner::enqueue_event`]
@@ -321,7 +322,8 @@ vrrp_fsm::counter_table! {
 #[derive(Debug, Default)]
 struct KeyQueue {
     running: Option<(Job, Running)>,
-    pending: VecDeque<Job>,
+    /// Jobs not started, each with its submission number.
+    pending: VecDeque<(u64, Job)>,
 }
 
 /// Runs notify jobs: one at a time per key, in order, with a timeout. See the module docs.
@@ -331,6 +333,8 @@ pub struct NotifyRunner {
     queues: BTreeMap<String, KeyQueue>,
     done: Vec<Outcome>,
     counters: Counters,
+    /// Submission number of the next job queued (jobs of different keys start in it).
+    next_seq: u64,
 }
 
 impl NotifyRunner {
@@ -341,6 +345,7 @@ impl NotifyRunner {
             queues: BTreeMap::new(),
             done: Vec::new(),
             counters: Counters::default(),
+            next_seq: 0,
         }
     }
 
@@ -349,7 +354,7 @@ impl NotifyRunner {
     /// on until it ends or times out. Nothing starts before the next `poll`.
     pub fn submit(&mut self, key: &str, jobs: Vec<Job>) {
         let q = self.queues.entry(key.to_string()).or_default();
-        for job in q.pending.drain(..) {
+        for (_, job) in q.pending.drain(..) {
             self.counters.skipped += 1;
             self.done.push(Outcome {
                 key: key.to_string(),
@@ -359,17 +364,19 @@ impl NotifyRunner {
                 duration: Duration::ZERO,
             });
         }
-        q.pending.extend(jobs);
+        let seq = &mut self.next_seq;
+        q.pending.extend(jobs.into_iter().map(|j| (next(seq), j)));
     }
 
     /// Queue jobs after those of `key` without dropping any (for events that are not
     /// transitions, like `notify_master_rx_lower_pri`).
     pub fn enqueue(&mut self, key: &str, jobs: Vec<Job>) {
+        let seq = &mut self.next_seq;
         self.queues
             .entry(key.to_string())
             .or_default()
             .pending
-            .extend(jobs);
+            .extend(jobs.into_iter().map(|j| (next(seq), j)));
     }
 
     /// Queue the job of an event that is not a transition (`notify_master_rx_lower_pri`,
@@ -385,59 +392,74 @@ impl NotifyRunner {
             command: command.clone(),
         };
         match self.queues.get_mut(key) {
-            Some(q) if q.pending.iter().any(|j| j.hook == hook) => self.counters.coalesced += 1,
-            Some(q) => q.pending.push_back(job()),
+            Some(q) if q.pending.iter().any(|(_, j)| j.hook == hook) => {
+                self.counters.coalesced += 1
+            }
+            Some(q) => q.pending.push_back((next(&mut self.next_seq), job())),
             None => self.enqueue(key, vec![job()]),
         }
     }
 
     /// Reap finished children, kill those past their timeout, start the next job of each
-    /// idle key; return every outcome since the last call (skipped ones included).
+    /// idle key (keys in the order their jobs were queued: keepalived forks an instance's
+    /// STOP scripts before its group's, as they were asked for); return every outcome
+    /// since the last call (skipped ones included).
     pub fn poll(&mut self, now: Instant) -> Vec<Outcome> {
         let timeout = self.timeout;
         for (key, q) in self.queues.iter_mut() {
-            loop {
-                if let Some((job, child)) = &mut q.running {
-                    let kind = match child.poll(now) {
-                        Ok(None) => break,
-                        Ok(Some(exit)) => {
-                            if exit.timed_out {
-                                self.counters.timed_out += 1;
-                            } else if exit.kind.success() {
-                                self.counters.ok += 1;
-                            } else {
-                                self.counters.failed += 1;
-                            }
-                            (
-                                OutcomeKind::Finished {
-                                    exit: exit.kind,
-                                    timed_out: exit.timed_out,
-                                },
-                                exit.duration,
-                            )
-                        }
-                        Err(e) => {
-                            self.counters.failed += 1;
-                            let d = now.saturating_duration_since(child.started());
-                            (OutcomeKind::WaitError(e), d)
-                        }
-                    };
-                    self.done.push(Outcome {
-                        key: key.clone(),
-                        hook: job.hook,
-                        argv: job.command.argv().to_vec(),
-                        kind: kind.0,
-                        duration: kind.1,
-                    });
-                    q.running = None;
+            let Some((job, child)) = &mut q.running else {
+                continue;
+            };
+            let (kind, duration) = match child.poll(now) {
+                Ok(None) => continue,
+                Ok(Some(exit)) => {
+                    if exit.timed_out {
+                        self.counters.timed_out += 1;
+                    } else if exit.kind.success() {
+                        self.counters.ok += 1;
+                    } else {
+                        self.counters.failed += 1;
+                    }
+                    (
+                        OutcomeKind::Finished {
+                            exit: exit.kind,
+                            timed_out: exit.timed_out,
+                        },
+                        exit.duration,
+                    )
                 }
-                let Some(job) = q.pending.pop_front() else {
-                    break;
-                };
+                Err(e) => {
+                    self.counters.failed += 1;
+                    let d = now.saturating_duration_since(child.started());
+                    (OutcomeKind::WaitError(e), d)
+                }
+            };
+            self.done.push(Outcome {
+                key: key.clone(),
+                hook: job.hook,
+                argv: job.command.argv().to_vec(),
+                kind,
+                duration,
+            });
+            q.running = None;
+        }
+        let mut idle: Vec<(u64, String)> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| q.running.is_none())
+            .filter_map(|(k, q)| q.pending.front().map(|(seq, _)| (*seq, k.clone())))
+            .collect();
+        idle.sort_unstable();
+        for (_, key) in idle {
+            let Some(q) = self.queues.get_mut(&key) else {
+                continue;
+            };
+            while let Some((_, job)) = q.pending.pop_front() {
                 match Running::start(&job.command, now, timeout) {
                     Ok(child) => {
                         self.counters.run += 1;
                         q.running = Some((job, child));
+                        break;
                     }
                     Err(e) => {
                         self.counters.spawn_errors += 1;
@@ -530,6 +552,13 @@ impl NotifyRunner {
     }
 }
 
+/// The submission number `seq` holds, moving it on.
+fn next(seq: &mut u64) -> u64 {
+    let n = *seq;
+    *seq = seq.wrapping_add(1);
+    n
+}
+
 impl Default for NotifyRunner {
     fn default() -> Self {
         NotifyRunner::new(DEFAULT_NOTIFY_TIMEOUT)
@@ -563,6 +592,40 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         out
+    }
+
+    /// Jobs of different keys start in the order they were queued, not in key order:
+    /// keepalived forks an instance's STOP scripts before its group's. Seen through spawn
+    /// errors, reported as each start is tried.
+    #[test]
+    fn keys_start_in_submission_order() {
+        let missing = |name: &str| {
+            CommandSpec::new(
+                vec![name.to_string()],
+                Err(libc::ENOENT),
+                RunAs::current(),
+                None,
+            )
+            .unwrap()
+        };
+        let job = |name: &str| Job {
+            hook: Hook::Stop,
+            command: missing(name),
+        };
+        let mut r = NotifyRunner::new(Duration::from_secs(5));
+        r.submit("yy", vec![job("0")]);
+        r.submit("zz", vec![job("1")]);
+        r.submit("group aa", vec![job("2")]);
+        r.enqueue("mm", vec![job("3")]);
+        r.submit("yy", vec![job("4"), job("5")]);
+        let order: Vec<String> = finish(&mut r)
+            .into_iter()
+            .filter(|o| matches!(o.kind, OutcomeKind::SpawnError(_)))
+            .map(|o| o.argv[0].clone())
+            .collect();
+        // In key order it was 2 3 4 5 1; "0" was replaced by "4" "5" before it started.
+        assert_eq!(order, ["1", "2", "3", "4", "5"]);
+        assert_eq!(r.counters().skipped, 1);
     }
 
     /// Before: `enqueue` queued one job per event, so 200 events ran the script 200 times
