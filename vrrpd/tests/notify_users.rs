@@ -134,7 +134,7 @@ fn t_accepts_known_users_and_warns_of_ignored_words() {
     let text = conf(
         "  script_user root\n",
         "  notify_master \"/bin/true arg\" root root\n  notify_backup /bin/true root root extra words\n",
-        "  notify /bin/true root\n",
+        "  notify /bin/true root\n  notify_master_rx_lower_pri /bin/true\n",
     );
     let (path, code, stderr) = config_test(&dir, "ok.conf", &text);
     println!("{}", stderr.trim_end());
@@ -143,6 +143,15 @@ fn t_accepts_known_users_and_warns_of_ignored_words() {
         stderr.contains(&format!(
             "{}:7: warning: 'notify_backup': words after SCRIPT USERNAME GROUPNAME ignored, \
              as keepalived does: 'extra words'",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    // keepalived knows no such keyword in a group.
+    assert!(
+        stderr.contains(&format!(
+            "{}:19: warning: unknown keyword 'notify_master_rx_lower_pri' in vrrp_sync_group \
+             ignored",
             path.display()
         )),
         "{stderr}"

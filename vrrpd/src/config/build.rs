@@ -364,7 +364,10 @@ impl Builder {
         };
         let mut unknown = Vec::new();
         for s in stmt.children() {
-            if notify_keyword(&mut group.notify, s, &mut self.warnings)? {
+            // keepalived has no `notify_master_rx_lower_pri` for a group: unknown there.
+            if s.keyword != "notify_master_rx_lower_pri"
+                && notify_keyword(&mut group.notify, s, &mut self.warnings)?
+            {
                 continue;
             }
             match s.keyword.as_str() {
