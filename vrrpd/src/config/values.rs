@@ -131,8 +131,9 @@ pub fn user_group(stmt: &Statement) -> Result<(String, Option<String>), ConfigEr
     }
 }
 
-/// A script command line: the arguments joined back with single spaces (keepalived accepts
-/// both `notify "/path arg"` and `notify /path arg`).
+/// A `vrrp_script` `script` command line: the arguments joined back with single spaces.
+/// (`notify*` lines are read by [`crate::scripts::notify::parse_line`]: there the words
+/// after the script are its user and group.)
 pub fn command(stmt: &Statement) -> Result<String, ConfigError> {
     if stmt.args.is_empty() {
         return Err(ConfigError::invalid(
