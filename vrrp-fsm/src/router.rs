@@ -334,6 +334,8 @@ impl Router {
                 self.remove_vips();
                 self.become_backup(now, Reason::Drain);
             }
+            // A start held by `vrrp_startup_delay` still happens (as a drained Backup).
+            (true, State::Initialize) => {}
             (true, _) => self.master_down_timer = None,
             (false, State::Backup) => self.arm_master_down(now, self.master_down_interval()),
             (false, _) => {}

@@ -69,6 +69,16 @@ fn held_owner_waits_in_backup_for_the_end_of_the_hold() {
     r.handle_shutdown(at(1.0));
     assert_eq!(r.poll_timeout(), None);
 
+    // Drained while held: it still starts when the hold ends, as a drained Backup.
+    let mut r = router(255);
+    r.hold_startup_until(at(2.5));
+    r.handle_startup(Instant::ZERO);
+    r.handle_drain(at(1.0), true);
+    assert_eq!(run_until(&mut r, at(60.0)), None);
+    assert_eq!(r.state(), State::Backup);
+    r.handle_drain(at(70.0), false);
+    assert!(run_until(&mut r, at(80.0)).is_some());
+
     // A hold already past does nothing: the owner is Master at once.
     let mut r = router(255);
     r.hold_startup_until(at(1.0));
