@@ -1,0 +1,318 @@
+//! Notify FIFOs, keepalived 2.2.7 against vrrpd (issue 16): the same keepalived.conf
+//! (`dataplane/fifo.conf`: a sync group G of VI_1 and VI_2, a lone VI_3; `notify_fifo` and
+//! `vrrp_notify_fifo`; `fifo_write_vrrp_states_on_reload`) runs on a pair of nodes under
+//! each daemon (`tests/dataplane/mod.rs`), and the test reads both FIFOs of both nodes
+//! after each step: start, the master stops, the master is back, a link fault on the
+//! master, the link back, a reload of both nodes, both stop.
+//!
+//! What is compared, phase by phase and node by node: each subject's lines (`INSTANCE
+//! "VI_1" ...`, `GROUP "G" ...`) in the order written. The order between subjects is not
+//! compared: keepalived itself writes the members of a group in an order that changes
+//! from run to run (its timers fire in either order), which
+//! `keepalived_fifo_lines_equal_to_itself` shows. Both FIFOs must carry the same lines.
+//!
+//! Needs root and keepalived (else SKIP). One test at a time.
+
+#[allow(dead_code)] // each test file uses part of the harness
+mod dataplane;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use dataplane::{can_run, runs, template, Daemon, Node, Run, LIMIT, MASTER_BACKUP};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const ONE: Node = Node::One;
+const TWO: Node = Node::Two;
+
+/// The two FIFOs of each node, as `fifo.conf` names them (`NAME-N.fifo`).
+const FIFOS: [&str; 2] = ["global", "vrrp"];
+
+const INSTANCES: [&str; 3] = ["VI_1", "VI_2", "VI_3"];
+
+fn node_no(n: Node) -> usize {
+    match n {
+        Node::One => 1,
+        Node::Two => 2,
+    }
+}
+
+/// The test's end of the FIFOs: created before the daemons start (so that keepalived
+/// uses them and never removes them) and held open read-only, non-blocking, for the whole
+/// run, so that nothing written is lost while a daemon restarts or reloads.
+struct Readers {
+    dir: PathBuf,
+    files: Vec<(Node, &'static str, File)>,
+    phase: usize,
+}
+
+impl Readers {
+    fn open(run: &Run) -> Readers {
+        let dir = run.lan.dir.path().to_owned();
+        let mut files = Vec::new();
+        for n in Node::BOTH {
+            for f in FIFOS {
+                let p = dir.join(format!("{f}-{}.fifo", node_no(n)));
+                nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o644))
+                    .unwrap_or_else(|e| panic!("mkfifo {}: {e}", p.display()));
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&p)
+                    .unwrap_or_else(|e| panic!("open {}: {e}", p.display()));
+                files.push((n, f, file));
+            }
+        }
+        Readers {
+            dir,
+            files,
+            phase: 0,
+        }
+    }
+
+    /// Snapshot `name` (the harness waits for the nodes to settle), then what each FIFO
+    /// carried since the last phase, saved in the run's directory
+    /// (`lines-PHASE-NODE-FIFO`, read back by [`lines`]).
+    fn phase(&mut self, run: &mut Run, name: &str) {
+        run.snapshot(name);
+        for (n, f, file) in &mut self.files {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(k) => got.extend_from_slice(&buf[..k]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("reading the {f} FIFO: {e}"),
+                }
+            }
+            let p = self
+                .dir
+                .join(format!("lines-{}-{}-{f}", self.phase, node_no(*n)));
+            std::fs::write(p, got).unwrap();
+        }
+        self.phase += 1;
+    }
+}
+
+/// What FIFO `fifo` of node `n` carried during phase `p` of `run`.
+fn lines(run: &Run, p: usize, n: Node, fifo: &str) -> Vec<String> {
+    let path = run
+        .lan
+        .dir
+        .path()
+        .join(format!("lines-{p}-{}-{fifo}", node_no(n)));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Wait (bounded) until node `n`'s current log has `needle` at least `times` times.
+fn wait_log(run: &Run, n: Node, needle: &str, times: usize) {
+    let start = Instant::now();
+    while run.log(n).matches(needle).count() < times {
+        if start.elapsed() > LIMIT {
+            eprintln!(
+                "{}: {}: '{needle}' x{times} not within {LIMIT:?}",
+                run.daemon.name(),
+                n.name()
+            );
+            return;
+        }
+        sleep(Duration::from_millis(100));
+    }
+}
+
+/// Start, master stops, master back, link fault on the master's eth1 (VI_2 FAULT, G and
+/// so VI_1 with it, VI_3 unaffected), link back, reload of both, both stop.
+fn sequence(run: &mut Run) {
+    let mut r = Readers::open(run);
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.start(TWO);
+    run.wait_state(TWO, "BACKUP", 1);
+    r.phase(run, "start (node1 master, node2 backup)");
+
+    run.stop(ONE);
+    run.wait_state(TWO, "MASTER", 1);
+    r.phase(run, "the master stops (node2 master)");
+
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.wait_state(TWO, "BACKUP", 2);
+    r.phase(run, "the master is back");
+
+    run.lan.a.set_link("eth1", false).unwrap();
+    wait_log(run, ONE, "(VI_1) Entering FAULT STATE", 1);
+    wait_log(run, TWO, "(VI_1) Entering MASTER STATE", 2);
+    r.phase(run, "link fault on node1 eth1 (G faulted on node1)");
+
+    run.lan.a.set_link("eth1", true).unwrap();
+    wait_log(run, ONE, "(VI_1) Entering MASTER STATE", 2);
+    wait_log(run, TWO, "(VI_1) Entering BACKUP STATE", 3);
+    r.phase(run, "link back (node1 master again)");
+
+    run.reload(ONE);
+    run.reload(TWO);
+    r.phase(run, "reload of both nodes");
+
+    run.stop(TWO);
+    run.stop(ONE);
+    r.phase(run, "both stop");
+}
+
+/// Each subject's lines in order (the key: `INSTANCE "VI_1"`, `GROUP "G"`).
+fn by_subject(lines: &[String]) -> BTreeMap<String, Vec<String>> {
+    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for l in lines {
+        let mut w = l.splitn(3, ' ');
+        let key = format!("{} {}", w.next().unwrap_or(""), w.next().unwrap_or(""));
+        m.entry(key)
+            .or_default()
+            .push(w.next().unwrap_or("").to_owned());
+    }
+    m
+}
+
+/// The differences between two runs' FIFO lines (`-` first, `+` second), and, within
+/// each run, between its two FIFOs; empty if none.
+fn differences(a: &Run, b: &Run) -> String {
+    let mut out = String::new();
+    for run in [a, b] {
+        for p in 0..run.phases.len() {
+            for n in Node::BOTH {
+                let (g, v) = (lines(run, p, n, "global"), lines(run, p, n, "vrrp"));
+                if g != v {
+                    let _ = writeln!(
+                        out,
+                        "{} phase {} {}: notify_fifo {g:?} but vrrp_notify_fifo {v:?}",
+                        run.daemon.name(),
+                        p + 1,
+                        n.name()
+                    );
+                }
+            }
+        }
+    }
+    for (p, phase) in a.phases.iter().enumerate() {
+        for n in Node::BOTH {
+            let (x, y) = (lines(a, p, n, "vrrp"), lines(b, p, n, "vrrp"));
+            if by_subject(&x) != by_subject(&y) {
+                let _ = writeln!(
+                    out,
+                    "== phase {} '{}', {}:\n- {}: {x:#?}\n+ {}: {y:#?}",
+                    p + 1,
+                    phase.name,
+                    n.name(),
+                    a.daemon.name(),
+                    b.daemon.name()
+                );
+            }
+        }
+    }
+    if a.phases.len() != b.phases.len() {
+        let _ = writeln!(out, "phases: {} vs {}", a.phases.len(), b.phases.len());
+    }
+    out
+}
+
+fn print_lines(run: &Run) {
+    let mut out = String::new();
+    for (p, phase) in run.phases.iter().enumerate() {
+        for n in Node::BOTH {
+            let _ = writeln!(
+                out,
+                "----- {} phase {} '{}' {} -----\n{}",
+                run.daemon.name(),
+                p + 1,
+                phase.name,
+                n.name(),
+                lines(run, p, n, "vrrp").join("\n")
+            );
+        }
+    }
+    eprint!("{out}");
+}
+
+/// What keepalived must show, so that the harness is known to see the FIFOs at all:
+/// (phase, node, line).
+const EXPECT: &[(usize, Node, &str)] = &[
+    (0, ONE, "GROUP \"G\" MASTER 0"),
+    (0, ONE, "INSTANCE \"VI_1\" MASTER 150"),
+    (0, TWO, "INSTANCE \"VI_3\" BACKUP 100"),
+    (1, ONE, "INSTANCE \"VI_3\" STOP 150"),
+    (1, TWO, "GROUP \"G\" MASTER 0"),
+    (3, ONE, "INSTANCE \"VI_2\" FAULT 150"),
+    (3, ONE, "GROUP \"G\" FAULT 0"),
+    (5, TWO, "GROUP \"G\" BACKUP 0"),
+    (6, ONE, "GROUP \"G\" STOP 0"),
+];
+
+fn unmet(run: &Run) -> Vec<String> {
+    EXPECT
+        .iter()
+        .filter(|(p, n, l)| !lines(run, *p, *n, "vrrp").iter().any(|x| x == l))
+        .map(|(p, n, l)| format!("phase {} {}: no line {l:?}", p + 1, n.name()))
+        .collect()
+}
+
+/// keepalived against keepalived: what the comparison looks at is the same run to run,
+/// and the harness sees what the configuration asks for.
+#[test]
+fn keepalived_fifo_lines_equal_to_itself() {
+    let test = "keepalived_fifo_lines_equal_to_itself";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let k = [Daemon::Keepalived, Daemon::Keepalived];
+    let (a, b) = runs(
+        "ffk",
+        &template("fifo.conf"),
+        MASTER_BACKUP,
+        &INSTANCES,
+        sequence,
+        k,
+    );
+    print_lines(&a);
+    for run in [&a, &b] {
+        let bad = unmet(run);
+        assert!(bad.is_empty(), "{test}: {bad:?}\n{}", run.logs());
+    }
+    let report = differences(&a, &b);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", b.logs());
+}
+
+/// keepalived against vrrpd: the same lines, subject by subject, at every phase.
+#[test]
+fn fifo_lines_same_as_keepalived() {
+    let test = "fifo_lines_same_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    let (k, v) = runs(
+        "ffv",
+        &template("fifo.conf"),
+        MASTER_BACKUP,
+        &INSTANCES,
+        sequence,
+        d,
+    );
+    print_lines(&v);
+    let bad = unmet(&k);
+    assert!(bad.is_empty(), "{test}: keepalived: {bad:?}\n{}", k.logs());
+    let report = differences(&k, &v);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
+}
