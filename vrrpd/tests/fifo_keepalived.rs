@@ -316,3 +316,139 @@ fn fifo_lines_same_as_keepalived() {
     let report = differences(&k, &v);
     assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
 }
+
+/// Instances of the stall test: enough lines at start and on a link flap to fill a 4 KiB
+/// pipe and vrrpd's own bounded queue behind it.
+const STALL_INSTANCES: u8 = 200;
+
+/// The stall test's configuration: `STALL_INSTANCES` instances on eth0, `vrrp_notify_fifo`.
+fn stall_conf() -> String {
+    let mut c = String::from(
+        "global_defs {\n  router_id node@N@\n  vrrp_notify_fifo @DIR@/vrrp-@N@.fifo\n}\n",
+    );
+    for i in 1..=STALL_INSTANCES {
+        let _ = write!(
+            c,
+            "vrrp_instance VI_{i} {{\n  state @STATE@\n  interface eth0\n  \
+             virtual_router_id {i}\n  priority @PRIORITY@\n  advert_int 1\n  \
+             virtual_ipaddress {{\n    192.0.2.{}/32\n  }}\n}}\n",
+            u16::from(i) + 20
+        );
+    }
+    c
+}
+
+/// `vrrpd status --json` of node `n` (control socket of its first run).
+fn status(run: &Run, n: Node) -> serde_json::Value {
+    let sock = run
+        .lan
+        .dir
+        .path()
+        .join(format!("vrrpd-{}-1.sock", n.name()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["status", "--json", "--control"])
+        .arg(&sock)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "vrrpd status: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn adverts_sent(s: &serde_json::Value) -> Vec<u64> {
+    s["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["counters"]["adverts_sent"].as_u64().unwrap())
+        .collect()
+}
+
+/// A reader that opens the FIFO and never reads (its pipe shrunk to 4 KiB): vrrpd's
+/// masters keep advertising, every one of them, while lines are dropped and counted; once
+/// the reader reads, what it gets is whole lines, as many as vrrpd counts written.
+#[test]
+fn a_stalled_reader_never_stops_the_adverts() {
+    let test = "a_stalled_reader_never_stops_the_adverts";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let mut run = Run::new(Daemon::Vrrpd, "ffs", &stall_conf(), MASTER_BACKUP, &[]);
+    let path = run.lan.dir.path().join("vrrp-1.fifo");
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&path)
+        .unwrap();
+    let size = nix::fcntl::fcntl(&reader, nix::fcntl::FcntlArg::F_SETPIPE_SZ(4096)).unwrap();
+    assert_eq!(size, 4096);
+    let n = usize::from(STALL_INSTANCES);
+
+    run.start(ONE);
+    wait_log(&run, ONE, "Entering MASTER STATE", n);
+    // A flap: FAULT, BACKUP, then MASTER again for every instance.
+    run.lan.a.set_link("eth0", false).unwrap();
+    wait_log(&run, ONE, "Entering FAULT STATE", n);
+    run.lan.a.set_link("eth0", true).unwrap();
+    wait_log(&run, ONE, "Entering MASTER STATE", 2 * n);
+    let before = status(&run, ONE);
+    let t0 = Instant::now();
+    sleep(Duration::from_secs(3));
+    let after = status(&run, ONE);
+    let elapsed = t0.elapsed();
+    let (a, b) = (adverts_sent(&before), adverts_sent(&after));
+    let dropped = after["fifo_lines_dropped"].as_u64().unwrap();
+    let written = after["fifo_lines_written"].as_u64().unwrap();
+    let total: u64 = b.iter().zip(&a).map(|(b, a)| b - a).sum();
+    eprintln!(
+        "{test}: {n} masters sent {total} adverts in {elapsed:?} with the FIFO stalled; \
+         {written} lines written, {dropped} dropped"
+    );
+    assert_eq!(a.len(), n, "{}", run.logs());
+    let silent: Vec<usize> = (0..n).filter(|&i| b[i] <= a[i]).collect();
+    assert!(
+        silent.is_empty(),
+        "instances that stopped advertising: {silent:?}"
+    );
+    assert!(dropped > 0, "no line dropped: {}", run.log(ONE));
+    assert!(
+        run.log(ONE)
+            .contains("line dropped (the reader is not keeping up)"),
+        "the drop is logged"
+    );
+
+    // The reader reads now: it gets whole lines, as many as were written (the queue
+    // behind the pipe drains into it).
+    let mut got = Vec::new();
+    let start = Instant::now();
+    let mut buf = vec![0u8; 65536];
+    let mut written = 0;
+    while start.elapsed() < LIMIT {
+        match reader.read(&mut buf) {
+            Ok(k) if k > 0 => got.extend_from_slice(&buf[..k]),
+            _ => sleep(Duration::from_millis(200)),
+        }
+        written = status(&run, ONE)["fifo_lines_written"].as_u64().unwrap();
+        if got.iter().filter(|&&c| c == b'\n').count() as u64 >= written {
+            break;
+        }
+    }
+    let text = String::from_utf8(got).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    eprintln!("{test}: the reader got {} lines", lines.len());
+    assert_eq!(lines.len() as u64, written);
+    assert!(text.ends_with('\n'));
+    for l in &lines {
+        let w: Vec<&str> = l.split(' ').collect();
+        assert!(
+            w.len() == 4 && w[0] == "INSTANCE" && w[1].starts_with("\"VI_"),
+            "not a whole line: {l:?}"
+        );
+    }
+    run.stop_all();
+}
