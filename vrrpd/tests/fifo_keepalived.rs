@@ -57,6 +57,10 @@ struct Readers {
 impl Readers {
     fn open(run: &Run) -> Readers {
         let dir = run.lan.dir.path().to_owned();
+        let script = dir.join("fifo-script.sh");
+        std::fs::write(&script, SCRIPT).unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         let mut files = Vec::new();
         for n in Node::BOTH {
             for f in FIFOS {
@@ -101,6 +105,24 @@ impl Readers {
         }
         self.phase += 1;
     }
+}
+
+/// The `[vrrp_]notify_fifo_script` of `fifo.conf` (`fifo-script.sh N`): appends its
+/// arguments to `fifo-script.sh.N.args`.
+const SCRIPT: &str = "#!/bin/sh\necho \"$*\" >> \"$0.$1.args\"\n";
+
+/// The arguments each FIFO script of node `n` was started with, one run a line, with the
+/// run's directory written `@DIR@`.
+fn script_runs(run: &Run, n: Node) -> Vec<String> {
+    let dir = run.lan.dir.path();
+    let p = dir.join(format!("fifo-script.sh.{}.args", node_no(n)));
+    let mut v: Vec<String> = std::fs::read_to_string(p)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.replace(&dir.display().to_string(), "@DIR@"))
+        .collect();
+    v.sort();
+    v
 }
 
 /// What FIFO `fifo` of node `n` carried during phase `p` of `run`.
@@ -220,6 +242,18 @@ fn differences(a: &Run, b: &Run) -> String {
             }
         }
     }
+    for n in Node::BOTH {
+        let (x, y) = (script_runs(a, n), script_runs(b, n));
+        if x != y {
+            let _ = writeln!(
+                out,
+                "== FIFO scripts of {}:\n- {}: {x:#?}\n+ {}: {y:#?}",
+                n.name(),
+                a.daemon.name(),
+                b.daemon.name()
+            );
+        }
+    }
     if a.phases.len() != b.phases.len() {
         let _ = writeln!(out, "phases: {} vs {}", a.phases.len(), b.phases.len());
     }
@@ -241,6 +275,15 @@ fn print_lines(run: &Run) {
             );
         }
     }
+    for n in Node::BOTH {
+        let _ = writeln!(
+            out,
+            "----- {} {} FIFO script runs: {:?}",
+            run.daemon.name(),
+            n.name(),
+            script_runs(run, n)
+        );
+    }
     eprint!("{out}");
 }
 
@@ -259,11 +302,20 @@ const EXPECT: &[(usize, Node, &str)] = &[
 ];
 
 fn unmet(run: &Run) -> Vec<String> {
-    EXPECT
+    let mut bad: Vec<String> = EXPECT
         .iter()
         .filter(|(p, n, l)| !lines(run, *p, *n, "vrrp").iter().any(|x| x == l))
         .map(|(p, n, l)| format!("phase {} {}: no line {l:?}", p + 1, n.name()))
-        .collect()
+        .collect();
+    // Each FIFO's script ran with the FIFO's name last, at each start and reload.
+    let runs = script_runs(run, ONE);
+    for f in FIFOS {
+        let want = format!("1 @DIR@/{f}-1.fifo");
+        if !runs.iter().any(|r| *r == want) {
+            bad.push(format!("node1: no FIFO script run with {want:?}: {runs:?}"));
+        }
+    }
+    bad
 }
 
 /// keepalived against keepalived: what the comparison looks at is the same run to run,
@@ -451,4 +503,86 @@ fn a_stalled_reader_never_stops_the_adverts() {
         );
     }
     run.stop_all();
+}
+
+/// Start; node1's script fails (VI_3 150 → 130, still master); it recovers (→ 150);
+/// node2's fails (VI_3 100 → 80, backup); both stop.
+fn priority_sequence(run: &mut Run) {
+    let mut r = Readers::open(run);
+    let (d1, d2) = (run_file(run, "down-1"), run_file(run, "down-2"));
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.start(TWO);
+    run.wait_state(TWO, "BACKUP", 1);
+    r.phase(run, "start (node1 master, node2 backup)");
+
+    std::fs::write(&d1, "").unwrap();
+    wait_log(
+        run,
+        ONE,
+        "(VI_3) Changing effective priority from 150 to 130",
+        1,
+    );
+    r.phase(run, "node1's script fails");
+
+    std::fs::remove_file(&d1).unwrap();
+    wait_log(
+        run,
+        ONE,
+        "(VI_3) Changing effective priority from 130 to 150",
+        1,
+    );
+    r.phase(run, "node1's script recovers");
+
+    std::fs::write(&d2, "").unwrap();
+    wait_log(
+        run,
+        TWO,
+        "(VI_3) Changing effective priority from 100 to 80",
+        1,
+    );
+    r.phase(run, "node2's script fails");
+
+    run.stop(TWO);
+    run.stop(ONE);
+    r.phase(run, "both stop");
+}
+
+fn run_file(run: &Run, name: &str) -> PathBuf {
+    run.lan.dir.path().join(name)
+}
+
+/// `notify_priority_changes`: keepalived's MASTER_PRIORITY / BACKUP_PRIORITY lines, for
+/// the instance that asks for them only, the same under vrrpd.
+#[test]
+fn priority_change_lines_same_as_keepalived() {
+    let test = "priority_change_lines_same_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    let (k, v) = runs(
+        "ffp",
+        &template("fifo_prio.conf"),
+        MASTER_BACKUP,
+        &["VI_1", "VI_3"],
+        priority_sequence,
+        d,
+    );
+    print_lines(&k);
+    print_lines(&v);
+    let expect: &[(usize, Node, &str)] = &[
+        (1, ONE, "INSTANCE \"VI_3\" MASTER_PRIORITY 130"),
+        (2, ONE, "INSTANCE \"VI_3\" MASTER_PRIORITY 150"),
+        (3, TWO, "INSTANCE \"VI_3\" BACKUP_PRIORITY 80"),
+    ];
+    let bad: Vec<String> = expect
+        .iter()
+        .filter(|(p, n, l)| !lines(&k, *p, *n, "vrrp").iter().any(|x| x == l))
+        .map(|(p, n, l)| format!("phase {} {}: no line {l:?}", p + 1, n.name()))
+        .collect();
+    assert!(bad.is_empty(), "{test}: keepalived: {bad:?}\n{}", k.logs());
+    let report = differences(&k, &v);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
 }
