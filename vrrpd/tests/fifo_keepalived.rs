@@ -311,7 +311,7 @@ fn unmet(run: &Run) -> Vec<String> {
     let runs = script_runs(run, ONE);
     for f in FIFOS {
         let want = format!("1 @DIR@/{f}-1.fifo");
-        if !runs.iter().any(|r| *r == want) {
+        if !runs.contains(&want) {
             bad.push(format!("node1: no FIFO script run with {want:?}: {runs:?}"));
         }
     }
