@@ -199,9 +199,25 @@ fn by_subject(lines: &[String]) -> BTreeMap<String, Vec<String>> {
     for l in lines {
         let mut w = l.splitn(3, ' ');
         let key = format!("{} {}", w.next().unwrap_or(""), w.next().unwrap_or(""));
-        m.entry(key)
-            .or_default()
-            .push(w.next().unwrap_or("").to_owned());
+        let rest = w.next().unwrap_or("").to_owned();
+        // One MASTER_RX_LOWER_PRI per advert heard: how many, and whether the last come
+        // before or after a snapshot, depends on timing ([`first_rx_lower`] compares them).
+        if !rest.starts_with("MASTER_RX_LOWER_PRI ") {
+            m.entry(key).or_default().push(rest);
+        }
+    }
+    m
+}
+
+/// Each distinct MASTER_RX_LOWER_PRI line node `n` got, with the first phase it came in.
+fn first_rx_lower(run: &Run, n: Node) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in 0..run.phases.len() {
+        for l in lines(run, p, n, "vrrp") {
+            if l.contains(" MASTER_RX_LOWER_PRI ") {
+                m.entry(l).or_insert(p + 1);
+            }
+        }
     }
     m
 }
@@ -243,6 +259,16 @@ fn differences(a: &Run, b: &Run) -> String {
         }
     }
     for n in Node::BOTH {
+        let (x, y) = (first_rx_lower(a, n), first_rx_lower(b, n));
+        if x != y {
+            let _ = writeln!(
+                out,
+                "== MASTER_RX_LOWER_PRI lines of {} (line: first phase):\n- {}: {x:#?}\n+ {}: {y:#?}",
+                n.name(),
+                a.daemon.name(),
+                b.daemon.name()
+            );
+        }
         let (x, y) = (script_runs(a, n), script_runs(b, n));
         if x != y {
             let _ = writeln!(
@@ -506,7 +532,8 @@ fn a_stalled_reader_never_stops_the_adverts() {
 }
 
 /// Start; node1's script fails (VI_3 150 → 130, still master); it recovers (→ 150);
-/// node2's fails (VI_3 100 → 80, backup); both stop.
+/// node2's fails (VI_3 100 → 80, backup); node2 stops hearing multicast (it becomes
+/// master, node1 hears its lower-priority adverts) and hears again; both stop.
 fn priority_sequence(run: &mut Run) {
     let mut r = Readers::open(run);
     let (d1, d2) = (run_file(run, "down-1"), run_file(run, "down-2"));
@@ -543,6 +570,23 @@ fn priority_sequence(run: &mut Run) {
     );
     r.phase(run, "node2's script fails");
 
+    // node2 deaf to multicast (the switch no longer floods it to node2's port): node2
+    // becomes master too, and node1, master, hears its lower-priority adverts.
+    let flood = |run: &Run, on: &str| {
+        run.lan
+            .br
+            .exec(&["bridge", "link", "set", "dev", "b0", "mcast_flood", on])
+            .unwrap()
+    };
+    flood(run, "off");
+    wait_log(run, TWO, "(VI_3) Entering MASTER STATE", 1);
+    wait_log(run, ONE, "(VI_3) Received advert from", 3);
+    r.phase(run, "node2 deaf: two masters");
+
+    flood(run, "on");
+    wait_log(run, TWO, "(VI_3) Entering BACKUP STATE", 2);
+    r.phase(run, "node2 hears again");
+
     run.stop(TWO);
     run.stop(ONE);
     r.phase(run, "both stop");
@@ -553,7 +597,9 @@ fn run_file(run: &Run, name: &str) -> PathBuf {
 }
 
 /// `notify_priority_changes`: keepalived's MASTER_PRIORITY / BACKUP_PRIORITY lines, for
-/// the instance that asks for them only, the same under vrrpd.
+/// the instance that asks for them only, and MASTER_RX_LOWER_PRI lines, the same under
+/// vrrpd (MASTER_RX_LOWER_PRI lines are compared by the phase each distinct line first
+/// comes in: one is written per advert heard).
 #[test]
 fn priority_change_lines_same_as_keepalived() {
     let test = "priority_change_lines_same_as_keepalived";
@@ -576,6 +622,9 @@ fn priority_change_lines_same_as_keepalived() {
         (1, ONE, "INSTANCE \"VI_3\" MASTER_PRIORITY 130"),
         (2, ONE, "INSTANCE \"VI_3\" MASTER_PRIORITY 150"),
         (3, TWO, "INSTANCE \"VI_3\" BACKUP_PRIORITY 80"),
+        (4, ONE, "INSTANCE \"VI_3\" MASTER_RX_LOWER_PRI 150"),
+        (4, TWO, "INSTANCE \"VI_3\" MASTER 80"),
+        (5, TWO, "INSTANCE \"VI_3\" BACKUP 80"),
     ];
     let bad: Vec<String> = expect
         .iter()

@@ -238,13 +238,7 @@ impl Fifos {
         let prepared = prepare(config)?;
         for (conf, script) in [&f.global, &f.vrrp].into_iter().zip(prepared) {
             let Some(p) = &conf.path else { continue };
-            let owner = match &p.user {
-                Some(pair) => RunAs::from_pair(&format!("{} user", p.keyword), pair)
-                    .map_err(PrepareError::at(&p.loc))?,
-                None => RunAs::default_for_scripts(),
-            };
-            let owner = owner.is_switch().then_some((owner.uid, owner.gid));
-            match Fifo::open(p, owner) {
+            match Fifo::open(p, owner(p)?) {
                 Ok(fifo) => {
                     info!("{} {} open", p.keyword, p.path.display());
                     fifos.open.push(fifo);
@@ -459,8 +453,23 @@ fn prepare(config: &Config) -> Result<[Option<crate::scripts::CommandSpec>; 2], 
     Ok([one(&f.global)?, one(&f.vrrp)?])
 }
 
-/// `vrrpd -t`: prepare the FIFO scripts as the daemon would, running none.
+/// The owner (uid, gid) given to FIFO `p` if we create it, when not ourselves: its
+/// `USER [GROUP]`, else the default script user. An unknown user is an error (keepalived
+/// ignores the FIFO).
+fn owner(p: &FifoPath) -> Result<Option<(u32, u32)>, PrepareError> {
+    let owner = match &p.user {
+        Some(pair) => RunAs::from_pair(&format!("{} user", p.keyword), pair)
+            .map_err(PrepareError::at(&p.loc))?,
+        None => RunAs::default_for_scripts(),
+    };
+    Ok(owner.is_switch().then_some((owner.uid, owner.gid)))
+}
+
+/// `vrrpd -t`: the FIFOs' users and scripts prepared as the daemon would, running none.
 pub fn check(config: &Config) -> Result<(), PrepareError> {
+    for p in config.global.fifos.configured() {
+        owner(p)?;
+    }
     prepare(config).map(drop)
 }
 
