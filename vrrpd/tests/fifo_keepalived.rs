@@ -6,10 +6,11 @@
 //! master, the link back, a reload of both nodes, both stop.
 //!
 //! What is compared, phase by phase and node by node: each subject's lines (`INSTANCE
-//! "VI_1" ...`, `GROUP "G" ...`) in the order written. The order between subjects is not
-//! compared: keepalived itself writes the members of a group in an order that changes
-//! from run to run (its timers fire in either order), which
-//! `keepalived_fifo_lines_equal_to_itself` shows. Both FIFOs must carry the same lines.
+//! "VI_1" ...`, `GROUP "G" ...`) in the order written, and where the group's lines come
+//! among its members'. The order between instances is not compared: keepalived itself
+//! writes them in an order that changes from run to run (its timers fire in either
+//! order), which `keepalived_fifo_lines_equal_to_itself` shows. Both FIFOs must carry
+//! the same lines.
 //!
 //! Needs root and keepalived (else SKIP). One test at a time.
 
@@ -209,6 +210,22 @@ fn by_subject(lines: &[String]) -> BTreeMap<String, Vec<String>> {
     m
 }
 
+/// The lines of sync group G and its members (VI_1, VI_2), a member's written `M`: where
+/// the group's lines come among its members' (which member comes first varies).
+fn group_order(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            match w.get(1).copied()? {
+                "\"G\"" => Some(format!("G {}", w.get(2)?)),
+                "\"VI_1\"" | "\"VI_2\"" => Some(format!("M {}", w.get(2)?)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Each distinct MASTER_RX_LOWER_PRI line node `n` got, with the first phase it came in.
 fn first_rx_lower(run: &Run, n: Node) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
@@ -245,7 +262,7 @@ fn differences(a: &Run, b: &Run) -> String {
     for (p, phase) in a.phases.iter().enumerate() {
         for n in Node::BOTH {
             let (x, y) = (lines(a, p, n, "vrrp"), lines(b, p, n, "vrrp"));
-            if by_subject(&x) != by_subject(&y) {
+            if by_subject(&x) != by_subject(&y) || group_order(&x) != group_order(&y) {
                 let _ = writeln!(
                     out,
                     "== phase {} '{}', {}:\n- {}: {x:#?}\n+ {}: {y:#?}",

@@ -219,6 +219,8 @@ pub struct Fifos {
     priority_changes: HashSet<String>,
     /// Last state written per sync group (the runner may report a group state again).
     group_state: HashMap<String, vrrp_fsm::State>,
+    /// Sync group of each member instance.
+    member_of: HashMap<String, String>,
     counters: FifoCounters,
 }
 
@@ -233,6 +235,11 @@ impl Fifos {
         let mut fifos = Fifos {
             write_states_on_reload: f.write_states_on_reload,
             priority_changes: priority_changes(config, instances),
+            member_of: config
+                .sync_groups
+                .iter()
+                .flat_map(|g| g.members.iter().map(|(m, _)| (m.clone(), g.name.clone())))
+                .collect(),
             ..Fifos::default()
         };
         let prepared = prepare(config)?;
@@ -264,10 +271,20 @@ impl Fifos {
     }
 
     /// Instance `name` entered `to` with effective priority `priority`.
+    /// A member's first BACKUP or FAULT comes after its group's line, as keepalived's
+    /// `vrrp_init_state` writes a group's initial state before its members'.
     pub fn on_state(&mut self, name: &str, to: vrrp_fsm::State, priority: u8) {
-        if let Some(w) = Word::of_state(to) {
-            self.instance(name, w, priority);
+        let Some(w) = Word::of_state(to) else {
+            return;
+        };
+        if matches!(w, Word::Backup | Word::Fault) {
+            if let Some(g) = self.member_of.get(name).cloned() {
+                if !self.group_state.contains_key(&g) {
+                    self.on_group_state(&g, to);
+                }
+            }
         }
+        self.instance(name, w, priority);
     }
 
     /// Every member of sync group `name` is now in `to` (written once per change).
