@@ -404,6 +404,8 @@ impl Fifos {
     pub fn close(&mut self) {
         self.poll();
         for f in self.open.drain(..) {
+            // What the reader never took is lost with the FIFO: counted.
+            self.counters.dropped += f.queue.len() as u64;
             f.close();
         }
     }
@@ -525,6 +527,14 @@ mod tests {
         let p = fifo_in(&dir);
         let mut f = Fifo::open(&p, None).unwrap();
         assert!(f.created.is_some());
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let meta = std::fs::symlink_metadata(&p.path).unwrap();
+        assert!(meta.file_type().is_fifo());
+        assert_eq!(
+            meta.permissions().mode() & 0o7777,
+            0o600,
+            "keepalived's mode"
+        );
         let mut c = FifoCounters::default();
         let l = line(false, "VI_1", Word::Master, 100);
         let t = Instant::now();
