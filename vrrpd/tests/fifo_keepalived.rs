@@ -652,3 +652,106 @@ fn priority_change_lines_same_as_keepalived() {
     let report = differences(&k, &v);
     assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
 }
+
+/// What is at each FIFO path of node1 (`created-*.conf` FIFOs, which the daemon creates):
+/// one line per FIFO, `NAME: fifo MODE` or `NAME: absent`.
+fn fifo_files(run: &Run) -> String {
+    let mut out = String::new();
+    for f in FIFOS {
+        let p = run.lan.dir.path().join(format!("made-{f}-1.fifo"));
+        let what = match std::fs::symlink_metadata(&p) {
+            Ok(m) => {
+                use std::os::unix::fs::{FileTypeExt, MetadataExt};
+                let kind = if m.file_type().is_fifo() {
+                    "fifo"
+                } else {
+                    "other"
+                };
+                format!("{kind} {:o} uid {}", m.mode() & 0o7777, m.uid())
+            }
+            Err(_) => "absent".into(),
+        };
+        let _ = writeln!(out, "{f}: {what}");
+    }
+    out
+}
+
+/// node1 alone, FIFOs the daemon creates: what is on disk after start, after a reload and
+/// after stop, saved as `files-PHASE`.
+fn created_sequence(run: &mut Run) {
+    let save = |run: &Run, p: usize| {
+        std::fs::write(
+            run.lan.dir.path().join(format!("files-{p}")),
+            fifo_files(run),
+        )
+        .unwrap()
+    };
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.snapshot("started");
+    save(run, 0);
+    run.reload(ONE);
+    run.snapshot("reloaded");
+    save(run, 1);
+    run.stop(ONE);
+    run.snapshot("stopped");
+    save(run, 2);
+}
+
+fn files(run: &Run) -> Vec<String> {
+    (0..3)
+        .map(|p| {
+            std::fs::read_to_string(run.lan.dir.path().join(format!("files-{p}")))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A FIFO the daemon creates: its type, mode and owner, and whether it is still there
+/// after a reload and after stop, the same as keepalived's; with both FIFOs configured
+/// and with `notify_fifo` alone. One deliberate difference (README, Notify FIFOs):
+/// keepalived 2.2.7 closes its FIFOs at exit only when `vrrp_notify_fifo` is open
+/// (`vrrp_daemon.c`), so a `notify_fifo` alone that it created stays after it stops;
+/// vrrpd removes it.
+#[test]
+fn created_fifos_same_as_keepalived() {
+    let test = "created_fifos_same_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let instance = "vrrp_instance VI_1 {\n  state @STATE@\n  interface eth0\n  \
+                    virtual_router_id 51\n  priority @PRIORITY@\n  advert_int 1\n  \
+                    virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n";
+    let both = format!(
+        "global_defs {{\n  notify_fifo @DIR@/made-global-@N@.fifo\n  \
+         vrrp_notify_fifo @DIR@/made-vrrp-@N@.fifo\n}}\n{instance}"
+    );
+    let global_only =
+        format!("global_defs {{\n  notify_fifo @DIR@/made-global-@N@.fifo\n}}\n{instance}");
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    let mut report = String::new();
+    for (what, conf) in [("both FIFOs", &both), ("notify_fifo alone", &global_only)] {
+        let (k, v) = runs("ffc", conf, MASTER_BACKUP, &["VI_1"], created_sequence, d);
+        let (kf, mut vf) = (files(&k), files(&v));
+        if what == "notify_fifo alone" {
+            let left = "global: fifo 600 uid 0\nvrrp: absent\n";
+            assert_eq!(kf[2], left, "{test}: keepalived's leftover FIFO is gone");
+            assert_eq!(
+                vf[2], "global: absent\nvrrp: absent\n",
+                "{test}: vrrpd left it"
+            );
+            vf[2] = left.into();
+        }
+        eprintln!("{test}: {what}: keepalived {kf:?}, vrrpd {vf:?}");
+        assert!(
+            kf[0].contains("global: fifo 600"),
+            "{test}: {what}: keepalived did not create the FIFO: {kf:?}\n{}",
+            k.logs()
+        );
+        if kf != vf {
+            let _ = writeln!(report, "{what}:\n- keepalived {kf:#?}\n+ vrrpd {vf:#?}");
+        }
+    }
+    assert!(report.is_empty(), "{test}:\n{report}");
+}
