@@ -755,3 +755,57 @@ fn created_fifos_same_as_keepalived() {
     }
     assert!(report.is_empty(), "{test}:\n{report}");
 }
+
+/// Two instances and both FIFOs; `removed_sequence` drops VI_2 at a reload.
+const TWO_INSTANCES: &str = "global_defs {\n  notify_fifo @DIR@/global-@N@.fifo\n  \
+     vrrp_notify_fifo @DIR@/vrrp-@N@.fifo\n}\n\
+     vrrp_instance VI_1 {\n  state @STATE@\n  interface eth0\n  virtual_router_id 51\n  \
+     priority @PRIORITY@\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n\
+     vrrp_instance VI_2 {\n  state @STATE@\n  interface eth0\n  virtual_router_id 52\n  \
+     priority @PRIORITY@\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.102/24\n  }\n}\n";
+
+/// node1 alone: start; a reload of a configuration without VI_2; stop.
+fn removed_sequence(run: &mut Run) {
+    let mut r = Readers::open(run);
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    r.phase(run, "start (node1 master)");
+    let conf = run.lan.dir.path().join("node1.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let cut = text.find("vrrp_instance VI_2").unwrap();
+    std::fs::write(&conf, &text[..cut]).unwrap();
+    run.reload(ONE);
+    r.phase(run, "reload without VI_2");
+    run.stop(ONE);
+    r.phase(run, "stop");
+}
+
+/// An instance removed by a reload: keepalived 2.2.7 writes it FAULT, with its effective
+/// priority (its compatibility form of DELETED); so does vrrpd.
+#[test]
+fn removed_instance_line_same_as_keepalived() {
+    let test = "removed_instance_line_same_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    let (k, v) = runs(
+        "ffr",
+        TWO_INSTANCES,
+        MASTER_BACKUP,
+        &["VI_1"],
+        removed_sequence,
+        d,
+    );
+    print_lines(&k);
+    print_lines(&v);
+    let want = "INSTANCE \"VI_2\" FAULT 150".to_string();
+    assert!(
+        lines(&k, 1, ONE, "vrrp").contains(&want),
+        "{test}: keepalived: no {want:?}\n{}",
+        k.logs()
+    );
+    let report = differences(&k, &v);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
+}

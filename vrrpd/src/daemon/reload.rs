@@ -73,9 +73,14 @@ impl Daemon {
                 kept.push(slot);
             } else {
                 info!("({}) removed by reload", slot.name);
+                let effective = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.hooks.on_stop(&slot.name, prio);
+                // keepalived 2.2.7 writes a deleted instance as FAULT, with its effective
+                // priority (without `notify_deleted`, which vrrpd does not have).
+                self.fifos
+                    .instance(&slot.name, super::fifo::Word::Fault, effective);
                 self.forget(slot.index);
                 freed.push(slot.index);
             }
