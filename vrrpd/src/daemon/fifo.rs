@@ -509,6 +509,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn notify_priority_changes_instance_then_group_then_global() {
+        let inst = |name: &str, vrid: u8, extra: &str| {
+            format!(
+                "vrrp_instance {name} {{\n interface lo\n virtual_router_id {vrid}\n {extra}\n                  virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "global_defs {{\n vrrp_notify_priority_changes\n}}\n\
+             vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n notify_priority_changes false\n}}\n\
+             {}{}{}",
+            inst("A", 1, ""),
+            inst("B", 2, "notify_priority_changes"),
+            inst("C", 3, "")
+        );
+        let b = crate::config::parse(std::path::Path::new("t.conf"), &text).unwrap();
+        let instances: Vec<&VrrpInstance> = b.config.instances.iter().collect();
+        let set = priority_changes(&b.config, &instances);
+        let mut got: Vec<&str> = set.iter().map(String::as_str).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            ["B", "C"],
+            "A: its group says no; B: itself; C: global_defs"
+        );
+    }
+
     fn fifo_in(dir: &std::path::Path) -> FifoPath {
         FifoPath {
             keyword: "vrrp_notify_fifo",
