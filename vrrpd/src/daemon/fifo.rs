@@ -265,11 +265,6 @@ impl Fifos {
         Ok(fifos)
     }
 
-    /// Whether any FIFO is open.
-    pub fn any(&self) -> bool {
-        !self.open.is_empty()
-    }
-
     /// Instance `name` entered `to` with effective priority `priority`.
     /// A member's first BACKUP or FAULT comes after its group's line, as keepalived's
     /// `vrrp_init_state` writes a group's initial state before its members'.
