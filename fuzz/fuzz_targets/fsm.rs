@@ -43,7 +43,7 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use vrrp_fsm::{
-    Config, Discard, InitialState, Instant, Output, Reason, Router, State, Track, Vips,
+    Config, Discard, Event, InitialState, Instant, Output, Reason, Router, State, Track, Vips,
 };
 use vrrp_proto::{
     Addresses, Advertisement, Auth, Centiseconds, Priority, Seconds, Version, VersionFields, Vrid,
@@ -607,6 +607,11 @@ impl Harness {
                     } else {
                         assert_eq!(priority, prio, "advert priority is not priority()");
                     }
+                }
+                // A priority change comes in any state, and says what priority() says.
+                Output::Event(Event::PriorityChanged { old, new }) => {
+                    assert_ne!(old, new, "PriorityChanged without a change");
+                    assert_eq!(new, prio, "PriorityChanged to other than priority()");
                 }
                 Output::Event(_) => {
                     assert_eq!(self.told, State::Master, "Event outside Master");

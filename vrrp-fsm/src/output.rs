@@ -73,6 +73,14 @@ pub enum Event {
         /// Its priority.
         priority: Priority,
     },
+    /// The effective priority changed (a tracked object's weight came or went); keepalived
+    /// writes it to its notify FIFOs with `notify_priority_changes`.
+    PriorityChanged {
+        /// Before.
+        old: Priority,
+        /// Now.
+        new: Priority,
+    },
 }
 
 /// One thing for the I/O layer to do, in order.

@@ -279,7 +279,12 @@ impl Router {
             return;
         };
         *slot = up;
-        self.priority = self.compute_priority();
+        let (old, new) = (self.priority, self.compute_priority());
+        self.priority = new;
+        if old != new {
+            self.out
+                .push_back(Output::Event(Event::PriorityChanged { old, new }));
+        }
         self.refresh_fault(now, Reason::TrackDown);
     }
 

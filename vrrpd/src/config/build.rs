@@ -117,6 +117,9 @@ impl Builder {
         let mut unknown = Vec::new();
         let mut late = Vec::new();
         for s in stmt.children() {
+            if super::fifo::global_keyword(&mut g.fifos, s, &mut self.warnings)? {
+                continue;
+            }
             match s.keyword.as_str() {
                 "router_id" => g.router_id = Some(one_arg(s)?.to_string()),
                 "vrrp_version" => g.vrrp_version = version(s)?,
@@ -246,6 +249,7 @@ impl Builder {
             garp_master_repeat: g.garp_master_repeat,
             garp_master_refresh: g.garp_master_refresh,
             notify_master_refresh: None,
+            notify_priority_changes: None,
             use_vmac: None,
             accept: None,
             lower_prio_no_advert: None,
@@ -296,6 +300,7 @@ impl Builder {
                     unicast_block = Some(s.loc.clone());
                 }
                 "notify_master_refresh" => i.notify_master_refresh = refresh(s)?,
+                "notify_priority_changes" => i.notify_priority_changes = Some(bool_arg(s)?),
                 "track_interface" => i.track_interfaces = tracked(s)?,
                 "track_script" => i.track_scripts = tracked(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
@@ -360,6 +365,7 @@ impl Builder {
             name: block_name(stmt)?,
             members: Vec::new(),
             notify: Notify::default(),
+            notify_priority_changes: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
@@ -377,6 +383,7 @@ impl Builder {
                         group.members.push((m.keyword.clone(), m.loc.clone()));
                     }
                 }
+                "notify_priority_changes" => group.notify_priority_changes = Some(bool_arg(s)?),
                 "smtp_alert" | "global_tracking" | "sync_group_tracking_weight" => {}
                 _ => unknown.push(s),
             }
@@ -455,6 +462,7 @@ impl Builder {
                 known
             });
         }
+        super::fifo::finish(&mut c.global.fifos, &mut self.warnings);
         self.warnings.sort_by(|a, b| {
             (a.loc.file.as_ref(), a.loc.line).cmp(&(b.loc.file.as_ref(), b.loc.line))
         });

@@ -10,6 +10,7 @@ mod address;
 pub mod build;
 pub mod error;
 mod families;
+pub mod fifo;
 pub mod lexer;
 pub mod model;
 pub mod read;

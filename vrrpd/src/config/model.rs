@@ -84,6 +84,8 @@ pub struct GlobalDefs {
     /// `vrrp_startup_delay SECONDS`: at the daemon's start, instances enter Backup but
     /// take over no sooner than their Master_Down_Interval after this (None: off).
     pub startup_delay: Option<Duration>,
+    /// Notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`, their scripts and flags).
+    pub fifos: super::fifo::NotifyFifos,
     /// Where `global_defs` was (for messages).
     pub loc: Option<Loc>,
 }
@@ -107,6 +109,7 @@ impl Default for GlobalDefs {
             netlink_monitor_rcv_bufs: None,
             netlink_monitor_rcv_bufs_force: false,
             startup_delay: None,
+            fifos: Default::default(),
             loc: None,
         }
     }
@@ -285,6 +288,9 @@ pub struct VrrpInstance {
     /// `notify_master` again every SECONDS, so a VIP moved away by a cloud API behind our
     /// back is claimed again (None: off).
     pub notify_master_refresh: Option<Duration>,
+    /// `notify_priority_changes [BOOL]` (None: the sync group's, else global_defs'
+    /// `vrrp_notify_priority_changes`): effective priority changes go to the notify FIFOs.
+    pub notify_priority_changes: Option<bool>,
     /// `use_vmac [NAME]`: Some(None) for the default name.
     pub use_vmac: Option<Option<String>>,
     /// Where the block starts.
@@ -313,6 +319,8 @@ pub struct SyncGroup {
     pub members: Vec<(String, Loc)>,
     /// Group notify hooks.
     pub notify: Notify,
+    /// `notify_priority_changes [BOOL]`: default of its members'.
+    pub notify_priority_changes: Option<bool>,
     /// Where the block starts.
     pub loc: Loc,
 }

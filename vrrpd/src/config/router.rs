@@ -57,6 +57,7 @@ pub(super) struct Draft {
     pub(super) garp_master_repeat: u32,
     pub(super) garp_master_refresh: Option<Duration>,
     pub(super) notify_master_refresh: Option<Duration>,
+    pub(super) notify_priority_changes: Option<bool>,
     pub(super) use_vmac: Option<Option<String>>,
     pub(super) accept: Option<bool>,
     pub(super) lower_prio_no_advert: Option<bool>,
@@ -151,6 +152,7 @@ pub(super) fn check(
         script_tracks,
         notify: d.notify,
         notify_master_refresh: d.notify_master_refresh,
+        notify_priority_changes: d.notify_priority_changes,
         use_vmac: d.use_vmac,
         loc: d.loc,
     })

@@ -216,6 +216,62 @@ impl Dir {
         }
     }
 
+    /// A notify FIFO, as keepalived opens one: `name` is created (mkfifo, mode `mode`
+    /// whatever the umask, owned by `owner` (uid, gid) when given) if missing, and opened
+    /// O_RDWR|O_NONBLOCK|O_NOFOLLOW — read-write, so that writes never fail for want of a
+    /// reader and a reader may come and go. A symlink, or anything there that is not a
+    /// FIFO (checked before opening, so that no device is ever opened, and again on the
+    /// descriptor), is refused. The answer says whether we created it.
+    pub fn open_fifo(
+        &self,
+        name: &OsStr,
+        mode: u32,
+        owner: Option<(u32, u32)>,
+    ) -> io::Result<(File, bool)> {
+        let path = self.join(name);
+        let created = match nix::unistd::mkfifoat(&self.fd, name, Mode::from_bits_truncate(mode)) {
+            Ok(()) => true,
+            Err(Errno::EEXIST) => false,
+            Err(e) => return Err(err_at(&path, "creating FIFO", e)),
+        };
+        let refuse_other = |st: &FileStat| {
+            if is(st, SFlag::S_IFIFO) {
+                Ok(())
+            } else {
+                Err(refusal(
+                    &path,
+                    format!("is {}, not a FIFO; refusing to write to it", kind(st)),
+                ))
+            }
+        };
+        if let Some(st) = self.lstat(name)? {
+            refuse_other(&st)?;
+        }
+        let flags = OFlag::O_RDWR
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_CLOEXEC
+            | OFlag::O_NOCTTY;
+        let fd = openat(&self.fd, name, flags, Mode::empty()).map_err(|e| match e {
+            Errno::ELOOP => refusal(&path, "is a symbolic link; refusing to use it".into()),
+            e => err_at(&path, "opening FIFO", e),
+        })?;
+        refuse_other(&fstat(&fd).map_err(|e| err_at(&path, "fstat", e))?)?;
+        if created {
+            fchmod(&fd, Mode::from_bits_truncate(mode))
+                .map_err(|e| err_at(&path, "setting mode", e))?;
+            if let Some((uid, gid)) = owner {
+                nix::unistd::fchown(
+                    &fd,
+                    Some(nix::unistd::Uid::from_raw(uid)),
+                    Some(nix::unistd::Gid::from_raw(gid)),
+                )
+                .map_err(|e| err_at(&path, "setting owner", e))?;
+            }
+        }
+        Ok((File::from(fd), created))
+    }
+
     /// Remove `name`.
     pub fn unlink(&self, name: &OsStr) -> io::Result<()> {
         unlinkat(&self.fd, name, UnlinkatFlags::NoRemoveDir)

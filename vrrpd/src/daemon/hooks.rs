@@ -134,7 +134,7 @@ pub struct PrepareError {
 
 impl PrepareError {
     /// `map_err` helper: the error `e` at `loc`.
-    fn at(loc: &Loc) -> impl FnOnce(ScriptError) -> PrepareError + '_ {
+    pub(super) fn at(loc: &Loc) -> impl FnOnce(ScriptError) -> PrepareError + '_ {
         move |source| PrepareError {
             loc: loc.clone(),
             source,
@@ -157,6 +157,7 @@ const HOOKS: [Hook; 6] = [
 /// would stop the daemon.
 pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, PrepareError> {
     let instances: Vec<&VrrpInstance> = config.instances.iter().collect();
+    super::fifo::check(config)?;
     Prepared::new(config, &instances).map(|p| p.warnings)
 }
 

@@ -5,6 +5,7 @@
 mod commands;
 mod conns;
 pub mod control;
+pub mod fifo;
 pub mod files;
 mod group_hooks;
 mod hooks;
@@ -145,6 +146,8 @@ pub struct Daemon {
     statics: statics::Statics,
     slots: Vec<Slot>,
     hooks: Hooks,
+    /// `notify_fifo`, `vrrp_notify_fifo` (fifo.rs).
+    fifos: fifo::Fifos,
     started: std::time::Instant,
     reloads: u64,
     reloads_failed: u64,
@@ -212,6 +215,7 @@ impl Daemon {
         })?;
         let models: Vec<&VrrpInstance> = planned.iter().collect();
         let hooks = Hooks::new(&built.config, &models)?;
+        let fifos = fifo::Fifos::open(&built.config, &models)?;
         drop(models);
         let mut d = Daemon {
             opts,
@@ -231,6 +235,7 @@ impl Daemon {
             statics: statics::Statics::open()?,
             slots: Vec::new(),
             hooks,
+            fifos,
             started: std::time::Instant::now(),
             reloads: 0,
             reloads_failed: 0,
@@ -292,6 +297,7 @@ impl Daemon {
         loop {
             let next = [
                 self.hooks.next_deadline(),
+                self.fifos.next_deadline(),
                 self.refresh.next_deadline(),
                 self.control_clients.next_deadline(),
                 self.metrics_clients.next_deadline(),
@@ -307,6 +313,7 @@ impl Daemon {
             self.tend_clients();
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
+            self.fifos.poll();
             self.apply_checks(&checks, &mut out);
             if self.stopping {
                 return self.shutdown();
@@ -341,12 +348,17 @@ impl Daemon {
                             }
                         }
                         self.hooks.on_state(&self.slots[s].name, to, priority.0);
+                        self.fifos.on_state(&self.slots[s].name, to, priority.0);
                     }
                 }
                 Happening::Event {
                     instance, event, ..
                 } => {
                     if let Some(s) = self.slot_pos(instance) {
+                        if let Some(r) = self.runner.router(instance) {
+                            let (state, prio) = (r.state(), r.priority().0);
+                            self.fifos.on_event(&self.slots[s].name, event, state, prio);
+                        }
                         self.hooks.on_event(&self.slots[s].name, event);
                     }
                 }
@@ -354,6 +366,7 @@ impl Daemon {
                 Happening::GroupState { group, to, .. } => {
                     if let Some(g) = self.config.sync_groups.get(group) {
                         self.hooks.on_group_state(&g.name, to);
+                        self.fifos.on_group_state(&g.name, to);
                     }
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
@@ -459,6 +472,8 @@ impl Daemon {
                 reloads: self.reloads,
                 reloads_failed: self.reloads_failed,
                 static_errors: self.statics.errors,
+                fifo_lines_written: self.fifos.counters().written,
+                fifo_lines_dropped: self.fifos.counters().dropped,
             },
             instances: status::instances(&self.runner, &self.last_change),
             global: status::global(
@@ -492,11 +507,14 @@ impl Daemon {
         // keepalived: the static entries go once every instance has stopped.
         self.statics.stop();
         for s in &self.slots {
-            self.hooks.on_stop(
-                &s.name,
-                self.runner.router(s.index).map_or(0, |r| r.priority().0),
-            );
+            let prio = self.runner.router(s.index).map_or(0, |r| r.priority().0);
+            self.hooks.on_stop(&s.name, prio);
+            self.fifos.instance(&s.name, fifo::Word::Stop, prio);
         }
+        for g in &self.config.sync_groups {
+            self.fifos.group(&g.name, fifo::Word::Stop);
+        }
+        self.fifos.close();
         // keepalived (notify_shutdown): the groups' STOP hooks after every instance's.
         self.hooks.on_groups_stop();
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);

@@ -40,8 +40,15 @@ impl Daemon {
             Err(e) => return self.reload_failed(e),
         };
         let models: Vec<&VrrpInstance> = planned.iter().collect();
+        if let Err(e) = super::fifo::check(&built.config) {
+            return self.reload_failed(e);
+        }
         if let Err(e) = self.hooks.reload(&built.config, &models) {
             return self.reload_failed(e);
+        }
+        // keepalived closes the FIFOs and opens them again at every reload.
+        if let Err(e) = self.fifos.reload(&built.config, &models) {
+            error!("notify FIFOs: {e}");
         }
         let planned: Vec<(VrrpInstance, Instance)> = planned
             .into_iter()
@@ -66,9 +73,14 @@ impl Daemon {
                 kept.push(slot);
             } else {
                 info!("({}) removed by reload", slot.name);
+                let effective = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.runner.remove(slot.index, &mut out);
                 let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
                 self.hooks.on_stop(&slot.name, prio);
+                // keepalived 2.2.7 writes a deleted instance as FAULT, with its effective
+                // priority (without `notify_deleted`, which vrrpd does not have).
+                self.fifos
+                    .instance(&slot.name, super::fifo::Word::Fault, effective);
                 self.forget(slot.index);
                 freed.push(slot.index);
             }
@@ -124,10 +136,19 @@ impl Daemon {
         self.apply_sync_groups();
         self.feed_checks(&mut out);
         self.apply_drained(&mut out);
-        for index in started {
+        for &index in &started {
             self.runner.start(index, &mut out);
         }
         self.reloads += 1;
+        let kept = self.slots.iter().filter(|s| !started.contains(&s.index));
+        let states: Vec<_> = kept
+            .filter_map(|s| {
+                let r = self.runner.router(s.index)?;
+                Some((s.name.as_str(), r.state(), r.priority().0))
+            })
+            .collect();
+        let groups = self.config.sync_groups.iter().map(|g| g.name.as_str());
+        self.fifos.reload_states(groups, states.into_iter());
         self.handle(out);
         let (allocated, live) = self.runner.slot_counts();
         info!(

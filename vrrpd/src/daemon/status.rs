@@ -41,6 +41,10 @@ counter_table! {
         /// Adding or removing a `static_ipaddress` / `static_routes` / `static_rules`
         /// entry failed.
         static_errors,
+        /// Lines written to the notify FIFOs.
+        fifo_lines_written,
+        /// Lines dropped from the notify FIFOs (the reader did not keep up).
+        fifo_lines_dropped,
     }
 }
 
@@ -398,6 +402,7 @@ mod tests {
                 reloads: 10,
                 reloads_failed: 11,
                 static_errors: 12,
+                ..Default::default()
             },
             instances: vec![InstanceStatus {
                 name: "VI_1".into(),

@@ -250,5 +250,9 @@ fn say_event(logs: &mut PacketLogs, name: &str, ours: u8, quiet: bool, event: Ev
             "({name}) Master received advert from {src} with same priority {} but higher IP address than ours",
             priority.0
         ),
+        Event::PriorityChanged { old, new } => info!(
+            "({name}) Changing effective priority from {} to {}",
+            old.0, new.0
+        ),
     }
 }

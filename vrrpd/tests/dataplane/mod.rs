@@ -203,12 +203,13 @@ impl Run {
         instances: &[&str],
     ) -> Run {
         let lan = two_lans(&format!("vrrp{stem}{}", &daemon.name()[..1]));
+        // `@DIR@`: the run's own directory (for files such as notify FIFOs).
+        let dir = lan.dir.path().display().to_string();
         let confs = Node::BOTH.map(|n| {
             lan.dir
                 .write(
                     &format!("{}.conf", n.name()),
-                    &render(template, n, roles[n.i()])
-                        .replace("@DIR@", &lan.dir.path().display().to_string()),
+                    &render(template, n, roles[n.i()]).replace("@DIR@", &dir),
                 )
                 .unwrap()
         });
@@ -375,6 +376,14 @@ impl Run {
                 }
                 _ => sleep(Duration::from_millis(50)),
             }
+        }
+    }
+
+    /// SIGHUP node `n`'s daemon: reload (keepalived's parent passes it to its VRRP child).
+    pub fn reload(&mut self, n: Node) {
+        if let Some((i, _)) = self.procs[n.i()] {
+            signal(self.lan.children[i].id(), "HUP");
+            self.last_event = Instant::now();
         }
     }
 
