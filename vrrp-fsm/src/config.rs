@@ -15,13 +15,8 @@ pub enum InitialState {
     Master,
 }
 
-/// A tracked object (keepalived `track_script` / `track_interface`), identified by its index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Track {
-    /// keepalived weight: 0 means "down puts the router in FAULT"; a positive weight is added
-    /// while the object is up; a negative one is added while it is down.
-    pub weight: i32,
-}
+/// A tracked object (keepalived's rules on it are in [`crate::track`]).
+pub use crate::track::Track;
 
 /// The virtual addresses, all of one family.
 #[derive(Debug, Clone, PartialEq, Eq)]

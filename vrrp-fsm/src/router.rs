@@ -15,6 +15,7 @@ use crate::election::{advert_beats_local, backup_accepts, effective_priority};
 use crate::output::{Event, Output, Reason, State};
 use crate::time::Instant;
 use crate::timers::{master_down_interval, skew_time};
+use crate::track::{combine, TrackStatus};
 
 /// Why a received advert was not acted on (each one is also counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct Router {
     cfg: Config,
     state: State,
     priority: Priority,
-    track_up: Vec<bool>,
+    track_status: Vec<TrackStatus>,
     link_up: bool,
     group_fault: bool,
     drained: bool,
@@ -66,7 +67,7 @@ impl Router {
         let mut r = Router {
             state: State::Initialize,
             priority: cfg.priority,
-            track_up: vec![true; cfg.tracks.len()],
+            track_status: vec![TrackStatus::Up; cfg.tracks.len()],
             link_up: true,
             group_fault: false,
             drained: false,
@@ -258,10 +259,21 @@ impl Router {
     /// Tracked object `index` (in [`Config::tracks`] order) is now up or down.
     /// An unknown index is ignored.
     pub fn handle_track(&mut self, now: Instant, index: usize, up: bool) {
-        let Some(slot) = self.track_up.get_mut(index) else {
+        let status = if up {
+            TrackStatus::Up
+        } else {
+            TrackStatus::Down
+        };
+        self.handle_track_status(now, index, status);
+    }
+
+    /// Tracked object `index` (in [`Config::tracks`] order) is now in `status` (a
+    /// keepalived `track_file` gives its value). An unknown index is ignored.
+    pub fn handle_track_status(&mut self, now: Instant, index: usize, status: TrackStatus) {
+        let Some(slot) = self.track_status.get_mut(index) else {
             return;
         };
-        *slot = up;
+        *slot = status;
         self.priority = self.compute_priority();
         self.refresh_fault(now, Reason::TrackDown);
     }
@@ -275,7 +287,8 @@ impl Router {
             return Err(ConfigError::IdentityChanged);
         }
         let old = std::mem::replace(&mut self.cfg, cfg);
-        self.track_up.resize(self.cfg.tracks.len(), true);
+        self.track_status
+            .resize(self.cfg.tracks.len(), TrackStatus::Up);
         self.priority = self.compute_priority();
         if self.state == State::Master {
             for a in old.vips.as_addresses().iter() {
@@ -582,28 +595,16 @@ impl Router {
     /// A fault cause of this router's own (link down, weightless tracked object down),
     /// ignoring a FAULT imposed by its sync group.
     pub fn own_fault(&self) -> bool {
-        !self.link_up
-            || self
-                .cfg
-                .tracks
-                .iter()
-                .zip(&self.track_up)
-                .any(|(t, up)| t.weight == 0 && !up)
+        !self.link_up || combine(&self.cfg.tracks, &self.track_status).0
     }
 
+    /// The effective priority: the base plus the tracked objects' weights (keepalived's
+    /// rules: [`crate::track`]; the clamp: [`effective_priority`]).
     fn compute_priority(&self) -> Priority {
-        // keepalived: positive weights count while up, negative while down.
-        let sum = self
-            .cfg
-            .tracks
-            .iter()
-            .zip(&self.track_up)
-            .map(|(t, &up)| match (t.weight > 0, up) {
-                (true, true) | (false, false) => t.weight,
-                _ => 0,
-            })
-            .sum();
-        effective_priority(self.cfg.priority, sum)
+        effective_priority(
+            self.cfg.priority,
+            combine(&self.cfg.tracks, &self.track_status).1,
+        )
     }
 
     fn set_state(&mut self, to: State, reason: Reason) {

@@ -128,7 +128,7 @@ fn keepalived_state_master_yields_to_higher_priority() {
 
 #[test]
 fn keepalived_track_script_without_weight_faults_and_recovers() {
-    let cfg = base(1, 255).track(Track { weight: 0 }).build().unwrap();
+    let cfg = base(1, 255).track(Track::new(0)).build().unwrap();
     let mut r = started(cfg, at(0));
     r.handle_track(at(100), 0, false);
     let out = drain(&mut r);
@@ -146,10 +146,7 @@ fn keepalived_track_script_without_weight_faults_and_recovers() {
     r.handle_track(at(200), 0, true);
     assert_eq!(r.state(), State::Master, "owner returns straight to master");
 
-    let mut b = started(
-        base(1, 100).track(Track { weight: 0 }).build().unwrap(),
-        at(0),
-    );
+    let mut b = started(base(1, 100).track(Track::new(0)).build().unwrap(), at(0));
     b.handle_track(at(1), 0, false);
     assert_eq!(b.state(), State::Fault);
     b.handle_track(at(2), 0, true);
@@ -188,8 +185,8 @@ fn keepalived_fault_at_startup_when_link_down() {
 #[test]
 fn keepalived_track_weights_set_effective_priority() {
     let cfg = base(1, 100)
-        .track(Track { weight: 20 })
-        .track(Track { weight: -30 })
+        .track(Track::new(20))
+        .track(Track::new(-30))
         .build()
         .unwrap();
     let mut r = started(cfg, at(0));
@@ -202,10 +199,7 @@ fn keepalived_track_weights_set_effective_priority() {
     assert_eq!(r.priority(), Priority(90));
     r.handle_track(at(2), 0, false);
     assert_eq!(r.priority(), Priority(70));
-    let owner = started(
-        base(1, 255).track(Track { weight: -100 }).build().unwrap(),
-        at(0),
-    );
+    let owner = started(base(1, 255).track(Track::new(-100)).build().unwrap(), at(0));
     let mut owner = owner;
     owner.handle_track(at(1), 0, false);
     assert_eq!(owner.priority(), Priority(255), "owner unaffected");
@@ -359,12 +353,7 @@ fn settle(g: &SyncGroup, rs: &mut [Router], now: vrrp_fsm::Instant) -> Vec<(usiz
 
 #[test]
 fn keepalived_sync_group_one_fault_takes_whole_group() {
-    let mk = |w| {
-        started(
-            base(1, 100).track(Track { weight: w }).build().unwrap(),
-            at(0),
-        )
-    };
+    let mk = |w| started(base(1, 100).track(Track::new(w)).build().unwrap(), at(0));
     let mut rs = vec![mk(0), mk(0), mk(0)];
     let g = SyncGroup::new(vec![0, 1, 2]);
     rs[1].handle_track(at(10), 0, false);

@@ -18,6 +18,7 @@ mod router;
 mod rtnames;
 mod rule;
 pub mod source;
+mod track;
 pub mod tree;
 pub mod values;
 

@@ -443,7 +443,7 @@ impl Daemon {
         for (name, up) in checks {
             for s in &self.slots {
                 for t in s.script_tracks.iter().filter(|t| t.script == *name) {
-                    self.runner.track(s.index, t.index, *up != t.reverse, out);
+                    self.runner.track(s.index, t.index, *up, out);
                 }
             }
         }
