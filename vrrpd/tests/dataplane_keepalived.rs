@@ -17,6 +17,7 @@
 //! Needs root and keepalived (else SKIP). The tests run one at a time (each runs both
 //! daemons at once, on two pairs of nodes).
 
+#[allow(dead_code)] // the harness serves several tests; this one uses part of it
 mod dataplane;
 
 use std::io::Write;
