@@ -250,7 +250,9 @@ impl Router {
         }
     }
 
-    /// Link (the VRRP interface, or a tracked one with weight 0) went up or down.
+    /// Link (the VRRP interface, or a tracked one with weight 0) went up or down. With
+    /// keepalived `dont_track_primary` ([`crate::ConfigBuilder::track_primary`]) it is
+    /// noted but does not put the router in FAULT.
     pub fn handle_link(&mut self, now: Instant, up: bool) {
         self.link_up = up;
         self.refresh_fault(now, Reason::LinkDown);
@@ -595,7 +597,7 @@ impl Router {
     /// A fault cause of this router's own (link down, weightless tracked object down),
     /// ignoring a FAULT imposed by its sync group.
     pub fn own_fault(&self) -> bool {
-        !self.link_up || combine(&self.cfg.tracks, &self.track_status).0
+        (!self.link_up && self.cfg.track_primary) || combine(&self.cfg.tracks, &self.track_status).0
     }
 
     /// The effective priority: the base plus the tracked objects' weights (keepalived's

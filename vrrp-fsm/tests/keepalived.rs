@@ -175,6 +175,51 @@ fn keepalived_track_interface_link_down_faults_without_advert() {
 }
 
 #[test]
+fn keepalived_dont_track_primary_link_down_is_no_fault() {
+    let mut r = started(base(1, 255).track_primary(false).build().unwrap(), at(0));
+    r.handle_link(at(10), false);
+    assert_eq!(r.state(), State::Master, "own link down: still master");
+    // A tracked object still faults it.
+    let cfg = base(1, 100)
+        .track_primary(false)
+        .track(Track::new(0))
+        .build()
+        .unwrap();
+    let mut b = started(cfg, at(0));
+    b.handle_link(at(1), false);
+    assert_eq!(b.state(), State::Backup);
+    b.handle_track(at(2), 0, false);
+    assert_eq!(b.state(), State::Fault);
+}
+
+#[test]
+fn keepalived_track_file_value_moves_priority_and_faults() {
+    use vrrp_fsm::TrackStatus::Value;
+    let cfg = base(1, 150)
+        .track(Track::new(1))
+        .track(Track::new(0))
+        .track(Track::new(2).reversed(true))
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    r.handle_track_status(at(1), 0, Value(-60));
+    r.handle_track_status(at(1), 1, Value(0));
+    r.handle_track_status(at(1), 2, Value(0));
+    assert_eq!(r.priority(), Priority(90));
+    r.handle_track_status(at(2), 2, Value(-10));
+    assert_eq!(r.priority(), Priority(110), "reverse: -10 x 2 x -1 = +20");
+    r.handle_track_status(at(3), 1, Value(1));
+    assert_eq!(r.state(), State::Fault, "weight 0: non-zero is FAULT");
+    r.handle_track_status(at(4), 1, Value(0));
+    assert_eq!(r.state(), State::Backup);
+    r.handle_track_status(at(5), 0, Value(-254));
+    assert_eq!(r.state(), State::Fault, "-254 or less is FAULT");
+    r.handle_track_status(at(6), 0, Value(500));
+    assert_eq!(r.state(), State::Backup);
+    assert_eq!(r.priority(), Priority(254), "+253 at most, then clamped");
+}
+
+#[test]
 fn keepalived_fault_at_startup_when_link_down() {
     let mut r = Router::new(base(1, 100).build().unwrap(), at(0));
     r.handle_link(at(0), false);

@@ -123,7 +123,8 @@ pub(super) fn check(
         )
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
-        .garp_master_refresh(d.garp_master_refresh);
+        .garp_master_refresh(d.garp_master_refresh)
+        .track_primary(!d.dont_track_primary);
     let (b, script_tracks) = tracks(b, &d, scripts);
     let (b, file_tracks) =
         file_tracks(b, &d, files, d.track_interfaces.len() + script_tracks.len());
