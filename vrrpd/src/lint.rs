@@ -98,6 +98,11 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
             );
             continue;
         };
+        for t in &i.track_interfaces {
+            if addresses(&t.name).is_none() {
+                warn(&mut out, &t.loc, missing_tracked(&i.name, &t.name));
+            }
+        }
         for v in &i.excluded_vips {
             if let Some(dev) = v.dev.as_deref().filter(|d| addresses(d).is_none()) {
                 warn(&mut out, &v.loc, missing_dev(dev, v.addr));
@@ -209,6 +214,12 @@ fn interfaces_of_routes(
 
 /// keepalived's words for an address line whose `dev` does not exist (it refuses to
 /// start, and so does vrrpd).
+/// keepalived's words on a `track_interface` line naming no interface; keepalived goes on
+/// without tracking it, vrrpd refuses to start (it would not do what the file says).
+pub fn missing_tracked(instance: &str, ifname: &str) -> String {
+    format!("({instance}) tracked interface {ifname} doesn't exist; vrrpd will not start (keepalived runs without tracking it)")
+}
+
 fn missing_dev(dev: &str, addr: IpAddr) -> String {
     format!("interface {dev} for ip address {addr} doesn't exist; vrrpd will not start, as keepalived does not")
 }
