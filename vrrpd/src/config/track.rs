@@ -528,4 +528,94 @@ mod tests {
         let e = conf(&instance("track_file {\n tf weight\n}\n")).unwrap_err();
         assert!(e.to_string().contains("track_file 'tf'"), "{e}");
     }
+
+    fn group(extra: &str) -> String {
+        let member = |name: &str, vrid: u8, prio: u8| {
+            format!(
+                "vrrp_instance {name} {{\n interface lo\n virtual_router_id {vrid}\n priority {prio}\n\
+                 virtual_ipaddress {{\n 192.0.2.{vrid}\n}}\n\
+                 track_interface {{\n lo weight 10\n}}\n\
+                 track_script {{\n s\n}}\n\
+                 track_file {{\n tf weight 5\n t1\n}}\n}}\n"
+            )
+        };
+        format!(
+            "vrrp_script s {{\n script /bin/true\n weight 10\n}}\n\
+             track_file tf {{\n file /tmp/tf\n}}\ntrack_file t1 {{\n file /tmp/t1\n}}\n\
+             track_file tg {{\n file /tmp/tg\n weight -3\n}}\n{}{}\
+             vrrp_sync_group G {{\n group {{\n A\n B\n}}\n{extra}\n\
+             track_file {{\n tg\n}}\n}}\n",
+            member("A", 1, 100),
+            member("B", 2, 100)
+        )
+    }
+
+    fn tracks(b: &crate::config::Built, i: usize) -> Vec<(i32, bool)> {
+        b.config.instances[i]
+            .router
+            .tracks()
+            .iter()
+            .map(|t| (t.weight, t.reverse))
+            .collect()
+    }
+
+    #[test]
+    fn sync_group_members_lose_their_weights_with_keepalived_s_warnings() {
+        let b = conf(&group("")).unwrap();
+        for i in 0..2 {
+            // lo weightless; script dropped; tf (weight 5) dropped, t1 (weight 1)
+            // weightless; the group's tg with its weight.
+            assert_eq!(tracks(&b, i), vec![(0, false), (0, false), (-3, false)]);
+            let files: Vec<&str> = b.config.instances[i]
+                .file_tracks
+                .iter()
+                .map(|f| f.file.as_str())
+                .collect();
+            assert_eq!(files, ["t1", "tg"]);
+        }
+        let said: Vec<&str> = b.warnings.iter().map(|w| w.message.as_str()).collect();
+        for words in [
+            "(A) ignoring lo tracked interface weight due to SYNC group",
+            "(A) ignoring tracked script s with weights due to SYNC group",
+            "(A) ignoring tracked file tf with weight 5 due to SYNC group",
+            "(A) ignoring weight from tracked file t1 due to SYNC group. specify weight 0",
+        ] {
+            assert!(said.contains(&words), "{words}: {said:?}");
+        }
+    }
+
+    #[test]
+    fn sync_group_tracking_weight_keeps_them() {
+        for kw in ["sync_group_tracking_weight", "global_tracking"] {
+            let b = conf(&group(kw)).unwrap();
+            // lo 10, s 10, tf 5, t1 1, then the group's tg.
+            assert_eq!(
+                tracks(&b, 1),
+                vec![
+                    (10, false),
+                    (10, false),
+                    (5, false),
+                    (1, false),
+                    (-3, false)
+                ]
+            );
+            let deprecated = b.warnings.iter().any(|w| w.message.contains("deprecated"));
+            assert_eq!(deprecated, kw == "global_tracking", "{kw}");
+            assert!(!b.warnings.iter().any(|w| w.message.contains("ignoring")));
+        }
+    }
+
+    #[test]
+    fn address_owner_drops_weighted_tracks() {
+        let b = conf(&instance(
+            "priority 255\ntrack_interface {\n lo weight 5\n}\ntrack_file {\n tf\n}\n",
+        ))
+        .unwrap();
+        // The later `priority 255` wins; lo dropped; tf (weight -60) dropped.
+        assert!(b.config.instances[0].router.tracks().is_empty());
+        assert!(b
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("due to address owner")));
+    }
 }
