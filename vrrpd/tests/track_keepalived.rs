@@ -14,13 +14,24 @@
 //! 7. it says 0 again: node1 takes both back;
 //! 8. both stop.
 //!
-//! keepalived is the reference: the test first checks that its run shows this, then that
+//! A second test does the same with interfaces (`dataplane/track_if.conf`): node1's eth1
+//! goes down (VI_2 on it in FAULT, VI_1 tracking it with `weight -60` at 90: node2 takes
+//! both) and up again; then node1's eth0 goes down under VI_1's `dont_track_primary`: VI_1
+//! stays MASTER on node1 (no FAULT, its VIP stays) while node2, hearing nothing, becomes
+//! MASTER too; then eth0 comes back and node2 steps down.
+//!
+//! keepalived is the reference: the tests first check that its run shows this, then that
 //! vrrpd's run is the same, phase by phase. Needs root and keepalived (else SKIP).
 
 #[allow(dead_code)] // the harness serves several tests; this one uses part of it
 mod dataplane;
 
+use std::sync::Mutex;
+
 use dataplane::{assert_same, both, can_run, template, Expect, Node, Run, MASTER_BACKUP};
+
+/// One test at a time: four daemons with 1 s adverts are enough for a shared machine.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 const ONE: Node = Node::One;
 const TWO: Node = Node::Two;
@@ -82,6 +93,7 @@ fn track_files_move_vips_as_under_keepalived() {
     if !can_run(test) {
         return;
     }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let conf = template("track.conf");
     let (k, v) = both(
         "trk",
@@ -120,6 +132,71 @@ fn track_files_move_vips_as_under_keepalived() {
         for (phase, holder) in holders.into_iter().enumerate() {
             for n in Node::BOTH {
                 expect.push((phase, n, words, holder == Some(n)));
+            }
+        }
+    }
+    assert_same(test, &k, &v, &expect, &[], "");
+}
+
+/// The interface steps of the module's list.
+fn link_sequence(run: &mut Run) {
+    let vi1 = names(&["VI_1"]);
+    let vi2 = names(&["VI_2"]);
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.start(TWO);
+    run.wait_state(TWO, "BACKUP", 1);
+    run.snapshot("start: node1 master");
+
+    run.set_link(ONE, "eth1", false);
+    run.wait_instances(ONE, &vi2, "FAULT", 1);
+    run.wait_state(TWO, "MASTER", 1);
+    run.wait_instances(ONE, &vi1, "BACKUP", 1);
+    run.snapshot("node1 eth1 down: VI_2 FAULT, VI_1 at 90, node2 holds both");
+
+    run.set_link(ONE, "eth1", true);
+    run.wait_state(ONE, "MASTER", 2);
+    run.wait_state(TWO, "BACKUP", 2);
+    run.snapshot("node1 eth1 up: node1 holds both");
+
+    run.set_link(ONE, "eth0", false);
+    run.wait_instances(TWO, &vi1, "MASTER", 2);
+    run.snapshot("node1 eth0 down, dont_track_primary: VI_1 master on both");
+
+    run.set_link(ONE, "eth0", true);
+    run.wait_instances(TWO, &vi1, "BACKUP", 3);
+    run.snapshot("node1 eth0 up: node1 holds VI_1 alone");
+
+    run.stop(TWO);
+    run.stop(ONE);
+    run.snapshot("after both stop");
+}
+
+#[test]
+fn tracked_interfaces_and_dont_track_primary_as_under_keepalived() {
+    let test = "tracked_interfaces_and_dont_track_primary_as_under_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let conf = template("track_if.conf");
+    let (k, v) = both(
+        "tri",
+        &conf,
+        MASTER_BACKUP,
+        &["VI_1", "VI_2"],
+        link_sequence,
+    );
+    let vi1: [&[Node]; 6] = [&[ONE], &[TWO], &[ONE], &[ONE, TWO], &[ONE], &[]];
+    let vi2: [&[Node]; 6] = [&[ONE], &[TWO], &[ONE], &[ONE], &[ONE], &[]];
+    let mut expect: Vec<Expect<'_>> = Vec::new();
+    for (words, holders) in [
+        (&["addr eth0 inet 192.0.2.100/24 "][..], vi1),
+        (&["addr eth1 inet 198.51.100.100/25 "], vi2),
+    ] {
+        for (phase, holder) in holders.into_iter().enumerate() {
+            for n in Node::BOTH {
+                expect.push((phase, n, words, holder.contains(&n)));
             }
         }
     }

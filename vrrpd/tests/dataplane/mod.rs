@@ -315,6 +315,14 @@ impl Run {
         self.last_event = Instant::now();
     }
 
+    /// Set node `n`'s interface `dev` up or down (an event, as [`Run::replace_file`]).
+    pub fn set_link(&mut self, n: Node, dev: &str, up: bool) {
+        self.ns(n)
+            .set_link(dev, up)
+            .unwrap_or_else(|e| panic!("{dev}: {e}"));
+        self.last_event = Instant::now();
+    }
+
     /// Remove the run's file `name` (an event, as [`Run::replace_file`]).
     pub fn remove_file(&mut self, name: &str) {
         std::fs::remove_file(self.lan.dir.join(name)).unwrap();
