@@ -28,7 +28,9 @@ mod dataplane;
 
 use std::sync::Mutex;
 
-use dataplane::{assert_same, both, can_run, template, Expect, Node, Run, MASTER_BACKUP};
+use dataplane::{
+    assert_same, both, can_run, compare, runs, template, Daemon, Expect, Node, Run, MASTER_BACKUP,
+};
 
 /// One test at a time: four daemons with 1 s adverts are enough for a shared machine.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -201,4 +203,33 @@ fn tracked_interfaces_and_dont_track_primary_as_under_keepalived() {
         }
     }
     assert_same(test, &k, &v, &expect, &[], "");
+}
+
+/// The harness on these sequences: keepalived against keepalived is the same at every
+/// phase, so a difference under vrrpd is vrrpd's, not the run's timing.
+#[test]
+fn harness_sees_keepalived_tracking_equal_to_itself() {
+    let test = "harness_sees_keepalived_tracking_equal_to_itself";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let k = [Daemon::Keepalived, Daemon::Keepalived];
+    for (stem, file, instances, sequence) in [
+        (
+            "trh",
+            "track.conf",
+            &["VI_1", "VI_2", "VI_3"][..],
+            track_sequence as fn(&mut Run),
+        ),
+        ("tih", "track_if.conf", &["VI_1", "VI_2"], link_sequence),
+    ] {
+        let (a, b) = runs(stem, &template(file), MASTER_BACKUP, instances, sequence, k);
+        let report = compare(&a, &b, &[]);
+        assert!(
+            report.is_empty(),
+            "{test} ({file}):\n{report}\n{}",
+            b.logs()
+        );
+    }
 }
