@@ -11,7 +11,7 @@
 //! followed), as keepalived does when the config is loaded.
 //!
 //! Bounded: a turn reads at most [`MAX_READS`] batches of events (each at most a page), then
-//! re-reads each file concerned once. The file is opened non-blocking, so a FIFO planted
+//! re-reads each file concerned once (every file, if events were left in the queue). The file is opened non-blocking, so a FIFO planted
 //! there cannot stall the daemon.
 
 use std::ffi::OsString;
@@ -138,10 +138,14 @@ impl TrackFiles {
             return Vec::new();
         };
         let mut touched = vec![false; self.files.len()];
+        let mut drained = false;
         for _ in 0..MAX_READS {
             let events = match inotify.read_events() {
                 Ok(e) => e,
-                Err(Errno::EAGAIN) => break,
+                Err(Errno::EAGAIN) => {
+                    drained = true;
+                    break;
+                }
                 Err(Errno::EINTR) => continue,
                 Err(e) => {
                     warn!("inotify read() returned error {e}");
@@ -163,6 +167,11 @@ impl TrackFiles {
                     }
                 }
             }
+        }
+        if !drained {
+            // Events are left in the queue (a flood): they may be about any file, so every
+            // file is read again now; a later event wakes the poll again.
+            touched.iter_mut().for_each(|t| *t = true);
         }
         let mut changed = Vec::new();
         for (w, _) in self.files.iter_mut().zip(touched).filter(|(_, t)| *t) {
