@@ -87,6 +87,11 @@ pub type Addresses = Vec<(IpAddr, u8)>;
 pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) -> Vec<Warning> {
     let mut out = Vec::new();
     for i in &c.instances {
+        for t in &i.track_interfaces {
+            if addresses(&t.name).is_none() {
+                warn(&mut out, &t.loc, missing_tracked(&i.name, &t.name));
+            }
+        }
         let Some(addrs) = addresses(&i.interface) else {
             warn(
                 &mut out,
@@ -98,11 +103,6 @@ pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) 
             );
             continue;
         };
-        for t in &i.track_interfaces {
-            if addresses(&t.name).is_none() {
-                warn(&mut out, &t.loc, missing_tracked(&i.name, &t.name));
-            }
-        }
         for v in &i.excluded_vips {
             if let Some(dev) = v.dev.as_deref().filter(|d| addresses(d).is_none()) {
                 warn(&mut out, &v.loc, missing_dev(dev, v.addr));
