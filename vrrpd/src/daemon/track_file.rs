@@ -368,4 +368,42 @@ mod tests {
         assert!(t.values().contains(&("b".to_string(), 7)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn init_file_creates_overwrites_only_when_asked_and_never_through_a_symlink() {
+        let dir = std::env::temp_dir().join(format!("vrrpd-tf-init-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = |overwrite: &str| {
+            format!(
+                "track_file a {{\n file {d}/a\n init_file 4 {overwrite}\n}}\n\
+                 track_file l {{\n file {d}/l\n init_file 4 {overwrite}\n}}\n",
+                d = dir.display()
+            )
+        };
+        let open = |overwrite: &str, reload: bool| {
+            let b = crate::config::parse(Path::new("t.conf"), &text(overwrite)).unwrap();
+            TrackFiles::open(&b.config, |_| true, reload)
+        };
+        std::fs::write(dir.join("a"), "9\n").unwrap();
+        std::fs::write(dir.join("target"), "1\n").unwrap();
+        std::os::unix::fs::symlink(dir.join("target"), dir.join("l")).unwrap();
+        open("", false);
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "9\n");
+        open("overwrite", true);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a")).unwrap(),
+            "9\n",
+            "not on reload"
+        );
+        open("overwrite", false);
+        assert_eq!(std::fs::read_to_string(dir.join("a")).unwrap(), "4\n");
+        // The symlink is left alone, and what it points to is not written.
+        assert!(std::fs::symlink_metadata(dir.join("l"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(dir.join("target")).unwrap(), "1\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
