@@ -162,9 +162,7 @@ impl CfgIn {
             .garp_master_refresh_repeat(garp_refresh_repeat)
             .strict(self.strict);
         for &w in self.tracks.iter().take(4) {
-            b = b.track(Track {
-                weight: i32::from(w % 300),
-            });
+            b = b.track(Track::new(i32::from(w % 300)).reversed(w % 7 == 0));
         }
         let cfg = b.build().ok()?;
         Some(Built {

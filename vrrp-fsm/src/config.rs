@@ -15,13 +15,8 @@ pub enum InitialState {
     Master,
 }
 
-/// A tracked object (keepalived `track_script` / `track_interface`), identified by its index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Track {
-    /// keepalived weight: 0 means "down puts the router in FAULT"; a positive weight is added
-    /// while the object is up; a negative one is added while it is down.
-    pub weight: i32,
-}
+/// A tracked object (keepalived's rules on it are in [`crate::track`]).
+pub use crate::track::Track;
 
 /// The virtual addresses, all of one family.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +135,7 @@ pub struct Config {
     pub(crate) tracks: Vec<Track>,
     pub(crate) strict: bool,
     pub(crate) lower_prio_no_advert: bool,
+    pub(crate) track_primary: bool,
 }
 
 /// Builder for [`Config`]; defaults follow keepalived's.
@@ -171,6 +167,7 @@ impl Config {
             tracks: Vec::new(),
             strict: false,
             lower_prio_no_advert: false,
+            track_primary: true,
         })
     }
     /// Virtual router id.
@@ -244,6 +241,11 @@ impl Config {
     /// keepalived `vrrp_strict`.
     pub fn strict(&self) -> bool {
         self.strict
+    }
+    /// False with keepalived `dont_track_primary`: the router's own link going down does
+    /// not put it in FAULT.
+    pub fn track_primary(&self) -> bool {
+        self.track_primary
     }
     /// Change the primary address: for a configuration checked before the address is known
     /// (vrrpd reads the file, then asks the interface). Refused, and nothing changed
@@ -340,6 +342,12 @@ impl ConfigBuilder {
     /// steps down without waiting for the next Adver_Timer.
     pub fn lower_prio_no_advert(mut self, on: bool) -> Self {
         self.0.lower_prio_no_advert = on;
+        self
+    }
+    /// keepalived `dont_track_primary` is `track_primary(false)`: the router's own link
+    /// ([`crate::Router::handle_link`]) no longer puts it in FAULT.
+    pub fn track_primary(mut self, on: bool) -> Self {
+        self.0.track_primary = on;
         self
     }
     /// Validate.

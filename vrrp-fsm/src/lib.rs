@@ -74,6 +74,7 @@ pub mod sync_group;
 pub mod time;
 pub mod timer_heap;
 pub mod timers;
+pub mod track;
 
 pub use config::{
     check_garp_repeat, check_priority, Config, ConfigBuilder, ConfigError, InitialState, Track,
@@ -93,6 +94,7 @@ pub use slots::{Slab, Slot, SlotAlloc};
 pub use sync_group::{RouterSet, SyncGroup};
 pub use time::Instant;
 pub use timer_heap::{TimerId, Timers};
+pub use track::{Contribution, TrackStatus};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -15,6 +15,7 @@ use crate::election::{advert_beats_local, backup_accepts, effective_priority};
 use crate::output::{Event, Output, Reason, State};
 use crate::time::Instant;
 use crate::timers::{master_down_interval, skew_time};
+use crate::track::{combine, TrackStatus};
 
 /// Why a received advert was not acted on (each one is also counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct Router {
     cfg: Config,
     state: State,
     priority: Priority,
-    track_up: Vec<bool>,
+    track_status: Vec<TrackStatus>,
     link_up: bool,
     group_fault: bool,
     drained: bool,
@@ -68,7 +69,7 @@ impl Router {
         let mut r = Router {
             state: State::Initialize,
             priority: cfg.priority,
-            track_up: vec![true; cfg.tracks.len()],
+            track_status: vec![TrackStatus::Up; cfg.tracks.len()],
             link_up: true,
             group_fault: false,
             drained: false,
@@ -266,7 +267,9 @@ impl Router {
         }
     }
 
-    /// Link (the VRRP interface, or a tracked one with weight 0) went up or down.
+    /// Link (the VRRP interface, or a tracked one with weight 0) went up or down. With
+    /// keepalived `dont_track_primary` ([`crate::ConfigBuilder::track_primary`]) it is
+    /// noted but does not put the router in FAULT.
     pub fn handle_link(&mut self, now: Instant, up: bool) {
         self.link_up = up;
         self.refresh_fault(now, Reason::LinkDown);
@@ -275,10 +278,21 @@ impl Router {
     /// Tracked object `index` (in [`Config::tracks`] order) is now up or down.
     /// An unknown index is ignored.
     pub fn handle_track(&mut self, now: Instant, index: usize, up: bool) {
-        let Some(slot) = self.track_up.get_mut(index) else {
+        let status = if up {
+            TrackStatus::Up
+        } else {
+            TrackStatus::Down
+        };
+        self.handle_track_status(now, index, status);
+    }
+
+    /// Tracked object `index` (in [`Config::tracks`] order) is now in `status` (a
+    /// keepalived `track_file` gives its value). An unknown index is ignored.
+    pub fn handle_track_status(&mut self, now: Instant, index: usize, status: TrackStatus) {
+        let Some(slot) = self.track_status.get_mut(index) else {
             return;
         };
-        *slot = up;
+        *slot = status;
         let (old, new) = (self.priority, self.compute_priority());
         self.priority = new;
         if old != new {
@@ -297,7 +311,8 @@ impl Router {
             return Err(ConfigError::IdentityChanged);
         }
         let old = std::mem::replace(&mut self.cfg, cfg);
-        self.track_up.resize(self.cfg.tracks.len(), true);
+        self.track_status
+            .resize(self.cfg.tracks.len(), TrackStatus::Up);
         self.priority = self.compute_priority();
         if self.state == State::Master {
             for a in old.vips.as_addresses().iter() {
@@ -606,28 +621,16 @@ impl Router {
     /// A fault cause of this router's own (link down, weightless tracked object down),
     /// ignoring a FAULT imposed by its sync group.
     pub fn own_fault(&self) -> bool {
-        !self.link_up
-            || self
-                .cfg
-                .tracks
-                .iter()
-                .zip(&self.track_up)
-                .any(|(t, up)| t.weight == 0 && !up)
+        (!self.link_up && self.cfg.track_primary) || combine(&self.cfg.tracks, &self.track_status).0
     }
 
+    /// The effective priority: the base plus the tracked objects' weights (keepalived's
+    /// rules: [`crate::track`]; the clamp: [`effective_priority`]).
     fn compute_priority(&self) -> Priority {
-        // keepalived: positive weights count while up, negative while down.
-        let sum = self
-            .cfg
-            .tracks
-            .iter()
-            .zip(&self.track_up)
-            .map(|(t, &up)| match (t.weight > 0, up) {
-                (true, true) | (false, false) => t.weight,
-                _ => 0,
-            })
-            .sum();
-        effective_priority(self.cfg.priority, sum)
+        effective_priority(
+            self.cfg.priority,
+            combine(&self.cfg.tracks, &self.track_status).1,
+        )
     }
 
     fn set_state(&mut self, to: State, reason: Reason) {

@@ -43,7 +43,7 @@ fn config_rejects_each_invalid_setting_with_its_own_error() {
         ConfigError::PreemptDelayTooLong
     );
     assert_eq!(
-        e(base(1, 100).track(Track { weight: 255 })),
+        e(base(1, 100).track(Track::new(255))),
         ConfigError::WeightRange(255)
     );
     assert_eq!(

@@ -346,7 +346,7 @@ fn removed_instance_id_is_reused_without_its_timer_or_demux_entry() {
 fn sync_group_moves_members_together() {
     let mut a = spec(IF1, 51, v4(1), 100);
     a.config = Config::builder(vrid(51), v4(1), Vips::V4(VIP4.to_vec()))
-        .track(Track { weight: 0 })
+        .track(Track::new(0))
         .build()
         .unwrap();
     let (mut ep, ids) = started(vec![a, spec(IF2, 52, v4(1), 100)]);

@@ -128,7 +128,7 @@ fn keepalived_state_master_yields_to_higher_priority() {
 
 #[test]
 fn keepalived_track_script_without_weight_faults_and_recovers() {
-    let cfg = base(1, 255).track(Track { weight: 0 }).build().unwrap();
+    let cfg = base(1, 255).track(Track::new(0)).build().unwrap();
     let mut r = started(cfg, at(0));
     r.handle_track(at(100), 0, false);
     let out = drain(&mut r);
@@ -146,10 +146,7 @@ fn keepalived_track_script_without_weight_faults_and_recovers() {
     r.handle_track(at(200), 0, true);
     assert_eq!(r.state(), State::Master, "owner returns straight to master");
 
-    let mut b = started(
-        base(1, 100).track(Track { weight: 0 }).build().unwrap(),
-        at(0),
-    );
+    let mut b = started(base(1, 100).track(Track::new(0)).build().unwrap(), at(0));
     b.handle_track(at(1), 0, false);
     assert_eq!(b.state(), State::Fault);
     b.handle_track(at(2), 0, true);
@@ -178,6 +175,51 @@ fn keepalived_track_interface_link_down_faults_without_advert() {
 }
 
 #[test]
+fn keepalived_dont_track_primary_link_down_is_no_fault() {
+    let mut r = started(base(1, 255).track_primary(false).build().unwrap(), at(0));
+    r.handle_link(at(10), false);
+    assert_eq!(r.state(), State::Master, "own link down: still master");
+    // A tracked object still faults it.
+    let cfg = base(1, 100)
+        .track_primary(false)
+        .track(Track::new(0))
+        .build()
+        .unwrap();
+    let mut b = started(cfg, at(0));
+    b.handle_link(at(1), false);
+    assert_eq!(b.state(), State::Backup);
+    b.handle_track(at(2), 0, false);
+    assert_eq!(b.state(), State::Fault);
+}
+
+#[test]
+fn keepalived_track_file_value_moves_priority_and_faults() {
+    use vrrp_fsm::TrackStatus::Value;
+    let cfg = base(1, 150)
+        .track(Track::new(1))
+        .track(Track::new(0))
+        .track(Track::new(2).reversed(true))
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    r.handle_track_status(at(1), 0, Value(-60));
+    r.handle_track_status(at(1), 1, Value(0));
+    r.handle_track_status(at(1), 2, Value(0));
+    assert_eq!(r.priority(), Priority(90));
+    r.handle_track_status(at(2), 2, Value(-10));
+    assert_eq!(r.priority(), Priority(110), "reverse: -10 x 2 x -1 = +20");
+    r.handle_track_status(at(3), 1, Value(1));
+    assert_eq!(r.state(), State::Fault, "weight 0: non-zero is FAULT");
+    r.handle_track_status(at(4), 1, Value(0));
+    assert_eq!(r.state(), State::Backup);
+    r.handle_track_status(at(5), 0, Value(-254));
+    assert_eq!(r.state(), State::Fault, "-254 or less is FAULT");
+    r.handle_track_status(at(6), 0, Value(500));
+    assert_eq!(r.state(), State::Backup);
+    assert_eq!(r.priority(), Priority(254), "+253 at most, then clamped");
+}
+
+#[test]
 fn keepalived_fault_at_startup_when_link_down() {
     let mut r = Router::new(base(1, 100).build().unwrap(), at(0));
     r.handle_link(at(0), false);
@@ -188,8 +230,8 @@ fn keepalived_fault_at_startup_when_link_down() {
 #[test]
 fn keepalived_track_weights_set_effective_priority() {
     let cfg = base(1, 100)
-        .track(Track { weight: 20 })
-        .track(Track { weight: -30 })
+        .track(Track::new(20))
+        .track(Track::new(-30))
         .build()
         .unwrap();
     let mut r = started(cfg, at(0));
@@ -202,10 +244,7 @@ fn keepalived_track_weights_set_effective_priority() {
     assert_eq!(r.priority(), Priority(90));
     r.handle_track(at(2), 0, false);
     assert_eq!(r.priority(), Priority(70));
-    let owner = started(
-        base(1, 255).track(Track { weight: -100 }).build().unwrap(),
-        at(0),
-    );
+    let owner = started(base(1, 255).track(Track::new(-100)).build().unwrap(), at(0));
     let mut owner = owner;
     owner.handle_track(at(1), 0, false);
     assert_eq!(owner.priority(), Priority(255), "owner unaffected");
@@ -359,12 +398,7 @@ fn settle(g: &SyncGroup, rs: &mut [Router], now: vrrp_fsm::Instant) -> Vec<(usiz
 
 #[test]
 fn keepalived_sync_group_one_fault_takes_whole_group() {
-    let mk = |w| {
-        started(
-            base(1, 100).track(Track { weight: w }).build().unwrap(),
-            at(0),
-        )
-    };
+    let mk = |w| started(base(1, 100).track(Track::new(w)).build().unwrap(), at(0));
     let mut rs = vec![mk(0), mk(0), mk(0)];
     let g = SyncGroup::new(vec![0, 1, 2]);
     rs[1].handle_track(at(10), 0, false);

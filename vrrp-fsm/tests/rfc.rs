@@ -278,7 +278,7 @@ fn rfc9568_6_1_accept_mode_only_while_master() {
 
 #[test]
 fn advert_is_built_from_current_state_not_cached() {
-    let cfg = base(1, 200).track(Track { weight: -50 }).build().unwrap();
+    let cfg = base(1, 200).track(Track::new(-50)).build().unwrap();
     let mut r = started(cfg, at(0));
     run(&mut r, at(4000));
     r.handle_track(at(4100), 0, false);

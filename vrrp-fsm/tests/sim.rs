@@ -283,7 +283,7 @@ fn sim_sync_group_of_two_instances_on_two_nodes_moves_together() {
             Vips::V4(vec![std::net::Ipv4Addr::new(198, 51, 100, vr)]),
         )
         .priority(Priority(prio))
-        .track(vrrp_fsm::Track { weight: 0 })
+        .track(vrrp_fsm::Track::new(0))
         .build()
         .unwrap()
     };

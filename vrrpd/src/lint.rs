@@ -87,6 +87,11 @@ pub type Addresses = Vec<(IpAddr, u8)>;
 pub fn system_checks(c: &Config, addresses: &dyn Fn(&str) -> Option<Addresses>) -> Vec<Warning> {
     let mut out = Vec::new();
     for i in &c.instances {
+        for t in &i.track_interfaces {
+            if addresses(&t.name).is_none() {
+                warn(&mut out, &t.loc, missing_tracked(&i.name, &t.name));
+            }
+        }
         let Some(addrs) = addresses(&i.interface) else {
             warn(
                 &mut out,
@@ -209,6 +214,12 @@ fn interfaces_of_routes(
 
 /// keepalived's words for an address line whose `dev` does not exist (it refuses to
 /// start, and so does vrrpd).
+/// keepalived's words on a `track_interface` line naming no interface; keepalived goes on
+/// without tracking it, vrrpd refuses to start (it would not do what the file says).
+pub fn missing_tracked(instance: &str, ifname: &str) -> String {
+    format!("({instance}) tracked interface {ifname} doesn't exist; vrrpd will not start (keepalived runs without tracking it)")
+}
+
 fn missing_dev(dev: &str, addr: IpAddr) -> String {
     format!("interface {dev} for ip address {addr} doesn't exist; vrrpd will not start, as keepalived does not")
 }

@@ -99,3 +99,26 @@ fn system_checks_flag_missing_interfaces_foreign_subnets_and_unsafe_scripts() {
     let w = messages(&system_checks(&parse(&instance("VI_1", "")), &inside));
     assert!(w.is_empty(), "{w:?}");
 }
+
+/// A `track_interface` line, of the instance or of its sync group, naming an interface this
+/// machine lacks: keepalived's words ("tracked interface ... doesn't exist"), at the line.
+#[test]
+fn missing_tracked_interface_is_flagged_at_its_line() {
+    let text = instance(
+        "A",
+        "  track_interface {\n    eth0\n    nosuch0 weight 10\n  }\n",
+    )
+        + "vrrp_sync_group G {\n  group {\n    A\n  }\n  track_interface {\n    nosuch1\n  }\n}\n";
+    let c = parse(&text);
+    let has = |name: &str| (name == "eth0").then(|| vec![("192.0.2.1".parse().unwrap(), 24)]);
+    let w = messages(&system_checks(&c, &has));
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].starts_with("l.conf:6: warning: (A) tracked interface nosuch0 doesn't exist"),
+        "{w:?}"
+    );
+    assert!(
+        w[1].starts_with("l.conf:17: warning: (A) tracked interface nosuch1 doesn't exist"),
+        "{w:?}"
+    );
+}

@@ -409,6 +409,22 @@ impl Endpoint {
         Ok(())
     }
 
+    /// Tracked object `index` of instance `id` is now in `status` (a keepalived
+    /// `track_file`'s value: [`Router::handle_track_status`]).
+    pub fn handle_track_status(
+        &mut self,
+        now: Instant,
+        id: InstanceId,
+        index: usize,
+        status: crate::TrackStatus,
+    ) -> Result<(), EndpointError> {
+        self.get_mut(id)?
+            .router
+            .handle_track_status(now, index, status);
+        self.drain(now, &[id]);
+        Ok(())
+    }
+
     /// Drain instance `id` (hand mastership over, stay a Backup that never takes over) or
     /// undrain it ([`Router::handle_drain`]).
     pub fn handle_drain(

@@ -371,6 +371,20 @@ impl Runner {
         self.drain_endpoint(out);
     }
 
+    /// Tracked object `index` of instance `id` is now in `status` (a keepalived
+    /// `track_file`'s value).
+    pub fn track_status(
+        &mut self,
+        id: InstanceId,
+        index: usize,
+        status: vrrp_fsm::TrackStatus,
+        out: &mut Vec<Happening>,
+    ) {
+        let now = self.now();
+        let _ = self.endpoint.handle_track_status(now, id, index, status);
+        self.drain_endpoint(out);
+    }
+
     /// Drain instance `id` (hand mastership over, stay a Backup that never takes over) or
     /// undrain it ([`Router::handle_drain`]).
     pub fn drain(&mut self, id: InstanceId, on: bool, out: &mut Vec<Happening>) {

@@ -4,6 +4,7 @@ use super::address::addresses;
 use super::error::{ConfigError, Warning};
 use super::model::*;
 use super::router::{self, AuthKind, Draft};
+use super::track::{self, Kind};
 use super::tree::Statement;
 use super::values::*;
 use super::{route, rule};
@@ -72,6 +73,16 @@ impl Builder {
             "vrrp_script" => b.script(stmt)?,
             "vrrp_instance" => b.instance(stmt)?,
             "vrrp_sync_group" => b.sync_group(stmt)?,
+            "track_file" | "vrrp_track_file" => {
+                let f = track::block(stmt, &mut b.warnings)?;
+                if let Some(dup) = b.config.track_files.iter().find(|o| o.name == f.name) {
+                    return Err(ConfigError::invalid(
+                        &stmt.loc,
+                        format!("track_file {} already defined at {}", f.name, dup.loc),
+                    ));
+                }
+                b.config.track_files.push(f);
+            }
             "static_ipaddress" => b.static_addresses(stmt)?,
             "static_routes" => {
                 let mut r = route::routes(stmt, &mut b.warnings)?;
@@ -244,6 +255,8 @@ impl Builder {
             unicast_peers: Vec::new(),
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
+            track_files: Vec::new(),
+            dont_track_primary: false,
             notify: Notify::default(),
             garp_master_delay: g.garp_master_delay,
             garp_master_repeat: g.garp_master_repeat,
@@ -301,8 +314,20 @@ impl Builder {
                 }
                 "notify_master_refresh" => i.notify_master_refresh = refresh(s)?,
                 "notify_priority_changes" => i.notify_priority_changes = Some(bool_arg(s)?),
-                "track_interface" => i.track_interfaces = tracked(s)?,
-                "track_script" => i.track_scripts = tracked(s)?,
+                "track_interface" => {
+                    i.track_interfaces =
+                        track::lines(s, Kind::Interface, &i.name, &mut self.warnings)?
+                }
+                "track_script" => {
+                    i.track_scripts = track::lines(s, Kind::Script, &i.name, &mut self.warnings)?
+                }
+                "track_file" => {
+                    i.track_files = track::lines(s, Kind::File, &i.name, &mut self.warnings)?
+                }
+                "dont_track_primary" => {
+                    no_args(s)?;
+                    i.dont_track_primary = true
+                }
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
                 "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
@@ -310,7 +335,7 @@ impl Builder {
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
-                "smtp_alert" | "dont_track_primary" | "native_ipv6" | "debug" => {}
+                "smtp_alert" | "native_ipv6" | "debug" => {}
                 _ => unknown.push(s),
             }
         }
@@ -366,6 +391,10 @@ impl Builder {
             members: Vec::new(),
             notify: Notify::default(),
             notify_priority_changes: None,
+            track_interfaces: Vec::new(),
+            track_scripts: Vec::new(),
+            track_files: Vec::new(),
+            tracking_weight: false,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
@@ -384,7 +413,34 @@ impl Builder {
                     }
                 }
                 "notify_priority_changes" => group.notify_priority_changes = Some(bool_arg(s)?),
-                "smtp_alert" | "global_tracking" | "sync_group_tracking_weight" => {}
+                "track_interface" => {
+                    group.track_interfaces =
+                        track::lines(s, Kind::Interface, &group.name, &mut self.warnings)?
+                }
+                "track_script" => {
+                    group.track_scripts =
+                        track::lines(s, Kind::Script, &group.name, &mut self.warnings)?
+                }
+                "track_file" => {
+                    group.track_files =
+                        track::lines(s, Kind::File, &group.name, &mut self.warnings)?
+                }
+                "sync_group_tracking_weight" => {
+                    no_args(s)?;
+                    group.tracking_weight = true
+                }
+                "global_tracking" => {
+                    no_args(s)?;
+                    self.warnings.push(Warning {
+                        loc: s.loc.clone(),
+                        message: format!(
+                            "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
+                            group.name
+                        ),
+                    });
+                    group.tracking_weight = true
+                }
+                "smtp_alert" => {}
                 _ => unknown.push(s),
             }
         }
@@ -425,6 +481,7 @@ impl Builder {
                 known
             });
         }
+        track::resolve(&mut self.drafts, c, &mut self.warnings);
         if c.global.vrrp_strict {
             // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
             for i in self
@@ -443,8 +500,12 @@ impl Builder {
         }
         c.instances.reserve_exact(self.drafts.len());
         for d in self.drafts {
-            c.instances
-                .push(router::check(d, &c.global, &c.scripts, &mut self.warnings)?);
+            c.instances.push(router::check(
+                d,
+                &c.global,
+                (&c.scripts, &c.track_files),
+                &mut self.warnings,
+            )?);
         }
         let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
         for g in &mut c.sync_groups {
@@ -607,28 +668,4 @@ fn peers(stmt: &Statement) -> Result<Vec<std::net::IpAddr>, ConfigError> {
             ip(s, &s.keyword)
         })
         .collect()
-}
-
-/// `track_interface` / `track_script` lines: `NAME [weight N]`.
-fn tracked(stmt: &Statement) -> Result<Vec<Tracked>, ConfigError> {
-    let mut out = Vec::new();
-    for s in stmt.children() {
-        list_line(s)?;
-        let weight = match s.args.as_slice() {
-            [] => None,
-            [kw, w] if kw == "weight" => Some(int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?),
-            _ => {
-                return Err(ConfigError::invalid(
-                    &s.loc,
-                    format!("'{}': expected NAME [weight N]", s.keyword),
-                ))
-            }
-        };
-        out.push(Tracked {
-            name: s.keyword.clone(),
-            weight,
-            loc: s.loc.clone(),
-        });
-    }
-    Ok(out)
 }

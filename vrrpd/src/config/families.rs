@@ -142,7 +142,7 @@ pub(super) fn address_links(
         if v.no_track || own(dev) || links.iter().any(|(n, _)| n == dev) {
             continue;
         }
-        b = b.track(Track { weight: 0 });
+        b = b.track(Track::new(0));
         links.push((dev.to_owned(), first + links.len()));
     }
     (b, links)

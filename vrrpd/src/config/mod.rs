@@ -19,6 +19,7 @@ mod router;
 mod rtnames;
 mod rule;
 pub mod source;
+mod track;
 pub mod tree;
 pub mod values;
 

@@ -25,6 +25,8 @@ pub struct Config {
     pub static_routes: Vec<RouteLine>,
     /// `static_rules`: installed at start (after the routes), removed at stop (first).
     pub static_rules: Vec<RuleLine>,
+    /// `track_file` (or `vrrp_track_file`) blocks, in file order.
+    pub track_files: Vec<TrackFile>,
 }
 
 /// A `virtual_routes` / `static_routes` line.
@@ -186,8 +188,11 @@ pub struct VirtualAddress {
 pub struct Tracked {
     /// Interface or script name.
     pub name: String,
-    /// `weight N` (None: failure means FAULT).
+    /// `weight N` (None: not written: a script's or file's own weight, else 0, failure
+    /// meaning FAULT).
     pub weight: Option<i32>,
+    /// `weight N reverse` / `noreverse` (None: not written: a script's or file's own).
+    pub reverse: Option<bool>,
     /// Where it was written.
     pub loc: Loc,
 }
@@ -282,6 +287,9 @@ pub struct VrrpInstance {
     /// `track_script` lines naming a known `vrrp_script` (the others are dropped with a
     /// warning), resolved: the router's tracks after the interfaces'.
     pub script_tracks: Vec<ScriptTrack>,
+    /// `track_file` lines (the instance's, then its sync group's) naming a known
+    /// `track_file` block, resolved: the router's tracks after the scripts'.
+    pub file_tracks: Vec<FileTrack>,
     /// notify hooks.
     pub notify: Notify,
     /// vrrpd's `notify_master_refresh SECONDS` (not in keepalived): while master, run
@@ -303,11 +311,8 @@ pub struct VrrpInstance {
 pub struct ScriptTrack {
     /// The `vrrp_script` name.
     pub script: String,
-    /// Index into the router's tracks.
+    /// Index into the router's tracks (its weight and `reverse` are the router's).
     pub index: usize,
-    /// keepalived `weight N reverse`: the router is told the opposite of the script's
-    /// status, with the weight negated, so the priority moves the other way.
-    pub reverse: bool,
 }
 
 /// `vrrp_sync_group NAME { group { ... } ... }`.
@@ -321,6 +326,53 @@ pub struct SyncGroup {
     pub notify: Notify,
     /// `notify_priority_changes [BOOL]`: default of its members'.
     pub notify_priority_changes: Option<bool>,
+    /// `track_interface` lines, added to every member.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_script` lines, added to every member.
+    pub track_scripts: Vec<Tracked>,
+    /// `track_file` lines, added to every member.
+    pub track_files: Vec<Tracked>,
+    /// `sync_group_tracking_weight` (or the deprecated `global_tracking`): the members keep
+    /// the weights of their own tracked objects.
+    pub tracking_weight: bool,
     /// Where the block starts.
     pub loc: Loc,
+}
+
+/// `track_file NAME { ... }` (keepalived; `vrrp_track_file` is its older spelling): a file
+/// holding a number that instances track.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackFile {
+    /// Its name, referenced from `track_file` lines.
+    pub name: String,
+    /// `file PATH` (absolute).
+    pub path: std::path::PathBuf,
+    /// `weight N` (default 1): the value times N is added to the priority.
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `init_file [VALUE] [overwrite]`.
+    pub init: Option<InitFile>,
+    /// Where the block starts.
+    pub loc: Loc,
+}
+
+/// `init_file [VALUE] [overwrite]`: write VALUE to the file at start if it is missing
+/// (or, with `overwrite`, whatever it holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitFile {
+    /// The value written (default 0).
+    pub value: i32,
+    /// `overwrite`: write it even if the file exists (not on a reload).
+    pub overwrite: bool,
+}
+
+/// A `track_file` line resolved to the router's track index (its weight and reverse are in
+/// the router's [`vrrp_fsm::Track`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileTrack {
+    /// The `track_file` block's name.
+    pub file: String,
+    /// Index into the router's tracks.
+    pub index: usize,
 }

@@ -13,8 +13,8 @@ use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 use super::error::{ConfigError, Warning};
 use super::families;
 use super::model::{
-    GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, Tracked, VirtualAddress, VrrpInstance,
-    VrrpScript,
+    FileTrack, GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, TrackFile, Tracked,
+    VirtualAddress, VrrpInstance, VrrpScript,
 };
 use super::source::Loc;
 use super::tree::Statement;
@@ -52,6 +52,8 @@ pub(super) struct Draft {
     pub(super) unicast_peers: Vec<IpAddr>,
     pub(super) track_interfaces: Vec<Tracked>,
     pub(super) track_scripts: Vec<Tracked>,
+    pub(super) track_files: Vec<Tracked>,
+    pub(super) dont_track_primary: bool,
     pub(super) notify: Notify,
     pub(super) garp_master_delay: Duration,
     pub(super) garp_master_repeat: u32,
@@ -70,7 +72,7 @@ pub(super) struct Draft {
 pub(super) fn check(
     mut d: Draft,
     global: &GlobalDefs,
-    scripts: &[VrrpScript],
+    (scripts, files): (&[VrrpScript], &[TrackFile]),
     warnings: &mut Vec<Warning>,
 ) -> Result<VrrpInstance, ConfigError> {
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
@@ -122,9 +124,12 @@ pub(super) fn check(
         )
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
-        .garp_master_refresh(d.garp_master_refresh);
+        .garp_master_refresh(d.garp_master_refresh)
+        .track_primary(!d.dont_track_primary);
     let (b, script_tracks) = tracks(b, &d, scripts);
-    let first = d.track_interfaces.len() + script_tracks.len();
+    let (b, file_tracks) =
+        file_tracks(b, &d, files, d.track_interfaces.len() + script_tracks.len());
+    let first = d.track_interfaces.len() + script_tracks.len() + file_tracks.len();
     let (b, address_links) = families::address_links(b, &d, first);
     let router = b.build().map_err(|r| refusal(&d, version, r))?;
     let family = router.family();
@@ -150,6 +155,7 @@ pub(super) fn check(
         unicast_peers: d.unicast_peers,
         track_interfaces: d.track_interfaces,
         script_tracks,
+        file_tracks,
         notify: d.notify,
         notify_master_refresh: d.notify_master_refresh,
         notify_priority_changes: d.notify_priority_changes,
@@ -166,9 +172,7 @@ fn tracks(
     scripts: &[VrrpScript],
 ) -> (ConfigBuilder, Vec<ScriptTrack>) {
     for t in &d.track_interfaces {
-        b = b.track(Track {
-            weight: t.weight.unwrap_or(0),
-        });
+        b = b.track(Track::new(t.weight.unwrap_or(0)).reversed(t.reverse.unwrap_or(false)));
     }
     let mut script_tracks = Vec::new();
     for t in &d.track_scripts {
@@ -176,17 +180,38 @@ fn tracks(
             continue;
         };
         let weight = t.weight.unwrap_or(s.weight);
-        let reverse = s.weight_reverse;
-        b = b.track(Track {
-            weight: if reverse { -weight } else { weight },
-        });
+        let reverse = t.reverse.unwrap_or(s.weight_reverse);
+        b = b.track(Track::new(weight).reversed(reverse));
         script_tracks.push(ScriptTrack {
             script: t.name.clone(),
             index: d.track_interfaces.len() + script_tracks.len(),
-            reverse,
         });
     }
     (b, script_tracks)
+}
+
+/// The router's tracks for the `track_file` lines (each names a known block: unknown ones
+/// were dropped), from index `first`: the line's weight and reverse, else the block's.
+fn file_tracks(
+    mut b: ConfigBuilder,
+    d: &Draft,
+    files: &[TrackFile],
+    first: usize,
+) -> (ConfigBuilder, Vec<FileTrack>) {
+    let mut out = Vec::new();
+    for t in &d.track_files {
+        let Some(f) = files.iter().find(|f| f.name == t.name) else {
+            continue;
+        };
+        let track =
+            Track::new(t.weight.unwrap_or(f.weight)).reversed(t.reverse.unwrap_or(f.reverse));
+        b = b.track(track);
+        out.push(FileTrack {
+            file: f.name.clone(),
+            index: first + out.len(),
+        });
+    }
+    (b, out)
 }
 
 /// The VIP list as the router's (all of one family: [`families::settle`] saw to it).

@@ -17,6 +17,7 @@ mod reload;
 pub mod signals;
 mod statics;
 pub mod status;
+pub mod track_file;
 mod words;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config, Notify, ScriptTrack, VrrpInstance};
+use crate::config::{self, Config, FileTrack, Notify, ScriptTrack, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
@@ -47,6 +48,8 @@ const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
 const SIGNALS: Token = Token(FIRST_USER_TOKEN + 2);
 /// Deletions of tracked static routes and rules (statics.rs).
 const STATICS: Token = Token(FIRST_USER_TOKEN + 3);
+/// The `track_file` inotify descriptor (track_file.rs).
+const TRACK_FILES: Token = Token(FIRST_USER_TOKEN + 9);
 /// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
 
@@ -107,6 +110,7 @@ struct Slot {
     /// Its notify hooks, None when it has none (most instances, at scale).
     notify: Option<Box<Notify>>,
     script_tracks: Vec<ScriptTrack>,
+    file_tracks: Vec<FileTrack>,
     notify_master_refresh: Option<Duration>,
     index: InstanceId,
 }
@@ -118,6 +122,7 @@ impl Slot {
             name: model.name,
             notify: (model.notify != Notify::default()).then(|| Box::new(model.notify)),
             script_tracks: model.script_tracks,
+            file_tracks: model.file_tracks,
             notify_master_refresh: model.notify_master_refresh,
             index,
         }
@@ -148,6 +153,8 @@ pub struct Daemon {
     hooks: Hooks,
     /// `notify_fifo`, `vrrp_notify_fifo` (fifo.rs).
     fifos: fifo::Fifos,
+    /// `track_file`: the watched files and their values.
+    track_files: track_file::TrackFiles,
     started: std::time::Instant,
     reloads: u64,
     reloads_failed: u64,
@@ -236,6 +243,7 @@ impl Daemon {
             slots: Vec::new(),
             hooks,
             fifos,
+            track_files: Default::default(),
             started: std::time::Instant::now(),
             reloads: 0,
             reloads_failed: 0,
@@ -262,6 +270,7 @@ impl Daemon {
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
+        d.watch_track_files(false, &mut out)?;
         // keepalived: the static entries are in before any instance runs.
         d.watch_statics()?;
         d.statics.start(&d.config);
@@ -371,6 +380,12 @@ impl Daemon {
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
                 Happening::Ready(STATICS) => self.statics.on_deleted(),
+                Happening::Ready(TRACK_FILES) => {
+                    let changed = self.track_files.on_ready();
+                    let mut out = Vec::new();
+                    self.apply_files(&changed, &mut out);
+                    self.handle(out);
+                }
                 Happening::Ready(token) => self.serve(token),
                 Happening::Instance { .. } | Happening::Runner(_) => {}
             }
@@ -457,7 +472,46 @@ impl Daemon {
         for (name, up) in checks {
             for s in &self.slots {
                 for t in s.script_tracks.iter().filter(|t| t.script == *name) {
-                    self.runner.track(s.index, t.index, *up != t.reverse, out);
+                    self.runner.track(s.index, t.index, *up, out);
+                }
+            }
+        }
+    }
+
+    /// (Re)open the `track_file` watches of the configuration in force (on a reload, an
+    /// `init_file` does not overwrite), register them and give every instance its files'
+    /// values.
+    fn watch_track_files(
+        &mut self,
+        reload: bool,
+        out: &mut Vec<Happening>,
+    ) -> Result<(), DaemonError> {
+        let slots = &self.slots;
+        let used = |name: &str| {
+            slots
+                .iter()
+                .any(|s| s.file_tracks.iter().any(|t| t.file == name))
+        };
+        // The old descriptor, if any, is closed (and so leaves the poll) when replaced.
+        self.track_files = track_file::TrackFiles::open(&self.config, used, reload);
+        self.track_files
+            .register(self.runner.registry(), TRACK_FILES)
+            .map_err(|source| DaemonError::Io {
+                what: "register track_file watches".into(),
+                source,
+            })?;
+        let all = self.track_files.values();
+        self.apply_files(&all, out);
+        Ok(())
+    }
+
+    /// Tracked file `name` now holds `value`: tell each instance tracking it.
+    fn apply_files(&mut self, files: &[(String, i64)], out: &mut Vec<Happening>) {
+        for (name, value) in files {
+            for s in &self.slots {
+                for t in s.file_tracks.iter().filter(|t| t.file == *name) {
+                    let status = vrrp_fsm::TrackStatus::Value(*value);
+                    self.runner.track_status(s.index, t.index, status, out);
                 }
             }
         }

@@ -83,6 +83,13 @@ pub fn add_error(i: &VrrpInstance, e: vrrp_net::NetError) -> String {
                 v.loc, i.name, v.addr
             );
         }
+        if let Some(t) = i.track_interfaces.iter().find(|t| t.name == *ifname) {
+            return format!(
+                "{}: {}",
+                t.loc,
+                crate::lint::missing_tracked(&i.name, ifname)
+            );
+        }
     }
     format!("{}: vrrp_instance {}: {e}", i.loc, i.name)
 }

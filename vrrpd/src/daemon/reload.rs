@@ -135,6 +135,9 @@ impl Daemon {
         }
         self.apply_sync_groups();
         self.feed_checks(&mut out);
+        if let Err(e) = self.watch_track_files(true, &mut out) {
+            error!("track files: not watched: {e}");
+        }
         self.apply_drained(&mut out);
         for &index in &started {
             self.runner.start(index, &mut out);

@@ -12,7 +12,8 @@
 //!
 //! Both nodes have the same interface names, so one configuration template serves both:
 //! `@STATE@`, `@PRIORITY@`, `@N@` (the node, 1 or 2) and `@EXTRA@` (more instance lines)
-//! are filled in per node, and `@DIR@` by the run's own directory (for scripts). A [`Run`] starts, stops and crashes the daemons, waits for the
+//! are filled in per node, and `@DIR@` with the run's own directory (for files a
+//! configuration names, such as `track_file`s). A [`Run`] starts, stops and crashes the daemons, waits for the
 //! state changes their logs announce (bounded), and takes a [`Phase`] snapshot of both
 //! nodes once their data plane has settled. Where a wait times out the run goes on and
 //! the phase carries a note, so that a run under a daemon that lacks a feature still
@@ -306,14 +307,42 @@ impl Run {
         self.last_event = Instant::now();
     }
 
+    /// Put `text` in the run's file `name` the way tools replace a file: written beside it,
+    /// then renamed over it (counts as an event for the next snapshot's quiet time).
+    pub fn replace_file(&mut self, name: &str, text: &str) {
+        let tmp = self.lan.dir.join(format!(".{name}.new"));
+        std::fs::write(&tmp, text).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
+        std::fs::rename(&tmp, self.lan.dir.join(name)).unwrap();
+        self.last_event = Instant::now();
+    }
+
+    /// Set node `n`'s interface `dev` up or down (an event, as [`Run::replace_file`]).
+    pub fn set_link(&mut self, n: Node, dev: &str, up: bool) {
+        self.ns(n)
+            .set_link(dev, up)
+            .unwrap_or_else(|e| panic!("{dev}: {e}"));
+        self.last_event = Instant::now();
+    }
+
+    /// Remove the run's file `name` (an event, as [`Run::replace_file`]).
+    pub fn remove_file(&mut self, name: &str) {
+        std::fs::remove_file(self.lan.dir.join(name)).unwrap();
+        self.last_event = Instant::now();
+    }
+
     /// Wait (bounded) until node `n`'s current log says every instance entered `state`
     /// at least `times` times; on timeout, a note (and the run goes on).
     pub fn wait_state(&mut self, n: Node, state: &str, times: usize) {
+        let all = self.instances.clone();
+        self.wait_instances(n, &all, state, times);
+    }
+
+    /// [`Run::wait_state`] for the instances `instances` only.
+    pub fn wait_instances(&mut self, n: Node, instances: &[String], state: &str, times: usize) {
         let start = Instant::now();
         loop {
             let log = self.log(n);
-            let missing: Vec<String> = self
-                .instances
+            let missing: Vec<String> = instances
                 .iter()
                 .filter(|i| {
                     log.matches(&format!("({i}) Entering {state} STATE"))
