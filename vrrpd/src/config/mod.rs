@@ -12,6 +12,7 @@ pub mod error;
 mod families;
 pub mod lexer;
 pub mod model;
+mod process;
 pub mod read;
 mod route;
 mod router;

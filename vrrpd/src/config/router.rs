@@ -13,8 +13,8 @@ use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 use super::error::{ConfigError, Warning};
 use super::families;
 use super::model::{
-    GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, Tracked, VirtualAddress, VrrpInstance,
-    VrrpScript,
+    Config, Notify, ProcessRef, RouteLine, RuleLine, ScriptTrack, Tracked, VirtualAddress,
+    VrrpInstance, VrrpScript,
 };
 use super::source::Loc;
 use super::tree::Statement;
@@ -52,6 +52,8 @@ pub(super) struct Draft {
     pub(super) unicast_peers: Vec<IpAddr>,
     pub(super) track_interfaces: Vec<Tracked>,
     pub(super) track_scripts: Vec<Tracked>,
+    /// `track_process` lines, then (once read) its sync group's.
+    pub(super) track_processes: Vec<ProcessRef>,
     pub(super) notify: Notify,
     pub(super) garp_master_delay: Duration,
     pub(super) garp_master_repeat: u32,
@@ -68,10 +70,10 @@ pub(super) struct Draft {
 /// keepalived warns about and goes on with is pushed to `warnings`.
 pub(super) fn check(
     mut d: Draft,
-    global: &GlobalDefs,
-    scripts: &[VrrpScript],
+    config: &Config,
     warnings: &mut Vec<Warning>,
 ) -> Result<VrrpInstance, ConfigError> {
+    let (global, scripts) = (&config.global, &config.scripts[..]);
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
     if d.interface.is_empty() {
         return fail(format!("vrrp_instance {} has no 'interface'", d.name));
@@ -125,6 +127,9 @@ pub(super) fn check(
     let (b, script_tracks) = tracks(b, &d, scripts);
     let first = d.track_interfaces.len() + script_tracks.len();
     let (b, address_links) = families::address_links(b, &d, first);
+    let first = first + address_links.len();
+    let (b, process_tracks) =
+        super::process::tracks(b, &d.track_processes, &config.processes, first);
     let router = b.build().map_err(|r| refusal(&d, version, r))?;
     let family = router.family();
     if let Some(p) = d
@@ -149,6 +154,7 @@ pub(super) fn check(
         unicast_peers: d.unicast_peers,
         track_interfaces: d.track_interfaces,
         script_tracks,
+        process_tracks,
         notify: d.notify,
         notify_master_refresh: d.notify_master_refresh,
         use_vmac: d.use_vmac,
