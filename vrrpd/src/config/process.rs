@@ -472,7 +472,10 @@ mod tests {
         let e = err(&format!(
             "{INSTANCE} track_process {{\n  P weight x\n }}\n}}\n"
         ));
-        assert!(e.starts_with("t.conf:8: 'P' must be an integer from -254"), "{e}");
+        assert!(
+            e.starts_with("t.conf:8: 'P' must be an integer from -254"),
+            "{e}"
+        );
         let e = err(&format!(
             "{INSTANCE} track_process {{\n  P reverse\n }}\n}}\n"
         ));

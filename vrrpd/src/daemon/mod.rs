@@ -10,6 +10,7 @@ mod hooks;
 pub mod logging;
 pub mod metrics;
 pub mod plan;
+pub mod process;
 pub mod rate_limit;
 mod reload;
 pub mod signals;
@@ -27,7 +28,7 @@ use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config, Notify, ScriptTrack, VrrpInstance};
+use crate::config::{self, Config, Notify, ProcessTrack, ScriptTrack, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
@@ -45,6 +46,8 @@ const METRICS: Token = Token(FIRST_USER_TOKEN + 1);
 const SIGNALS: Token = Token(FIRST_USER_TOKEN + 2);
 /// Deletions of tracked static routes and rules (statics.rs).
 const STATICS: Token = Token(FIRST_USER_TOKEN + 3);
+/// Tracked processes' pidfds use tokens from here ([`process::MAX_WATCHED`] of them).
+const FIRST_PROCESS: usize = FIRST_USER_TOKEN + (1 << 20);
 /// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
 
@@ -105,6 +108,7 @@ struct Slot {
     /// Its notify hooks, None when it has none (most instances, at scale).
     notify: Option<Box<Notify>>,
     script_tracks: Vec<ScriptTrack>,
+    process_tracks: Vec<ProcessTrack>,
     notify_master_refresh: Option<Duration>,
     index: InstanceId,
 }
@@ -116,6 +120,7 @@ impl Slot {
             name: model.name,
             notify: (model.notify != Notify::default()).then(|| Box::new(model.notify)),
             script_tracks: model.script_tracks,
+            process_tracks: model.process_tracks,
             notify_master_refresh: model.notify_master_refresh,
             index,
         }
@@ -144,6 +149,8 @@ pub struct Daemon {
     statics: statics::Statics,
     slots: Vec<Slot>,
     hooks: Hooks,
+    /// `vrrp_track_process` counts.
+    processes: process::Processes,
     started: std::time::Instant,
     reloads: u64,
     reloads_failed: u64,
@@ -212,6 +219,8 @@ impl Daemon {
         let models: Vec<&VrrpInstance> = planned.iter().collect();
         let hooks = Hooks::new(&built.config, &models)?;
         drop(models);
+        let processes =
+            process::Processes::new(&built.config.processes, runner.registry(), FIRST_PROCESS);
         let mut d = Daemon {
             opts,
             runner,
@@ -230,6 +239,7 @@ impl Daemon {
             statics: statics::Statics::open()?,
             slots: Vec::new(),
             hooks,
+            processes,
             started: std::time::Instant::now(),
             reloads: 0,
             reloads_failed: 0,
@@ -256,6 +266,7 @@ impl Daemon {
         }
         d.apply_sync_groups();
         d.feed_checks(&mut out);
+        d.feed_processes(&mut out);
         // keepalived: the static entries are in before any instance runs.
         d.watch_statics()?;
         d.statics.start(&d.config);
@@ -286,6 +297,7 @@ impl Daemon {
         loop {
             let next = [
                 self.hooks.next_deadline(),
+                self.processes.next_deadline(),
                 self.refresh.next_deadline(),
                 self.control_clients.next_deadline(),
                 self.metrics_clients.next_deadline(),
@@ -302,6 +314,7 @@ impl Daemon {
             let mut checks = Vec::new();
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
+            self.poll_processes(&mut out);
             if self.stopping {
                 return self.shutdown();
             }
@@ -357,6 +370,9 @@ impl Daemon {
                 }
                 Happening::Ready(SIGNALS) => self.on_signals(),
                 Happening::Ready(STATICS) => self.statics.on_deleted(),
+                Happening::Ready(t) if self.processes.owns(t) => {
+                    self.processes.on_ready(t, self.runner.registry())
+                }
                 Happening::Ready(token) => self.serve(token),
                 Happening::Instance { .. } | Happening::Runner(_) => {}
             }
@@ -449,6 +465,33 @@ impl Daemon {
         }
     }
 
+    /// Give every instance the quorum of the processes it tracks.
+    fn feed_processes(&mut self, out: &mut Vec<Happening>) {
+        let all = self.processes.states();
+        self.apply_processes(&all, out);
+    }
+
+    /// Read /proc if due, expire the process delays, apply the quorum changes.
+    fn poll_processes(&mut self, out: &mut Vec<Happening>) {
+        self.processes
+            .poll(self.runner.registry(), std::time::Instant::now());
+        let mut changes = Vec::new();
+        self.processes.take_changes(&mut changes);
+        self.apply_processes(&changes, out);
+    }
+
+    /// Process block `name` now has (or lacks) its quorum: tell each instance tracking it
+    /// (a `reverse` line is told the opposite, its weight negated: config/process.rs).
+    fn apply_processes(&mut self, changes: &[(String, bool)], out: &mut Vec<Happening>) {
+        for (name, up) in changes {
+            for s in &self.slots {
+                for t in s.process_tracks.iter().filter(|t| t.process == *name) {
+                    self.runner.track(s.index, t.index, *up != t.reverse, out);
+                }
+            }
+        }
+    }
+
     fn status(&self) -> status::Status {
         status::Status {
             pid: std::process::id(),
@@ -467,6 +510,10 @@ impl Daemon {
             ),
             slots: status::slots(&self.runner),
             scripts: self.hooks.status(),
+            processes: status::ProcessTracking {
+                counters: self.processes.counters,
+                blocks: self.processes.status(),
+            },
         }
     }
 
@@ -497,6 +544,7 @@ impl Daemon {
             );
         }
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
+        self.processes.close(self.runner.registry());
         let mut out = Vec::new();
         self.runner.close(&mut out);
         for h in &out {
