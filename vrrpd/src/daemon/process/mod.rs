@@ -9,7 +9,7 @@
 //!   [`SCAN_INTERVAL`], read [`BATCH`] entries per loop turn (bounded work, no busy loop);
 //!   a pass also notices a process that stopped matching (exec, `comm` changed);
 //! - **deaths** are seen at once: each matched process is watched through a pidfd
-//!   ([`pidfd`]) in the daemon's poll. Without pidfds (a kernel before 5.3) the next pass
+//!   (`pidfd.rs`) in the daemon's poll. Without pidfds (a kernel before 5.3) the next pass
 //!   sees the death;
 //! - the table of watched processes is bounded ([`MAX_WATCHED`]); a match beyond it is
 //!   not counted, and counted in `process_table_full`.
