@@ -214,6 +214,9 @@ impl Builder {
     /// refused, as for `vrrp_script`.
     fn track_process(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
         let p = process::block(stmt)?;
+        if let Some(w) = process::comm_warning(&p) {
+            self.warn(stmt, w);
+        }
         if let Some(dup) = self.config.processes.iter().find(|o| o.name == p.name) {
             return Err(ConfigError::invalid(
                 &stmt.loc,

@@ -225,6 +225,20 @@ pub(super) fn block(stmt: &Statement) -> Result<TrackProcess, ConfigError> {
     Ok(p)
 }
 
+/// The kernel keeps 15 bytes of a process's name (`comm`): a longer `process` name,
+/// matched against it, never matches. keepalived 2.2.7 says nothing; vrrpd warns.
+pub(super) fn comm_warning(p: &TrackProcess) -> Option<String> {
+    (!p.full_command && p.process.len() > COMM_LEN).then(|| {
+        format!(
+            "vrrp_track_process {}: process name '{}' is longer than the {COMM_LEN} bytes the              kernel keeps of a process name and never matches; use full_command",
+            p.name, p.process
+        )
+    })
+}
+
+/// The bytes of a process name the kernel keeps (TASK_COMM_LEN less its NUL).
+const COMM_LEN: usize = 15;
+
 /// `delay` / `fork_delay` / `terminate_delay`: 0.000001 to 3600 seconds.
 fn delay(s: &Statement) -> Result<Duration, ConfigError> {
     let d = seconds_arg(s, MAX_DELAY_SECS)?;
@@ -428,6 +442,11 @@ mod tests {
             (Duration::from_secs(1), Duration::from_secs(1))
         );
 
+        let b = ok("vrrp_track_process P {\n process /usr/sbin/haproxy-wrapper\n}\n");
+        assert_eq!(b.warnings.len(), 1);
+        assert!(b.warnings[0]
+            .to_string()
+            .starts_with("t.conf:1: warning: vrrp_track_process P: process name"));
         let b = ok("vrrp_track_process P {\n process sleep\n full_command\n}\n");
         assert!(b.config.processes[0].full_command);
         assert_eq!(b.config.processes[0].param_match, ParamMatch::None);
