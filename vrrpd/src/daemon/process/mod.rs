@@ -317,12 +317,11 @@ impl Processes {
             if w.of == of {
                 return;
             }
-            let old = std::mem::replace(&mut w.of, of.clone());
             if of.is_empty() {
                 self.counters.process_exits_scan += 1;
-                w.of = old;
                 return self.unwatch(pid, registry, Cause::Other, now);
             }
+            let old = std::mem::replace(&mut w.of, of.clone());
             for &i in old.iter().filter(|i| !of.contains(i)) {
                 self.count(i, false, Cause::Other, now);
             }
