@@ -315,6 +315,12 @@ impl Daemon {
             self.hooks.poll(&mut checks);
             self.apply_checks(&checks, &mut out);
             self.poll_processes(&mut out);
+            // What the checks and processes changed is handled now (log lines, notify
+            // scripts), not after the next wakeup.
+            if !out.is_empty() {
+                let batch = std::mem::take(&mut out);
+                self.handle(batch);
+            }
             if self.stopping {
                 return self.shutdown();
             }
