@@ -154,8 +154,14 @@ fn check_config(c: &Config) {
         }
         assert_eq!(
             r.tracks().len(),
-            i.track_interfaces.len() + i.script_tracks.len() + i.address_links.len()
+            i.track_interfaces.len()
+                + i.script_tracks.len()
+                + i.address_links.len()
+                + i.process_tracks.len()
         );
+        for t in &i.process_tracks {
+            assert!(c.processes.iter().any(|p| p.name == t.process));
+        }
     }
     for s in &c.scripts {
         assert!(!s.script.is_empty());

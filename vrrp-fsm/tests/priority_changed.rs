@@ -21,8 +21,8 @@ fn changes(out: &[Output]) -> Vec<(u8, u8)> {
 #[test]
 fn weights_report_each_change_once_in_any_state() {
     let cfg = base(1, 100)
-        .track(Track { weight: -20 })
-        .track(Track { weight: 10 })
+        .track(Track::new(-20))
+        .track(Track::new(10))
         .build()
         .unwrap();
     let mut r = started(cfg, at(0));
@@ -42,17 +42,11 @@ fn weights_report_each_change_once_in_any_state() {
 
 #[test]
 fn an_owner_and_a_weightless_track_report_none() {
-    let mut owner = started(
-        base(1, 255).track(Track { weight: -50 }).build().unwrap(),
-        at(0),
-    );
+    let mut owner = started(base(1, 255).track(Track::new(-50)).build().unwrap(), at(0));
     drain(&mut owner);
     owner.handle_track(at(1), 0, false);
     assert_eq!(changes(&drain(&mut owner)), []);
-    let mut b = started(
-        base(1, 100).track(Track { weight: 0 }).build().unwrap(),
-        at(0),
-    );
+    let mut b = started(base(1, 100).track(Track::new(0)).build().unwrap(), at(0));
     drain(&mut b);
     b.handle_track(at(1), 0, false);
     let out = drain(&mut b);

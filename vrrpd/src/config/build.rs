@@ -7,7 +7,7 @@ use super::router::{self, AuthKind, Draft};
 use super::track::{self, Kind};
 use super::tree::Statement;
 use super::values::*;
-use super::{route, rule};
+use super::{process, route, rule};
 use std::time::Duration;
 use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
 use vrrp_proto::{Priority, Version, Vrid};
@@ -71,6 +71,7 @@ impl Builder {
         match stmt.keyword.as_str() {
             "global_defs" => b.global_defs(stmt)?,
             "vrrp_script" => b.script(stmt)?,
+            "vrrp_track_process" => b.track_process(stmt)?,
             "vrrp_instance" => b.instance(stmt)?,
             "vrrp_sync_group" => b.sync_group(stmt)?,
             "track_file" | "vrrp_track_file" => {
@@ -234,6 +235,26 @@ impl Builder {
         Ok(())
     }
 
+    /// `vrrp_track_process NAME { ... }` (config/process.rs); a name defined twice is
+    /// refused, as for `vrrp_script`.
+    fn track_process(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
+        let p = process::block(stmt)?;
+        if let Some(w) = process::comm_warning(&p) {
+            self.warn(stmt, w);
+        }
+        if let Some(dup) = self.config.processes.iter().find(|o| o.name == p.name) {
+            return Err(ConfigError::invalid(
+                &stmt.loc,
+                format!(
+                    "vrrp_track_process {} already defined at {}",
+                    p.name, dup.loc
+                ),
+            ));
+        }
+        self.config.processes.push(p);
+        Ok(())
+    }
+
     fn instance(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
         let g = &self.config.global;
         let mut i = Draft {
@@ -257,6 +278,7 @@ impl Builder {
             track_scripts: Vec::new(),
             track_files: Vec::new(),
             dont_track_primary: false,
+            track_processes: Vec::new(),
             notify: Notify::default(),
             garp_master_delay: g.garp_master_delay,
             garp_master_repeat: g.garp_master_repeat,
@@ -328,6 +350,7 @@ impl Builder {
                     no_args(s)?;
                     i.dont_track_primary = true
                 }
+                "track_process" => i.track_processes = process::refs(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
                 "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
@@ -389,6 +412,7 @@ impl Builder {
         let mut group = SyncGroup {
             name: block_name(stmt)?,
             members: Vec::new(),
+            track_processes: Vec::new(),
             notify: Notify::default(),
             notify_priority_changes: None,
             track_interfaces: Vec::new(),
@@ -441,6 +465,7 @@ impl Builder {
                     group.tracking_weight = true
                 }
                 "smtp_alert" => {}
+                "track_process" => group.track_processes = process::refs(s)?,
                 _ => unknown.push(s),
             }
         }
@@ -482,6 +507,12 @@ impl Builder {
             });
         }
         track::resolve(&mut self.drafts, c, &mut self.warnings);
+        process::apply_groups(
+            &mut self.drafts,
+            &mut c.sync_groups,
+            &c.processes,
+            &mut self.warnings,
+        );
         if c.global.vrrp_strict {
             // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
             for i in self
@@ -500,12 +531,7 @@ impl Builder {
         }
         c.instances.reserve_exact(self.drafts.len());
         for d in self.drafts {
-            c.instances.push(router::check(
-                d,
-                &c.global,
-                (&c.scripts, &c.track_files),
-                &mut self.warnings,
-            )?);
+            c.instances.push(router::check(d, c, &mut self.warnings)?);
         }
         let instances: Vec<String> = c.instances.iter().map(|i| i.name.clone()).collect();
         for g in &mut c.sync_groups {
@@ -542,7 +568,7 @@ fn version(s: &Statement) -> Result<Version, ConfigError> {
     })
 }
 
-fn block_name(stmt: &Statement) -> Result<String, ConfigError> {
+pub(super) fn block_name(stmt: &Statement) -> Result<String, ConfigError> {
     if stmt.block.is_none() {
         return Err(ConfigError::invalid(
             &stmt.loc,
@@ -615,7 +641,7 @@ fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {
 }
 
 /// `weight N [reverse]`, N in keepalived's range (`-MAX_WEIGHT..=MAX_WEIGHT`).
-fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
+pub(super) fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
     match s.args.as_slice() {
         [w] => Ok((int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?, false)),
         [w, r] if r == "reverse" => Ok((int_in(s, w, -MAX_WEIGHT, MAX_WEIGHT)?, true)),

@@ -13,6 +13,7 @@ mod families;
 pub mod fifo;
 pub mod lexer;
 pub mod model;
+mod process;
 pub mod read;
 mod route;
 mod router;

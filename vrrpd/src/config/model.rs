@@ -1,5 +1,6 @@
 //! The typed configuration: what vrrpd understands of keepalived.conf.
 
+pub use super::process::{ParamMatch, ProcessRef, ProcessTrack, TrackProcess};
 use super::source::Loc;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -15,6 +16,8 @@ pub struct Config {
     pub global: GlobalDefs,
     /// `vrrp_script` blocks, in file order.
     pub scripts: Vec<VrrpScript>,
+    /// `vrrp_track_process` blocks, in file order.
+    pub processes: Vec<TrackProcess>,
     /// `vrrp_instance` blocks, in file order.
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
@@ -290,6 +293,9 @@ pub struct VrrpInstance {
     /// `track_file` lines (the instance's, then its sync group's) naming a known
     /// `track_file` block, resolved: the router's tracks after the scripts'.
     pub file_tracks: Vec<FileTrack>,
+    /// `track_process` lines (the instance's, then its sync group's) naming a known
+    /// `vrrp_track_process`, resolved: the router's tracks after the address links'.
+    pub process_tracks: Vec<ProcessTrack>,
     /// notify hooks.
     pub notify: Notify,
     /// vrrpd's `notify_master_refresh SECONDS` (not in keepalived): while master, run
@@ -322,6 +328,8 @@ pub struct SyncGroup {
     pub name: String,
     /// Member instance names, with where each is written.
     pub members: Vec<(String, Loc)>,
+    /// `track_process` lines naming a known `vrrp_track_process` (each member tracks them).
+    pub track_processes: Vec<ProcessRef>,
     /// Group notify hooks.
     pub notify: Notify,
     /// `notify_priority_changes [BOOL]`: default of its members'.

@@ -13,7 +13,7 @@ use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 use super::error::{ConfigError, Warning};
 use super::families;
 use super::model::{
-    FileTrack, GlobalDefs, Notify, RouteLine, RuleLine, ScriptTrack, TrackFile, Tracked,
+    Config, FileTrack, Notify, ProcessRef, RouteLine, RuleLine, ScriptTrack, TrackFile, Tracked,
     VirtualAddress, VrrpInstance, VrrpScript,
 };
 use super::source::Loc;
@@ -54,6 +54,8 @@ pub(super) struct Draft {
     pub(super) track_scripts: Vec<Tracked>,
     pub(super) track_files: Vec<Tracked>,
     pub(super) dont_track_primary: bool,
+    /// `track_process` lines, then (once read) its sync group's.
+    pub(super) track_processes: Vec<ProcessRef>,
     pub(super) notify: Notify,
     pub(super) garp_master_delay: Duration,
     pub(super) garp_master_repeat: u32,
@@ -71,10 +73,10 @@ pub(super) struct Draft {
 /// keepalived warns about and goes on with is pushed to `warnings`.
 pub(super) fn check(
     mut d: Draft,
-    global: &GlobalDefs,
-    (scripts, files): (&[VrrpScript], &[TrackFile]),
+    config: &Config,
     warnings: &mut Vec<Warning>,
 ) -> Result<VrrpInstance, ConfigError> {
+    let (global, scripts, files) = (&config.global, &config.scripts[..], &config.track_files[..]);
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
     if d.interface.is_empty() {
         return fail(format!("vrrp_instance {} has no 'interface'", d.name));
@@ -131,6 +133,9 @@ pub(super) fn check(
         file_tracks(b, &d, files, d.track_interfaces.len() + script_tracks.len());
     let first = d.track_interfaces.len() + script_tracks.len() + file_tracks.len();
     let (b, address_links) = families::address_links(b, &d, first);
+    let first = first + address_links.len();
+    let (b, process_tracks) =
+        super::process::tracks(b, &d.track_processes, &config.processes, first);
     let router = b.build().map_err(|r| refusal(&d, version, r))?;
     let family = router.family();
     if let Some(p) = d
@@ -156,6 +161,7 @@ pub(super) fn check(
         track_interfaces: d.track_interfaces,
         script_tracks,
         file_tracks,
+        process_tracks,
         notify: d.notify,
         notify_master_refresh: d.notify_master_refresh,
         notify_priority_changes: d.notify_priority_changes,

@@ -232,9 +232,22 @@ pub fn render(s: &Status) -> String {
     );
     t.family("vrrpd_sockets_open", "gauge", "raw VRRP sockets open");
     t.sample("vrrpd_sockets_open", "", sl.sockets_open as f64);
-    for (c, v) in s.daemon.counters() {
+    for (c, v) in s.daemon.counters().chain(s.processes.counters.counters()) {
         let name = t.table_entry("vrrpd", c);
         t.sample(&name, "", v as f64);
+    }
+    t.family(
+        "vrrp_track_process_quorum",
+        "gauge",
+        "1 while the vrrp_track_process has its quorum",
+    );
+    for p in &s.processes.blocks {
+        let l = format!("process=\"{}\"", esc(&p.name));
+        t.sample(
+            "vrrp_track_process_quorum",
+            &l,
+            f64::from(u8::from(p.have_quorum)),
+        );
     }
     t.0
 }

@@ -12,6 +12,7 @@ mod hooks;
 pub mod logging;
 pub mod metrics;
 pub mod plan;
+pub mod process;
 pub mod rate_limit;
 mod reload;
 pub mod signals;
@@ -30,7 +31,7 @@ use vrrp_fsm::InstanceId;
 use vrrp_net::{Happening, NetError, Runner, FIRST_USER_TOKEN};
 use vrrp_proto::ChecksumForm;
 
-use crate::config::{self, Config, FileTrack, Notify, ScriptTrack, VrrpInstance};
+use crate::config::{self, Config, FileTrack, Notify, ProcessTrack, ScriptTrack, VrrpInstance};
 use control::ControlSocket;
 use hooks::Hooks;
 pub use hooks::{check_scripts, PrepareError};
@@ -50,6 +51,8 @@ const SIGNALS: Token = Token(FIRST_USER_TOKEN + 2);
 const STATICS: Token = Token(FIRST_USER_TOKEN + 3);
 /// The `track_file` inotify descriptor (track_file.rs).
 const TRACK_FILES: Token = Token(FIRST_USER_TOKEN + 9);
+/// Tracked processes' pidfds use tokens from here ([`process::MAX_WATCHED`] of them).
+const FIRST_PROCESS: usize = FIRST_USER_TOKEN + (1 << 20);
 /// Client connections use tokens from here: the control socket's pool, then the metrics'.
 const FIRST_CLIENT: usize = FIRST_USER_TOKEN + 16;
 
@@ -111,6 +114,7 @@ struct Slot {
     notify: Option<Box<Notify>>,
     script_tracks: Vec<ScriptTrack>,
     file_tracks: Vec<FileTrack>,
+    process_tracks: Vec<ProcessTrack>,
     notify_master_refresh: Option<Duration>,
     index: InstanceId,
 }
@@ -123,6 +127,7 @@ impl Slot {
             notify: (model.notify != Notify::default()).then(|| Box::new(model.notify)),
             script_tracks: model.script_tracks,
             file_tracks: model.file_tracks,
+            process_tracks: model.process_tracks,
             notify_master_refresh: model.notify_master_refresh,
             index,
         }
@@ -155,6 +160,8 @@ pub struct Daemon {
     fifos: fifo::Fifos,
     /// `track_file`: the watched files and their values.
     track_files: track_file::TrackFiles,
+    /// `vrrp_track_process` counts.
+    processes: process::Processes,
     started: std::time::Instant,
     reloads: u64,
     reloads_failed: u64,
@@ -224,6 +231,8 @@ impl Daemon {
         let hooks = Hooks::new(&built.config, &models)?;
         let fifos = fifo::Fifos::open(&built.config, &models)?;
         drop(models);
+        let processes =
+            process::Processes::new(&built.config.processes, runner.registry(), FIRST_PROCESS);
         let mut d = Daemon {
             opts,
             runner,
@@ -244,6 +253,7 @@ impl Daemon {
             hooks,
             fifos,
             track_files: Default::default(),
+            processes,
             started: std::time::Instant::now(),
             reloads: 0,
             reloads_failed: 0,
@@ -271,6 +281,7 @@ impl Daemon {
         d.apply_sync_groups();
         d.feed_checks(&mut out);
         d.watch_track_files(false, &mut out)?;
+        d.feed_processes(&mut out);
         // keepalived: the static entries are in before any instance runs.
         d.watch_statics()?;
         d.statics.start(&d.config);
@@ -307,6 +318,7 @@ impl Daemon {
             let next = [
                 self.hooks.next_deadline(),
                 self.fifos.next_deadline(),
+                self.processes.next_deadline(),
                 self.refresh.next_deadline(),
                 self.control_clients.next_deadline(),
                 self.metrics_clients.next_deadline(),
@@ -324,6 +336,13 @@ impl Daemon {
             self.hooks.poll(&mut checks);
             self.fifos.poll();
             self.apply_checks(&checks, &mut out);
+            self.poll_processes(&mut out);
+            // What the checks and processes changed is handled now (log lines, notify
+            // scripts), not after the next wakeup.
+            if !out.is_empty() {
+                let batch = std::mem::take(&mut out);
+                self.handle(batch);
+            }
             if self.stopping {
                 return self.shutdown();
             }
@@ -385,6 +404,9 @@ impl Daemon {
                     let mut out = Vec::new();
                     self.apply_files(&changed, &mut out);
                     self.handle(out);
+                }
+                Happening::Ready(t) if self.processes.owns(t) => {
+                    self.processes.on_ready(t, self.runner.registry())
                 }
                 Happening::Ready(token) => self.serve(token),
                 Happening::Instance { .. } | Happening::Runner(_) => {}
@@ -517,6 +539,33 @@ impl Daemon {
         }
     }
 
+    /// Give every instance the quorum of the processes it tracks.
+    fn feed_processes(&mut self, out: &mut Vec<Happening>) {
+        let all = self.processes.states();
+        self.apply_processes(&all, out);
+    }
+
+    /// Read /proc if due, expire the process delays, apply the quorum changes.
+    fn poll_processes(&mut self, out: &mut Vec<Happening>) {
+        self.processes
+            .poll(self.runner.registry(), std::time::Instant::now());
+        let mut changes = Vec::new();
+        self.processes.take_changes(&mut changes);
+        self.apply_processes(&changes, out);
+    }
+
+    /// Process block `name` now has (or lacks) its quorum: tell each instance tracking it
+    /// (up: quorum; `reverse` is the router track's, vrrp-fsm's rule).
+    fn apply_processes(&mut self, changes: &[(String, bool)], out: &mut Vec<Happening>) {
+        for (name, up) in changes {
+            for s in &self.slots {
+                for t in s.process_tracks.iter().filter(|t| t.process == *name) {
+                    self.runner.track(s.index, t.index, *up, out);
+                }
+            }
+        }
+    }
+
     fn status(&self) -> status::Status {
         status::Status {
             pid: std::process::id(),
@@ -537,6 +586,10 @@ impl Daemon {
             ),
             slots: status::slots(&self.runner),
             scripts: self.hooks.status(),
+            processes: status::ProcessTracking {
+                counters: self.processes.counters,
+                blocks: self.processes.status(),
+            },
         }
     }
 
@@ -572,6 +625,7 @@ impl Daemon {
         // keepalived (notify_shutdown): the groups' STOP hooks after every instance's.
         self.hooks.on_groups_stop();
         self.hooks.finish(std::time::Instant::now() + STOP_GRACE);
+        self.processes.close(self.runner.registry());
         let mut out = Vec::new();
         self.runner.close(&mut out);
         for h in &out {

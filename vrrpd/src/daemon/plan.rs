@@ -30,6 +30,7 @@ pub(super) fn unchanged(
         && new_spec.routes == spec.routes
         && new_spec.rules == spec.rules
         && new.script_tracks == old.script_tracks
+        && new.process_tracks == old.process_tracks
         && Some(&new.notify).filter(|n| **n != Notify::default()) == old.notify.as_deref()
 }
 

@@ -128,16 +128,26 @@ impl Daemon {
                 },
             }
         }
+        let built_processes = built.config.processes.clone();
         self.statics.reload(&built.config);
         self.config = built.config;
         if let Err(e) = self.watch_statics() {
             error!("static routes and rules: not tracked: {e}");
         }
         self.apply_sync_groups();
+        if !self.processes.same_blocks(&built_processes) {
+            self.processes.close(self.runner.registry());
+            self.processes = super::process::Processes::new(
+                &built_processes,
+                self.runner.registry(),
+                super::FIRST_PROCESS,
+            );
+        }
         self.feed_checks(&mut out);
         if let Err(e) = self.watch_track_files(true, &mut out) {
             error!("track files: not watched: {e}");
         }
+        self.feed_processes(&mut out);
         self.apply_drained(&mut out);
         for &index in &started {
             self.runner.start(index, &mut out);

@@ -28,6 +28,18 @@ pub struct Status {
     pub slots: SlotStatus,
     /// Script outcomes.
     pub scripts: ScriptStatus,
+    /// `vrrp_track_process` blocks and the tracker's counts.
+    pub processes: ProcessTracking,
+}
+
+/// `vrrp_track_process`: the tracker's counts and every block's count and quorum.
+#[derive(Debug, Serialize)]
+pub struct ProcessTracking {
+    /// The tracker's counts (/proc passes, exits seen, table full).
+    #[serde(flatten, serialize_with = "as_map")]
+    pub counters: super::process::ProcessCounters,
+    /// Each block, in file order.
+    pub blocks: Vec<super::process::ProcessStatus>,
 }
 
 counter_table! {
@@ -328,6 +340,12 @@ pub fn dump_text(s: &Status) -> String {
         );
         dump_counters(&mut t, "   ", i.counters.iter());
     }
+    if !s.processes.blocks.is_empty() {
+        t += "------< VRRP Track processes >------\n";
+        for p in &s.processes.blocks {
+            super::process::dump_text(&mut t, p);
+        }
+    }
     t += "------< Global counters >------\n";
     dump_counters(
         &mut t,
@@ -335,7 +353,8 @@ pub fn dump_text(s: &Status) -> String {
         s.daemon
             .counters()
             .chain(s.global.iter())
-            .chain(s.scripts.notify.counters()),
+            .chain(s.scripts.notify.counters())
+            .chain(s.processes.counters.counters()),
     );
     for (pool, c) in [
         ("control_clients", &s.global.control_clients),
@@ -456,6 +475,13 @@ mod tests {
                 },
                 checks: vec![],
             },
+            processes: ProcessTracking {
+                counters: crate::daemon::process::ProcessCounters {
+                    process_scans: 13,
+                    ..Default::default()
+                },
+                blocks: vec![],
+            },
         }
     }
 
@@ -508,6 +534,12 @@ mod tests {
         }
         for (c, v) in s.daemon.counters() {
             assert_eq!(json[c.name], v, "status {}", c.name);
+            let line = format!("vrrpd_{}_total {v}\n", c.name);
+            assert!(text.contains(&line), "no {line} in {text}");
+            assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
+        }
+        for (c, v) in s.processes.counters.counters() {
+            assert_eq!(json["processes"][c.name], v, "status processes.{}", c.name);
             let line = format!("vrrpd_{}_total {v}\n", c.name);
             assert!(text.contains(&line), "no {line} in {text}");
             assert!(dump.contains(&format!(" {} = {v}\n", c.name)), "{dump}");
