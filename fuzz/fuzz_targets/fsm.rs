@@ -19,10 +19,10 @@
 //!   priority 0 is followed in the same step by leaving Master for
 //!   Initialize, Fault or (drain) Backup; any other priority is `priority()`;
 //! - drained: never Master, and a Backup runs no Master_Down_Timer;
-//! - `priority()` = base + weights (positive while up, negative while down) clamped to
-//!   1..=254, or 255 for the owner (base 255) whatever the weights;
-//! - Fault iff a fault cause holds (link down, weight-0 track down, group fault) while
-//!   running; the owner goes Master at once on startup (§6.4.1);
+//! - `priority()` = base + weights (positive while up, negative while down; negated when
+//!   `reverse`) clamped to 1..=254, or 255 for the owner (base 255) whatever the weights;
+//! - Fault iff a fault cause holds (link down, weight-0 track down, or up when `reverse`,
+//!   group fault) while running; the owner goes Master at once on startup (§6.4.1);
 //! - discarded adverts other than LowerPriority produce no output and no state change; a
 //!   Backup never leaves Backup on an advert; a Master that accepts a better advert goes
 //!   Backup (§6.4.3), a worse one never moves it; priority 0 to a (not drained) Backup sets
@@ -284,7 +284,7 @@ fn faulted(h: &Harness) -> bool {
             .tracks()
             .iter()
             .zip(&h.track_up)
-            .any(|(t, &up)| t.weight == 0 && !up)
+            .any(|(t, &up)| t.weight == 0 && up == t.reverse)
 }
 
 fn model_priority(h: &Harness) -> Priority {
@@ -296,7 +296,11 @@ fn model_priority(h: &Harness) -> Priority {
         .tracks()
         .iter()
         .zip(&h.track_up)
-        .map(|(t, &up)| if (t.weight > 0) == up { t.weight } else { 0 })
+        .map(|(t, &up)| match ((t.weight > 0) == up, t.reverse) {
+            (false, _) => 0,
+            (true, false) => t.weight,
+            (true, true) => -t.weight,
+        })
         .sum();
     Priority((i32::from(cfg.priority().0) + sum).clamp(1, 254) as u8)
 }
