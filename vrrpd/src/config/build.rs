@@ -606,7 +606,7 @@ fn notify_keyword(
         _ => return Ok(false),
     };
     let (line, warning) = crate::scripts::notify::parse_line(s)?;
-    *slot = Some(line);
+    *slot = Some(Box::new(line));
     if let Some(message) = warning {
         warnings.push(Warning {
             loc: s.loc.clone(),

@@ -146,18 +146,19 @@ impl NotifyScripts {
         owner: &str,
         env: &ScriptEnv,
     ) -> Result<NotifyScripts, ScriptError> {
-        let p =
-            |hook: Hook, line: &Option<NotifyLine>| -> Result<Option<CommandSpec>, ScriptError> {
-                line.as_ref()
-                    .map(|l| {
-                        env.prepare(
-                            &format!("{owner} {}", hook.keyword()),
-                            &l.command,
-                            l.user.as_ref(),
-                        )
-                    })
-                    .transpose()
-            };
+        let p = |hook: Hook,
+                 line: &Option<Box<NotifyLine>>|
+         -> Result<Option<CommandSpec>, ScriptError> {
+            line.as_ref()
+                .map(|l| {
+                    env.prepare(
+                        &format!("{owner} {}", hook.keyword()),
+                        &l.command,
+                        l.user.as_ref(),
+                    )
+                })
+                .transpose()
+        };
         Ok(NotifyScripts {
             master: p(Hook::Master, &notify.master)?,
             backup: p(Hook::Backup, &notify.backup)?,
