@@ -216,6 +216,11 @@ pub struct Notify {
     pub generic: Option<Box<NotifyLine>>,
     /// `notify_master_rx_lower_pri`.
     pub master_rx_lower_pri: Option<Box<NotifyLine>>,
+    /// `notify_deleted [SCRIPT]`'s script (instances only).
+    pub deleted: Option<Box<NotifyLine>>,
+    /// `notify_deleted` given: an instance removed by a reload is announced DELETED (its
+    /// script, the generic `notify`, the FIFOs); without it, as keepalived, FAULT.
+    pub report_deleted: bool,
 }
 
 /// One `notify* SCRIPT [USERNAME [GROUPNAME]]` line: the script (a command line, quoted
