@@ -438,26 +438,7 @@ fn stall_conf() -> String {
     c
 }
 
-/// `vrrpd status --json` of node `n` (control socket of its first run).
-fn status(run: &Run, n: Node) -> serde_json::Value {
-    let sock = run
-        .lan
-        .dir
-        .path()
-        .join(format!("vrrpd-{}-1.sock", n.name()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(["status", "--json", "--control"])
-        .arg(&sock)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "vrrpd status: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
+/// Adverts sent by each instance, from a status document.
 fn adverts_sent(s: &serde_json::Value) -> Vec<u64> {
     s["instances"]
         .as_array()
@@ -496,10 +477,10 @@ fn a_stalled_reader_never_stops_the_adverts() {
     wait_log(&run, ONE, "Entering FAULT STATE", n);
     run.lan.a.set_link("eth0", true).unwrap();
     wait_log(&run, ONE, "Entering MASTER STATE", 2 * n);
-    let before = status(&run, ONE);
+    let before = run.vrrpd_status(ONE);
     let t0 = Instant::now();
     sleep(Duration::from_secs(3));
-    let after = status(&run, ONE);
+    let after = run.vrrpd_status(ONE);
     let elapsed = t0.elapsed();
     let (a, b) = (adverts_sent(&before), adverts_sent(&after));
     let dropped = after["fifo_lines_dropped"].as_u64().unwrap();
@@ -533,7 +514,9 @@ fn a_stalled_reader_never_stops_the_adverts() {
             Ok(k) if k > 0 => got.extend_from_slice(&buf[..k]),
             _ => sleep(Duration::from_millis(200)),
         }
-        written = status(&run, ONE)["fifo_lines_written"].as_u64().unwrap();
+        written = run.vrrpd_status(ONE)["fifo_lines_written"]
+            .as_u64()
+            .unwrap();
         if got.iter().filter(|&&c| c == b'\n').count() as u64 >= written {
             break;
         }

@@ -30,6 +30,23 @@ pub struct Status {
     pub scripts: ScriptStatus,
     /// `vrrp_track_process` blocks and the tracker's counts.
     pub processes: ProcessTracking,
+    /// `track_file` blocks some instance tracks, with the value last read.
+    pub track_files: Vec<TrackFileStatus>,
+}
+
+/// One watched `track_file` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackFileStatus {
+    /// The block's name.
+    pub name: String,
+    /// `file PATH`.
+    pub path: String,
+    /// The number the file held when last read (0: missing, unreadable or empty).
+    pub value: i64,
+    /// `weight N` of the block.
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
 }
 
 /// `vrrp_track_process`: the tracker's counts and every block's count and quorum.
@@ -340,6 +357,17 @@ pub fn dump_text(s: &Status) -> String {
         );
         dump_counters(&mut t, "   ", i.counters.iter());
     }
+    if !s.track_files.is_empty() {
+        // keepalived's dump_track_file.
+        t += "------< VRRP Track files >------\n";
+        for f in &s.track_files {
+            let reverse = if f.reverse { " reverse" } else { "" };
+            t += &format!(
+                " Track file = {}\n   File = {}\n   Status = {}\n   Weight = {}{reverse}\n",
+                f.name, f.path, f.value, f.weight
+            );
+        }
+    }
     if !s.processes.blocks.is_empty() {
         t += "------< VRRP Track processes >------\n";
         for p in &s.processes.blocks {
@@ -482,7 +510,32 @@ mod tests {
                 },
                 blocks: vec![],
             },
+            track_files: vec![TrackFileStatus {
+                name: "chk".into(),
+                path: "/run/chk".into(),
+                value: -7,
+                weight: 10,
+                reverse: true,
+            }],
         }
+    }
+
+    /// Tracked files show in status JSON and in the dump as keepalived dumps them.
+    #[test]
+    fn track_files_in_status_and_dump() {
+        let s = one_instance(InstanceCounters::default());
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["track_files"][0]["name"], "chk");
+        assert_eq!(json["track_files"][0]["value"], -7);
+        assert_eq!(json["track_files"][0]["reverse"], true);
+        let text = dump_text(&s);
+        assert!(
+            text.contains(
+                "------< VRRP Track files >------\n Track file = chk\n   File = /run/chk\n   \
+                 Status = -7\n   Weight = 10 reverse\n"
+            ),
+            "{text}"
+        );
     }
 
     /// Every entry of every counter table shows in status JSON, in the metrics text and in
