@@ -64,7 +64,7 @@ pub use netlink_packet_route::address::AddressScope;
 pub use netlink_packet_route::route::RouteMetric;
 pub use raw::{Outgoing, RecvBatch, RecvMeta, SendQueue, VrrpSocket};
 pub use route::{AddMode, NextHop, Route, RTPROT_KEEPALIVED, TABLE_MAIN};
-pub use route_monitor::{Deleted, RouteMonitor};
+pub use route_monitor::{Deleted, MonitorGroups, RouteMonitor};
 pub use rule::{Rule, RuleKind};
 pub use runner::{
     ChurnCounters, Happening, Instance, InstanceInfo, InstanceNote, OsErrors, Runner, RunnerNote,

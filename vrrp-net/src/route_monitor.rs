@@ -1,15 +1,19 @@
-//! Deleted routes and rules from rtnetlink (RTNLGRP_IPV4_ROUTE, _IPV6_ROUTE, _IPV4_RULE,
-//! _IPV6_RULE), as a mio source: what keepalived watches to track its routes and rules
-//! (`netlink_route_filter` / `netlink_rule_filter`). Only deletions of routes of protocol
-//! `keepalived`, and of rules without another FRA_PROTOCOL, are reported.
+//! Deleted routes, rules and addresses from rtnetlink (RTNLGRP_IPV4_ROUTE, _IPV6_ROUTE,
+//! _IPV4_RULE, _IPV6_RULE, _IPV4_IFADDR, _IPV6_IFADDR), as a mio source: what keepalived
+//! watches to track its routes, rules and addresses (`netlink_route_filter` /
+//! `netlink_rule_filter` / `netlink_if_address_filter`). Only deletions of routes of protocol
+//! `keepalived`, and of rules without another FRA_PROTOCOL, are reported; every address
+//! deletion is (the runner matches them with its VIPs).
 
 use std::io;
+use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 
 use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 use netlink_packet_core::{NetlinkMessage, NetlinkPayload};
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::route::{RouteMessage, RouteProtocol};
 use netlink_packet_route::rule::{RuleAttribute, RuleMessage};
 use netlink_packet_route::RouteNetlinkMessage;
@@ -20,6 +24,8 @@ use crate::route::RTPROT_KEEPALIVED;
 use crate::{Route, Rule};
 
 const RECV_BUF: usize = 64 * 1024;
+const RTNLGRP_IPV4_IFADDR: u32 = 5;
+const RTNLGRP_IPV6_IFADDR: u32 = 9;
 const RTNLGRP_IPV4_ROUTE: u32 = 7;
 const RTNLGRP_IPV4_RULE: u32 = 8;
 const RTNLGRP_IPV6_ROUTE: u32 = 11;
@@ -32,6 +38,13 @@ pub enum Deleted {
     Route(Box<RouteMessage>),
     /// RTM_DELRULE of a rule with no FRA_PROTOCOL or FRA_PROTOCOL `keepalived`.
     Rule(Box<RuleMessage>),
+    /// RTM_DELADDR: `addr` left interface `ifindex`.
+    Address {
+        /// The interface.
+        ifindex: u32,
+        /// The address (IFA_LOCAL, else IFA_ADDRESS).
+        addr: IpAddr,
+    },
     /// The receive buffer overflowed: deletions may have been lost.
     Overrun,
 }
@@ -41,45 +54,90 @@ pub enum Deleted {
 enum Ours {
     Route(Route),
     Rule(Rule),
+    Address(u32, IpAddr),
 }
 
 /// At most this many of our own deletions wait for their notices (each comes at once; the
 /// bound only matters if notices were lost).
 const MAX_OURS: usize = 4096;
 
-/// A netlink socket subscribed to route and rule changes of both families.
+/// What a [`RouteMonitor`] is subscribed to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonitorGroups {
+    /// Route and rule changes of both families.
+    pub routes: bool,
+    /// Address changes of both families.
+    pub addresses: bool,
+}
+
+impl MonitorGroups {
+    /// Routes, rules and addresses.
+    pub const ALL: MonitorGroups = MonitorGroups {
+        routes: true,
+        addresses: true,
+    };
+}
+
+/// A netlink socket subscribed to route, rule and address changes of both families.
 #[derive(Debug)]
 pub struct RouteMonitor {
     sock: Socket,
     buf: Vec<u8>,
     overruns: u64,
     ours: Vec<Ours>,
+    watch: MonitorGroups,
 }
 
 impl RouteMonitor {
-    /// Subscribe in the calling thread's network namespace.
+    /// Subscribe to everything, in the calling thread's network namespace.
     pub fn open() -> Result<Self, NetError> {
+        Self::open_for(MonitorGroups::ALL)
+    }
+
+    /// Subscribe to `watch`, in the calling thread's network namespace.
+    pub fn open_for(watch: MonitorGroups) -> Result<Self, NetError> {
         let err = |source| NetError::Netlink {
             op: NetlinkOp::SubscribeRoutes,
             source,
         };
         let mut sock = Socket::new(NETLINK_ROUTE).map_err(err)?;
         sock.bind(&SocketAddr::new(0, 0)).map_err(err)?;
-        for g in [
-            RTNLGRP_IPV4_ROUTE,
-            RTNLGRP_IPV6_ROUTE,
-            RTNLGRP_IPV4_RULE,
-            RTNLGRP_IPV6_RULE,
-        ] {
-            sock.add_membership(g).map_err(err)?;
-        }
         sock.set_non_blocking(true).map_err(err)?;
-        Ok(RouteMonitor {
+        let mut m = RouteMonitor {
             sock,
             buf: Vec::with_capacity(RECV_BUF),
             overruns: 0,
             ours: Vec::new(),
-        })
+            watch: MonitorGroups::default(),
+        };
+        m.watch(watch)?;
+        Ok(m)
+    }
+
+    /// Subscribe to `more` as well (what is already watched stays).
+    pub fn watch(&mut self, more: MonitorGroups) -> Result<(), NetError> {
+        let err = |source| NetError::Netlink {
+            op: NetlinkOp::SubscribeRoutes,
+            source,
+        };
+        let mut groups = Vec::new();
+        if more.routes && !self.watch.routes {
+            groups.extend([
+                RTNLGRP_IPV4_ROUTE,
+                RTNLGRP_IPV6_ROUTE,
+                RTNLGRP_IPV4_RULE,
+                RTNLGRP_IPV6_RULE,
+            ]);
+        }
+        if more.addresses && !self.watch.addresses {
+            groups.extend([RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR]);
+        }
+        for g in groups {
+            self.sock.add_membership(g).map_err(err)?;
+        }
+        self.watch.routes |= more.routes;
+        self.watch.addresses |= more.addresses;
+        Ok(())
     }
 
     /// The caller deleted `route` itself: its deletion notice is not reported.
@@ -94,11 +152,18 @@ impl RouteMonitor {
         self.ours.push(Ours::Rule(rule.clone()));
     }
 
+    /// The caller deleted `addr` from interface `ifindex` itself: its notice is not reported.
+    pub fn ours_address(&mut self, ifindex: u32, addr: IpAddr) {
+        self.ours.truncate(MAX_OURS - 1);
+        self.ours.push(Ours::Address(ifindex, addr));
+    }
+
     /// Whether `d` is the notice of one of our own deletions (then forgotten).
     fn is_ours(&mut self, d: &Deleted) -> bool {
         let k = self.ours.iter().position(|o| match (o, d) {
             (Ours::Route(r), Deleted::Route(m)) => r.is_static_route(m),
             (Ours::Rule(r), Deleted::Rule(m)) => r.is_rule(m),
+            (Ours::Address(i, a), Deleted::Address { ifindex, addr }) => i == ifindex && a == addr,
             _ => false,
         });
         k.map(|k| self.ours.remove(k)).is_some()
@@ -151,6 +216,12 @@ impl RouteMonitor {
                     {
                         Deleted::Rule(Box::new(r))
                     }
+                    NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => {
+                        match deleted_address(&a) {
+                            Some(d) => d,
+                            None => continue,
+                        }
+                    }
                     _ => continue,
                 };
                 if !self.is_ours(&d) {
@@ -159,6 +230,24 @@ impl RouteMonitor {
             }
         }
     }
+}
+
+/// The address an RTM_DELADDR is about (IFA_LOCAL, else IFA_ADDRESS: IPv6 has only the
+/// latter, a point-to-point IPv4 address has both).
+fn deleted_address(a: &AddressMessage) -> Option<Deleted> {
+    let mut local = None;
+    let mut address = None;
+    for attr in &a.attributes {
+        match attr {
+            AddressAttribute::Local(ip) => local = Some(*ip),
+            AddressAttribute::Address(ip) => address = Some(*ip),
+            _ => {}
+        }
+    }
+    Some(Deleted::Address {
+        ifindex: a.header.index,
+        addr: local.or(address)?,
+    })
 }
 
 /// keepalived ignores a rule whose FRA_PROTOCOL is another's.

@@ -25,8 +25,8 @@ use std::sync::Mutex;
 
 use dataplane::{
     assert_same, both, can_run, compare, crash_sequence, leftovers, render, runs,
-    standard_sequence, template, Daemon, Expect, Node, AFTER, BEFORE, CLEAN_BACKUP, MASTER_BACKUP,
-    NOPREEMPT, RESTARTED_BACKUP,
+    standard_sequence, template, Daemon, Expect, Node, Run, AFTER, BEFORE, CLEAN_BACKUP,
+    MASTER_BACKUP, NOPREEMPT, RESTARTED_BACKUP,
 };
 
 /// One test at a time: four daemons with 1 s adverts are enough for a shared machine.
@@ -354,4 +354,65 @@ fn with_mastership<'a>(words: &'a [&'a str]) -> Vec<Expect<'a>> {
         }
     }
     e
+}
+
+/// node1 alone (`deleted.conf`): start; its tracked VIP deleted by hand; its `no_track`
+/// VIP deleted; its static address deleted; stop.
+fn deleted_sequence(run: &mut Run) {
+    let vi1 = ["VI_1".to_string()];
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    run.snapshot("start: node1 master");
+    run.ip(ONE, &["addr", "del", "192.0.2.100/24", "dev", "eth0"]);
+    run.wait_instances(ONE, &vi1, "BACKUP", 2);
+    run.wait_instances(ONE, &vi1, "MASTER", 2);
+    run.snapshot("tracked VIP deleted: out of MASTER and back, the VIP with it");
+    run.ip(ONE, &["addr", "del", "198.51.100.100/25", "dev", "eth1"]);
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    run.snapshot("no_track VIP deleted: still MASTER, the VIP stays gone");
+    run.ip(ONE, &["addr", "del", "192.0.2.51/24", "dev", "eth0"]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    run.snapshot("static address deleted: put back");
+    run.stop(ONE);
+    run.snapshot("stop");
+}
+
+/// Addresses someone else deletes, as keepalived 2.2.7 handles them: a master whose
+/// tracked VIP is deleted gives mastership up (`set_vrrp_backup`) and, master again after
+/// Master_Down_Interval, adds it back; a `no_track` VIP deleted is left gone; a deleted
+/// static address is put back at once. Addresses at each step the same as keepalived's.
+#[test]
+fn addresses_deleted_by_others_as_keepalived() {
+    let test = "addresses_deleted_by_others_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let conf = template("deleted.conf");
+    let (k, v) = both("dpd", &conf, MASTER_BACKUP, &["VI_1"], deleted_sequence);
+    let vip: &[&str] = &["addr eth0 inet 192.0.2.100/24 "];
+    let no_track: &[&str] = &["addr eth1 inet 198.51.100.100/25 "];
+    let stat: &[&str] = &["addr eth0 inet 192.0.2.51/24 "];
+    let mut expect: Vec<Expect<'_>> = Vec::new();
+    for (phase, [v, n, s]) in [
+        (0, [true, true, true]),
+        (1, [true, true, true]),
+        (2, [true, false, true]),
+        (3, [true, false, true]),
+        (4, [false, false, false]),
+    ] {
+        expect.push((phase, ONE, vip, v));
+        expect.push((phase, ONE, no_track, n));
+        expect.push((phase, ONE, stat, s));
+    }
+    let said = v.log(ONE);
+    assert!(
+        said.contains("address 192.0.2.100/24 was deleted by someone else: leaving MASTER"),
+        "{test}: vrrpd did not say why it left MASTER:\n{said}"
+    );
+    assert!(
+        said.contains("Restoring deleted static address 192.0.2.51"),
+        "{test}: vrrpd did not say it restored the static address:\n{said}"
+    );
+    assert_same(test, &k, &v, &expect, &[], "");
 }

@@ -163,15 +163,75 @@ impl Runner {
         report(i, done, out);
     }
 
+    /// Delete `vip` from interface `ifindex`; once done, its deletion notice is ours, not
+    /// someone else's ([`Runner::address_deleted`] never sees it).
+    fn delete_address(&mut self, ifindex: u32, vip: &Vip) -> Result<(), NetError> {
+        let res = self.netlink.del_address(ifindex, vip);
+        if let (Ok(()), Some(m)) = (&res, self.route_monitor.as_mut()) {
+            m.ours_address(ifindex, vip.addr);
+        }
+        res
+    }
+
+    /// Someone else deleted `addr` from interface `ifindex`: a master holding it as a VIP or
+    /// excluded address there, without `no_track`, gives mastership up (pushed to
+    /// `released`), as keepalived's `address_is_ours` / `set_vrrp_backup`; it adds the
+    /// address again when it is master again.
+    pub(super) fn address_deleted(
+        &mut self,
+        ifindex: u32,
+        addr: IpAddr,
+        released: &mut Vec<InstanceId>,
+        out: &mut Vec<Happening>,
+    ) {
+        for k in 0..self.infos.len() {
+            let id = InstanceId(k);
+            let Some(r) = self.endpoint.router(id) else {
+                continue;
+            };
+            if r.state() != State::Master || released.contains(&id) {
+                continue;
+            }
+            let Some(info) = self.info(id) else {
+                continue;
+            };
+            let held = r
+                .config()
+                .vips()
+                .as_addresses()
+                .iter()
+                .any(|a| a == addr)
+                .then(|| info.spec.vip(addr))
+                .into_iter()
+                .chain(
+                    info.spec
+                        .excluded
+                        .iter()
+                        .filter(|v| v.addr == addr)
+                        .cloned(),
+                )
+                .find(|v| !v.no_track && self.target(id, v) == Ok(ifindex));
+            if let Some(vip) = held {
+                let note = InstanceNote::AddressDeletedByOther(vip.addr, vip.prefix_len);
+                report(id, Some(note), out);
+                released.push(id);
+            }
+        }
+    }
+
     /// Remove `vip` of instance `i`.
     pub(super) fn take_address(&mut self, i: InstanceId, vip: &Vip, out: &mut Vec<Happening>) {
         let Ok(ifindex) = self.target(i, vip) else {
             return; // its interface is gone, and the address with it
         };
+        if !matches!(self.infos.get(i.0), Some(Some(_))) {
+            return;
+        }
+        let res = self.delete_address(ifindex, vip);
         let Some(Some(info)) = self.infos.get_mut(i.0) else {
             return;
         };
-        let done = match self.netlink.del_address(ifindex, vip) {
+        let done = match res {
             Ok(()) | Err(NetError::AddressMissing { .. }) => None,
             // The link went down because the interface is being deleted (its RTM_DELLINK
             // comes next): its addresses go with it. keepalived ignores ENODEV here too.
@@ -349,10 +409,14 @@ impl Runner {
             let Ok(ifindex) = self.target(i, vip) else {
                 continue;
             };
+            if !matches!(self.infos.get(i.0), Some(Some(_))) {
+                return;
+            }
+            let res = self.delete_address(ifindex, vip);
             let Some(Some(info)) = self.infos.get_mut(i.0) else {
                 return;
             };
-            let note = match self.netlink.del_address(ifindex, vip) {
+            let note = match res {
                 Ok(()) => {
                     info.churn.stale_vip_removed += 1;
                     InstanceNote::StaleVipRemoved(vip.addr)

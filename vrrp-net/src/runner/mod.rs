@@ -158,7 +158,7 @@ impl Runner {
     /// the interface's socket if it is the first instance there. Its id is the slot of an
     /// instance removed earlier if there is one.
     pub fn add(&mut self, spec: Instance, cfg: Config) -> Result<InstanceId, NetError> {
-        self.watch_if_tracked(&spec)?;
+        self.watch_if_tracked(&spec, &cfg)?;
         let family = cfg.family();
         let (link, vmac_new) = match &spec.vmac {
             Some(name) => self.open_vmac(&spec, cfg.primary(), name, family, cfg.vrid())?,
@@ -325,7 +325,7 @@ impl Runner {
         ) else {
             return Ok(());
         };
-        if let Err(e) = self.watch_if_tracked(&spec) {
+        if let Err(e) = self.watch_if_tracked(&spec, &cfg) {
             out.push(Happening::Runner(RunnerNote::RouteMonitorFailed(e)));
         }
         let now = self.now();

@@ -41,6 +41,9 @@ pub enum InstanceNote {
     /// A tracked virtual route or rule of this master was deleted by someone else: it gives
     /// mastership up (keepalived `set_vrrp_backup`); the route or rule as text.
     RouteDeletedByOther(String),
+    /// A VIP or excluded address of this master (without `no_track`) was deleted by
+    /// someone else: it gives mastership up (keepalived `set_vrrp_backup`).
+    AddressDeletedByOther(IpAddr, u8),
     /// A gratuitous ARP / unsolicited NA could not be sent (counted in
     /// [`super::OsErrors::announce`]).
     AnnounceFailed(IpAddr, NetError),

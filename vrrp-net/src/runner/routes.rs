@@ -11,7 +11,7 @@ use vrrp_fsm::{InstanceId, State};
 
 use super::notes::{InstanceNote, RunnerNote};
 use super::{ChurnCounters, Happening, InstanceInfo, OsErrors, Runner};
-use crate::{Deleted, NetError, Route, RouteMonitor, Rule};
+use crate::{Deleted, MonitorGroups, NetError, Route, RouteMonitor, Rule};
 
 /// Which of an instance's routes and rules this run installed, by position in its spec.
 #[derive(Debug, Clone, Default)]
@@ -154,13 +154,29 @@ impl Runner {
         }
     }
 
-    /// Watch route and rule deletions if `spec` tracks a route or rule (once for all).
-    pub(super) fn watch_if_tracked(&mut self, spec: &super::Instance) -> Result<(), NetError> {
-        let tracks = spec.routes.iter().any(|r| r.track) || spec.rules.iter().any(|r| r.track);
-        if !tracks || self.route_monitor.is_some() {
+    /// MonitorGroups route and rule deletions if `spec` tracks a route or rule, address deletions
+    /// if it has a VIP or excluded address without `no_track` (one monitor for all).
+    pub(super) fn watch_if_tracked(
+        &mut self,
+        spec: &super::Instance,
+        cfg: &vrrp_fsm::Config,
+    ) -> Result<(), NetError> {
+        let watch = MonitorGroups {
+            routes: spec.routes.iter().any(|r| r.track) || spec.rules.iter().any(|r| r.track),
+            addresses: cfg
+                .vips()
+                .as_addresses()
+                .iter()
+                .any(|a| !spec.vip(a).no_track)
+                || spec.excluded.iter().any(|v| !v.no_track),
+        };
+        if watch == MonitorGroups::default() {
             return Ok(());
         }
-        let mut m = RouteMonitor::open()?;
+        if let Some(m) = self.route_monitor.as_mut() {
+            return m.watch(watch);
+        }
+        let mut m = RouteMonitor::open_for(watch)?;
         self.poll
             .registry()
             .register(&mut m, super::ROUTES, mio::Interest::READABLE)
@@ -218,7 +234,7 @@ impl Runner {
                             format!("rule {r}")
                         })
                     }),
-                    Deleted::Overrun => None,
+                    Deleted::Overrun | Deleted::Address { .. } => None,
                 };
                 if let Some(what) = what {
                     out.push(note(id, InstanceNote::RouteDeletedByOther(what)));
@@ -226,6 +242,11 @@ impl Runner {
                         released.push(id);
                     }
                 }
+            }
+        }
+        for d in &deleted {
+            if let Deleted::Address { ifindex, addr } = *d {
+                self.address_deleted(ifindex, addr, &mut released, out);
             }
         }
         let now = self.now();

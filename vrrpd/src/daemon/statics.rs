@@ -38,11 +38,12 @@ impl Statics {
         })
     }
 
-    /// The deletion monitor, if a tracked static route or rule is configured: opened here,
-    /// for the caller to register with its poll (once).
+    /// The deletion monitor, if a tracked static address, route or rule is configured:
+    /// opened here, for the caller to register with its poll (once).
     pub(super) fn monitor(&mut self, c: &Config) -> Result<Option<&mut RouteMonitor>, NetError> {
         let tracks = c.static_routes.iter().any(|r| r.route.track)
-            || c.static_rules.iter().any(|r| r.rule.track);
+            || c.static_rules.iter().any(|r| r.rule.track)
+            || c.static_addresses.iter().any(|a| !a.no_track);
         if tracks && self.monitor.is_none() {
             self.monitor = Some(RouteMonitor::open()?);
             return Ok(self.monitor.as_mut());
@@ -50,7 +51,8 @@ impl Statics {
         Ok(None)
     }
 
-    /// Routes and rules were deleted: put back the tracked static ones among them.
+    /// Addresses, routes and rules were deleted: put back the tracked static ones among
+    /// them (keepalived's `reinstate_static_address` and its route and rule forms).
     pub(super) fn on_deleted(&mut self) {
         let Some(m) = self.monitor.as_mut() else {
             return;
@@ -83,6 +85,20 @@ impl Statics {
                         self.added(res, &r.loc, format_args!("static_rules {}", r.rule));
                     }
                 }
+                Deleted::Address { ifindex, addr } => {
+                    let hit = self
+                        .addresses
+                        .iter()
+                        .position(|a| !a.no_track && a.addr == addr);
+                    let Some(k) = hit else { continue };
+                    let a = self.addresses[k].clone();
+                    if self.ifindex(&a) != Some(ifindex) {
+                        continue;
+                    }
+                    info!("{}: Restoring deleted static address {}", a.loc, a.addr);
+                    let res = self.netlink.add_address(ifindex, &plan::vip(&a));
+                    self.added(res, &a.loc, format_args!("static_ipaddress {}", a.addr));
+                }
                 Deleted::Overrun => {
                     warn!("static routes and rules: deletions lost (receive buffer overrun)")
                 }
@@ -96,6 +112,9 @@ impl Statics {
         for a in &c.static_addresses {
             if let Some(ifindex) = self.ifindex(a) {
                 if self.netlink.del_address(ifindex, &plan::vip(a)).is_ok() {
+                    if let Some(m) = self.monitor.as_mut() {
+                        m.ours_address(ifindex, a.addr);
+                    }
                     info!(
                         "static_ipaddress {}: removed, left by an earlier run",
                         a.addr
@@ -277,7 +296,13 @@ impl Statics {
 
     fn del_address(&mut self, a: &VirtualAddress) {
         let res = match self.ifindex(a) {
-            Some(ifindex) => self.netlink.del_address(ifindex, &plan::vip(a)),
+            Some(ifindex) => {
+                let res = self.netlink.del_address(ifindex, &plan::vip(a));
+                if let (Ok(()), Some(m)) = (&res, self.monitor.as_mut()) {
+                    m.ours_address(ifindex, a.addr);
+                }
+                res
+            }
             None => Ok(()), // its interface is gone, and the address with it
         };
         self.removed(res, format_args!("static_ipaddress {}", a.addr));

@@ -206,6 +206,9 @@ fn say_instance(name: &str, interface: &str, note: &InstanceNote) {
             info!("({name}) removed {what}, left behind by an earlier run")
         }
         InstanceNote::RouteAlreadyPresent(what) => info!("({name}) {what} was already set, kept"),
+        InstanceNote::AddressDeletedByOther(addr, prefix) => {
+            warn!("({name}) address {addr}/{prefix} was deleted by someone else: leaving MASTER")
+        }
         InstanceNote::RouteDeletedByOther(what) => {
             warn!("({name}) {what} was deleted by someone else: leaving MASTER")
         }

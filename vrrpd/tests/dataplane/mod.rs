@@ -234,6 +234,13 @@ impl Run {
         }
     }
 
+    /// `ip ARGS` in node `n`'s namespace (what an administrator does beside the daemon).
+    pub fn ip(&self, n: Node, args: &[&str]) {
+        self.ns(n)
+            .ip(args)
+            .unwrap_or_else(|e| panic!("ip {args:?} on {}: {e}", n.name()));
+    }
+
     fn file(&self, n: Node, run: u32, what: &str) -> PathBuf {
         self.lan
             .dir
