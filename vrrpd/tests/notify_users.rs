@@ -83,17 +83,17 @@ fn t_refuses_unknown_users_and_groups_naming_file_and_line() {
                 "  notify_master \"/bin/true a 'b c'\" no-such-user-vrrpd\n",
                 "",
             ),
-            "3: vrrp_instance VI_1 notify_master user: unknown user 'no-such-user-vrrpd'",
+            "5: vrrp_instance VI_1 notify_master user: unknown user 'no-such-user-vrrpd'",
         ),
         (
             "instance-group",
             conf("", "  notify /bin/true root no-such-group-vrrpd\n", ""),
-            "3: vrrp_instance VI_1 notify user: unknown group 'no-such-group-vrrpd'",
+            "5: vrrp_instance VI_1 notify user: unknown group 'no-such-group-vrrpd'",
         ),
         (
             "group-user",
             conf("", "", "  notify_stop /bin/true no-such-user-vrrpd\n"),
-            "11: vrrp_sync_group G notify_stop user: unknown user 'no-such-user-vrrpd'",
+            "15: vrrp_sync_group G notify_stop user: unknown user 'no-such-user-vrrpd'",
         ),
         (
             "group-group",
@@ -102,7 +102,7 @@ fn t_refuses_unknown_users_and_groups_naming_file_and_line() {
                 "",
                 "  notify_backup \"/bin/true x\" root no-such-group-vrrpd\n",
             ),
-            "11: vrrp_sync_group G notify_backup user: unknown group 'no-such-group-vrrpd'",
+            "15: vrrp_sync_group G notify_backup user: unknown group 'no-such-group-vrrpd'",
         ),
         // Before: `-t` looked users up only when some script needed one, so this passed.
         (
@@ -195,7 +195,7 @@ fn script_security_is_checked_for_the_user_of_the_line() {
     assert_eq!(
         stderr.trim_end(),
         format!(
-            "{}:5: vrrp_instance VI_1 notify_master: refused by enable_script_security: {s}: \
+            "{}:7: vrrp_instance VI_1 notify_master: refused by enable_script_security: {s}: \
              writable by others (mode 777)",
             path.display()
         )
@@ -335,12 +335,12 @@ fn daemon_refuses_unknown_users_at_start() {
         (
             "notify-user",
             conf("", "  notify_master /bin/true no-such-user-vrrpd\n", ""),
-            "3: vrrp_instance VI_1 notify_master user: unknown user 'no-such-user-vrrpd'",
+            "5: vrrp_instance VI_1 notify_master user: unknown user 'no-such-user-vrrpd'",
         ),
         (
             "group-notify-group",
             conf("", "", "  notify /bin/true root no-such-group-vrrpd\n"),
-            "11: vrrp_sync_group G notify user: unknown group 'no-such-group-vrrpd'",
+            "15: vrrp_sync_group G notify user: unknown group 'no-such-group-vrrpd'",
         ),
         (
             "script-user",

@@ -225,14 +225,25 @@ pub struct Notify {
 
 /// One `notify* SCRIPT [USERNAME [GROUPNAME]]` line: the script (a command line, quoted
 /// in the file when it has arguments) and the user it runs as (None: `script_user`, or
-/// keepalived's default). Derefs to the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// keepalived's default). Derefs to the command line. Two lines are equal when they run the
+/// same command as the same user, wherever they are written.
+#[derive(Debug, Clone)]
 pub struct NotifyLine {
     /// The command line, split into argv when prepared.
     pub command: String,
     /// `USERNAME [GROUPNAME]`.
     pub user: Option<(String, Option<String>)>,
+    /// Where it is written (None: made by a program), for messages about it.
+    pub loc: Option<Loc>,
 }
+
+impl PartialEq for NotifyLine {
+    fn eq(&self, other: &NotifyLine) -> bool {
+        self.command == other.command && self.user == other.user
+    }
+}
+
+impl Eq for NotifyLine {}
 
 impl From<String> for NotifyLine {
     /// A line with no user.
@@ -240,6 +251,7 @@ impl From<String> for NotifyLine {
         NotifyLine {
             command,
             user: None,
+            loc: None,
         }
     }
 }

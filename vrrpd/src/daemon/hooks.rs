@@ -85,14 +85,16 @@ impl Prepared {
             );
         }
         for i in notified_instances {
-            let n = NotifyScripts::prepare(&i.notify, &format!("vrrp_instance {}", i.name), &env)
-                .map_err(PrepareError::at(&i.loc))?;
+            let owner = format!("vrrp_instance {}", i.name);
+            let n = NotifyScripts::prepare_located(&i.notify, &owner, &env)
+                .map_err(|(e, at)| PrepareError::at(at.as_ref().unwrap_or(&i.loc))(e))?;
             p.warn_hooks(&n, &i.loc);
             p.instances.insert(i.name.clone(), n);
         }
         for g in notified_groups {
-            let n = NotifyScripts::prepare(&g.notify, &format!("vrrp_sync_group {}", g.name), &env)
-                .map_err(PrepareError::at(&g.loc))?;
+            let owner = format!("vrrp_sync_group {}", g.name);
+            let n = NotifyScripts::prepare_located(&g.notify, &owner, &env)
+                .map_err(|(e, at)| PrepareError::at(at.as_ref().unwrap_or(&g.loc))(e))?;
             p.warn_hooks(&n, &g.loc);
             p.groups.push((g.name.clone(), n));
         }
@@ -120,8 +122,8 @@ impl Prepared {
     }
 }
 
-/// A script that cannot be prepared (unknown user, insecure script...), at the block that
-/// names it (`global_defs` for `script_user`).
+/// A script that cannot be prepared (unknown user, insecure script...), at the `notify*`
+/// line that names it, else at the block (`global_defs` for `script_user`, `vrrp_script`).
 #[derive(Debug, thiserror::Error)]
 #[error("{loc}: {source}")]
 pub struct PrepareError {

@@ -22,7 +22,7 @@ use super::command::CommandSpec;
 use super::env::ScriptEnv;
 use super::error::ScriptError;
 use crate::config::tree::Statement;
-use crate::config::{ConfigError, Notify, NotifyLine};
+use crate::config::{ConfigError, Loc, Notify, NotifyLine};
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
 use std::time::{Duration, Instant};
@@ -154,9 +154,19 @@ impl NotifyScripts {
         owner: &str,
         env: &ScriptEnv,
     ) -> Result<NotifyScripts, ScriptError> {
+        Self::prepare_located(notify, owner, env).map_err(|(e, _)| e)
+    }
+
+    /// [`NotifyScripts::prepare`], an error coming with where the line at fault is written
+    /// (None: a line made by a program).
+    pub fn prepare_located(
+        notify: &Notify,
+        owner: &str,
+        env: &ScriptEnv,
+    ) -> Result<NotifyScripts, (ScriptError, Option<Loc>)> {
         let p = |hook: Hook,
                  line: &Option<Box<NotifyLine>>|
-         -> Result<Option<CommandSpec>, ScriptError> {
+         -> Result<Option<CommandSpec>, (ScriptError, Option<Loc>)> {
             line.as_ref()
                 .map(|l| {
                     env.prepare(
@@ -164,6 +174,7 @@ impl NotifyScripts {
                         &l.command,
                         l.user.as_ref(),
                     )
+                    .map_err(|e| (e, l.loc.clone()))
                 })
                 .transpose()
         };
@@ -256,6 +267,7 @@ pub fn parse_line(s: &Statement) -> Result<(NotifyLine, Option<String>), ConfigE
         NotifyLine {
             command: command.clone(),
             user,
+            loc: Some(s.loc.clone()),
         },
         warning,
     ))
