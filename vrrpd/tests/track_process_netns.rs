@@ -97,22 +97,6 @@ fn has_vip(run: &Run, n: Node) -> bool {
     ns.has_addr("eth0", VIP)
 }
 
-/// `vrrpd status --json` of node `n` (its first run).
-fn status(run: &Run, n: Node) -> serde_json::Value {
-    let sock = run.lan.dir.join(format!("vrrpd-{}-1.sock", n.name()));
-    let out = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(["status", "--json", "--control"])
-        .arg(&sock)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn ms(d: Option<Duration>) -> String {
     d.map_or("not seen".into(), |d| {
         format!("{:.1} ms", d.as_secs_f64() * 1e3)
@@ -140,7 +124,7 @@ fn vip_follows_the_tracked_process() {
         "{}",
         fail(&run, "node1 has no VIP at start")
     );
-    let s = status(&run, Node::One);
+    let s = run.vrrpd_status(Node::One);
     let block = &s["processes"]["blocks"][0];
     assert_eq!(block["name"], "PROC", "{s}");
     assert_eq!(block["current"], 1, "{s}");
@@ -169,7 +153,7 @@ fn vip_follows_the_tracked_process() {
         "{}",
         fail(&run, "node1 kept the VIP")
     );
-    let s = status(&run, Node::One);
+    let s = run.vrrpd_status(Node::One);
     assert_eq!(s["processes"]["blocks"][0]["current"], 0, "{s}");
     assert_eq!(s["processes"]["blocks"][0]["have_quorum"], false, "{s}");
     // Seen through the pidfd, not by a later pass.
@@ -192,7 +176,7 @@ fn vip_follows_the_tracked_process() {
         "{}",
         fail(&run, "the VIP did not come back to node1")
     );
-    let s = status(&run, Node::One);
+    let s = run.vrrpd_status(Node::One);
     assert_eq!(s["processes"]["blocks"][0]["have_quorum"], true, "{s}");
     assert_eq!(s["instances"][0]["state"], "MASTER", "{s}");
 
