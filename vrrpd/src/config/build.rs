@@ -68,6 +68,9 @@ impl Builder {
     /// Take in one top-level statement.
     pub fn statement(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
         let b = self;
+        if super::naming::root_keyword(&mut b.config.naming, stmt)? {
+            return Ok(());
+        }
         match stmt.keyword.as_str() {
             "global_defs" => b.global_defs(stmt)?,
             "vrrp_script" => b.script(stmt)?,

@@ -14,6 +14,7 @@ pub mod fifo;
 pub mod lang;
 pub mod lexer;
 pub mod model;
+pub mod naming;
 mod process;
 pub mod read;
 mod route;
