@@ -24,6 +24,7 @@ impl Preproc {
         loc: &Loc,
     ) -> Result<(), ConfigError> {
         if self.files.len() > MAX_INCLUDE_DEPTH {
+            // (The main file is the first.)
             return Err(ConfigError::new(
                 loc.clone(),
                 ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH),
@@ -95,46 +96,43 @@ impl Preproc {
                 return Ok(());
             }
         }
-        // Read last first: files are a stack.
-        let saved = self.include_check;
-        let mut texts = Vec::new();
-        for path in found {
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => {
-                    self.problem(
-                        on,
-                        INCLUDE_R,
-                        loc,
-                        format!(
-                            "configuration file '{}' is a directory - skipping",
-                            path.display()
-                        ),
-                    )?;
-                    continue;
-                }
-                Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 != 0 => {
-                    self.problem(on, INCLUDE_R, loc, format!("configuration file '{}' is not a regular non-executable file - skipping", path.display()))?;
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    self.problem(
-                        on,
-                        INCLUDE_R,
-                        loc,
-                        format!(
-                            "configuration file '{}' open problem ({e}) - skipping",
-                            path.display()
-                        ),
-                    )?;
-                    continue;
-                }
+        found.reverse();
+        self.open_next(found, on, loc)
+    }
+
+    /// Open the next readable file of `paths` (the next is last), skipping (or refusing,
+    /// by the checks `on`) directories, executables and what cannot be opened, as
+    /// keepalived's `open_conf_file()`; the others stay queued behind it.
+    pub(super) fn open_next(
+        &mut self,
+        mut paths: Vec<PathBuf>,
+        on: u8,
+        loc: &Loc,
+    ) -> Result<(), ConfigError> {
+        while let Some(path) = paths.pop() {
+            let problem = match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => Some(format!(
+                    "configuration file '{}' is a directory - skipping",
+                    path.display()
+                )),
+                Ok(m) if !m.is_file() || m.permissions().mode() & 0o111 != 0 => Some(format!(
+                    "configuration file '{}' is not a regular non-executable file - skipping",
+                    path.display()
+                )),
+                Ok(_) => None,
+                Err(e) => Some(format!(
+                    "configuration file '{}' open problem ({e}) - skipping",
+                    path.display()
+                )),
+            };
+            if let Some(message) = problem {
+                self.problem(on, INCLUDE_R, loc, message)?;
+                continue;
             }
             let text = self.reader.read(&path, loc)?;
-            texts.push((path, text));
-        }
-        for (path, text) in texts.into_iter().rev() {
-            self.push_file(&path, text, saved);
+            let saved = self.include_check;
+            self.push_file(&path, text, saved, paths, Some((on, loc.clone())));
+            return Ok(());
         }
         Ok(())
     }

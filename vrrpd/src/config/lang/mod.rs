@@ -99,6 +99,10 @@ struct File {
     saved_check: u8,
     /// `_PWD`.
     dir: String,
+    /// Files the same include matched, still to read after this one (next last), with the
+    /// include's checks and line.
+    siblings: Vec<PathBuf>,
+    include: Option<(u8, Loc)>,
 }
 
 /// Text still to be read before the next line of the file.
@@ -135,14 +139,14 @@ impl Preproc {
         let mut p = Preproc::empty(opts);
         let from = Loc::new(&Arc::new(path.to_path_buf()), 0);
         let text = p.reader.read(path, &from)?;
-        p.push_file(path, text, 0);
+        p.push_file(path, text, 0, Vec::new(), None);
         Ok(p)
     }
 
     /// Read `text` as if it were the file `name`.
     pub fn from_text(name: &Path, text: &str, opts: &LangOptions) -> Preproc {
         let mut p = Preproc::empty(opts);
-        p.push_file(name, text.to_string(), 0);
+        p.push_file(name, text.to_string(), 0, Vec::new(), None);
         p
     }
 
@@ -167,7 +171,14 @@ impl Preproc {
         }
     }
 
-    fn push_file(&mut self, path: &Path, text: String, saved_check: u8) {
+    fn push_file(
+        &mut self,
+        path: &Path,
+        text: String,
+        saved_check: u8,
+        siblings: Vec<PathBuf>,
+        include: Option<(u8, Loc)>,
+    ) {
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         let dir = std::path::absolute(parent.unwrap_or(Path::new(".")))
             .unwrap_or_default()
@@ -180,6 +191,8 @@ impl Preproc {
             line: 0,
             saved_check,
             dir,
+            siblings,
+            include,
         });
     }
 
@@ -191,13 +204,21 @@ impl Preproc {
     }
 
     /// The next physical line of the innermost file, without its end of line; files that
-    /// end are closed (restoring `include_check`).
-    fn file_line(&mut self) -> Option<(String, Loc)> {
+    /// end are closed (restoring `include_check`), and the next file of the same include
+    /// opened.
+    fn file_line(&mut self) -> Result<Option<(String, Loc)>, ConfigError> {
         loop {
-            let f = self.files.last_mut()?;
+            let Some(f) = self.files.last_mut() else {
+                return Ok(None);
+            };
             if f.pos >= f.text.len() {
-                let f = self.files.pop()?;
+                let Some(f) = self.files.pop() else {
+                    return Ok(None);
+                };
                 self.include_check = f.saved_check;
+                if let Some((on, loc)) = f.include {
+                    self.open_next(f.siblings, on, &loc)?;
+                }
                 continue;
             }
             let rest = &f.text[f.pos..];
@@ -205,7 +226,7 @@ impl Preproc {
             let line = rest[..len].trim_end_matches(['\n', '\r']).to_string();
             f.pos += len;
             f.line += 1;
-            return Some((line, Loc::new(&f.path, f.line)));
+            return Ok(Some((line, Loc::new(&f.path, f.line))));
         }
     }
 
@@ -242,7 +263,7 @@ impl Preproc {
                 }
             }
         }
-        Ok(self.file_line().map(|(l, loc)| (l, loc, true)))
+        Ok(self.file_line()?.map(|(l, loc)| (l, loc, true)))
     }
 
     fn push_pending(&mut self, p: Pending, loc: &Loc) -> Result<(), ConfigError> {
