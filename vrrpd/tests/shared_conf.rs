@@ -69,11 +69,22 @@ fn start(sc: &mut Scene, daemon: Daemon, conf: &Path, id: &str, run: &str) -> us
     let (program, mut args): (PathBuf, Vec<String>) = match daemon {
         Daemon::Keepalived => (
             "keepalived".into(),
-            ["-n", "-l", "-D", "-P"].iter().map(|s| s.to_string()).collect(),
+            ["-n", "-l", "-D", "-P"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         ),
-        Daemon::Vrrpd => (env!("CARGO_BIN_EXE_vrrpd").into(), vec!["-n".into(), "-l".into()]),
+        Daemon::Vrrpd => (
+            env!("CARGO_BIN_EXE_vrrpd").into(),
+            vec!["-n".into(), "-l".into()],
+        ),
     };
-    args.extend(["-i".to_string(), id.to_string(), "-f".into(), conf.display().to_string()]);
+    args.extend([
+        "-i".to_string(),
+        id.to_string(),
+        "-f".into(),
+        conf.display().to_string(),
+    ]);
     let pid = |f: &str| sc.path(&format!("{f}-{run}.pid")).display().to_string();
     match daemon {
         Daemon::Keepalived => {
@@ -83,7 +94,10 @@ fn start(sc: &mut Scene, daemon: Daemon, conf: &Path, id: &str, run: &str) -> us
         }
         Daemon::Vrrpd => {
             args.extend(["-p".to_string(), pid("vrrpd")]);
-            args.extend(["--control".to_string(), sc.socket(run).display().to_string()]);
+            args.extend([
+                "--control".to_string(),
+                sc.socket(run).display().to_string(),
+            ]);
         }
     }
     let log = std::fs::File::create(sc.path(&format!("{run}.log"))).unwrap();
@@ -115,16 +129,22 @@ fn scenario(da: Daemon, db: Daemon, tag: &str) -> Option<Vec<(bool, bool)>> {
     let conf = sc.write("keepalived.conf", &shared(&sc.a(), &sc.b()));
     let mut seen = Vec::new();
     let a = start(&mut sc, da, &conf, "na", "a1");
-    sc.wait(LIMIT, "A (150) takes the VIPs alone", || holders(&sc) == (true, false));
+    sc.wait(LIMIT, "A (150) takes the VIPs alone", || {
+        holders(&sc) == (true, false)
+    });
     seen.push(holders(&sc));
     let b = start(&mut sc, db, &conf, "nb", "b1");
     sleep(SETTLE);
     seen.push(holders(&sc));
     sc.term(a, "node A", Duration::from_secs(30));
-    sc.wait(LIMIT, "B takes the VIPs over", || holders(&sc) == (false, true));
+    sc.wait(LIMIT, "B takes the VIPs over", || {
+        holders(&sc) == (false, true)
+    });
     seen.push(holders(&sc));
     let _a2 = start(&mut sc, da, &conf, "na", "a2");
-    sc.wait(LIMIT, "A (150) preempts back", || holders(&sc) == (true, false));
+    sc.wait(LIMIT, "A (150) preempts back", || {
+        holders(&sc) == (true, false)
+    });
     sleep(SETTLE);
     seen.push(holders(&sc));
     sc.term(b, "node B", Duration::from_secs(30));
@@ -188,7 +208,16 @@ fn two_default_daemons(tag: &str, what: &str, naming: impl Fn(&Scene, &str) -> V
     for node in ["na", "nb"] {
         let flags = naming(&sc, node);
         let log = std::fs::File::create(sc.path(&format!("{node}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        // Without -s, the daemon is started in its node's namespace (`ip netns exec`).
+        let mut cmd = if flags.iter().any(|f| f == "-s") {
+            Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        } else {
+            let ns = if node == "na" { sc.a() } else { sc.b() };
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", &ns, env!("CARGO_BIN_EXE_vrrpd")]);
+            c
+        };
+        let child = cmd
             .args(["-n", "-l"])
             .args(&flags)
             .arg("-f")
@@ -205,20 +234,39 @@ fn two_default_daemons(tag: &str, what: &str, naming: impl Fn(&Scene, &str) -> V
     for (i, (flags, node)) in files.iter().zip(["na", "nb"]).enumerate() {
         let f: Vec<&str> = flags.iter().map(String::as_str).collect();
         let mut s = None;
-        sc.wait(LIMIT, &format!("{node} answers on its default socket"), || {
-            s = status(&f, &conf);
-            s.is_some()
-        });
+        sc.wait(
+            LIMIT,
+            &format!("{node} answers on its default socket"),
+            || {
+                s = status(&f, &conf);
+                s.is_some()
+            },
+        );
         let s = Scene::vi1(&s.unwrap());
         let prio = if node == "na" { 150 } else { 100 };
-        assert_eq!(num(&s, "/effective_priority"), prio, "{node} via {flags:?}: {s}");
+        assert_eq!(
+            num(&s, "/effective_priority"),
+            prio,
+            "{node} via {flags:?}: {s}"
+        );
         let pid_file = default_path(&f, "pid");
         let pid = std::fs::read_to_string(&pid_file)
             .unwrap_or_else(|e| panic!("{}: {e}", pid_file.display()));
-        assert_eq!(pid.trim(), sc.pid(kids[i]).to_string(), "{}", pid_file.display());
-        println!("{node}: pid file {}, state {}", pid_file.display(), text(&s, "/state"));
+        assert_eq!(
+            pid.trim(),
+            sc.pid(kids[i]).to_string(),
+            "{}",
+            pid_file.display()
+        );
+        println!(
+            "{node}: pid file {}, state {}",
+            pid_file.display(),
+            text(&s, "/state")
+        );
     }
-    sc.wait(LIMIT, "node A (150) holds the VIPs", || holders(&sc) == (true, false));
+    sc.wait(LIMIT, "node A (150) holds the VIPs", || {
+        holders(&sc) == (true, false)
+    });
     for (i, flags) in kids.iter().zip(&files) {
         sc.term(*i, "vrrpd", Duration::from_secs(30));
         let f: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -242,13 +290,21 @@ fn default_path(flags: &[&str], ext: &str) -> PathBuf {
     }
 }
 
-/// Named after `-i`: ids unique to this run (the file's `@` lines use them).
+/// Named after `-i`: ids unique to this run (the file's `@` lines use them); no
+/// `net_namespace` in the file, the daemons are started inside the namespaces.
 #[test]
 fn default_paths_named_by_config_id_do_not_collide() {
     let pid = std::process::id();
     two_default_daemons("dpi", "-i", |sc, node| {
         let id = format!("{node}{pid}");
-        let conf = shared(&sc.a(), &sc.b()).replace("@na ", &format!("@na{pid} ")).replace("@nb ", &format!("@nb{pid} "));
+        let conf: String = shared(&sc.a(), &sc.b())
+            .lines()
+            .filter(|l| !l.contains("net_namespace"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let conf = conf
+            .replace("@na ", &format!("@na{pid} "))
+            .replace("@nb ", &format!("@nb{pid} "));
         sc.write("keepalived.conf", &conf);
         vec!["-i".into(), id]
     });
