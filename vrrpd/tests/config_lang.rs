@@ -237,3 +237,121 @@ fn conditional_conf_picks_by_config_id() {
         "{e}"
     );
 }
+
+/// Script lines split as keepalived splits them: the line with quotes (single too) and
+/// escapes, then the script word again into argv.
+#[test]
+fn script_strings_split_as_keepalived() {
+    let text = "vrrp_script a {\n  script \"/bin/x s2 'a b' c\\\\td\"\n}\nvrrp_script b {\n  script /bin/x dropped words\n}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  notify_master '/bin/n m a' root\n  virtual_ipaddress {\n    192.0.2.1/24\n  }\n}\n";
+    let b = config::parse(Path::new("t.conf"), text).unwrap();
+    assert_eq!(b.config.scripts[0].script, "/bin/x s2 'a b' c\\td");
+    assert_eq!(
+        vrrpd::scripts::split_command(&b.config.scripts[0].script).unwrap(),
+        ["/bin/x", "s2", "a b", "c\td"]
+    );
+    assert_eq!(b.config.scripts[1].script, "/bin/x");
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.loc.line == 5 && w.message.contains("words after the command ignored")),
+        "{:?}",
+        b.warnings
+    );
+}
+
+/// The argv keepalived and vrrpd give the same `vrrp_script` lines, recorded by the
+/// scripts themselves (keepalived runs `script /x.sh s1 plain words` with no argument).
+#[test]
+fn scripts_get_the_argv_keepalived_gives_them() {
+    let test = "scripts_get_the_argv_keepalived_gives_them";
+    if !Skip::check(test)
+        .root("network namespaces")
+        .program("keepalived")
+        .ok()
+    {
+        return;
+    }
+    let d = Dir::new("argv");
+    let mut argv = Vec::new();
+    for who in ["keepalived", "vrrpd"] {
+        let out = d.0.join(format!("out-{who}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let x = d.write(
+            &format!("x-{who}.sh"),
+            &format!(
+                "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done > {}/$1.$$\nexit 0\n",
+                out.display()
+            ),
+        );
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&x, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let x = x.display();
+        let conf = d.write(
+            &format!("{who}.conf"),
+            &format!(
+                "global_defs {{\n  script_user root\n}}\n\
+                 vrrp_script s1 {{\n  script {x} s1 plain words\n  interval 1\n}}\n\
+                 vrrp_script s2 {{\n  script \"{x} s2 'a b' c\\\\td \\\"q\\\"\"\n  interval 1\n}}\n\
+                 vrrp_script s3 {{\n  script \"{x} s3 'x\\\\ty' \\\\x41\\\\101\"\n  interval 1\n}}\n\
+                 vrrp_instance VI_1 {{\n  state BACKUP\n  interface e0\n  virtual_router_id 51\n  priority 100\n  \
+                 virtual_ipaddress {{\n    192.0.2.250/24\n  }}\n  track_script {{\n    s1\n    s2\n    s3\n  }}\n}}\n"
+            ),
+        );
+        let ns = vrrp_lab::Netns::unique("vrrpargv").unwrap();
+        ns.veth_local("e0", "e1").unwrap();
+        ns.set_link("e0", true).unwrap();
+        ns.set_link("e1", true).unwrap();
+        // vrrpd needs an address of the family on the interface (keepalived does not).
+        ns.add_addr("e0", "198.51.100.1/24").unwrap();
+        let mut cmd = if who == "keepalived" {
+            let mut c = ns.command("keepalived");
+            c.args(["-n", "-l", "-P", "-f"]).arg(&conf);
+            for (flag, f) in [("-p", "k"), ("-r", "v"), ("-c", "c")] {
+                c.arg(flag).arg(d.0.join(format!("{f}.pid")));
+            }
+            c
+        } else {
+            let mut c = ns.command(env!("CARGO_BIN_EXE_vrrpd"));
+            c.args(["-n", "-l", "-f"]).arg(&conf);
+            c.arg("-p").arg(d.0.join("vrrpd.pid"));
+            c.arg("--control").arg(d.0.join("vrrpd.sock"));
+            c
+        };
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Each script runs at start and every second.
+        let start = std::time::Instant::now();
+        let seen = |out: &Path| std::fs::read_dir(out).map(|r| r.count()).unwrap_or(0);
+        while seen(&out) < 3 && start.elapsed() < std::time::Duration::from_secs(15) {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = child.wait();
+        // One argv per script word: the set of distinct recordings.
+        let mut runs: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        runs.sort();
+        runs.dedup();
+        argv.push(runs);
+    }
+    println!("keepalived: {:?}\nvrrpd: {:?}", argv[0], argv[1]);
+    assert!(
+        argv[0].len() >= 3,
+        "keepalived ran too few scripts: {:?}",
+        argv[0]
+    );
+    assert_eq!(
+        argv[1], argv[0],
+        "vrrpd (left) and keepalived (right) argv differ"
+    );
+}

@@ -244,7 +244,10 @@ fn conditional_conf_checks_clean_with_config_id() {
             .output()
             .unwrap();
         let vt = text(&v);
-        assert!(k.success(), "keepalived -t -i high without the namespace: {k}");
+        assert!(
+            k.success(),
+            "keepalived -t -i high without the namespace: {k}"
+        );
         assert!(v.status.success(), "{vt}");
         assert!(
             vt.contains("note: interfaces not checked: network namespace high does not exist"),

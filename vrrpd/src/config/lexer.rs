@@ -49,6 +49,8 @@ pub fn tokenize(file: &Arc<PathBuf>, text: &str) -> Result<Vec<Lexeme>, ConfigEr
 pub struct Lexer {
     pre: Preproc,
     line: std::vec::IntoIter<Lexeme>,
+    /// The text of the line the last token came from.
+    text: String,
 }
 
 impl Lexer {
@@ -57,7 +59,13 @@ impl Lexer {
         Lexer {
             pre,
             line: Vec::new().into_iter(),
+            text: String::new(),
         }
+    }
+
+    /// The text of the line the last token came from (the language applied).
+    pub fn line_text(&self) -> &str {
+        &self.text
     }
 
     /// The language's state (its warnings).
@@ -84,6 +92,7 @@ impl Iterator for Lexer {
                 return Some(Err(e));
             }
             self.line = out.into_iter();
+            self.text = line.text;
         }
     }
 }

@@ -30,6 +30,9 @@ pub struct Statement {
     pub block: Option<Vec<Statement>>,
     /// Where the keyword is.
     pub loc: Loc,
+    /// The whole line, keyword included, as the language left it (quotes and escapes not
+    /// yet read): what keepalived splits again for scripts.
+    pub raw: String,
 }
 
 impl Statement {
@@ -131,11 +134,13 @@ impl Parser {
             Token::Open => return Err(ConfigError::new(lex.loc, ErrorKind::OrphanOpen)),
             Token::Word(word) => word,
         };
+        let raw = self.lexer.line_text().to_string();
         let mut stmt = Statement {
             keyword: word,
             args: self.arguments()?,
             block: None,
             loc: lex.loc,
+            raw,
         };
         if self.opens_block()? {
             self.take()?;
