@@ -2,7 +2,8 @@
 //! (lib/parser.c `alloc_strvec_quoted_escaped()`, keepalived.conf(5) "Quoted strings").
 //!
 //! keepalived execs the words of the command directly (no shell). The rules:
-//! - words are separated by runs of blanks (space, tab, newline, CR, FF, VT);
+//! - words are separated by runs of blanks (space, tab, newline, CR, FF, VT; and, as the
+//!   keyword reader, other Unicode white space such as a no-break space);
 //! - `"..."` and `'...'` may hold blanks; the quotes are removed; quoted and unquoted pieces
 //!   next to each other make one word (`a"b c"d` is `ab cd`); `""` or `''` alone is an
 //!   empty argument;
@@ -33,8 +34,10 @@ pub enum SplitError {
     BadEscape(u8),
 }
 
+/// keepalived's blanks (space, tab, newline, CR, FF, VT), and the other Unicode white space
+/// the keyword reader also takes as blanks (a no-break space pasted from a web page).
 fn blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0c' | '\x0b')
+    c.is_whitespace()
 }
 
 /// Split `line` into words by the rules above; at least one word, or an error.
