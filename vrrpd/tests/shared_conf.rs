@@ -319,3 +319,45 @@ fn default_paths_named_by_namespace_do_not_collide() {
         vec!["-s".into(), ns, "-i".into(), node.into()]
     });
 }
+
+/// A reload cannot move the daemon to another namespace or rename it (keepalived: "Cannot
+/// change network namespace at a reload - please restart"): refused, logged, the running
+/// configuration kept; the same file reloads fine.
+#[test]
+fn a_reload_cannot_change_namespace_or_instance() {
+    let Some(mut sc) = Scene::new("reload with another net_namespace", "shrl") else {
+        return;
+    };
+    let original = shared(&sc.a(), &sc.b());
+    let conf = sc.write("keepalived.conf", &original);
+    let a = start(&mut sc, Daemon::Vrrpd, &conf, "na", "a1");
+    sc.wait(LIMIT, "A takes the VIPs", || holders(&sc) == (true, false));
+    for (i, changed) in [
+        original.replace("@na net_namespace ", "@na net_namespace x"),
+        format!("instance other\n{original}"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sc.write("keepalived.conf", changed);
+        sc.signal(a, "HUP");
+        sc.wait(LIMIT, "the reload is refused", || {
+            sc.read("a1.log")
+                .matches("net_namespace and instance cannot change at a reload")
+                .count()
+                == i + 1
+        });
+        let s = Scene::vi1(&sc.status("a1"));
+        assert_eq!(text(&s, "/state"), "MASTER", "{s}");
+        assert_eq!(holders(&sc), (true, false));
+    }
+    assert_eq!(num(&sc.status("a1"), "/reloads_failed"), 2);
+    sc.write("keepalived.conf", &original);
+    sc.signal(a, "HUP");
+    sc.wait(LIMIT, "the same file reloads", || {
+        sc.read("a1.log").contains("Reload finished")
+    });
+    assert_eq!(num(&sc.status("a1"), "/reloads_failed"), 2);
+    assert_eq!(holders(&sc), (true, false));
+    sc.term(a, "vrrpd", Duration::from_secs(30));
+}
