@@ -355,3 +355,26 @@ fn scripts_get_the_argv_keepalived_gives_them() {
         "vrrpd (left) and keepalived (right) argv differ"
     );
 }
+
+/// `-e` / `--all-config` (keepalived: every include check on): a plain `include` of a
+/// missing file, a warning without it, is an error naming the line with it.
+#[test]
+fn all_config_turns_include_warnings_into_errors() {
+    let d = Dir::new("all-config");
+    let f = d.write("main.conf", "global_defs {\n}\ninclude none/*.conf\n");
+    let (ok, out) = run(env!("CARGO_BIN_EXE_vrrpd"), &["-t"], &f);
+    assert!(ok, "{out}");
+    let want = format!("{}:3: ", f.display());
+    assert!(
+        out.contains(&format!(
+            "{want}warning: config files missing 'none/*.conf'"
+        )),
+        "{out}"
+    );
+    let (ok, out) = run(env!("CARGO_BIN_EXE_vrrpd"), &["-t", "-e"], &f);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("{want}config files missing 'none/*.conf'")),
+        "{out}"
+    );
+}
