@@ -378,3 +378,29 @@ fn all_config_turns_include_warnings_into_errors() {
         "{out}"
     );
 }
+
+/// Without `-i`, the config id is the host name up to its first dot, for both.
+#[test]
+fn the_default_config_id_is_the_short_host_name() {
+    let test = "the_default_config_id_is_the_short_host_name";
+    if !Skip::check(test).program("keepalived").ok() {
+        return;
+    }
+    let host = vrrpd::config::lang::default_config_id();
+    assert!(!host.is_empty() && !host.contains('.'), "{host}");
+    let d = Dir::new("default-id");
+    let f = d.write(
+        "main.conf",
+        &format!(
+            "global_defs {{\n  @{host} kw_host\n  @^{host} kw_not_host\n  kw_${{_INSTANCE}}\n}}\n"
+        ),
+    );
+    let (_, k) = run("keepalived", &["-t", "-l"], &f);
+    let (ok, v) = run(env!("CARGO_BIN_EXE_vrrpd"), &["-t"], &f);
+    assert!(ok, "{v}");
+    let k = keepalived_unknown(&k, &f);
+    let v = vrrpd_unknown(&v);
+    let words: Vec<&str> = k.iter().map(|(_, _, w)| w.as_str()).collect();
+    assert_eq!(words, ["kw_host".to_string(), format!("kw_{host}")]);
+    assert_eq!(v, k);
+}
