@@ -18,18 +18,19 @@
 //!   reader cannot know. Known findings C2-C4 (fuzz/README.md) are tolerated unless
 //!   `VRRP_FUZZ_STRICT` names them.
 //!
-//! `include` would read the filesystem: any input with an `include` word is not parsed.
+//! The configuration language is on (config id `fuzz`, so `@fuzz` lines are kept and other
+//! `@ID` lines dropped; `$NAME` definitions, `~SEQ` / `~LST` with at most 10 000 lines made);
+//! `include` would read the filesystem, so include lines are refused (an error at their line).
 #![no_main]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
 use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use vrrp_proto::{Auth, AuthType, Family, Version};
-use vrrpd::config::{self, lexer, Config};
+use vrrpd::config::{self, Config, LangOptions};
 
 const NAME: &str = "fuzz.conf";
 
@@ -44,24 +45,15 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// True if some word of the text is `include` (the tree would read files for it).
-fn has_include(text: &str) -> bool {
-    let file = Arc::new(PathBuf::from(NAME));
-    match lexer::tokenize(&file, text) {
-        Ok(lexemes) => lexemes
-            .iter()
-            .any(|l| matches!(&l.token, lexer::Token::Word(w) if w == "include")),
-        // Nothing is parsed past a lexer error, so no include can be followed.
-        Err(_) => false,
-    }
-}
-
 fn check(text: &str) {
-    if has_include(text) {
-        return;
-    }
     let lines = text.lines().count();
-    match config::parse(Path::new(NAME), text) {
+    let opts = LangOptions {
+        config_id: "fuzz".into(),
+        includes: false,
+        max_made_lines: 10_000,
+        ..LangOptions::default()
+    };
+    match config::parse_with(Path::new(NAME), text, &opts) {
         Err(e) => {
             check_line(&e.to_string(), e.loc.line, lines, "error");
             assert_eq!(e.loc.path(), Path::new(NAME));
@@ -334,6 +326,14 @@ const ADDRS: &[&str] = &[
 fn generate(u: &mut Unstructured, out: &mut String) -> ArbResult<()> {
     let n = u.int_in_range(1..=6)?;
     for _ in 0..n {
+        // The language: a definition, a conditional or a repetition before a statement.
+        match u.int_in_range(0..=7)? {
+            0 => out.push_str(&format!("$D{}={}\n", u.int_in_range(0..=2)?, u.choose(VALUES)?)),
+            1 => out.push_str(if u.arbitrary()? { "@fuzz " } else { "@^fuzz " }),
+            2 => out.push_str(&format!("~SEQ(D0, {}) ", u.choose(VALUES)?)),
+            3 => out.push_str("~LST(D1, 1, ${D0}) "),
+            _ => {}
+        }
         let kw = *u.choose(TOP)?;
         let name = *u.choose(NAMES)?;
         out.push_str(&format!("{kw} {name}"));

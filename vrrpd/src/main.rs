@@ -1,6 +1,6 @@
 //! `vrrpd`: keepalived-compatible command line.
 //!
-//! `vrrpd [-f FILE] [-n] [-l] [-D] [-p PIDFILE] [-r VRRP_PIDFILE]` runs the daemon;
+//! `vrrpd [-f FILE] [-i ID] [-s NETNS] [-n] [-l] [-D] [-p PIDFILE] [-r VRRP_PIDFILE]` runs the daemon;
 //! `vrrpd -t` checks a configuration; `vrrpd status [--json]` asks a running daemon;
 //! `vrrpd demo` shows an election and a failover between two network namespaces.
 
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vrrpd::config::LangOptions;
+use vrrpd::daemon::names::{enter_namespace, DaemonNames};
 use vrrpd::daemon::{control, files, logging, status, Daemon, Options};
 
 /// Flags as keepalived spells them, so existing unit files and habits keep working.
@@ -30,6 +32,18 @@ struct Args {
         global = true
     )]
     use_file: PathBuf,
+    /// Config id for `@ID` lines (keepalived's -i/--config-id; default: the host name up to
+    /// its first dot). Also names the default pid file and control socket (`vrrpd@ID.pid`).
+    #[arg(short = 'i', long = "config-id", value_name = "ID", global = true)]
+    config_id: Option<String>,
+    /// Run in network namespace NAME (/run/netns/NAME), overriding the configuration's
+    /// `net_namespace` (keepalived's -s/--namespace). Default paths go to /run/vrrpd/NAME/.
+    #[arg(short = 's', long = "namespace", value_name = "NAME", global = true)]
+    namespace: Option<String>,
+    /// Every include check on (keepalived's -e/--all-config): a missing or unreadable
+    /// included file is an error.
+    #[arg(short = 'e', long = "all-config", global = true)]
+    all_config: bool,
     /// Check the configuration and exit: 0 if it is valid, 1 if not (keepalived's -t).
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
@@ -43,7 +57,8 @@ struct Args {
     #[arg(short = 'D', long = "log-detail")]
     log_detail: bool,
     /// Pid file (keepalived's -p), locked while the daemon runs: one daemon per pid file.
-    /// Default /run/vrrpd/vrrpd.pid when neither -p nor -r is given.
+    /// Default /run/vrrpd/vrrpd.pid when neither -p nor -r is given
+    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].pid with a namespace, instance or -i).
     #[arg(short = 'p', long = "pid")]
     pid: Option<PathBuf>,
     /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid
@@ -56,15 +71,17 @@ struct Args {
     /// Only run VRRP (keepalived's -P): always true here.
     #[arg(short = 'P', long = "vrrp")]
     vrrp_only: bool,
-    /// Control socket (status requests).
-    #[arg(long = "control", default_value = control::DEFAULT_PATH, global = true)]
-    control: PathBuf,
+    /// Control socket (status requests). Default /run/vrrpd/vrrpd.sock
+    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].sock with a namespace, instance or -i).
+    #[arg(long = "control", global = true)]
+    control: Option<PathBuf>,
     /// Serve Prometheus metrics over HTTP on ADDR:PORT (off by default; no root needed to read).
     #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
     metrics_listen: Option<std::net::SocketAddr>,
-    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data).
-    #[arg(long = "dump-file", default_value = files::DEFAULT_DUMP_FILE)]
-    dump_file: PathBuf,
+    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data). Default
+    /// /run/vrrpd/keepalived.data (named as the pid file with a namespace, instance or -i).
+    #[arg(long = "dump-file")]
+    dump_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -102,32 +119,73 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let lang = lang_options(&args);
     match &args.command {
-        Some(Command::Status { json }) => return status_cmd(&args.control, *json),
+        Some(Command::Status { json }) => return status_cmd(&control_path(&args, &lang), *json),
         Some(Command::Demo) => return demo(),
         Some(Command::Drain { instance, all }) => {
-            return drain_cmd(&args.control, "drain", instance.as_deref(), *all)
+            return drain_cmd(
+                &control_path(&args, &lang),
+                "drain",
+                instance.as_deref(),
+                *all,
+            )
         }
         Some(Command::Undrain { instance, all }) => {
-            return drain_cmd(&args.control, "undrain", instance.as_deref(), *all)
+            return drain_cmd(
+                &control_path(&args, &lang),
+                "undrain",
+                instance.as_deref(),
+                *all,
+            )
         }
         None => {}
     }
     if args.config_test {
-        return config_test(&args.use_file);
+        return config_test(&args.use_file, &lang, args.namespace.as_deref());
     }
     logging::init(args.log_console, args.log_detail);
+    // Read once here for what names and places the daemon (net_namespace, instance);
+    // the daemon reads it again as it starts.
+    let naming = match vrrpd::config::load_with(&args.use_file, &lang) {
+        Ok(b) => b.config.naming,
+        Err(e) => return fail(args.log_console, &e),
+    };
+    let names = names(&args, &naming);
+    if let (Some(s), Some(c)) = (&args.namespace, &naming.net_namespace) {
+        log::info!("Overriding config net_namespace '{c}' with command line namespace '{s}'");
+    }
+    let default = |p: Result<PathBuf, String>| p.map_err(|e| fail(args.log_console, &e));
+    let control = match args
+        .control
+        .clone()
+        .map_or_else(|| default(names.control()), Ok)
+    {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let dump_file = match args
+        .dump_file
+        .clone()
+        .map_or_else(|| default(names.dump_file()), Ok)
+    {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     // Paths are kept absolute: a forked daemon runs from / and reloads later.
     let args = Args {
         use_file: absolute(&args.use_file),
-        control: absolute(&args.control),
+        control: Some(absolute(&control)),
         pid: args.pid.as_deref().map(absolute),
         vrrp_pid: args.vrrp_pid.as_deref().map(absolute),
-        dump_file: absolute(&args.dump_file),
+        dump_file: Some(absolute(&dump_file)),
         ..args
     };
     let pid_paths: Vec<PathBuf> = if args.pid.is_none() && args.vrrp_pid.is_none() {
-        vec![PathBuf::from(files::DEFAULT_PID_FILE)]
+        match default(names.pid_file()) {
+            Ok(p) => vec![p],
+            Err(code) => return code,
+        }
     } else {
         args.pid
             .iter()
@@ -135,6 +193,13 @@ fn main() -> ExitCode {
             .cloned()
             .collect()
     };
+    // keepalived's net_namespace / -s: the daemon runs in that namespace. Entered while
+    // the process has one thread, before anything is opened.
+    if let Some(ns) = &names.namespace {
+        if let Err(e) = enter_namespace(ns) {
+            return fail(args.log_console, &e);
+        }
+    }
     // Locked before the fork, so that a refusal reaches the terminal, and before anything
     // else is touched (addresses, control socket); held, and removed on every way out of
     // main, by the guards' Drop. The forking parent leaves with _exit and drops nothing.
@@ -153,16 +218,57 @@ fn main() -> ExitCode {
             return fail(args.log_console, &e);
         }
     }
+    let mut fixed = naming;
+    fixed.net_namespace = names.namespace.clone();
     let opts = Options {
         config: args.use_file.clone(),
-        control: args.control.clone(),
-        dump_file: args.dump_file.clone(),
+        control,
+        dump_file,
         metrics: args.metrics_listen,
+        lang,
+        namespace_override: args.namespace.clone(),
+        naming: fixed,
     };
     match Daemon::start(opts).and_then(Daemon::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(args.log_console, &e),
     }
+}
+
+/// `-i` and `-e` as the language reads them.
+fn lang_options(args: &Args) -> LangOptions {
+    let mut lang = LangOptions::with_config_id(args.config_id.as_deref());
+    if args.all_config {
+        lang.include_check = vrrpd::config::lang::text::INCLUDE_ALL;
+    }
+    lang
+}
+
+/// What names the daemon: `-s` (else `net_namespace`), `instance`, `-i`.
+fn names(args: &Args, naming: &vrrpd::config::naming::Naming) -> DaemonNames {
+    DaemonNames {
+        namespace: args
+            .namespace
+            .clone()
+            .or_else(|| naming.net_namespace.clone()),
+        instance: naming.instance.clone(),
+        config_id: args.config_id.clone(),
+    }
+}
+
+/// The control socket a client talks to: `--control`, else the daemon's default, named
+/// from `-s`, `-i` and (when the configuration can be read) its `net_namespace` and
+/// `instance`.
+fn control_path(args: &Args, lang: &LangOptions) -> PathBuf {
+    if let Some(c) = &args.control {
+        return c.clone();
+    }
+    let naming = vrrpd::config::load_with(&args.use_file, lang)
+        .map(|b| b.config.naming)
+        .unwrap_or_default();
+    names(args, &naming)
+        .control()
+        .unwrap_or_else(|_| PathBuf::from(control::DEFAULT_PATH))
 }
 
 /// Log why the daemon cannot go on (and say it on stderr too when logging to syslog).
@@ -183,9 +289,18 @@ fn absolute(path: &Path) -> PathBuf {
 /// prepared as the daemon prepares them (users, programs, enable_script_security), so what
 /// the daemon would refuse fails here with the same message; then vrrpd's lint
 /// (configurations that will not do what their author thinks), also as warnings.
-fn config_test(path: &Path) -> ExitCode {
-    match vrrpd::config::load(path) {
+fn config_test(path: &Path, lang: &LangOptions, namespace: Option<&str>) -> ExitCode {
+    match vrrpd::config::load_with(path, lang) {
         Ok(mut built) => {
+            // The interfaces are looked for where the daemon would run: in its namespace.
+            let ns = namespace.or(built.config.naming.net_namespace.as_deref());
+            let entered = match ns {
+                None => Ok(()),
+                Some(ns) if Path::new("/run/netns").join(ns).exists() => enter_namespace(ns),
+                Some(ns) => Err(format!(
+                    "network namespace {ns} does not exist (/run/netns/{ns}); the daemon will not start until it does"
+                )),
+            };
             match vrrpd::daemon::check_scripts(&built.config) {
                 Ok(warnings) => built.warnings.extend(warnings),
                 Err(e) => {
@@ -195,7 +310,7 @@ fn config_test(path: &Path) -> ExitCode {
             }
             let c = &built.config;
             let mut lint = vrrpd::lint::static_checks(c);
-            match vrrp_net::Netlink::open() {
+            match entered.and_then(|()| vrrp_net::Netlink::open().map_err(|e| e.to_string())) {
                 Ok(nl) => {
                     let nl = std::cell::RefCell::new(nl);
                     let addresses = |ifname: &str| {

@@ -167,3 +167,92 @@ fn diagnostics_are_read_with_their_line_numbers() {
     let lines: Vec<u32> = v.iter().map(|(n, _)| *n).collect();
     assert_eq!(lines, [7, 18]);
 }
+
+/// keepalived's `keepalived.conf.conditional_conf` (`@high` / `@low` lines, `net_namespace`,
+/// `use_vmac`, eth0 / eth2 / eth3): `vrrpd -t -i high` and `-i low` check it clean in a
+/// namespace with those interfaces. The sample names its namespaces `high` and `low`, which
+/// a test may not create: `-s` points both daemons at the test's namespace (keepalived:
+/// "Overriding config net_namespace"). Its scripts do not exist here: keepalived says
+/// "Disabling track script check_VI_0 since not found/accessible", vrrpd warns at the
+/// `vrrp_script` (line 6), both run without it. Without `-s`, where no namespace `high`
+/// exists, keepalived -t and vrrpd -t both accept the file (vrrpd notes, with no line, that
+/// interfaces are not checked).
+#[test]
+fn conditional_conf_checks_clean_with_config_id() {
+    let test = "conditional_conf_checks_clean_with_config_id";
+    if !Skip::check(test)
+        .root("network namespaces")
+        .program("keepalived")
+        .ok()
+    {
+        return;
+    }
+    let ns = Netns::unique("vrrpcnd").unwrap();
+    for (i, dev) in ["eth0", "eth2", "eth3"].iter().enumerate() {
+        let peer = format!("peer{i}");
+        ns.veth_local(dev, &peer).unwrap();
+        ns.set_link(dev, true).unwrap();
+        ns.set_link(&peer, true).unwrap();
+    }
+    let file = sample("keepalived.conf.conditional_conf");
+    let mut problems = Vec::new();
+    for id in ["high", "low"] {
+        let run = |program: &str, extra: &[&str]| {
+            let o = ns
+                .command(program)
+                .args(extra)
+                .args(["-i", id, "-s", ns.name(), "-f"])
+                .arg(&file)
+                .output()
+                .unwrap();
+            (o.status.success(), text(&o))
+        };
+        let (_, k) = run("keepalived", &["-t", "-l"]);
+        let (ok, v) = run(env!("CARGO_BIN_EXE_vrrpd"), &["-t"]);
+        eprintln!("----- -i {id}: keepalived -t -----\n{k}----- -i {id}: vrrpd -t -----\n{v}");
+        if !ok {
+            problems.push(format!("-i {id}: vrrpd -t refuses the file:\n{v}"));
+        }
+        let (k_lines, _) = keepalived_lines(&k);
+        let script_missing = k.contains("Disabling track script check_VI_0");
+        for (n, l) in vrrpd_lines(&v, &file) {
+            let about_script = n == 6 && script_missing;
+            if NOT_APPLIED.iter().any(|w| l.contains(w)) {
+                problems.push(format!("-i {id}: not applied: {l}"));
+            } else if !k_lines.contains(&n) && !l.contains(SUBNET_LINT) && !about_script {
+                problems.push(format!("-i {id}: vrrpd only: {l}"));
+            }
+        }
+        let script = format!("/etc/keepalived/scripts/check_{id}_VI_0.sh");
+        if !v.contains(&script) {
+            problems.push(format!("-i {id}: vrrpd -t does not read {script}:\n{v}"));
+        }
+    }
+    // Namespace `high` (almost certainly) absent: accepted by both, vrrpd says why it did
+    // not look at interfaces.
+    if !Path::new("/run/netns/high").exists() {
+        let k = ns
+            .command("keepalived")
+            .args(["-t", "-l", "-i", "high", "-f"])
+            .arg(&file)
+            .status()
+            .unwrap();
+        let v = ns
+            .command(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(["-t", "-i", "high", "-f"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let vt = text(&v);
+        assert!(
+            k.success(),
+            "keepalived -t -i high without the namespace: {k}"
+        );
+        assert!(v.status.success(), "{vt}");
+        assert!(
+            vt.contains("note: interfaces not checked: network namespace high does not exist"),
+            "{vt}"
+        );
+    }
+    assert!(problems.is_empty(), "{test}:\n{}", problems.join("\n"));
+}

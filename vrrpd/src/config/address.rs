@@ -253,6 +253,7 @@ mod tests {
     fn line(text: &str) -> Result<(VirtualAddress, Vec<Warning>), ConfigError> {
         let mut words = text.split_whitespace().map(String::from);
         let s = Statement {
+            raw: text.to_string(),
             keyword: words.next().unwrap(),
             args: words.collect(),
             block: None,

@@ -68,6 +68,9 @@ impl Builder {
     /// Take in one top-level statement.
     pub fn statement(&mut self, stmt: &Statement) -> Result<(), ConfigError> {
         let b = self;
+        if super::naming::root_keyword(&mut b.config.naming, stmt)? {
+            return Ok(());
+        }
         match stmt.keyword.as_str() {
             "global_defs" => b.global_defs(stmt)?,
             "vrrp_script" => b.script(stmt)?,
@@ -190,7 +193,7 @@ impl Builder {
         let mut unknown = Vec::new();
         for s in stmt.children() {
             match s.keyword.as_str() {
-                "script" => script.script = command(s)?,
+                "script" => script.script = command(s, &mut self.warnings)?,
                 "interval" => script.interval = seconds_arg(s, 86_400.0)?,
                 "timeout" => script.timeout = Some(seconds_arg(s, 86_400.0)?),
                 "fall" => script.fall = int_arg(s, 1u32, 1_000_000u32)?,

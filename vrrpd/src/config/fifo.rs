@@ -115,7 +115,17 @@ type UserGroup = (String, Option<String>);
 
 /// `VALUE [USER [GROUP]]`.
 fn name_and_user(s: &Statement) -> Result<(String, Option<UserGroup>), ConfigError> {
-    match s.args.as_slice() {
+    // A script line is split as keepalived's `notify_script_init()` splits it: quotes
+    // (single too) and escapes read, so `'/bin/r x'` is one word.
+    let split;
+    let args = if s.keyword.ends_with("_script") {
+        split = crate::scripts::split_command(&s.raw)
+            .map_err(|e| ConfigError::invalid(&s.loc, format!("'{}': {e}", s.keyword)))?;
+        &split[1..]
+    } else {
+        s.args.as_slice()
+    };
+    match args {
         [v] => Ok((v.clone(), None)),
         [v, u] => Ok((v.clone(), Some((u.clone(), None)))),
         [v, u, g] => Ok((v.clone(), Some((u.clone(), Some(g.clone()))))),

@@ -1,11 +1,13 @@
-//! keepalived.conf tokens: words, quoted strings and braces, with comments removed.
+//! keepalived.conf tokens: words, quoted strings and braces.
 //!
-//! keepalived's rules (keepalived/core/parser.c, as documented in keepalived.conf(5)):
-//! `#` and `!` start a comment that runs to the end of the line, unless inside double quotes;
-//! a double-quoted string is one word with the quotes removed; `{` and `}` are tokens of their
-//! own. Tokens keep the line they start on.
+//! The lines come from [`Preproc`], which applies keepalived's language first (comments,
+//! `@ID`, `$NAME`, `~SEQ`, `include`, the cut at braces). keepalived's `alloc_strvec()` rules
+//! then: a double-quoted string is one word with the quotes removed (single quotes are
+//! ordinary characters here; script lines are split again by [`crate::scripts::split_command`]);
+//! `{` and `}` are tokens of their own. Tokens keep the line they come from.
 
 use super::error::{ConfigError, ErrorKind};
+use super::lang::{LangOptions, Preproc};
 use super::source::Loc;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,31 +34,47 @@ pub struct Lexeme {
     pub line_start: bool,
 }
 
-/// Split `text` (the contents of `file`) into tokens.
+/// Split `text` (the contents of `file`) into tokens, the language applied with the default
+/// config id and no includes followed (an include line is an error).
 pub fn tokenize(file: &Arc<PathBuf>, text: &str) -> Result<Vec<Lexeme>, ConfigError> {
-    Lexer::new(file, text).collect()
+    let opts = LangOptions {
+        includes: false,
+        ..LangOptions::default()
+    };
+    Lexer::new(Preproc::from_text(file, text, &opts)).collect()
 }
 
-/// The tokens of `text` one at a time, a line ahead at most: the parser never holds the
-/// whole file's tokens (a thousand-instance file would take 1.5 MiB of them).
-pub struct Lexer<'a> {
-    file: &'a Arc<PathBuf>,
-    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+/// The tokens of the lines of a [`Preproc`] one at a time, a line ahead at most: the parser
+/// never holds the whole file's tokens (a thousand-instance file would take 1.5 MiB of them).
+pub struct Lexer {
+    pre: Preproc,
     line: std::vec::IntoIter<Lexeme>,
+    /// The text of the line the last token came from.
+    text: String,
 }
 
-impl<'a> Lexer<'a> {
-    /// Tokens of `text`, the contents of `file`.
-    pub fn new(file: &'a Arc<PathBuf>, text: &'a str) -> Lexer<'a> {
+impl Lexer {
+    /// Tokens of the lines `pre` gives.
+    pub fn new(pre: Preproc) -> Lexer {
         Lexer {
-            file,
-            lines: text.lines().enumerate(),
+            pre,
             line: Vec::new().into_iter(),
+            text: String::new(),
         }
+    }
+
+    /// The text of the line the last token came from (the language applied).
+    pub fn line_text(&self) -> &str {
+        &self.text
+    }
+
+    /// The language's state (its warnings).
+    pub fn into_preproc(self) -> Preproc {
+        self.pre
     }
 }
 
-impl Iterator for Lexer<'_> {
+impl Iterator for Lexer {
     type Item = Result<Lexeme, ConfigError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -64,12 +82,17 @@ impl Iterator for Lexer<'_> {
             if let Some(l) = self.line.next() {
                 return Some(Ok(l));
             }
-            let (index, text) = self.lines.next()?;
+            let line = match self.pre.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
             let mut out = Vec::new();
-            if let Err(e) = tokenize_line(text, &Loc::new(self.file, index + 1), &mut out) {
+            if let Err(e) = tokenize_line(&line.text, &line.loc, &mut out) {
                 return Some(Err(e));
             }
             self.line = out.into_iter();
+            self.text = line.text;
         }
     }
 }
@@ -90,7 +113,6 @@ fn tokenize_line(line: &str, loc: &Loc, out: &mut Vec<Lexeme>) -> Result<(), Con
             c if c.is_whitespace() => {
                 chars.next();
             }
-            '#' | '!' => break,
             '{' => {
                 chars.next();
                 push(Token::Open, out);
@@ -156,10 +178,10 @@ mod tests {
             vec![
                 (w("a"), 1, true),
                 (w("b"), 1, false),
-                (Token::Open, 1, false),
+                (Token::Open, 1, true),
                 (w("x # y"), 2, true),
                 (Token::Close, 3, true),
-                (w("c"), 3, false),
+                (w("c"), 3, true),
             ]
         );
     }

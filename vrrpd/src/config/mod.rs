@@ -11,8 +11,10 @@ pub mod build;
 pub mod error;
 mod families;
 pub mod fifo;
+pub mod lang;
 pub mod lexer;
 pub mod model;
+pub mod naming;
 mod process;
 pub mod read;
 mod route;
@@ -26,22 +28,46 @@ pub mod values;
 
 pub use build::Built;
 pub use error::{ConfigError, ErrorKind, Warning};
+pub use lang::LangOptions;
 pub use model::*;
 pub use source::Loc;
 
 use std::path::Path;
 
-/// Load, parse and validate the configuration file at `path` (following includes).
+/// Load, parse and validate the configuration file at `path` (following includes), with
+/// the default config id (keepalived without `-i`).
 /// Each statement is built as soon as it is parsed, then dropped.
 pub fn load(path: &Path) -> Result<Built, ConfigError> {
+    load_with(path, &LangOptions::default())
+}
+
+/// [`load`] with the language's options (config id for `@ID` lines, include checks).
+pub fn load_with(path: &Path, opts: &LangOptions) -> Result<Built, ConfigError> {
     let mut b = build::Builder::default();
-    tree::visit(path, &mut |stmt| b.statement(&stmt))?;
-    b.finish()
+    let lang = tree::visit(path, opts, &mut |stmt| b.statement(&stmt))?;
+    finish(b, lang)
 }
 
 /// Parse and validate configuration text as if it were the file `name`.
 pub fn parse(name: &Path, text: &str) -> Result<Built, ConfigError> {
+    parse_with(name, text, &LangOptions::default())
+}
+
+/// [`parse`] with the language's options.
+pub fn parse_with(name: &Path, text: &str, opts: &LangOptions) -> Result<Built, ConfigError> {
     let mut b = build::Builder::default();
-    tree::visit_str(name, text, &mut |stmt| b.statement(&stmt))?;
-    b.finish()
+    let lang = tree::visit_str_with(name, text, opts, &mut |stmt| b.statement(&stmt))?;
+    finish(b, lang)
+}
+
+/// The built configuration, with the language's warnings merged in file and line order.
+fn finish(b: build::Builder, lang: Vec<Warning>) -> Result<Built, ConfigError> {
+    let mut built = b.finish()?;
+    if !lang.is_empty() {
+        built.warnings.extend(lang);
+        built.warnings.sort_by(|a, b| {
+            (a.loc.file.as_ref(), a.loc.line).cmp(&(b.loc.file.as_ref(), b.loc.line))
+        });
+    }
+    Ok(built)
 }

@@ -30,6 +30,8 @@ pub struct Config {
     pub static_rules: Vec<RuleLine>,
     /// `track_file` (or `vrrp_track_file`) blocks, in file order.
     pub track_files: Vec<TrackFile>,
+    /// `net_namespace`, `instance` (top level).
+    pub naming: super::naming::Naming,
 }
 
 /// A `virtual_routes` / `static_routes` line.

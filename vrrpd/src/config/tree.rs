@@ -1,16 +1,16 @@
-//! From tokens to a tree of statements, following `include`s.
+//! From tokens to a tree of statements.
 //!
 //! A statement is a keyword and its arguments on one line, optionally followed by a block
 //! `{ ... }` whose `{` is on the same line or starts the next one (both styles appear in the
 //! users' files). A block holds statements; list blocks (`virtual_ipaddress`, `unicast_peer`)
-//! are statements whose keyword is the first word of each line.
+//! are statements whose keyword is the first word of each line. `include` lines are read in
+//! place by the language ([`super::lang`]), as keepalived reads them.
 
-use super::error::{ConfigError, ErrorKind};
+use super::error::{ConfigError, ErrorKind, Warning};
+use super::lang::{LangOptions, Preproc};
 use super::lexer::{Lexeme, Lexer, Token};
-use super::read::Reader;
 use super::source::Loc;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 /// Deepest `include` chain accepted.
 pub const MAX_INCLUDE_DEPTH: usize = 8;
@@ -30,6 +30,9 @@ pub struct Statement {
     pub block: Option<Vec<Statement>>,
     /// Where the keyword is.
     pub loc: Loc,
+    /// The whole line, keyword included, as the language left it (quotes and escapes not
+    /// yet read): what keepalived splits again for scripts.
+    pub raw: String,
 }
 
 impl Statement {
@@ -44,80 +47,66 @@ pub type Visitor<'v> = dyn FnMut(Statement) -> Result<(), ConfigError> + 'v;
 
 /// Read `path` and every file it includes, handing each top-level statement to `each` in
 /// order. A statement is parsed only when the one before it has been handled, so the whole
-/// tree of a large file is never held at once. What is read is bounded by [`Reader`].
-pub fn visit(path: &Path, each: &mut Visitor) -> Result<(), ConfigError> {
-    let here = Loc::new(&Arc::new(path.to_path_buf()), 0);
-    visit_file(path, &here, 0, &mut Reader::default(), each)
+/// tree of a large file is never held at once. Returns the language's warnings.
+pub fn visit(
+    path: &Path,
+    opts: &LangOptions,
+    each: &mut Visitor,
+) -> Result<Vec<Warning>, ConfigError> {
+    visit_lines(Preproc::open(path, opts)?, each)
 }
 
 /// [`visit`] on configuration text as if read from `name` (includes are resolved relative
 /// to it).
 pub fn visit_str(name: &Path, text: &str, each: &mut Visitor) -> Result<(), ConfigError> {
-    visit_text(
-        &Arc::new(name.to_path_buf()),
-        text,
-        0,
-        &mut Reader::default(),
-        each,
-    )
+    visit_str_with(name, text, &LangOptions::default(), each).map(|_| ())
 }
 
-fn visit_file(
-    path: &Path,
-    from: &Loc,
-    depth: usize,
-    reader: &mut Reader,
-    each: &mut Visitor,
-) -> Result<(), ConfigError> {
-    if depth > MAX_INCLUDE_DEPTH {
-        return Err(ConfigError::new(
-            from.clone(),
-            ErrorKind::IncludeDepth(MAX_INCLUDE_DEPTH),
-        ));
-    }
-    let text = reader.read(path, from)?;
-    visit_text(&Arc::new(path.to_path_buf()), &text, depth, reader, each)
-}
-
-fn visit_text(
-    file: &Arc<PathBuf>,
+/// [`visit_str`] with language options; returns the language's warnings.
+pub fn visit_str_with(
+    name: &Path,
     text: &str,
-    depth: usize,
-    reader: &mut Reader,
+    opts: &LangOptions,
     each: &mut Visitor,
-) -> Result<(), ConfigError> {
+) -> Result<Vec<Warning>, ConfigError> {
+    visit_lines(Preproc::from_text(name, text, opts), each)
+}
+
+fn visit_lines(pre: Preproc, each: &mut Visitor) -> Result<Vec<Warning>, ConfigError> {
     let mut parser = Parser {
-        lexer: Lexer::new(file, text).peekable(),
+        lexer: Lexer::new(pre),
+        peeked: None,
         nesting: 0,
     };
-    while let Some(mut stmt) = parser.next_statement(None)? {
-        if stmt.keyword == "include" {
-            include(&stmt, file, depth, reader, each)?;
-            continue;
-        }
-        if let Some(children) = stmt.block.take() {
-            stmt.block = Some(expand_includes(children, file, depth, reader)?);
-        }
+    while let Some(stmt) = parser.next_statement(None)? {
         each(stmt)?;
     }
-    Ok(())
+    Ok(parser.lexer.into_preproc().warnings)
 }
 
-struct Parser<'a> {
-    lexer: std::iter::Peekable<Lexer<'a>>,
+struct Parser {
+    lexer: Lexer,
+    /// The next token, read but not yet used.
+    peeked: Option<Lexeme>,
     /// Blocks open around the current position.
     nesting: usize,
 }
 
-impl Parser<'_> {
+impl Parser {
     /// The next token, left in place.
     fn peek(&mut self) -> Result<Option<&Lexeme>, ConfigError> {
-        if let Some(Err(_)) = self.lexer.peek() {
-            if let Some(Err(e)) = self.lexer.next() {
-                return Err(e);
-            }
+        if self.peeked.is_none() {
+            self.peeked = self.lexer.next().transpose()?;
         }
-        Ok(self.lexer.peek().and_then(|r| r.as_ref().ok()))
+        Ok(self.peeked.as_ref())
+    }
+
+    /// The next token, taken.
+    fn take(&mut self) -> Result<Option<Lexeme>, ConfigError> {
+        match self.peeked.take() {
+            Some(l) => Ok(Some(l)),
+            None => self.lexer.next().transpose(),
+        }
     }
 
     /// The next statement of the block `opener` (of the file when None); None at the `}`
@@ -126,7 +115,7 @@ impl Parser<'_> {
         &mut self,
         opener: Option<&Statement>,
     ) -> Result<Option<Statement>, ConfigError> {
-        let Some(lex) = self.lexer.next() else {
+        let Some(lex) = self.take()? else {
             return match opener {
                 None => Ok(None),
                 Some(stmt) => Err(ConfigError::new(
@@ -135,7 +124,6 @@ impl Parser<'_> {
                 )),
             };
         };
-        let lex = lex?;
         let word = match lex.token {
             Token::Close => {
                 return match opener {
@@ -146,14 +134,16 @@ impl Parser<'_> {
             Token::Open => return Err(ConfigError::new(lex.loc, ErrorKind::OrphanOpen)),
             Token::Word(word) => word,
         };
+        let raw = self.lexer.line_text().to_string();
         let mut stmt = Statement {
             keyword: word,
             args: self.arguments()?,
             block: None,
             loc: lex.loc,
+            raw,
         };
         if self.opens_block()? {
-            self.lexer.next();
+            self.take()?;
             if self.nesting >= MAX_NESTING {
                 return Err(ConfigError::new(
                     stmt.loc.clone(),
@@ -180,10 +170,10 @@ impl Parser<'_> {
         let mut args = Vec::new();
         while matches!(self.peek()?, Some(l) if !l.line_start && matches!(l.token, Token::Word(_)))
         {
-            if let Some(Ok(Lexeme {
+            if let Some(Lexeme {
                 token: Token::Word(w),
                 ..
-            })) = self.lexer.next()
+            }) = self.take()?
             {
                 args.push(w);
             }
@@ -196,57 +186,6 @@ impl Parser<'_> {
     fn opens_block(&mut self) -> Result<bool, ConfigError> {
         Ok(matches!(self.peek()?, Some(l) if l.token == Token::Open))
     }
-}
-
-/// Replace `include PATTERN` statements by the statements of the matching files, in order.
-fn expand_includes(
-    statements: Vec<Statement>,
-    file: &Arc<PathBuf>,
-    depth: usize,
-    reader: &mut Reader,
-) -> Result<Vec<Statement>, ConfigError> {
-    let mut out = Vec::with_capacity(statements.len());
-    for mut stmt in statements {
-        if stmt.keyword == "include" {
-            include(&stmt, file, depth, reader, &mut |s| {
-                out.push(s);
-                Ok(())
-            })?;
-            continue;
-        }
-        if let Some(children) = stmt.block.take() {
-            stmt.block = Some(expand_includes(children, file, depth, reader)?);
-        }
-        out.push(stmt);
-    }
-    Ok(out)
-}
-
-/// Hand the statements of the files `include PATTERN` names to `each`, in order.
-fn include(
-    stmt: &Statement,
-    file: &Path,
-    depth: usize,
-    reader: &mut Reader,
-    each: &mut Visitor,
-) -> Result<(), ConfigError> {
-    let [pattern] = stmt.args.as_slice() else {
-        return Err(ConfigError::invalid(
-            &stmt.loc,
-            "include takes exactly one path or glob",
-        ));
-    };
-    let base = file.parent().unwrap_or(Path::new("."));
-    let full = base.join(pattern);
-    let full = full.to_string_lossy();
-    let paths = glob::glob(&full)
-        .map_err(|e| ConfigError::invalid(&stmt.loc, format!("bad include pattern: {e}")))?;
-    for entry in paths {
-        let path =
-            entry.map_err(|e| ConfigError::new(stmt.loc.clone(), ErrorKind::Io(e.to_string())))?;
-        visit_file(&path, &stmt.loc, depth + 1, reader, each)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

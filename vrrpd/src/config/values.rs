@@ -1,6 +1,6 @@
 //! Reading single values out of statements, with errors that name file and line.
 
-use super::error::ConfigError;
+use super::error::{ConfigError, Warning};
 use super::tree::Statement;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -131,15 +131,32 @@ pub fn user_group(stmt: &Statement) -> Result<(String, Option<String>), ConfigEr
     }
 }
 
-/// A `vrrp_script` `script` command line: the arguments joined back with single spaces.
+/// A `vrrp_script` `script` command, read as keepalived reads it: the line is split with
+/// quotes and escapes ([`crate::scripts::split_command`]) and the word after the keyword
+/// is the command (split again into argv when it runs), so `script "/bin/x 'a b'"` runs
+/// `/bin/x` with `a b`. Words after it are dropped by keepalived (`script /bin/x arg` runs
+/// `/bin/x` alone): dropped here too, with a warning.
 /// (`notify*` lines are read by [`crate::scripts::notify::parse_line`]: there the words
 /// after the script are its user and group.)
-pub fn command(stmt: &Statement) -> Result<String, ConfigError> {
-    if stmt.args.is_empty() {
+pub fn command(stmt: &Statement, warnings: &mut Vec<Warning>) -> Result<String, ConfigError> {
+    let kw = &stmt.keyword;
+    let words = crate::scripts::split_command(&stmt.raw)
+        .map_err(|e| ConfigError::invalid(&stmt.loc, format!("'{kw}': {e}")))?;
+    let [_, cmd, rest @ ..] = words.as_slice() else {
         return Err(ConfigError::invalid(
             &stmt.loc,
-            format!("'{}' needs a command", stmt.keyword),
+            format!("'{kw}' needs a command"),
         ));
+    };
+    if !rest.is_empty() {
+        warnings.push(Warning {
+            loc: stmt.loc.clone(),
+            message: format!(
+                "'{kw}': words after the command ignored, as keepalived does: '{}' (quote the command with its arguments: \"{cmd} {}\")",
+                rest.join(" "),
+                rest.join(" ")
+            ),
+        });
     }
-    Ok(stmt.args.join(" "))
+    Ok(cmd.clone())
 }

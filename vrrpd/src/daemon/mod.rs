@@ -11,6 +11,7 @@ mod group_hooks;
 mod hooks;
 pub mod logging;
 pub mod metrics;
+pub mod names;
 pub mod plan;
 pub mod process;
 pub mod rate_limit;
@@ -71,6 +72,13 @@ pub struct Options {
     pub dump_file: PathBuf,
     /// `--metrics-listen`: serve Prometheus text on this address (off when None).
     pub metrics: Option<std::net::SocketAddr>,
+    /// How the configuration language is read (`-i`, `-e`), at start and at each reload.
+    pub lang: config::LangOptions,
+    /// `-s`: the network namespace, whatever `net_namespace` says.
+    pub namespace_override: Option<String>,
+    /// `net_namespace` and `instance` at start (with `-s` applied): a reload may not change
+    /// them (keepalived: "Cannot change network namespace at a reload - please restart").
+    pub naming: config::naming::Naming,
 }
 
 /// Why the daemon could not start (after start, errors are logged and it keeps running).
@@ -177,7 +185,7 @@ pub struct Daemon {
 impl Daemon {
     /// Load the configuration, open everything and start every instance.
     pub fn start(opts: Options) -> Result<Daemon, DaemonError> {
-        let mut built = config::load(&opts.config)?;
+        let mut built = config::load_with(&opts.config, &opts.lang)?;
         for w in &built.warnings {
             warn!("{w}");
         }

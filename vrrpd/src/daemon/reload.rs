@@ -24,10 +24,25 @@ impl Daemon {
             "Reloading configuration from {}",
             self.opts.config.display()
         );
-        let mut built = match config::load(&self.opts.config) {
+        let mut built = match config::load_with(&self.opts.config, &self.opts.lang) {
             Ok(b) => b,
             Err(e) => return self.reload_failed(e),
         };
+        let mut naming = built.config.naming.clone();
+        if let Some(ns) = &self.opts.namespace_override {
+            naming.net_namespace = Some(ns.clone());
+        }
+        if naming != self.opts.naming {
+            let e = format!(
+                "{}: net_namespace and instance cannot change at a reload (now {:?} {:?}, were {:?} {:?}) - restart vrrpd",
+                self.opts.config.display(),
+                naming.net_namespace,
+                naming.instance,
+                self.opts.naming.net_namespace,
+                self.opts.naming.instance
+            );
+            return self.reload_failed(e);
+        }
         for w in &built.warnings {
             log::warn!("{w}");
         }

@@ -243,12 +243,20 @@ impl NotifyScripts {
 /// and group it runs as, looked up when prepared. keepalived ignores words after the
 /// group; so does vrrpd, with the warning returned. A line with no script is an error.
 pub fn parse_line(s: &Statement) -> Result<(NotifyLine, Option<String>), ConfigError> {
-    let (command, rest) = s.args.split_first().ok_or_else(|| {
-        ConfigError::invalid(
-            &s.loc,
-            format!("'{}' takes SCRIPT [USERNAME [GROUPNAME]]", s.keyword),
-        )
-    })?;
+    // keepalived splits the line with quotes and escapes first (so a single-quoted script
+    // with its arguments is one word), then the script word again when it runs.
+    let words = super::split_command(&s.raw)
+        .map_err(|e| ConfigError::invalid(&s.loc, format!("'{}': {e}", s.keyword)))?;
+    let (command, rest) = words
+        .get(1..)
+        .unwrap_or_default()
+        .split_first()
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                &s.loc,
+                format!("'{}' takes SCRIPT [USERNAME [GROUPNAME]]", s.keyword),
+            )
+        })?;
     let user = match rest {
         [] => None,
         [u] => Some((u.clone(), None)),
