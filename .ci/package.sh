@@ -20,6 +20,9 @@ done
 if dpkg-query -W -f='${Status}' vrrpd 2>/dev/null | grep -qx 'install ok installed'; then
     fail "vrrpd is already installed here; this script installs and purges its own build"
 fi
+if grep -rqs '^path-exclude.*/usr/share/man' /etc/dpkg/dpkg.cfg.d/; then
+    fail "dpkg here drops man pages (path-exclude in /etc/dpkg/dpkg.cfg.d/): they cannot be checked"
+fi
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
 
 echo "-- generate the man pages and completions (cargo xtask dist)"

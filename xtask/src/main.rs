@@ -56,3 +56,69 @@ fn workspace_root() -> PathBuf {
         .expect("xtask has a parent directory")
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// A scratch directory removed on drop.
+    struct Scratch(std::path::PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn dist_writes_a_page_per_subcommand_and_every_flag() {
+        let dir = Scratch(std::env::temp_dir().join(format!("xtask-dist-{}", std::process::id())));
+        let files = super::dist(&dir.0).expect("dist");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let cmd = vrrpd::cli::Args::command();
+        let mut want = vec!["vrrpd.8".to_string(), super::man::CONF_PAGE.to_string()];
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            want.push(format!("vrrpd-{}.8", sub.get_name()));
+        }
+        want.extend(["vrrpd", "_vrrpd", "vrrpd.fish"].map(String::from));
+        for w in &want {
+            assert!(names.contains(w), "{w} not written: {names:?}");
+        }
+        assert_eq!(names.len(), want.len(), "unexpected files: {names:?}");
+
+        // Every flag of the definition is documented, roff-escaped ("\-\-name").
+        let main = std::fs::read_to_string(dir.0.join("man/vrrpd.8")).unwrap();
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(main.contains(&roff), "vrrpd.8 lacks --{long}");
+            }
+        }
+        for section in ["FILES", "SIGNALS", "EXIT STATUS", "SEE ALSO"] {
+            assert!(
+                main.contains(&format!(".SH \"{section}\""))
+                    || main.contains(&format!(".SH {section}")),
+                "vrrpd.8 lacks {section}"
+            );
+        }
+
+        // The keepalived.conf page has every field filled in, and names the skipped blocks.
+        let conf = std::fs::read_to_string(dir.0.join("man").join(super::man::CONF_PAGE)).unwrap();
+        assert!(
+            !conf.contains('@'),
+            "unfilled template field in {}",
+            super::man::CONF_PAGE
+        );
+        for kw in vrrpd::config::build::SKIPPED_BLOCKS {
+            assert!(conf.contains(kw), "{kw} not named");
+        }
+
+        // Each completion knows the subcommands.
+        for file in ["vrrpd", "_vrrpd", "vrrpd.fish"] {
+            let text = std::fs::read_to_string(dir.0.join("completions").join(file)).unwrap();
+            assert!(text.contains("undrain"), "{file} lacks the subcommands");
+        }
+    }
+}
