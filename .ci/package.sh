@@ -4,8 +4,8 @@
 # package (cargo-deb), install it without starting anything, check what it installed (the
 # unit with `systemd-analyze verify`, the installed `vrrpd -t` on a good and a bad
 # configuration, `man -l` on every page, the completions), purge it, and check that none of
-# its files is left. Needs dpkg, apt, man-db and systemd (for systemd-analyze; systemd need
-# not be running). Refuses to run where vrrpd is already installed.
+# its files is left. Needs dpkg, apt, man-db, lintian and systemd (for systemd-analyze;
+# systemd need not be running). Refuses to run where vrrpd is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +14,9 @@ fail() {
     exit 1
 }
 [ "$(id -u)" = 0 ] || fail "run as root (it installs and purges the package)"
-for tool in dpkg-deb apt-get man systemd-analyze; do
-    command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install dpkg apt man-db systemd)"
+for tool in dpkg-deb apt-get man systemd-analyze lintian; do
+    command -v "$tool" >/dev/null ||
+        fail "$tool is missing (apt-get install dpkg apt man-db systemd lintian)"
 done
 if dpkg-query -W -f='${Status}' vrrpd 2>/dev/null | grep -qx 'install ok installed'; then
     fail "vrrpd is already installed here; this script installs and purges its own build"
@@ -29,11 +30,15 @@ echo "-- generate the man pages and completions (cargo xtask dist)"
 rm -rf target/dist
 cargo xtask dist
 echo "-- build the package (cargo deb)"
-deb=$(cargo deb -p vrrpd | tail -n 1)
+deb=$(cargo deb -p vrrpd -- --locked | tail -n 1)
 [ -f "$deb" ] || fail "cargo deb printed no package path (got '$deb')"
 echo "package: $deb"
 dpkg-deb --info "$deb"
 dpkg-deb --contents "$deb"
+# Debian's own checks; errors and warnings fail. initial-upload-closes-no-bugs is about
+# uploads to Debian's archive (an ITP bug to close), not about the package.
+echo "-- lintian"
+lintian --fail-on error,warning --suppress-tags initial-upload-closes-no-bugs --info "$deb"
 
 # Nothing may start while installing: the package does not start its unit, and policy-rc.d
 # (as .ci/run uses for keepalived) makes sure no maintainer script starts one anyway.
