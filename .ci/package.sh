@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The Debian package of vrrpd, end to end, as root on a Debian machine (.ci/run calls it; it
 # can be run by hand): generate the man pages and completions (`cargo xtask dist`), build the
-# package (cargo-deb), install it without starting anything, check what it installed (the
-# unit with `systemd-analyze verify`, the installed `vrrpd -t` on a good and a bad
-# configuration, `man -l` on every page, the completions), purge it, and check that none of
-# its files is left. Needs dpkg, apt, man-db, lintian and systemd (for systemd-analyze;
-# systemd need not be running). Refuses to run where vrrpd is already installed.
+# package (cargo-deb), check it with lintian, install it without starting anything, check
+# what it installed (the unit with `systemd-analyze verify`, the installed `vrrpd -t` on a
+# good and a bad configuration, `man -l` on every page, the completions), purge it, and
+# check that none of its files is left. Needs dpkg, apt, man-db, lintian and systemd (for
+# systemd-analyze; systemd need not be running). Refuses to run where vrrpd is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
