@@ -121,4 +121,27 @@ mod tests {
             assert!(text.contains("undrain"), "{file} lacks the subcommands");
         }
     }
+
+    /// Every command line of the packaged unit parses with the CLI definition, so the unit
+    /// never uses a flag the binary no longer has.
+    #[test]
+    fn the_unit_command_lines_parse() {
+        use clap::Parser;
+        let unit = include_str!("../../vrrpd/dist/vrrpd.service");
+        let mut seen = 0;
+        for line in unit.lines() {
+            let Some((key, cmd)) = line.split_once('=') else {
+                continue;
+            };
+            if !key.starts_with("Exec") || !cmd.starts_with("/usr/sbin/vrrpd ") {
+                continue;
+            }
+            let argv: Vec<&str> = cmd.split_whitespace().collect();
+            if let Err(e) = vrrpd::cli::Args::try_parse_from(&argv) {
+                panic!("{line}: {e}");
+            }
+            seen += 1;
+        }
+        assert_eq!(seen, 3, "ExecStartPre, ExecStart and ExecReload run vrrpd");
+    }
 }
