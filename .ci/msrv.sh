@@ -17,8 +17,8 @@ for version, names in sorted(by_version.items()):
     print(version, *sorted(names))
 ' | while read -r version packages; do
     echo "-- Rust $version: $packages"
-    rustup toolchain install "$version" --profile minimal >/dev/null
+    rustup toolchain install "$version" --profile minimal </dev/null >/dev/null
     args=()
     for p in $packages; do args+=(-p "$p"); done
-    cargo +"$version" check --locked "${args[@]}"
+    cargo +"$version" check --locked "${args[@]}" </dev/null
 done
