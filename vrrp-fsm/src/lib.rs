@@ -57,7 +57,7 @@
 //! assert!(sent >= 6);
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod config;
 pub mod counter_table;

@@ -39,6 +39,8 @@
 //! [`Happening`]s → its adverts queued in a [`SendQueue`] and sent with `sendmmsg` → the
 //! endpoint's next deadline set on the timerfd.
 
+#![deny(missing_docs)]
+
 mod alarm;
 mod announce;
 mod error;

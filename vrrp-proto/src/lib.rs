@@ -48,7 +48,7 @@
 //! [RFC 9568]: https://www.rfc-editor.org/rfc/rfc9568
 #![no_std]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[cfg(test)]
 extern crate std;

@@ -7,115 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use vrrpd::cli::{Args, Command};
 use vrrpd::config::LangOptions;
 use vrrpd::daemon::names::{enter_namespace, DaemonNames};
 use vrrpd::daemon::{control, files, logging, status, Daemon, Options};
-
-/// Flags as keepalived spells them, so existing unit files and habits keep working.
-#[derive(Debug, Parser)]
-#[command(
-    name = "vrrpd",
-    version,
-    disable_version_flag = true,
-    about = "VRRP daemon reading keepalived.conf"
-)]
-struct Args {
-    /// Print the version (keepalived's -v).
-    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
-    version: Option<bool>,
-    /// Configuration file (keepalived's -f/--use-file).
-    #[arg(
-        short = 'f',
-        long = "use-file",
-        default_value = "/etc/keepalived/keepalived.conf",
-        global = true
-    )]
-    use_file: PathBuf,
-    /// Config id for `@ID` lines (keepalived's -i/--config-id; default: the host name up to
-    /// its first dot). Also names the default pid file and control socket (`vrrpd@ID.pid`).
-    #[arg(short = 'i', long = "config-id", value_name = "ID", global = true)]
-    config_id: Option<String>,
-    /// Run in network namespace NAME (/run/netns/NAME), overriding the configuration's
-    /// `net_namespace` (keepalived's -s/--namespace). Default paths go to /run/vrrpd/NAME/.
-    #[arg(short = 's', long = "namespace", value_name = "NAME", global = true)]
-    namespace: Option<String>,
-    /// Every include check on (keepalived's -e/--all-config): a missing or unreadable
-    /// included file is an error.
-    #[arg(short = 'e', long = "all-config", global = true)]
-    all_config: bool,
-    /// Check the configuration and exit: 0 if it is valid, 1 if not (keepalived's -t).
-    #[arg(short = 't', long = "config-test")]
-    config_test: bool,
-    /// Stay in the foreground (keepalived's -n).
-    #[arg(short = 'n', long = "dont-fork")]
-    dont_fork: bool,
-    /// Log to the console instead of syslog (keepalived's -l).
-    #[arg(short = 'l', long = "log-console")]
-    log_console: bool,
-    /// Detailed (debug) log lines (keepalived's -D).
-    #[arg(short = 'D', long = "log-detail")]
-    log_detail: bool,
-    /// Pid file (keepalived's -p), locked while the daemon runs: one daemon per pid file.
-    /// Default /run/vrrpd/vrrpd.pid when neither -p nor -r is given
-    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].pid with a namespace, instance or -i).
-    #[arg(short = 'p', long = "pid")]
-    pid: Option<PathBuf>,
-    /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid
-    /// (and is locked the same way).
-    #[arg(short = 'r', long = "vrrp_pid")]
-    vrrp_pid: Option<PathBuf>,
-    /// keepalived's checker pid file (-c): accepted for compatibility, not written.
-    #[arg(short = 'c', long = "checkers_pid")]
-    checkers_pid: Option<PathBuf>,
-    /// Only run VRRP (keepalived's -P): always true here.
-    #[arg(short = 'P', long = "vrrp")]
-    vrrp_only: bool,
-    /// Control socket (status requests). Default /run/vrrpd/vrrpd.sock
-    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].sock with a namespace, instance or -i).
-    #[arg(long = "control", global = true)]
-    control: Option<PathBuf>,
-    /// Serve Prometheus metrics over HTTP on ADDR:PORT (off by default; no root needed to read).
-    #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
-    metrics_listen: Option<std::net::SocketAddr>,
-    /// Where SIGUSR1 writes the state dump (keepalived: /tmp/keepalived.data). Default
-    /// /run/vrrpd/keepalived.data (named as the pid file with a namespace, instance or -i).
-    #[arg(long = "dump-file")]
-    dump_file: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Ask the running daemon for every instance's state, priority, master and counters.
-    Status {
-        /// Print the JSON document as the daemon sends it.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Two network namespaces, two daemons: election, failover and failback, measured.
-    Demo,
-    /// Hand mastership over gracefully (priority-0 advert, as on shutdown) and stay a backup
-    /// that never takes over, until `undrain`; survives reloads. Needs root.
-    Drain {
-        /// Instance name.
-        #[arg(required_unless_present = "all")]
-        instance: Option<String>,
-        /// Every instance.
-        #[arg(long, conflicts_with = "instance")]
-        all: bool,
-    },
-    /// Undo `drain`: the instance takes part in elections again.
-    Undrain {
-        /// Instance name.
-        #[arg(required_unless_present = "all")]
-        instance: Option<String>,
-        /// Every instance.
-        #[arg(long, conflicts_with = "instance")]
-        all: bool,
-    },
-}
 
 fn main() -> ExitCode {
     let args = Args::parse();

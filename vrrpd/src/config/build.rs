@@ -13,7 +13,7 @@ use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
 use vrrp_proto::{Priority, Version, Vrid};
 
 /// Top-level blocks keepalived has that vrrpd does not implement: skipped with a warning.
-const SKIPPED_BLOCKS: &[&str] = &[
+pub const SKIPPED_BLOCKS: &[&str] = &[
     "virtual_server",
     "virtual_server_group",
     "real_server",
@@ -24,7 +24,7 @@ const SKIPPED_BLOCKS: &[&str] = &[
 
 /// keepalived keywords accepted and deliberately ignored (email alerts, LVS, tuning knobs
 /// with no meaning here). They produce no warning.
-const IGNORED_GLOBAL: &[&str] = &[
+pub const IGNORED_GLOBAL: &[&str] = &[
     "notification_email",
     "notification_email_from",
     "smtp_server",

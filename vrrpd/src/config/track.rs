@@ -262,7 +262,7 @@ pub(super) fn drop_weights(
     };
     let (interfaces, scripts, tracked_files) = tracks;
     interfaces.retain_mut(|t| {
-        if !t.weight.is_some_and(|w| w != 0) {
+        if t.weight.is_none_or(|w| w == 0) {
             return true;
         }
         let what = if group.is_some() { "weight " } else { "" };

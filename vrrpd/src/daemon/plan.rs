@@ -117,7 +117,7 @@ pub fn plan(
         });
         // `unicast_src_ip` was checked against the family when read; an interface's
         // address of the other family is no address of this one.
-        if !src.is_some_and(|a| i.router.set_primary(a).is_ok()) {
+        if src.is_none_or(|a| i.router.set_primary(a).is_err()) {
             return Err(PlanError::NoAddress {
                 loc: i.loc.clone(),
                 name: i.name.clone(),

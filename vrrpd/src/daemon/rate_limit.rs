@@ -48,7 +48,7 @@ impl RateLimit {
     pub fn allow(&mut self, now: Instant) -> Option<Suppressed> {
         let fresh = self
             .window_start
-            .map_or(true, |s| now.saturating_duration_since(s) >= self.window);
+            .is_none_or(|s| now.saturating_duration_since(s) >= self.window);
         if fresh {
             self.window_start = Some(now);
             self.used = 0;

@@ -679,9 +679,9 @@ pub fn unmet(run: &Run, expect: &[Expect<'_>]) -> Vec<String> {
     expect
         .iter()
         .filter(|(p, n, words, present)| {
-            !run.phases
+            run.phases
                 .get(*p)
-                .is_some_and(|ph| ph.node(*n).has(words) == *present)
+                .is_none_or(|ph| ph.node(*n).has(words) != *present)
         })
         .map(|(p, n, words, present)| {
             let verb = if *present { "lacks" } else { "has" };
