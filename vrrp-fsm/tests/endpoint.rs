@@ -209,6 +209,55 @@ fn unicast_peer_filter_drops_and_counts_strangers() {
     assert_eq!(ep.master(ids[0]), Some(v4(2)));
 }
 
+/// keepalived checks no TTL / hop limit on a unicast instance, and sends IPv6 unicast
+/// adverts with the kernel's default hop limit (64): a unicast router accepts them from a
+/// peer and counts them (`unicast_ttl_not_255`); a multicast router still drops them as a
+/// global ip-ttl-error; a stranger is still an unknown peer.
+#[test]
+fn unicast_router_accepts_and_counts_a_ttl_other_than_255() {
+    let mut u4 = spec(IF1, 51, v4(1), 100);
+    u4.peers = vec![v4(2)];
+    let mut u6 = spec(IF1, 52, v6(1), 100);
+    u6.peers = vec![v6(2)];
+    let m4 = spec(IF1, 53, v4(1), 100);
+    let (mut ep, ids) = started(vec![u4, u6, m4]);
+    let hop = |ep: &mut Endpoint, now, vr, src: IpAddr, dst: IpAddr, ttl| {
+        let bytes = advert_bytes(vr, 200, src, dst, ttl);
+        ep.handle_datagram(
+            at(now),
+            Datagram {
+                interface: IF1,
+                src,
+                dst,
+                hop_limit: ttl,
+                bytes: &bytes,
+            },
+        );
+    };
+    hop(&mut ep, 10, 51, v4(2), v4(1), 64);
+    hop(&mut ep, 20, 52, v6(2), v6(1), 64);
+    hop(&mut ep, 30, 52, v6(2), v6(1), 255);
+    for (id, ttl_not_255, rcvd) in [(ids[0], 1, 1), (ids[1], 1, 2)] {
+        let c = ep.router(id).unwrap().counters();
+        assert_eq!((c.unicast_ttl_not_255, c.adverts_rcvd), (ttl_not_255, rcvd), "{id:?}");
+    }
+    assert_eq!(ep.master(ids[0]), Some(v4(2)));
+    assert_eq!(ep.master(ids[1]), Some(v6(2)));
+    assert_eq!(ep.counters().ip_ttl_errors, 0);
+    // Multicast: RFC 9568 §7.1, dropped.
+    hop(&mut ep, 40, 53, v4(2), group(v4(2)), 64);
+    assert_eq!(ep.counters().ip_ttl_errors, 1);
+    let c = ep.router(ids[2]).unwrap().counters();
+    assert_eq!((c.unicast_ttl_not_255, c.adverts_rcvd), (0, 0));
+    // A stranger to a unicast router: the peer filter still drops it.
+    hop(&mut ep, 50, 51, v4(9), v4(1), 64);
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.unicast_ttl_not_255, c.unknown_peer, c.adverts_rcvd), (1, 1, 1));
+    // An unknown VRID with a bad TTL stays an ip-ttl-error (no router to exempt it).
+    hop(&mut ep, 60, 99, v4(2), v4(1), 64);
+    assert_eq!(ep.counters().ip_ttl_errors, 2);
+}
+
 #[test]
 fn unicast_instance_sends_one_advert_per_peer() {
     let mut s = spec(IF1, 51, v4(1), 255);

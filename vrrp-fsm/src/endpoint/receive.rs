@@ -7,10 +7,17 @@
 //! vrid-error; a version other than the router's is a global version-error (RFC 9568 §7.1,
 //! as keepalived counts it); a source outside the unicast peers is the router's
 //! unknown-peer drop.
+//!
+//! TTL / hop limit: 255 (RFC 9568 §7.1, a global ip-ttl-error otherwise), except on a
+//! unicast router (one with `unicast_peer`s): keepalived checks none there, and its IPv6
+//! unicast adverts go out with the kernel's default hop limit (64). Such an advert is
+//! accepted as keepalived accepts it, and counted (`unicast_ttl_not_255`).
 
 use std::net::IpAddr;
 
-use vrrp_proto::{decode, ip, ChecksumPolicy, Family, GlobalCounter, Vrid};
+use vrrp_proto::{
+    decode, ip, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL,
+};
 
 use super::{Datagram, Endpoint};
 use crate::output::State;
@@ -21,10 +28,18 @@ impl Endpoint {
     /// A datagram from a raw socket. Drain the queues afterwards (see the module docs).
     pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let received = match (d.src, d.dst) {
-            (IpAddr::V6(s), IpAddr::V6(dst)) => ip::check_ipv6(d.bytes, s, dst, d.hop_limit),
-            _ => ip::parse_ipv4(d.bytes),
+            // The kernel checked the rest of the IPv6 header; the hop limit is ours to check.
+            (IpAddr::V6(_), IpAddr::V6(_)) => Ok((
+                ip::Received {
+                    src: d.src,
+                    dst: d.dst,
+                    payload: d.bytes,
+                },
+                d.hop_limit,
+            )),
+            _ => ip::parse_ipv4_any_ttl(d.bytes),
         };
-        let r = match received {
+        let (r, ttl) = match received {
             Ok(r) => r,
             Err(e) => return self.counters.count(&e, None),
         };
@@ -32,6 +47,10 @@ impl Endpoint {
             IpAddr::V4(_) => Family::V4,
             IpAddr::V6(_) => Family::V6,
         };
+        let ttl_not_255 = ttl != REQUIRED_TTL;
+        if ttl_not_255 && !self.is_unicast(d.interface, family, r.payload) {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
+        }
         let decoded = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
             Ok(decoded) => decoded,
             Err(e) => {
@@ -72,6 +91,9 @@ impl Endpoint {
             inst.router.counters_mut().unknown_peer += 1;
             return;
         }
+        if ttl_not_255 {
+            inst.router.counters_mut().unicast_ttl_not_255 += 1;
+        }
         // Discards, lower priorities and dual masters are counted by the router; what it
         // has to say about them comes out as events.
         let accepted = inst.router.handle_advert(now, r.src, &advert);
@@ -83,5 +105,16 @@ impl Endpoint {
             inst.master = Some(r.src);
         }
         self.drain(now, &[id]);
+    }
+
+    /// Whether the VRRP message `payload` names a unicast router (one with peers) on
+    /// `interface`: the one case where a TTL / hop limit other than 255 is not an error.
+    fn is_unicast(&self, interface: crate::InterfaceId, family: Family, payload: &[u8]) -> bool {
+        payload
+            .get(1)
+            .and_then(|v| Vrid::new(*v))
+            .and_then(|vrid| self.demux.peek((interface, family, vrid)))
+            .and_then(|id| self.instances.get(id.0))
+            .is_some_and(|i| !i.peers.peers().is_empty())
     }
 }
