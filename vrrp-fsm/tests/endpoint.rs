@@ -239,7 +239,11 @@ fn unicast_router_accepts_and_counts_a_ttl_other_than_255() {
     hop(&mut ep, 30, 52, v6(2), v6(1), 255);
     for (id, ttl_not_255, rcvd) in [(ids[0], 1, 1), (ids[1], 1, 2)] {
         let c = ep.router(id).unwrap().counters();
-        assert_eq!((c.unicast_ttl_not_255, c.adverts_rcvd), (ttl_not_255, rcvd), "{id:?}");
+        assert_eq!(
+            (c.unicast_ttl_not_255, c.adverts_rcvd),
+            (ttl_not_255, rcvd),
+            "{id:?}"
+        );
     }
     assert_eq!(ep.master(ids[0]), Some(v4(2)));
     assert_eq!(ep.master(ids[1]), Some(v6(2)));
@@ -252,7 +256,10 @@ fn unicast_router_accepts_and_counts_a_ttl_other_than_255() {
     // A stranger to a unicast router: the peer filter still drops it.
     hop(&mut ep, 50, 51, v4(9), v4(1), 64);
     let c = ep.router(ids[0]).unwrap().counters();
-    assert_eq!((c.unicast_ttl_not_255, c.unknown_peer, c.adverts_rcvd), (1, 1, 1));
+    assert_eq!(
+        (c.unicast_ttl_not_255, c.unknown_peer, c.adverts_rcvd),
+        (1, 1, 1)
+    );
     // An unknown VRID with a bad TTL stays an ip-ttl-error (no router to exempt it).
     hop(&mut ep, 60, 99, v4(2), v4(1), 64);
     assert_eq!(ep.counters().ip_ttl_errors, 2);

@@ -312,6 +312,10 @@ fn run(mode: Mode, role: Role) {
     let capture = sc.lan.capture("wire");
     let sampler = Sampler::start(a.clone(), b.clone(), vip);
     let t0 = Instant::now();
+    let epoch0 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     let mut marks: Vec<(Duration, String)> = Vec::new();
     let mut mark = |what: &str| marks.push((t0.elapsed(), what.to_string()));
 
@@ -371,7 +375,10 @@ fn run(mode: Mode, role: Role) {
     // 2. H stops: its priority-0 advert hands the VIP to L.
     mark("H SIGTERM");
     sc.term(h, "H", EXIT_LIMIT);
-    assert!(!high_has(&sc), "{cell}: H left the VIP behind after SIGTERM");
+    assert!(
+        !high_has(&sc),
+        "{cell}: H left the VIP behind after SIGTERM"
+    );
     sc.wait(limit, "L takes the VIP after H's SIGTERM", || low_has(&sc));
     mark("L holds VIP");
     if vrrpd_is_high {
@@ -408,7 +415,9 @@ fn run(mode: Mode, role: Role) {
     let br = sc.lan.br.name().to_owned();
     mark("cable cut");
     lan::ip(&["-n", &br, "link", "set", high_port, "down"]);
-    sc.wait(limit, "L takes the VIP after the cable cut", || low_has(&sc));
+    sc.wait(limit, "L takes the VIP after the cable cut", || {
+        low_has(&sc)
+    });
     sc.wait(limit, "H releases the VIP (FAULT)", || !high_has(&sc));
     mark("L holds VIP");
     let hlog = sc.read(&high_log("h2"));
@@ -432,9 +441,10 @@ fn run(mode: Mode, role: Role) {
     let vrrpd_run = if vrrpd_is_high { "h2" } else { "low" };
     let vs = Scene::vi1(&sc.status(vrrpd_run));
     let global = sc.status(vrrpd_run)["global"].clone();
-    mark("stop both");
-    sc.term(h, "H (run 2)", EXIT_LIMIT);
+    // L (a backup, which sends nothing) first, so that it cannot take over from H.
+    mark("stop L, then H");
     sc.term(l, "L", EXIT_LIMIT);
+    sc.term(h, "H (run 2)", EXIT_LIMIT);
     let samples = sampler.finish();
     let adverts = sc.lan.adverts_long(capture, "wire");
 
@@ -458,20 +468,30 @@ fn run(mode: Mode, role: Role) {
         samples.iter().any(|s| s.1) && samples.iter().any(|s| s.2),
         "{cell}: the sampler never saw each node hold the VIP"
     );
-    println!("{cell}: vrrpd's counters: {}; global: {global}", vs["counters"]);
+    println!(
+        "{cell}: vrrpd's counters: {}; global: {global}",
+        vs["counters"]
+    );
     // keepalived's adverts reached vrrpd's router, none dropped at the IP layer; those that
     // differ from the RFCs (IPv6 unicast hop limit) are counted.
     assert_eq!(num(&global, "/ip_ttl_errors"), 0, "{cell}: global {global}");
-    assert_eq!(num(&global, "/checksum_errors"), 0, "{cell}: global {global}");
+    assert_eq!(
+        num(&global, "/checksum_errors"),
+        0,
+        "{cell}: global {global}"
+    );
     assert!(num(&vs, "/counters/adverts_rcvd") >= 3, "{cell}: {vs}");
     let odd_ttl = num(&vs, "/counters/unicast_ttl_not_255");
     if mode.v6 && mode.unicast {
-        assert!(odd_ttl >= 3, "{cell}: keepalived's hop-64 adverts not counted: {vs}");
+        assert!(
+            odd_ttl >= 3,
+            "{cell}: keepalived's hop-64 adverts not counted: {vs}"
+        );
     } else {
         assert_eq!(odd_ttl, 0, "{cell}: {vs}");
     }
 
-    check_wire(&cell, mode, role, &adverts, &a, &b);
+    check_wire(&cell, mode, role, &adverts, &a, &b, epoch0);
 }
 
 /// Every advert on the bridge, from the bytes (scapy): TTL / hop limit 255 (see
@@ -479,7 +499,15 @@ fn run(mode: Mode, role: Role) {
 /// VIP), the checksum form keepalived uses (v2: message only; v3: with the pseudo-header of
 /// the real destination), the destination (group or unicast peer), the source, v2 PASS
 /// "1111"; H sent 150 and 0 (its two SIGTERMs), L sent 100 (while master).
-fn check_wire(cell: &str, mode: Mode, role: Role, adverts: &[Vec<String>], a: &str, b: &str) {
+fn check_wire(
+    cell: &str,
+    mode: Mode,
+    role: Role,
+    adverts: &[Vec<String>],
+    a: &str,
+    b: &str,
+    epoch0: f64,
+) {
     let (a_src, b_src) = if mode.unicast {
         let (x, y) = mode.node_addrs();
         (x.to_string(), y.to_string())
@@ -499,10 +527,15 @@ fn check_wire(cell: &str, mode: Mode, role: Role, adverts: &[Vec<String>], a: &s
     // Priorities per side: [vrrpd, keepalived].
     let mut prios: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
     let mut ttls: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    // Who sent what when (seconds since the scenario began), runs of one priority folded.
+    let mut timeline: Vec<(String, &str, String, usize)> = Vec::new();
     for f in adverts {
         let line = f.join(" ");
-        assert!(f.len() >= 13, "{cell}: malformed advert on the wire: {line}");
-        let (_time, interval, auth, w) = (&f[0], &f[1], &f[2], &f[3..]);
+        assert!(
+            f.len() >= 13,
+            "{cell}: malformed advert on the wire: {line}"
+        );
+        let (time, interval, auth, w) = (&f[0], &f[1], &f[2], &f[3..]);
         let side = if w[0] == a_src {
             0
         } else if w[0] == b_src {
@@ -521,7 +554,11 @@ fn check_wire(cell: &str, mode: Mode, role: Role, adverts: &[Vec<String>], a: &s
         assert_eq!(w[4], "1", "{cell}: type: {line}");
         assert_eq!(w[5], "51", "{cell}: VRID: {line}");
         assert_eq!(w[7], "1", "{cell}: address count: {line}");
-        assert_eq!(w.get(9..), Some(&[mode.vip_addr().to_string()][..]), "{cell}: addresses: {line}");
+        assert_eq!(
+            w.get(9..),
+            Some(&[mode.vip_addr().to_string()][..]),
+            "{cell}: addresses: {line}"
+        );
         assert!(
             w[8].split(',').any(|x| x == form),
             "{cell}: checksum not {form}: {line}"
@@ -534,12 +571,24 @@ fn check_wire(cell: &str, mode: Mode, role: Role, adverts: &[Vec<String>], a: &s
         };
         assert_eq!(auth, want_auth, "{cell}: authentication: {line}");
         prios[side].push(w[6].parse().unwrap());
+        let who = ["vrrpd", "keepalived"][side];
+        match timeline.last_mut() {
+            Some(last) if last.1 == who && last.2 == w[6] => last.3 += 1,
+            _ => {
+                let t: f64 = time.parse().unwrap();
+                timeline.push((format!("{:.2}", t - epoch0), who, w[6].clone(), 1));
+            }
+        }
     }
+    println!("{cell}: on the wire (from s, sender, priority, count): {timeline:?}");
     for (side, who) in [(0, "vrrpd"), (1, "keepalived")] {
         let mut seen = ttls[side].clone();
         seen.sort();
         seen.dedup();
-        println!("{cell}: {who} sent {} adverts, TTL / hop limit {seen:?}", ttls[side].len());
+        println!(
+            "{cell}: {who} sent {} adverts, TTL / hop limit {seen:?}",
+            ttls[side].len()
+        );
         let want = expected_ttl(mode, side == 1, b);
         assert_eq!(seen, [want], "{cell}: {who}'s TTL / hop limit");
     }
@@ -554,7 +603,10 @@ fn check_wire(cell: &str, mode: Mode, role: Role, adverts: &[Vec<String>], a: &s
         prios[high]
     );
     let zeros = prios[high].iter().filter(|p| **p == 0).count();
-    assert!(zeros >= 2, "{cell}: H's priority-0 adverts (two SIGTERMs as master): {zeros}");
+    assert!(
+        zeros >= 2,
+        "{cell}: H's priority-0 adverts (two SIGTERMs as master): {zeros}"
+    );
     assert!(has(low, LOW), "{cell}: L's priorities {:?}", prios[low]);
     assert!(
         !has(low, 0),
@@ -572,7 +624,13 @@ fn expected_ttl(mode: Mode, keepalived: bool, b: &str) -> String {
         return "255".into();
     }
     let out = Command::new("ip")
-        .args(["netns", "exec", b, "cat", "/proc/sys/net/ipv6/conf/b0/hop_limit"])
+        .args([
+            "netns",
+            "exec",
+            b,
+            "cat",
+            "/proc/sys/net/ipv6/conf/b0/hop_limit",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "hop_limit of b0 in {b}");

@@ -15,9 +15,7 @@
 
 use std::net::IpAddr;
 
-use vrrp_proto::{
-    decode, ip, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL,
-};
+use vrrp_proto::{decode, ip, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL};
 
 use super::{Datagram, Endpoint};
 use crate::output::State;
