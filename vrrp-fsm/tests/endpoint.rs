@@ -265,6 +265,64 @@ fn unicast_router_accepts_and_counts_a_ttl_other_than_255() {
     assert_eq!(ep.counters().ip_ttl_errors, 2);
 }
 
+/// keepalived's checksum compatibility: a v3/IPv4 unicast router sends the RFC 9568 form
+/// (pseudo-header with the peer's address) until it hears a peer use the pre-1.3.6 form
+/// (224.0.0.18 in the pseudo-header); then it counts it and sends that form too, as
+/// keepalived 2.2.7 does. A multicast router, where both forms are the same, never counts.
+#[test]
+fn unicast_router_answers_the_old_unicast_checksum_in_kind() {
+    let mut u4 = spec(IF1, 51, v4(1), 200);
+    u4.peers = vec![v4(2)];
+    let (mut ep, ids) = started(vec![u4]);
+    let form_of = |t: &vrrp_fsm::Transmit, msg: &[u8]| {
+        [ChecksumForm::PseudoHeader, ChecksumForm::OldUnicast]
+            .into_iter()
+            .filter(|f| vrrp_proto::verify_checksum(msg, t.src, t.dst, *f))
+            .collect::<Vec<_>>()
+    };
+    // Master after Master_Down_Interval: the RFC 9568 form.
+    ep.handle_timeout(at(10_000));
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty(), "no advert as master");
+    for (t, msg) in &sent {
+        assert_eq!(t.dst, v4(2));
+        assert_eq!(form_of(t, msg), [ChecksumForm::PseudoHeader]);
+    }
+    assert!(!ep.sends_old_unicast_checksum(ids[0]));
+    // A lower-priority peer checksums the old way.
+    let adv = Advertisement {
+        vrid: vrid(51),
+        priority: Priority(100),
+        fields: VersionFields::V3 {
+            interval: Centiseconds::new(100).unwrap(),
+        },
+        addresses: Addresses::V4(&VIP4),
+    };
+    let mut msg = vec![0; adv.buffer_len()];
+    adv.emit(&mut msg, v4(2), v4(1), ChecksumForm::OldUnicast)
+        .unwrap();
+    let bytes = with_ip(&msg, v4(2), v4(1), 255);
+    let d = Datagram {
+        interface: IF1,
+        src: v4(2),
+        dst: v4(1),
+        hop_limit: 255,
+        bytes: &bytes,
+    };
+    ep.handle_datagram(at(10_500), d);
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.old_unicast_checksum_rcvd, c.adverts_rcvd), (1, 1));
+    assert!(ep.sends_old_unicast_checksum(ids[0]));
+    transmits(&mut ep);
+    ep.handle_timeout(at(12_000));
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty(), "no advert as master");
+    for (t, msg) in &sent {
+        assert_eq!(form_of(t, msg), [ChecksumForm::OldUnicast]);
+    }
+    assert_eq!(ep.counters().checksum_errors, 0);
+}
+
 #[test]
 fn unicast_instance_sends_one_advert_per_peer() {
     let mut s = spec(IF1, 51, v4(1), 255);

@@ -157,10 +157,10 @@ impl Mode {
     /// no overlap at all. So an overlap lasts one network delay plus two netlink changes if
     /// that first advert arrives, and at most one advert interval more if it is lost (the
     /// next one is sent an interval later): one advert interval. Each end of an episode is
-    /// seen up to one sampling period late (plus the time `ip` takes to answer on this
-    /// loaded 2-core machine), hence two sampling periods and 100 ms of slack.
-    fn overlap_bound(&self) -> Duration {
-        self.advert() + 2 * SAMPLE + Duration::from_millis(100)
+    /// seen up to one gap between samples late (nominally [`SAMPLE`], more when `ip` is slow
+    /// to answer on this loaded 2-core machine), hence twice the largest gap measured.
+    fn overlap_bound(&self, largest_gap: Duration) -> Duration {
+        self.advert() + 2 * largest_gap.max(SAMPLE)
     }
 
     /// Node addresses: (A's, B's), as the unicast configuration names them.
@@ -449,9 +449,9 @@ fn run(mode: Mode, role: Role) {
     let adverts = sc.lan.adverts_long(capture, "wire");
 
     // Never two masters, outside short transition episodes.
-    let bound = mode.overlap_bound();
     let eps = overlaps(&samples);
     let gaps = samples.windows(2).map(|w| w[1].0 - w[0].0).max();
+    let bound = mode.overlap_bound(gaps.unwrap_or(SAMPLE));
     println!(
         "{cell}: {} samples, largest gap {gaps:?}; marks {marks:?}; both held the VIP in {} \
          episode(s) {eps:?} (bound {bound:?})",

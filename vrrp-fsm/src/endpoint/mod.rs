@@ -55,6 +55,10 @@ struct Instance {
     /// The master it knows (ours while Master), and the one last reported.
     master: Option<IpAddr>,
     reported_master: Option<IpAddr>,
+    /// keepalived's checksum compatibility (`CHKSUM_COMPATIBILITY_AUTO`): a VRRPv3/IPv4
+    /// unicast instance that hears a peer checksum the pre-1.3.6 way (224.0.0.18 in the
+    /// pseudo-header) sends that way too from then on, as keepalived 2.2.7 does.
+    old_unicast: bool,
 }
 
 impl Instance {
@@ -176,6 +180,7 @@ impl Endpoint {
             track_interfaces: spec.track_interfaces,
             master: None,
             reported_master: None,
+            old_unicast: false,
         };
         let id = InstanceId(self.instances.insert(inst));
         self.demux.insert(key, id);
@@ -480,6 +485,12 @@ impl Endpoint {
             .get(id.0)
             .filter(|i| i.bound)
             .map(|i| i.interface)
+    }
+
+    /// Whether instance `id` sends the pre-1.3.6 unicast checksum since it heard a peer
+    /// send it (see [`vrrp_proto::ChecksumForm::OldUnicast`]).
+    pub fn sends_old_unicast_checksum(&self, id: InstanceId) -> bool {
+        self.instances.get(id.0).is_some_and(|i| i.old_unicast)
     }
 
     /// The unicast peers of instance `id` (empty: multicast).

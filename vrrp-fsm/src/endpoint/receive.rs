@@ -12,10 +12,16 @@
 //! unicast router (one with `unicast_peer`s): keepalived checks none there, and its IPv6
 //! unicast adverts go out with the kernel's default hop limit (64). Such an advert is
 //! accepted as keepalived accepts it, and counted (`unicast_ttl_not_255`).
+//!
+//! Checksum: any of the three v3/IPv4 forms is accepted. A unicast router that hears the
+//! pre-1.3.6 form (`old_unicast_checksum_rcvd`) answers in that form from then on, as
+//! keepalived 2.2.7 does (`CHKSUM_COMPATIBILITY_AUTO`), so an old keepalived accepts it.
 
 use std::net::IpAddr;
 
-use vrrp_proto::{decode, ip, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL};
+use vrrp_proto::{
+    decode, ip, ChecksumForm, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL,
+};
 
 use super::{Datagram, Endpoint};
 use crate::output::State;
@@ -91,6 +97,14 @@ impl Endpoint {
         }
         if ttl_not_255 {
             inst.router.counters_mut().unicast_ttl_not_255 += 1;
+        }
+        // keepalived's old unicast checksum (224.0.0.18 in the pseudo-header, what
+        // keepalived before 1.3.6 sends and accepts): counted, and answered in kind from
+        // now on, as keepalived 2.2.7 does (it never switches back). Before the router
+        // sees the advert, so that an advert it sends in reply is already in that form.
+        if decoded.checksum_form == ChecksumForm::OldUnicast && !inst.peers.peers().is_empty() {
+            inst.router.counters_mut().old_unicast_checksum_rcvd += 1;
+            inst.old_unicast = true;
         }
         // Discards, lower priorities and dual masters are counted by the router; what it
         // has to say about them comes out as events.
