@@ -22,6 +22,10 @@
 //! source, v2 authentication; both sides' priorities include what the scenario implies,
 //! H's priority 0 on stop included.
 //!
+//! A sixth mode, VRRPv3 IPv4 unicast with keepalived's `old_unicast_checksum` (224.0.0.18 in
+//! the pseudo-header, what keepalived before 1.3.6 sends and accepts), checks that vrrpd
+//! answers that form in kind once it hears it, as keepalived 2.2.7 does with such a peer.
+//!
 //! Needs root, keepalived and tcpdump (else SKIP).
 
 #[path = "../../vrrp-net/tests/lan/mod.rs"]
@@ -50,6 +54,9 @@ struct Mode {
     version: u8,
     v6: bool,
     unicast: bool,
+    /// keepalived is configured with `old_unicast_checksum` (224.0.0.18 in the v3/IPv4
+    /// pseudo-header, what keepalived before 1.3.6 sends and accepts).
+    old_checksum: bool,
 }
 
 const V2: Mode = Mode {
@@ -57,30 +64,43 @@ const V2: Mode = Mode {
     version: 2,
     v6: false,
     unicast: false,
+    old_checksum: false,
 };
 const V3_IPV4: Mode = Mode {
     name: "v3-ipv4",
     version: 3,
     v6: false,
     unicast: false,
+    old_checksum: false,
 };
 const V3_IPV6: Mode = Mode {
     name: "v3-ipv6",
     version: 3,
     v6: true,
     unicast: false,
+    old_checksum: false,
 };
 const V3_IPV4_UNICAST: Mode = Mode {
     name: "v3-ipv4-unicast",
     version: 3,
     v6: false,
     unicast: true,
+    old_checksum: false,
 };
 const V3_IPV6_UNICAST: Mode = Mode {
     name: "v3-ipv6-unicast",
     version: 3,
     v6: true,
     unicast: true,
+    old_checksum: false,
+};
+
+const V3_IPV4_UNICAST_OLD_CHECKSUM: Mode = Mode {
+    name: "v3-ipv4-unicast-oldsum",
+    version: 3,
+    v6: false,
+    unicast: true,
+    old_checksum: true,
 };
 
 /// Which daemon is H (priority 150, `state MASTER`).
@@ -182,7 +202,12 @@ impl Mode {
     }
 
     /// One `vrrp_instance VI_1` for a node on `interface` with `src` / `peer` (unicast).
-    fn conf(&self, router_id: &str, interface: &str, prio: u8, src: &str, peer: &str) -> String {
+    fn conf(&self, keepalived: bool, interface: &str, prio: u8, src: &str, peer: &str) -> String {
+        let router_id = if keepalived {
+            "keepalived_b"
+        } else {
+            "vrrpd_a"
+        };
         let state = if prio == HIGH { "MASTER" } else { "BACKUP" };
         let mut t = format!(
             "! written by vrrpd/tests/mixed_pairs.rs ({})\nglobal_defs {{\n  router_id {router_id}\n}}\n\
@@ -197,6 +222,9 @@ impl Mode {
         }
         if self.unicast {
             t += &format!("  unicast_src_ip {src}\n  unicast_peer {{\n    {peer}\n  }}\n");
+        }
+        if self.old_checksum && keepalived {
+            t += "  old_unicast_checksum\n";
         }
         t += &format!("  virtual_ipaddress {{\n    {}\n  }}\n}}\n", self.vip());
         t
@@ -298,11 +326,11 @@ fn run(mode: Mode, role: Role) {
     };
     let ours = sc.write(
         "vrrpd.conf",
-        &mode.conf("vrrpd_a", "a0", a_prio, a_addr, b_addr),
+        &mode.conf(false, "a0", a_prio, a_addr, b_addr),
     );
     let theirs = sc.write(
         "keepalived.conf",
-        &mode.conf("keepalived_b", "b0", b_prio, b_addr, a_addr),
+        &mode.conf(true, "b0", b_prio, b_addr, a_addr),
     );
     let (a, b) = (sc.a(), sc.b());
     let vip = mode.vip();
@@ -312,10 +340,7 @@ fn run(mode: Mode, role: Role) {
     let capture = sc.lan.capture("wire");
     let sampler = Sampler::start(a.clone(), b.clone(), vip);
     let t0 = Instant::now();
-    let epoch0 = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
+    let epoch0 = epoch_now();
     let mut marks: Vec<(Duration, String)> = Vec::new();
     let mut mark = |what: &str| marks.push((t0.elapsed(), what.to_string()));
 
@@ -345,10 +370,18 @@ fn run(mode: Mode, role: Role) {
     let high_port = if vrrpd_is_high { "a1" } else { "b1" };
 
     // 1. Election.
+    // When each vrrpd run started (seconds since the epoch, as the capture's times).
+    let mut vrrpd_starts: Vec<f64> = Vec::new();
     mark("H starts");
+    if vrrpd_is_high {
+        vrrpd_starts.push(epoch_now());
+    }
     let h = start_high(&mut sc, "h1");
     sc.wait(limit, "VIP on H (150)", || high_has(&sc));
     mark("L starts");
+    if !vrrpd_is_high {
+        vrrpd_starts.push(epoch_now());
+    }
     let l = if vrrpd_is_high {
         sc.start_keepalived(&theirs, "low")
     } else {
@@ -362,10 +395,26 @@ fn run(mode: Mode, role: Role) {
     assert!(!low_has(&sc), "{cell}: L (100) took the VIP from H (150)");
     assert!(high_has(&sc), "{cell}: H lost the VIP");
     let llog = sc.read(low_log);
-    assert!(
-        !llog.contains("Entering MASTER STATE"),
-        "{cell}: L became master beside H:\n{llog}"
-    );
+    if mode.old_checksum && vrrpd_is_high {
+        // keepalived with `old_unicast_checksum` rejects vrrpd's adverts until vrrpd hears
+        // one of its own and answers in that form; in between it may take over once, as
+        // it does beside a keepalived 2.2.7 peer (which also starts with the new form).
+        assert!(
+            llog.contains("(VI_1) Invalid VRRPv3 checksum"),
+            "{cell}: keepalived never saw vrrpd's first (RFC 9568) form:\n{llog}"
+        );
+        let n = llog.matches("Entering MASTER STATE").count();
+        println!("{cell}: keepalived (old checksum) was master {n} time(s) before vrrpd switched");
+        assert!(
+            n <= 1,
+            "{cell}: L became master beside H more than once:\n{llog}"
+        );
+    } else {
+        assert!(
+            !llog.contains("Entering MASTER STATE"),
+            "{cell}: L became master beside H:\n{llog}"
+        );
+    }
     if !vrrpd_is_high {
         let s = Scene::vi1(&sc.status("low"));
         assert_eq!(text(&s, "/state"), "BACKUP", "{cell}: {s}");
@@ -400,6 +449,9 @@ fn run(mode: Mode, role: Role) {
 
     // 3. H returns and preempts.
     mark("H restarts");
+    if vrrpd_is_high {
+        vrrpd_starts.push(epoch_now());
+    }
     let h = start_high(&mut sc, "h2");
     sc.wait(limit, "H preempts the VIP back", || high_has(&sc));
     sc.wait(limit, "L releases the VIP", || !low_has(&sc));
@@ -490,8 +542,58 @@ fn run(mode: Mode, role: Role) {
     } else {
         assert_eq!(odd_ttl, 0, "{cell}: {vs}");
     }
+    let old_sum = num(&vs, "/counters/old_unicast_checksum_rcvd");
+    if mode.old_checksum {
+        assert!(
+            old_sum >= 3,
+            "{cell}: keepalived's old checksums not counted: {vs}"
+        );
+    } else {
+        assert_eq!(old_sum, 0, "{cell}: {vs}");
+    }
 
-    check_wire(&cell, mode, role, &adverts, &a, &b, epoch0);
+    check_wire(&cell, mode, role, &adverts, (&a, &b), epoch0, &vrrpd_starts);
+}
+
+/// Now, in seconds since the epoch (the clock of the capture's timestamps).
+fn epoch_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// The checksum form an advert must carry. v2: message only. v3: the pseudo-header with the
+/// real destination (RFC 9568), except with keepalived's `old_unicast_checksum`: keepalived
+/// sends the old form; vrrpd the new one until, in each run, it has heard keepalived (the
+/// first keepalived advert after its start, with 200 ms for the way and the switch), the
+/// old one after that. `None`: either (the switch is under way).
+fn expected_form(
+    mode: Mode,
+    keepalived: bool,
+    t: f64,
+    vrrpd_starts: &[f64],
+    keepalived_times: &[f64],
+) -> Option<&'static str> {
+    if mode.version == 2 {
+        return Some("message-only");
+    }
+    if !mode.old_checksum {
+        return Some("pseudo-header");
+    }
+    if keepalived {
+        return Some("old-unicast");
+    }
+    let start = vrrpd_starts
+        .iter()
+        .copied()
+        .filter(|s| *s <= t)
+        .fold(f64::MIN, f64::max);
+    match keepalived_times.iter().find(|k| **k >= start) {
+        Some(k) if t > k + 0.2 => Some("old-unicast"),
+        Some(k) if t >= *k => None,
+        _ => Some("pseudo-header"),
+    }
 }
 
 /// Every advert on the bridge, from the bytes (scapy): TTL / hop limit 255 (see
@@ -504,9 +606,9 @@ fn check_wire(
     mode: Mode,
     role: Role,
     adverts: &[Vec<String>],
-    a: &str,
-    b: &str,
+    (a, b): (&str, &str),
     epoch0: f64,
+    vrrpd_starts: &[f64],
 ) {
     let (a_src, b_src) = if mode.unicast {
         let (x, y) = mode.node_addrs();
@@ -518,12 +620,13 @@ fn check_wire(
         )
     };
     let (a_addr, b_addr) = mode.node_addrs();
-    let form = if mode.version == 2 {
-        "message-only"
-    } else {
-        "pseudo-header"
-    };
     assert!(!adverts.is_empty(), "{cell}: nothing captured");
+    let keepalived_times: Vec<f64> = adverts
+        .iter()
+        .filter(|f| f.get(3) == Some(&b_src))
+        .map(|f| f[0].parse().unwrap())
+        .collect();
+    let mut forms: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     // Priorities per side: [vrrpd, keepalived].
     let mut prios: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
     let mut ttls: [Vec<String>; 2] = [Vec::new(), Vec::new()];
@@ -559,10 +662,17 @@ fn check_wire(
             Some(&[mode.vip_addr().to_string()][..]),
             "{cell}: addresses: {line}"
         );
-        assert!(
-            w[8].split(',').any(|x| x == form),
-            "{cell}: checksum not {form}: {line}"
-        );
+        let t: f64 = time.parse().unwrap();
+        if let Some(form) = expected_form(mode, side == 1, t, vrrpd_starts, &keepalived_times) {
+            assert!(
+                w[8].split(',').any(|x| x == form),
+                "{cell}: checksum not {form} at {:.2} s: {line}",
+                t - epoch0
+            );
+        }
+        if !forms[side].contains(&w[8]) {
+            forms[side].push(w[8].clone());
+        }
         assert_eq!(interval, mode.interval_field(), "{cell}: interval: {line}");
         let want_auth = if mode.version == 2 {
             "1:3131313100000000"
@@ -575,12 +685,22 @@ fn check_wire(
         match timeline.last_mut() {
             Some(last) if last.1 == who && last.2 == w[6] => last.3 += 1,
             _ => {
-                let t: f64 = time.parse().unwrap();
                 timeline.push((format!("{:.2}", t - epoch0), who, w[6].clone(), 1));
             }
         }
     }
     println!("{cell}: on the wire (from s, sender, priority, count): {timeline:?}");
+    println!(
+        "{cell}: checksum forms seen: vrrpd {:?}, keepalived {:?}",
+        forms[0], forms[1]
+    );
+    if mode.old_checksum {
+        assert!(
+            forms[0].iter().any(|f| f == "old-unicast"),
+            "{cell}: vrrpd never answered in keepalived's old checksum form: {:?}",
+            forms[0]
+        );
+    }
     for (side, who) in [(0, "vrrpd"), (1, "keepalived")] {
         let mut seen = ttls[side].clone();
         seen.sort();
@@ -675,6 +795,16 @@ fn v3_ipv4_unicast_vrrpd_master_keepalived_backup() {
 #[test]
 fn v3_ipv4_unicast_keepalived_master_vrrpd_backup() {
     run(V3_IPV4_UNICAST, Role::KeepalivedMaster);
+}
+
+#[test]
+fn v3_ipv4_unicast_old_checksum_vrrpd_master_keepalived_backup() {
+    run(V3_IPV4_UNICAST_OLD_CHECKSUM, Role::VrrpdMaster);
+}
+
+#[test]
+fn v3_ipv4_unicast_old_checksum_keepalived_master_vrrpd_backup() {
+    run(V3_IPV4_UNICAST_OLD_CHECKSUM, Role::KeepalivedMaster);
 }
 
 #[test]
