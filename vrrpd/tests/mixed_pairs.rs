@@ -14,7 +14,7 @@
 //!    releases it (FAULT);
 //! 5. the cable is plugged back: H preempts the VIP back.
 //!
-//! Throughout, a sampler reads both namespaces' addresses every ~50 ms; both holding the VIP
+//! Throughout, a sampler reads both namespaces' addresses every ~25 ms; both holding the VIP
 //! is allowed only in episodes no longer than [`Mode::overlap_bound`], printed with the
 //! figures measured. The whole scenario is captured on the bridge (tcpdump) and every
 //! advert is checked from the bytes by scapy (`vrrp-net/tests/lan/adverts.py`): version,
@@ -38,14 +38,14 @@ use std::sync::Arc;
 use std::thread::{sleep, JoinHandle};
 use std::time::{Duration, Instant};
 
-use lan::{has_addr, has_program, LanExt};
+use lan::{has_program, LanExt};
 use peer::{num, text, Scene};
 
 /// Bound on a daemon's exit after SIGTERM.
 const EXIT_LIMIT: Duration = Duration::from_secs(30);
 
 /// How often the sampler reads both namespaces' addresses.
-const SAMPLE: Duration = Duration::from_millis(50);
+const SAMPLE: Duration = Duration::from_millis(25);
 
 /// The VRRP mode of a cell.
 #[derive(Debug, Clone, Copy)]
@@ -234,35 +234,82 @@ impl Mode {
 /// One sample: time since the sampler started, VIP on A, VIP on B.
 type Sample = (Duration, bool, bool);
 
-/// Reads both namespaces' addresses every [`SAMPLE`] until stopped.
+/// Reads each namespace's addresses every [`SAMPLE`] until stopped: one thread per
+/// namespace, entered once (`setns`), reading its addresses in-process (`getifaddrs`, a
+/// netlink dump), so that a loaded machine does not stretch the sampling as spawning `ip`
+/// would.
 struct Sampler {
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<Vec<Sample>>,
+    threads: [JoinHandle<Vec<(Duration, bool)>>; 2],
 }
 
 impl Sampler {
-    fn start(a: String, b: String, vip: &'static str) -> Sampler {
+    fn start(sc: &Scene, vip: &'static str) -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let start = Instant::now();
-            let mut out = Vec::new();
-            while !flag.load(Ordering::Relaxed) {
-                let t = Instant::now();
-                let on_a = has_addr(&a, "a0", vip);
-                let on_b = has_addr(&b, "b0", vip);
-                out.push((t - start, on_a, on_b));
-                sleep(SAMPLE.saturating_sub(t.elapsed()));
-            }
-            out
-        });
-        Sampler { stop, thread }
+        let start = Instant::now();
+        let addr: std::net::IpAddr = vip.split('/').next().unwrap().parse().unwrap();
+        let one = |ns: &vrrp_lab::Netns, dev: &'static str| {
+            let fd = ns.clone_fd().expect("namespace handle");
+            let flag = stop.clone();
+            std::thread::spawn(move || {
+                nix::sched::setns(&fd, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .expect("enter the namespace");
+                let mut out = Vec::new();
+                while !flag.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    out.push((t - start, has_vip(dev, addr)));
+                    sleep(SAMPLE.saturating_sub(t.elapsed()));
+                }
+                out
+            })
+        };
+        let threads = [one(&sc.lan.a, "a0"), one(&sc.lan.b, "b0")];
+        Sampler { stop, threads }
     }
 
-    fn finish(self) -> Vec<Sample> {
+    /// Both namespaces' samples merged in time order (each the state after one reading),
+    /// and the largest gap between two readings of one namespace.
+    fn finish(self) -> (Vec<Sample>, Duration) {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().expect("sampler thread")
+        let [a, b] = self.threads.map(|t| t.join().expect("sampler thread"));
+        let gap = [&a, &b]
+            .iter()
+            .flat_map(|s| s.windows(2).map(|w| w[1].0 - w[0].0))
+            .max()
+            .unwrap_or(SAMPLE);
+        let mut all: Vec<(Duration, usize, bool)> = a
+            .iter()
+            .map(|&(t, h)| (t, 0, h))
+            .chain(b.iter().map(|&(t, h)| (t, 1, h)))
+            .collect();
+        all.sort_by_key(|e| e.0);
+        let mut now = [false, false];
+        let merged = all
+            .into_iter()
+            .map(|(t, side, h)| {
+                now[side] = h;
+                (t, now[0], now[1])
+            })
+            .collect();
+        (merged, gap)
     }
+}
+
+/// Whether `dev` in this thread's namespace has address `addr`.
+fn has_vip(dev: &str, addr: std::net::IpAddr) -> bool {
+    let Ok(list) = nix::ifaddrs::getifaddrs() else {
+        return false;
+    };
+    list.filter(|i| i.interface_name == dev)
+        .filter_map(|i| i.address)
+        .any(|s| {
+            let got = match (s.as_sockaddr_in(), s.as_sockaddr_in6()) {
+                (Some(v4), _) => std::net::IpAddr::V4(v4.ip()),
+                (_, Some(v6)) => std::net::IpAddr::V6(v6.ip()),
+                _ => return false,
+            };
+            got == addr
+        })
 }
 
 /// Episodes where both held the VIP: (start, length), each measured from the first sample
@@ -338,7 +385,7 @@ fn run(mode: Mode, role: Role) {
     let on_b = |sc: &Scene| sc.lan.b.has_addr("b0", vip);
     let limit = mode.limit();
     let capture = sc.lan.capture("wire");
-    let sampler = Sampler::start(a.clone(), b.clone(), vip);
+    let sampler = Sampler::start(&sc, vip);
     let t0 = Instant::now();
     let epoch0 = epoch_now();
     let mut marks: Vec<(Duration, String)> = Vec::new();
@@ -497,15 +544,14 @@ fn run(mode: Mode, role: Role) {
     mark("stop L, then H");
     sc.term(l, "L", EXIT_LIMIT);
     sc.term(h, "H (run 2)", EXIT_LIMIT);
-    let samples = sampler.finish();
+    let (samples, gap) = sampler.finish();
     let adverts = sc.lan.adverts_long(capture, "wire");
 
     // Never two masters, outside short transition episodes.
     let eps = overlaps(&samples);
-    let gaps = samples.windows(2).map(|w| w[1].0 - w[0].0).max();
-    let bound = mode.overlap_bound(gaps.unwrap_or(SAMPLE));
+    let bound = mode.overlap_bound(gap);
     println!(
-        "{cell}: {} samples, largest gap {gaps:?}; marks {marks:?}; both held the VIP in {} \
+        "{cell}: {} samples, largest gap {gap:?}; marks {marks:?}; both held the VIP in {} \
          episode(s) {eps:?} (bound {bound:?})",
         samples.len(),
         eps.len()
