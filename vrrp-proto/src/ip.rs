@@ -32,7 +32,7 @@ pub struct Received<'a> {
 }
 
 /// RFC 9568 §7.1: "MUST verify that the IP TTL / Hop Limit is 255".
-pub fn check_ttl(ttl: u8) -> Result<(), Error> {
+fn check_ttl(ttl: u8) -> Result<(), Error> {
     if ttl == REQUIRED_TTL {
         Ok(())
     } else {
