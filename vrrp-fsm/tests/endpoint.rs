@@ -313,6 +313,35 @@ fn unicast_router_answers_the_old_unicast_checksum_in_kind() {
     let c = ep.router(ids[0]).unwrap().counters();
     assert_eq!((c.old_unicast_checksum_rcvd, c.adverts_rcvd), (1, 1));
     assert!(ep.sends_old_unicast_checksum(ids[0]));
+    let said: Vec<_> = events(&mut ep)
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [EndpointEvent {
+            instance: ids[0],
+            kind: EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { src: v4(2) })
+        }]
+    );
+    // Said once: a second old-form advert is only counted.
+    ep.handle_datagram(at(10_600), d);
+    assert_eq!(
+        ep.router(ids[0])
+            .unwrap()
+            .counters()
+            .old_unicast_checksum_rcvd,
+        2
+    );
+    assert!(events(&mut ep).iter().all(|e| !matches!(
+        e.kind,
+        EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+    )));
     transmits(&mut ep);
     ep.handle_timeout(at(12_000));
     let sent = transmits(&mut ep);

@@ -589,6 +589,9 @@ fn run(mode: Mode, role: Role) {
         assert_eq!(odd_ttl, 0, "{cell}: {vs}");
     }
     let old_sum = num(&vs, "/counters/old_unicast_checksum_rcvd");
+    let vlog = sc.read(&format!("vrrpd-{vrrpd_run}.log"));
+    let switched = vlog.contains("(VI_1) Setting unicast VRRPv3 checksum to old version");
+    assert_eq!(switched, mode.old_checksum, "{cell}: vrrpd's log:\n{vlog}");
     if mode.old_checksum {
         assert!(
             old_sum >= 3,

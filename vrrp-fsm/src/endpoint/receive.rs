@@ -23,8 +23,8 @@ use vrrp_proto::{
     decode, ip, ChecksumForm, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL,
 };
 
-use super::{Datagram, Endpoint};
-use crate::output::State;
+use super::{Datagram, Endpoint, EndpointEvent, EventKind};
+use crate::output::{Event, State};
 use crate::router::Discard;
 use crate::time::Instant;
 
@@ -104,7 +104,11 @@ impl Endpoint {
         // sees the advert, so that an advert it sends in reply is already in that form.
         if decoded.checksum_form == ChecksumForm::OldUnicast && !inst.peers.peers().is_empty() {
             inst.router.counters_mut().old_unicast_checksum_rcvd += 1;
-            inst.old_unicast = true;
+            if !inst.old_unicast {
+                inst.old_unicast = true;
+                let kind = EventKind::Router(Event::OldUnicastChecksum { src: r.src });
+                self.events.push_back(EndpointEvent { instance: id, kind });
+            }
         }
         // Discards, lower priorities and dual masters are counted by the router; what it
         // has to say about them comes out as events.
