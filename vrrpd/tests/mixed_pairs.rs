@@ -588,6 +588,38 @@ fn run(mode: Mode, role: Role) {
     } else {
         assert_eq!(odd_ttl, 0, "{cell}: {vs}");
     }
+    // Nothing either side sent was refused by the other: vrrpd's drop counters...
+    for c in [
+        "address_list_errors",
+        "interval_errors",
+        "invalid_type",
+        "packet_length_errors",
+        "invalid_auth_type",
+        "auth_type_mismatch",
+        "auth_failures",
+        "unknown_peer",
+    ] {
+        assert_eq!(num(&vs, &format!("/counters/{c}")), 0, "{cell}: {c}: {vs}");
+    }
+    for c in ["version_errors", "vrid_errors", "ip_header_errors"] {
+        assert_eq!(num(&global, &format!("/{c}")), 0, "{cell}: {c}: {global}");
+    }
+    // ... and keepalived's log lines for an advert it refuses (keepalived/vrrp/vrrp.c,
+    // vrrp_check_packet), in all its runs.
+    let klogs: String = ["h1", "h2", "low"]
+        .iter()
+        .map(|run| sc.read(&format!("keepalived-{run}.log")))
+        .collect();
+    for refusal in KEEPALIVED_REFUSALS {
+        // keepalived with `old_unicast_checksum` refuses vrrpd's first adverts (above).
+        if mode.old_checksum && vrrpd_is_high && *refusal == "Invalid VRRPv3 checksum" {
+            continue;
+        }
+        assert!(
+            !klogs.contains(refusal),
+            "{cell}: keepalived logged \"{refusal}\":\n{klogs}"
+        );
+    }
     let old_sum = num(&vs, "/counters/old_unicast_checksum_rcvd");
     let vlog = sc.read(&format!("vrrpd-{vrrpd_run}.log"));
     let switched = vlog.contains("(VI_1) Setting unicast VRRPv3 checksum to old version");
@@ -603,6 +635,29 @@ fn run(mode: Mode, role: Role) {
 
     check_wire(&cell, mode, role, &adverts, (&a, &b), epoch0, &vrrpd_starts);
 }
+
+/// What keepalived 2.2.7 logs when it refuses an advert (`vrrp_check_packet`), or when it
+/// switches to the old unicast checksum because a peer sent it.
+const KEEPALIVED_REFUSALS: &[&str] = &[
+    "Invalid VRRPv2 checksum",
+    "Invalid VRRPv3 checksum",
+    "Invalid auth type",
+    "auth, expecting",
+    "invalid passwd",
+    "Invalid packet type",
+    "AH header",
+    "invalid TTL/HL",
+    "not in range",
+    "advertisement interval mismatch",
+    "VIPs but received",
+    "ip address associated with VRID",
+    "unexpected ip number count",
+    "not a unicast peer",
+    "vrrp packet too",
+    "wrong version",
+    "icast packet but received",
+    "Setting unicast VRRPv3 checksum to old version",
+];
 
 /// Now, in seconds since the epoch (the clock of the capture's timestamps).
 fn epoch_now() -> f64 {
