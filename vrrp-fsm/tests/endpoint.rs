@@ -352,6 +352,78 @@ fn unicast_router_answers_the_old_unicast_checksum_in_kind() {
     assert_eq!(ep.counters().checksum_errors, 0);
 }
 
+/// keepalived `old_unicast_checksum`: the old form from the start; `never`: the RFC 9568
+/// form even after hearing the old one (counted all the same, nothing said).
+#[test]
+fn configured_old_unicast_checksum_and_never() {
+    let with = |vr: u8, c: vrrp_fsm::UnicastChecksum| {
+        let mut s = spec(IF1, vr, v4(1), 200);
+        s.config = Config::builder(vrid(vr), v4(1), Vips::V4(VIP4.to_vec()))
+            .priority(Priority(200))
+            .unicast_checksum(c)
+            .build()
+            .unwrap();
+        s.peers = vec![v4(2)];
+        s
+    };
+    let (mut ep, ids) = started(vec![
+        with(51, vrrp_fsm::UnicastChecksum::Old),
+        with(52, vrrp_fsm::UnicastChecksum::Never),
+    ]);
+    assert!(ep.sends_old_unicast_checksum(ids[0]));
+    assert!(!ep.sends_old_unicast_checksum(ids[1]));
+    // An old-form advert from the peer to each.
+    for vr in [51, 52] {
+        let adv = Advertisement {
+            vrid: vrid(vr),
+            priority: Priority(100),
+            fields: VersionFields::V3 {
+                interval: Centiseconds::new(100).unwrap(),
+            },
+            addresses: Addresses::V4(&VIP4),
+        };
+        let mut msg = vec![0; adv.buffer_len()];
+        adv.emit(&mut msg, v4(2), v4(1), ChecksumForm::OldUnicast)
+            .unwrap();
+        let bytes = with_ip(&msg, v4(2), v4(1), 255);
+        let d = Datagram {
+            interface: IF1,
+            src: v4(2),
+            dst: v4(1),
+            hop_limit: 255,
+            bytes: &bytes,
+        };
+        ep.handle_datagram(at(100), d);
+    }
+    for id in &ids {
+        assert_eq!(
+            ep.router(*id).unwrap().counters().old_unicast_checksum_rcvd,
+            1
+        );
+    }
+    assert!(!ep.sends_old_unicast_checksum(ids[1]), "never switches");
+    assert!(events(&mut ep).iter().all(|e| !matches!(
+        e.kind,
+        EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+    )));
+    // As masters: each in its form.
+    ep.handle_timeout(at(10_000));
+    let sent = transmits(&mut ep);
+    for (want, id) in [
+        (ChecksumForm::OldUnicast, ids[0]),
+        (ChecksumForm::PseudoHeader, ids[1]),
+    ] {
+        let mine: Vec<_> = sent.iter().filter(|(t, _)| t.instance == id).collect();
+        assert!(!mine.is_empty(), "{id:?} sent nothing as master");
+        for (t, msg) in mine {
+            assert!(
+                vrrp_proto::verify_checksum(msg, t.src, t.dst, want),
+                "{id:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn unicast_instance_sends_one_advert_per_peer() {
     let mut s = spec(IF1, 51, v4(1), 255);

@@ -32,6 +32,7 @@ use std::net::IpAddr;
 
 use vrrp_proto::{ChecksumForm, Family};
 
+use crate::config::UnicastChecksum;
 use crate::counters::GlobalCounters;
 use crate::demux::{Demux, DemuxKey, PeerFilter};
 use crate::ids::{InstanceId, InterfaceId};
@@ -55,9 +56,9 @@ struct Instance {
     /// The master it knows (ours while Master), and the one last reported.
     master: Option<IpAddr>,
     reported_master: Option<IpAddr>,
-    /// keepalived's checksum compatibility (`CHKSUM_COMPATIBILITY_AUTO`): a VRRPv3/IPv4
-    /// unicast instance that hears a peer checksum the pre-1.3.6 way (224.0.0.18 in the
-    /// pseudo-header) sends that way too from then on, as keepalived 2.2.7 does.
+    /// Sends the pre-1.3.6 unicast checksum (224.0.0.18 in the pseudo-header): configured
+    /// (`old_unicast_checksum`), or, as keepalived 2.2.7 does (`CHKSUM_COMPATIBILITY_AUTO`),
+    /// since a VRRPv3/IPv4 unicast peer was heard using it (unless `never`).
     old_unicast: bool,
 }
 
@@ -172,6 +173,7 @@ impl Endpoint {
         if let Some(&other) = self.demux.peek(key) {
             return Err(EndpointError::VridTaken(other));
         }
+        let old_unicast = spec.config.unicast_checksum() == UnicastChecksum::Old;
         let inst = Instance {
             router: Router::new(spec.config, now),
             interface: spec.interface,
@@ -180,7 +182,7 @@ impl Endpoint {
             track_interfaces: spec.track_interfaces,
             master: None,
             reported_master: None,
-            old_unicast: false,
+            old_unicast,
         };
         let id = InstanceId(self.instances.insert(inst));
         self.demux.insert(key, id);
@@ -232,6 +234,12 @@ impl Endpoint {
             }
         }
         let inst = self.get_mut(id)?;
+        // `old_unicast_checksum` as configured now; with neither, what was heard stays.
+        match spec.config.unicast_checksum() {
+            UnicastChecksum::Old => inst.old_unicast = true,
+            UnicastChecksum::Never => inst.old_unicast = false,
+            UnicastChecksum::Auto => {}
+        }
         inst.router.handle_reconfigure(now, spec.config)?;
         inst.interface = spec.interface;
         inst.peers = PeerFilter::new(spec.peers);

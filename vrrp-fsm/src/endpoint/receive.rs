@@ -24,6 +24,7 @@ use vrrp_proto::{
 };
 
 use super::{Datagram, Endpoint, EndpointEvent, EventKind};
+use crate::config::UnicastChecksum;
 use crate::output::{Event, State};
 use crate::router::Discard;
 use crate::time::Instant;
@@ -104,7 +105,8 @@ impl Endpoint {
         // sees the advert, so that an advert it sends in reply is already in that form.
         if decoded.checksum_form == ChecksumForm::OldUnicast && !inst.peers.peers().is_empty() {
             inst.router.counters_mut().old_unicast_checksum_rcvd += 1;
-            if !inst.old_unicast {
+            let auto = inst.router.config().unicast_checksum() == UnicastChecksum::Auto;
+            if auto && !inst.old_unicast {
                 inst.old_unicast = true;
                 let kind = EventKind::Router(Event::OldUnicastChecksum { src: r.src });
                 self.events.push_back(EndpointEvent { instance: id, kind });
