@@ -22,9 +22,14 @@
 //! source, v2 authentication; both sides' priorities include what the scenario implies,
 //! H's priority 0 on stop included.
 //!
-//! A sixth mode, VRRPv3 IPv4 unicast with keepalived's `old_unicast_checksum` (224.0.0.18 in
-//! the pseudo-header, what keepalived before 1.3.6 sends and accepts), checks that vrrpd
-//! answers that form in kind once it hears it, as keepalived 2.2.7 does with such a peer.
+//! Two more modes, VRRPv3 IPv4 unicast with `old_unicast_checksum` (224.0.0.18 in the
+//! pseudo-header, what keepalived before 1.3.6 sends and accepts) on keepalived's side, then
+//! on vrrpd's. vrrpd answers that form in kind once it hears it (keepalived's
+//! `CHKSUM_COMPATIBILITY_AUTO`); keepalived 2.2.7 logs that it does ("Setting unicast
+//! VRRPv3 checksum to old version") but goes on sending the RFC 9568 form, which a
+//! keepalived with `old_unicast_checksum` refuses (two keepalived 2.2.7 so configured are
+//! both master for good); vrrpd accepts every form, so a vrrpd with `old_unicast_checksum`
+//! and a keepalived 2.2.7 work all the same.
 //!
 //! Needs root, keepalived and tcpdump (else SKIP).
 
@@ -54,9 +59,10 @@ struct Mode {
     version: u8,
     v6: bool,
     unicast: bool,
-    /// keepalived is configured with `old_unicast_checksum` (224.0.0.18 in the v3/IPv4
-    /// pseudo-header, what keepalived before 1.3.6 sends and accepts).
-    old_checksum: bool,
+    /// The side configured with `old_unicast_checksum` (224.0.0.18 in the v3/IPv4
+    /// pseudo-header, what keepalived before 1.3.6 sends and accepts), if any; the other
+    /// side switches to that form when it hears it.
+    old_checksum: Option<Side>,
 }
 
 const V2: Mode = Mode {
@@ -64,35 +70,35 @@ const V2: Mode = Mode {
     version: 2,
     v6: false,
     unicast: false,
-    old_checksum: false,
+    old_checksum: None,
 };
 const V3_IPV4: Mode = Mode {
     name: "v3-ipv4",
     version: 3,
     v6: false,
     unicast: false,
-    old_checksum: false,
+    old_checksum: None,
 };
 const V3_IPV6: Mode = Mode {
     name: "v3-ipv6",
     version: 3,
     v6: true,
     unicast: false,
-    old_checksum: false,
+    old_checksum: None,
 };
 const V3_IPV4_UNICAST: Mode = Mode {
     name: "v3-ipv4-unicast",
     version: 3,
     v6: false,
     unicast: true,
-    old_checksum: false,
+    old_checksum: None,
 };
 const V3_IPV6_UNICAST: Mode = Mode {
     name: "v3-ipv6-unicast",
     version: 3,
     v6: true,
     unicast: true,
-    old_checksum: false,
+    old_checksum: None,
 };
 
 const V3_IPV4_UNICAST_OLD_CHECKSUM: Mode = Mode {
@@ -100,8 +106,22 @@ const V3_IPV4_UNICAST_OLD_CHECKSUM: Mode = Mode {
     version: 3,
     v6: false,
     unicast: true,
-    old_checksum: true,
+    old_checksum: Some(Side::Keepalived),
 };
+const V3_IPV4_UNICAST_OLD_CHECKSUM_VRRPD: Mode = Mode {
+    name: "v3-ipv4-unicast-oldsum-vrrpd",
+    version: 3,
+    v6: false,
+    unicast: true,
+    old_checksum: Some(Side::Vrrpd),
+};
+
+/// A daemon: vrrpd (namespace A) or keepalived (namespace B); its index in per-side arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Vrrpd = 0,
+    Keepalived = 1,
+}
 
 /// Which daemon is H (priority 150, `state MASTER`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +243,12 @@ impl Mode {
         if self.unicast {
             t += &format!("  unicast_src_ip {src}\n  unicast_peer {{\n    {peer}\n  }}\n");
         }
-        if self.old_checksum && keepalived {
+        let side = if keepalived {
+            Side::Keepalived
+        } else {
+            Side::Vrrpd
+        };
+        if self.old_checksum == Some(side) {
             t += "  old_unicast_checksum\n";
         }
         t += &format!("  virtual_ipaddress {{\n    {}\n  }}\n}}\n", self.vip());
@@ -417,18 +442,16 @@ fn run(mode: Mode, role: Role) {
     let high_port = if vrrpd_is_high { "a1" } else { "b1" };
 
     // 1. Election.
-    // When each vrrpd run started (seconds since the epoch, as the capture's times).
-    let mut vrrpd_starts: Vec<f64> = Vec::new();
+    // When each run of each side started (seconds since the epoch, as the capture's
+    // times): [vrrpd, keepalived].
+    let mut starts: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let (high_side, low_side) = if vrrpd_is_high { (0, 1) } else { (1, 0) };
     mark("H starts");
-    if vrrpd_is_high {
-        vrrpd_starts.push(epoch_now());
-    }
+    starts[high_side].push(epoch_now());
     let h = start_high(&mut sc, "h1");
     sc.wait(limit, "VIP on H (150)", || high_has(&sc));
     mark("L starts");
-    if !vrrpd_is_high {
-        vrrpd_starts.push(epoch_now());
-    }
+    starts[low_side].push(epoch_now());
     let l = if vrrpd_is_high {
         sc.start_keepalived(&theirs, "low")
     } else {
@@ -442,7 +465,7 @@ fn run(mode: Mode, role: Role) {
     assert!(!low_has(&sc), "{cell}: L (100) took the VIP from H (150)");
     assert!(high_has(&sc), "{cell}: H lost the VIP");
     let llog = sc.read(low_log);
-    if mode.old_checksum && vrrpd_is_high {
+    if mode.old_checksum == Some(Side::Keepalived) && vrrpd_is_high {
         // keepalived with `old_unicast_checksum` rejects vrrpd's adverts until vrrpd hears
         // one of its own and answers in that form; in between it may take over once, as
         // it does beside a keepalived 2.2.7 peer (which also starts with the new form).
@@ -496,9 +519,7 @@ fn run(mode: Mode, role: Role) {
 
     // 3. H returns and preempts.
     mark("H restarts");
-    if vrrpd_is_high {
-        vrrpd_starts.push(epoch_now());
-    }
+    starts[high_side].push(epoch_now());
     let h = start_high(&mut sc, "h2");
     sc.wait(limit, "H preempts the VIP back", || high_has(&sc));
     sc.wait(limit, "L releases the VIP", || !low_has(&sc));
@@ -612,7 +633,20 @@ fn run(mode: Mode, role: Role) {
         .collect();
     for refusal in KEEPALIVED_REFUSALS {
         // keepalived with `old_unicast_checksum` refuses vrrpd's first adverts (above).
-        if mode.old_checksum && vrrpd_is_high && *refusal == "Invalid VRRPv3 checksum" {
+        if mode.old_checksum == Some(Side::Keepalived)
+            && vrrpd_is_high
+            && *refusal == "Invalid VRRPv3 checksum"
+        {
+            continue;
+        }
+        // keepalived 2.2.7 switches to the old form of a vrrpd configured with it.
+        if mode.old_checksum == Some(Side::Vrrpd)
+            && *refusal == "Setting unicast VRRPv3 checksum to old version"
+        {
+            assert!(
+                klogs.contains(refusal),
+                "{cell}: keepalived did not switch:\n{klogs}"
+            );
             continue;
         }
         assert!(
@@ -623,8 +657,11 @@ fn run(mode: Mode, role: Role) {
     let old_sum = num(&vs, "/counters/old_unicast_checksum_rcvd");
     let vlog = sc.read(&format!("vrrpd-{vrrpd_run}.log"));
     let switched = vlog.contains("(VI_1) Setting unicast VRRPv3 checksum to old version");
-    assert_eq!(switched, mode.old_checksum, "{cell}: vrrpd's log:\n{vlog}");
-    if mode.old_checksum {
+    let vrrpd_switches = mode.old_checksum == Some(Side::Keepalived);
+    assert_eq!(switched, vrrpd_switches, "{cell}: vrrpd's log:\n{vlog}");
+    // Old-form adverts from keepalived: only configured (its switch changes nothing on the
+    // wire, see `expected_form`).
+    if mode.old_checksum == Some(Side::Keepalived) {
         assert!(
             old_sum >= 3,
             "{cell}: keepalived's old checksums not counted: {vs}"
@@ -633,7 +670,7 @@ fn run(mode: Mode, role: Role) {
         assert_eq!(old_sum, 0, "{cell}: {vs}");
     }
 
-    check_wire(&cell, mode, role, &adverts, (&a, &b), epoch0, &vrrpd_starts);
+    check_wire(&cell, mode, role, &adverts, (&a, &b), epoch0, &starts);
 }
 
 /// What keepalived 2.2.7 logs when it refuses an advert (`vrrp_check_packet`), or when it
@@ -667,33 +704,41 @@ fn epoch_now() -> f64 {
         .as_secs_f64()
 }
 
-/// The checksum form an advert must carry. v2: message only. v3: the pseudo-header with the
-/// real destination (RFC 9568), except with keepalived's `old_unicast_checksum`: keepalived
-/// sends the old form; vrrpd the new one until, in each run, it has heard keepalived (the
-/// first keepalived advert after its start, with 200 ms for the way and the switch), the
-/// old one after that. `None`: either (the switch is under way).
+/// The checksum form an advert from `sender` at `t` must carry. v2: message only. v3: the
+/// pseudo-header with the real destination (RFC 9568), except with `old_unicast_checksum`
+/// on one side: that side sends the old form. vrrpd on the other side sends the new one
+/// until, in each of its runs, it has heard the first advert of keepalived (with 200 ms
+/// for the way and the switch), the old one after that (`None`: either, the switch is under
+/// way). keepalived on the other side goes on with the new form (its bug, below).
 fn expected_form(
     mode: Mode,
-    keepalived: bool,
+    sender: usize,
     t: f64,
-    vrrpd_starts: &[f64],
-    keepalived_times: &[f64],
+    starts: &[Vec<f64>; 2],
+    times: &[Vec<f64>; 2],
 ) -> Option<&'static str> {
     if mode.version == 2 {
         return Some("message-only");
     }
-    if !mode.old_checksum {
+    let Some(configured) = mode.old_checksum else {
         return Some("pseudo-header");
-    }
-    if keepalived {
+    };
+    let configured = configured as usize;
+    if sender == configured {
         return Some("old-unicast");
     }
-    let start = vrrpd_starts
+    if sender == Side::Keepalived as usize {
+        // keepalived 2.2.7 logs "Setting unicast VRRPv3 checksum to old version" but goes
+        // on sending the RFC 9568 form: `vrrp_csum_mcast` runs before the mode is set to
+        // AUTO, so it changes nothing, and later updates keep the checksum as it is.
+        return Some("pseudo-header");
+    }
+    let start = starts[sender]
         .iter()
         .copied()
         .filter(|s| *s <= t)
         .fold(f64::MIN, f64::max);
-    match keepalived_times.iter().find(|k| **k >= start) {
+    match times[configured].iter().find(|k| **k >= start) {
         Some(k) if t > k + 0.2 => Some("old-unicast"),
         Some(k) if t >= *k => None,
         _ => Some("pseudo-header"),
@@ -702,8 +747,7 @@ fn expected_form(
 
 /// Every advert on the bridge, from the bytes (scapy): TTL / hop limit 255 (see
 /// [`expected_ttl`]), version, type 1, VRID 51, the interval configured, one address (the
-/// VIP), the checksum form keepalived uses (v2: message only; v3: with the pseudo-header of
-/// the real destination), the destination (group or unicast peer), the source, v2 PASS
+/// VIP), the checksum form ([`expected_form`]), the destination (group or unicast peer), the source, v2 PASS
 /// "1111"; H sent 150 and 0 (its two SIGTERMs), L sent 100 (while master).
 fn check_wire(
     cell: &str,
@@ -712,7 +756,7 @@ fn check_wire(
     adverts: &[Vec<String>],
     (a, b): (&str, &str),
     epoch0: f64,
-    vrrpd_starts: &[f64],
+    starts: &[Vec<f64>; 2],
 ) {
     let (a_src, b_src) = if mode.unicast {
         let (x, y) = mode.node_addrs();
@@ -725,11 +769,14 @@ fn check_wire(
     };
     let (a_addr, b_addr) = mode.node_addrs();
     assert!(!adverts.is_empty(), "{cell}: nothing captured");
-    let keepalived_times: Vec<f64> = adverts
-        .iter()
-        .filter(|f| f.get(3) == Some(&b_src))
-        .map(|f| f[0].parse().unwrap())
-        .collect();
+    // When each side sent its adverts.
+    let times: [Vec<f64>; 2] = [&a_src, &b_src].map(|src| {
+        adverts
+            .iter()
+            .filter(|f| f.get(3) == Some(src))
+            .map(|f| f[0].parse().unwrap())
+            .collect()
+    });
     let mut forms: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     // Priorities per side: [vrrpd, keepalived].
     let mut prios: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
@@ -767,7 +814,7 @@ fn check_wire(
             "{cell}: addresses: {line}"
         );
         let t: f64 = time.parse().unwrap();
-        if let Some(form) = expected_form(mode, side == 1, t, vrrpd_starts, &keepalived_times) {
+        if let Some(form) = expected_form(mode, side, t, starts, &times) {
             assert!(
                 w[8].split(',').any(|x| x == form),
                 "{cell}: checksum not {form} at {:.2} s: {line}",
@@ -798,11 +845,10 @@ fn check_wire(
         "{cell}: checksum forms seen: vrrpd {:?}, keepalived {:?}",
         forms[0], forms[1]
     );
-    if mode.old_checksum {
+    if mode.old_checksum == Some(Side::Keepalived) {
         assert!(
             forms[0].iter().any(|f| f == "old-unicast"),
-            "{cell}: vrrpd never answered in keepalived's old checksum form: {:?}",
-            forms[0]
+            "{cell}: vrrpd never answered in the old checksum form: {forms:?}"
         );
     }
     for (side, who) in [(0, "vrrpd"), (1, "keepalived")] {
@@ -909,6 +955,16 @@ fn v3_ipv4_unicast_old_checksum_vrrpd_master_keepalived_backup() {
 #[test]
 fn v3_ipv4_unicast_old_checksum_keepalived_master_vrrpd_backup() {
     run(V3_IPV4_UNICAST_OLD_CHECKSUM, Role::KeepalivedMaster);
+}
+
+#[test]
+fn v3_ipv4_unicast_old_checksum_in_vrrpd_vrrpd_master_keepalived_backup() {
+    run(V3_IPV4_UNICAST_OLD_CHECKSUM_VRRPD, Role::VrrpdMaster);
+}
+
+#[test]
+fn v3_ipv4_unicast_old_checksum_in_vrrpd_keepalived_master_vrrpd_backup() {
+    run(V3_IPV4_UNICAST_OLD_CHECKSUM_VRRPD, Role::KeepalivedMaster);
 }
 
 #[test]
