@@ -136,6 +136,22 @@ pub struct Config {
     pub(crate) strict: bool,
     pub(crate) lower_prio_no_advert: bool,
     pub(crate) track_primary: bool,
+    pub(crate) unicast_checksum: UnicastChecksum,
+}
+
+/// keepalived `old_unicast_checksum`: the checksum a VRRPv3/IPv4 unicast router sends.
+/// Every form is accepted whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnicastChecksum {
+    /// keepalived's default: RFC 9568's (the peer's address in the pseudo-header) until a
+    /// peer is heard using the old form (224.0.0.18 in the pseudo-header, keepalived
+    /// before 1.3.6), then the old form for good.
+    #[default]
+    Auto,
+    /// `old_unicast_checksum never`: RFC 9568's, always.
+    Never,
+    /// `old_unicast_checksum`: the old form from the start.
+    Old,
 }
 
 /// Builder for [`Config`]; defaults follow keepalived's.
@@ -168,6 +184,7 @@ impl Config {
             strict: false,
             lower_prio_no_advert: false,
             track_primary: true,
+            unicast_checksum: UnicastChecksum::Auto,
         })
     }
     /// Virtual router id.
@@ -246,6 +263,11 @@ impl Config {
     /// not put it in FAULT.
     pub fn track_primary(&self) -> bool {
         self.track_primary
+    }
+
+    /// keepalived `old_unicast_checksum` (VRRPv3/IPv4 unicast only).
+    pub fn unicast_checksum(&self) -> UnicastChecksum {
+        self.unicast_checksum
     }
     /// Change the primary address: for a configuration checked before the address is known
     /// (vrrpd reads the file, then asks the interface). Refused, and nothing changed
@@ -348,6 +370,11 @@ impl ConfigBuilder {
     /// ([`crate::Router::handle_link`]) no longer puts it in FAULT.
     pub fn track_primary(mut self, on: bool) -> Self {
         self.0.track_primary = on;
+        self
+    }
+    /// keepalived `old_unicast_checksum` ([`UnicastChecksum`]); the endpoint applies it.
+    pub fn unicast_checksum(mut self, c: UnicastChecksum) -> Self {
+        self.0.unicast_checksum = c;
         self
     }
     /// Validate.

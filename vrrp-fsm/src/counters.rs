@@ -37,6 +37,14 @@ counter_table! {
         auth_failures = AuthFailures rfc "RFC 2787 vrrpStatsAuthFailures",
         /// Unicast adverts from a source that is not a peer (keepalived `unicast_peer`).
         unknown_peer = UnknownPeer,
+        /// Unicast adverts accepted with an IP TTL / hop limit other than 255: keepalived
+        /// checks none on a unicast instance, and its IPv6 unicast adverts carry the
+        /// kernel's default hop limit (64) unless `unicast_ttl` is set.
+        unicast_ttl_not_255,
+        /// VRRPv3/IPv4 unicast adverts checksummed with 224.0.0.18 in the pseudo-header
+        /// (keepalived before 1.3.6, or `old_unicast_checksum`); the instance answers in
+        /// that form from the first one on, as keepalived 2.2.7 does.
+        old_unicast_checksum_rcvd,
         /// Packets received while in Initialize or Fault, ignored.
         rcvd_while_down,
         /// Packets whose VRID, version or family is not this router's (demux error).

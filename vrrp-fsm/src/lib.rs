@@ -78,7 +78,7 @@ pub mod track;
 
 pub use config::{
     check_garp_repeat, check_priority, Config, ConfigBuilder, ConfigError, InitialState, Track,
-    Vips, MAX_GARP_REPEAT, MAX_PREEMPT_DELAY, MAX_WEIGHT,
+    UnicastChecksum, Vips, MAX_GARP_REPEAT, MAX_PREEMPT_DELAY, MAX_WEIGHT,
 };
 pub use counter_table::{CounterInfo, CounterTable};
 pub use counters::{GlobalCounters, RouterCounters};

@@ -81,6 +81,14 @@ pub enum Event {
         /// Now.
         new: Priority,
     },
+    /// A VRRPv3/IPv4 unicast peer checksums the pre-1.3.6 way (224.0.0.18 in the
+    /// pseudo-header): from now on this instance does too, as keepalived 2.2.7 does
+    /// ("Setting unicast VRRPv3 checksum to old version"). Reported by the
+    /// [`crate::Endpoint`], once per instance; never by a lone [`crate::Router`].
+    OldUnicastChecksum {
+        /// The peer heard.
+        src: IpAddr,
+    },
 }
 
 /// One thing for the I/O layer to do, in order.

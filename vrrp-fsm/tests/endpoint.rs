@@ -209,6 +209,221 @@ fn unicast_peer_filter_drops_and_counts_strangers() {
     assert_eq!(ep.master(ids[0]), Some(v4(2)));
 }
 
+/// keepalived checks no TTL / hop limit on a unicast instance, and sends IPv6 unicast
+/// adverts with the kernel's default hop limit (64): a unicast router accepts them from a
+/// peer and counts them (`unicast_ttl_not_255`); a multicast router still drops them as a
+/// global ip-ttl-error; a stranger is still an unknown peer.
+#[test]
+fn unicast_router_accepts_and_counts_a_ttl_other_than_255() {
+    let mut u4 = spec(IF1, 51, v4(1), 100);
+    u4.peers = vec![v4(2)];
+    let mut u6 = spec(IF1, 52, v6(1), 100);
+    u6.peers = vec![v6(2)];
+    let m4 = spec(IF1, 53, v4(1), 100);
+    let (mut ep, ids) = started(vec![u4, u6, m4]);
+    let hop = |ep: &mut Endpoint, now, vr, src: IpAddr, dst: IpAddr, ttl| {
+        let bytes = advert_bytes(vr, 200, src, dst, ttl);
+        ep.handle_datagram(
+            at(now),
+            Datagram {
+                interface: IF1,
+                src,
+                dst,
+                hop_limit: ttl,
+                bytes: &bytes,
+            },
+        );
+    };
+    hop(&mut ep, 10, 51, v4(2), v4(1), 64);
+    hop(&mut ep, 20, 52, v6(2), v6(1), 64);
+    hop(&mut ep, 30, 52, v6(2), v6(1), 255);
+    for (id, ttl_not_255, rcvd) in [(ids[0], 1, 1), (ids[1], 1, 2)] {
+        let c = ep.router(id).unwrap().counters();
+        assert_eq!(
+            (c.unicast_ttl_not_255, c.adverts_rcvd),
+            (ttl_not_255, rcvd),
+            "{id:?}"
+        );
+    }
+    assert_eq!(ep.master(ids[0]), Some(v4(2)));
+    assert_eq!(ep.master(ids[1]), Some(v6(2)));
+    assert_eq!(ep.counters().ip_ttl_errors, 0);
+    // Multicast: RFC 9568 §7.1, dropped.
+    hop(&mut ep, 40, 53, v4(2), group(v4(2)), 64);
+    assert_eq!(ep.counters().ip_ttl_errors, 1);
+    let c = ep.router(ids[2]).unwrap().counters();
+    assert_eq!((c.unicast_ttl_not_255, c.adverts_rcvd), (0, 0));
+    // A stranger to a unicast router: the peer filter still drops it.
+    hop(&mut ep, 50, 51, v4(9), v4(1), 64);
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!(
+        (c.unicast_ttl_not_255, c.unknown_peer, c.adverts_rcvd),
+        (1, 1, 1)
+    );
+    // An unknown VRID with a bad TTL stays an ip-ttl-error (no router to exempt it).
+    hop(&mut ep, 60, 99, v4(2), v4(1), 64);
+    assert_eq!(ep.counters().ip_ttl_errors, 2);
+}
+
+/// keepalived's checksum compatibility: a v3/IPv4 unicast router sends the RFC 9568 form
+/// (pseudo-header with the peer's address) until it hears a peer use the pre-1.3.6 form
+/// (224.0.0.18 in the pseudo-header); then it counts it and sends that form too, as
+/// keepalived 2.2.7 does. A multicast router, where both forms are the same, never counts.
+#[test]
+fn unicast_router_answers_the_old_unicast_checksum_in_kind() {
+    let mut u4 = spec(IF1, 51, v4(1), 200);
+    u4.peers = vec![v4(2)];
+    let (mut ep, ids) = started(vec![u4]);
+    let form_of = |t: &vrrp_fsm::Transmit, msg: &[u8]| {
+        [ChecksumForm::PseudoHeader, ChecksumForm::OldUnicast]
+            .into_iter()
+            .filter(|f| vrrp_proto::verify_checksum(msg, t.src, t.dst, *f))
+            .collect::<Vec<_>>()
+    };
+    // Master after Master_Down_Interval: the RFC 9568 form.
+    ep.handle_timeout(at(10_000));
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty(), "no advert as master");
+    for (t, msg) in &sent {
+        assert_eq!(t.dst, v4(2));
+        assert_eq!(form_of(t, msg), [ChecksumForm::PseudoHeader]);
+    }
+    assert!(!ep.sends_old_unicast_checksum(ids[0]));
+    // A lower-priority peer checksums the old way.
+    let adv = Advertisement {
+        vrid: vrid(51),
+        priority: Priority(100),
+        fields: VersionFields::V3 {
+            interval: Centiseconds::new(100).unwrap(),
+        },
+        addresses: Addresses::V4(&VIP4),
+    };
+    let mut msg = vec![0; adv.buffer_len()];
+    adv.emit(&mut msg, v4(2), v4(1), ChecksumForm::OldUnicast)
+        .unwrap();
+    let bytes = with_ip(&msg, v4(2), v4(1), 255);
+    let d = Datagram {
+        interface: IF1,
+        src: v4(2),
+        dst: v4(1),
+        hop_limit: 255,
+        bytes: &bytes,
+    };
+    ep.handle_datagram(at(10_500), d);
+    let c = ep.router(ids[0]).unwrap().counters();
+    assert_eq!((c.old_unicast_checksum_rcvd, c.adverts_rcvd), (1, 1));
+    assert!(ep.sends_old_unicast_checksum(ids[0]));
+    let said: Vec<_> = events(&mut ep)
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [EndpointEvent {
+            instance: ids[0],
+            kind: EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { src: v4(2) })
+        }]
+    );
+    // Said once: a second old-form advert is only counted.
+    ep.handle_datagram(at(10_600), d);
+    assert_eq!(
+        ep.router(ids[0])
+            .unwrap()
+            .counters()
+            .old_unicast_checksum_rcvd,
+        2
+    );
+    assert!(events(&mut ep).iter().all(|e| !matches!(
+        e.kind,
+        EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+    )));
+    transmits(&mut ep);
+    ep.handle_timeout(at(12_000));
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty(), "no advert as master");
+    for (t, msg) in &sent {
+        assert_eq!(form_of(t, msg), [ChecksumForm::OldUnicast]);
+    }
+    assert_eq!(ep.counters().checksum_errors, 0);
+}
+
+/// keepalived `old_unicast_checksum`: the old form from the start; `never`: the RFC 9568
+/// form even after hearing the old one (counted all the same, nothing said).
+#[test]
+fn configured_old_unicast_checksum_and_never() {
+    let with = |vr: u8, c: vrrp_fsm::UnicastChecksum| {
+        let mut s = spec(IF1, vr, v4(1), 200);
+        s.config = Config::builder(vrid(vr), v4(1), Vips::V4(VIP4.to_vec()))
+            .priority(Priority(200))
+            .unicast_checksum(c)
+            .build()
+            .unwrap();
+        s.peers = vec![v4(2)];
+        s
+    };
+    let (mut ep, ids) = started(vec![
+        with(51, vrrp_fsm::UnicastChecksum::Old),
+        with(52, vrrp_fsm::UnicastChecksum::Never),
+    ]);
+    assert!(ep.sends_old_unicast_checksum(ids[0]));
+    assert!(!ep.sends_old_unicast_checksum(ids[1]));
+    // An old-form advert from the peer to each.
+    for vr in [51, 52] {
+        let adv = Advertisement {
+            vrid: vrid(vr),
+            priority: Priority(100),
+            fields: VersionFields::V3 {
+                interval: Centiseconds::new(100).unwrap(),
+            },
+            addresses: Addresses::V4(&VIP4),
+        };
+        let mut msg = vec![0; adv.buffer_len()];
+        adv.emit(&mut msg, v4(2), v4(1), ChecksumForm::OldUnicast)
+            .unwrap();
+        let bytes = with_ip(&msg, v4(2), v4(1), 255);
+        let d = Datagram {
+            interface: IF1,
+            src: v4(2),
+            dst: v4(1),
+            hop_limit: 255,
+            bytes: &bytes,
+        };
+        ep.handle_datagram(at(100), d);
+    }
+    for id in &ids {
+        assert_eq!(
+            ep.router(*id).unwrap().counters().old_unicast_checksum_rcvd,
+            1
+        );
+    }
+    assert!(!ep.sends_old_unicast_checksum(ids[1]), "never switches");
+    assert!(events(&mut ep).iter().all(|e| !matches!(
+        e.kind,
+        EventKind::Router(vrrp_fsm::Event::OldUnicastChecksum { .. })
+    )));
+    // As masters: each in its form.
+    ep.handle_timeout(at(10_000));
+    let sent = transmits(&mut ep);
+    for (want, id) in [
+        (ChecksumForm::OldUnicast, ids[0]),
+        (ChecksumForm::PseudoHeader, ids[1]),
+    ] {
+        let mine: Vec<_> = sent.iter().filter(|(t, _)| t.instance == id).collect();
+        assert!(!mine.is_empty(), "{id:?} sent nothing as master");
+        for (t, msg) in mine {
+            assert!(
+                vrrp_proto::verify_checksum(msg, t.src, t.dst, want),
+                "{id:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn unicast_instance_sends_one_advert_per_peer() {
     let mut s = spec(IF1, 51, v4(1), 255);

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use vrrp_proto::{Family, Priority, MULTICAST_V4, MULTICAST_V6};
+use vrrp_proto::{ChecksumForm, Family, Priority, MULTICAST_V4, MULTICAST_V6};
 
 use super::slack::timer_slack;
 use super::{Endpoint, EndpointEvent, EventKind, Instances, Transmit};
@@ -187,10 +187,15 @@ impl Endpoint {
             peers => peers,
         };
         let len = advert.buffer_len();
+        let form = if inst.old_unicast {
+            ChecksumForm::OldUnicast
+        } else {
+            self.form
+        };
         for &dst in dsts {
             let start = self.tx_bytes.len();
             self.tx_bytes.resize(start + len, 0);
-            match advert.emit(&mut self.tx_bytes[start..], src, dst, self.form) {
+            match advert.emit(&mut self.tx_bytes[start..], src, dst, form) {
                 Ok(n) => {
                     self.tx_bytes.truncate(start + n);
                     self.transmits.push_back(Queued {

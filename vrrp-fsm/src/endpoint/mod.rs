@@ -32,6 +32,7 @@ use std::net::IpAddr;
 
 use vrrp_proto::{ChecksumForm, Family};
 
+use crate::config::UnicastChecksum;
 use crate::counters::GlobalCounters;
 use crate::demux::{Demux, DemuxKey, PeerFilter};
 use crate::ids::{InstanceId, InterfaceId};
@@ -55,6 +56,10 @@ struct Instance {
     /// The master it knows (ours while Master), and the one last reported.
     master: Option<IpAddr>,
     reported_master: Option<IpAddr>,
+    /// Sends the pre-1.3.6 unicast checksum (224.0.0.18 in the pseudo-header): configured
+    /// (`old_unicast_checksum`), or, as keepalived 2.2.7 does (`CHKSUM_COMPATIBILITY_AUTO`),
+    /// since a VRRPv3/IPv4 unicast peer was heard using it (unless `never`).
+    old_unicast: bool,
 }
 
 impl Instance {
@@ -168,6 +173,7 @@ impl Endpoint {
         if let Some(&other) = self.demux.peek(key) {
             return Err(EndpointError::VridTaken(other));
         }
+        let old_unicast = spec.config.unicast_checksum() == UnicastChecksum::Old;
         let inst = Instance {
             router: Router::new(spec.config, now),
             interface: spec.interface,
@@ -176,6 +182,7 @@ impl Endpoint {
             track_interfaces: spec.track_interfaces,
             master: None,
             reported_master: None,
+            old_unicast,
         };
         let id = InstanceId(self.instances.insert(inst));
         self.demux.insert(key, id);
@@ -227,6 +234,12 @@ impl Endpoint {
             }
         }
         let inst = self.get_mut(id)?;
+        // `old_unicast_checksum` as configured now; with neither, what was heard stays.
+        match spec.config.unicast_checksum() {
+            UnicastChecksum::Old => inst.old_unicast = true,
+            UnicastChecksum::Never => inst.old_unicast = false,
+            UnicastChecksum::Auto => {}
+        }
         inst.router.handle_reconfigure(now, spec.config)?;
         inst.interface = spec.interface;
         inst.peers = PeerFilter::new(spec.peers);
@@ -480,6 +493,12 @@ impl Endpoint {
             .get(id.0)
             .filter(|i| i.bound)
             .map(|i| i.interface)
+    }
+
+    /// Whether instance `id` sends the pre-1.3.6 unicast checksum since it heard a peer
+    /// send it (see [`vrrp_proto::ChecksumForm::OldUnicast`]).
+    pub fn sends_old_unicast_checksum(&self, id: InstanceId) -> bool {
+        self.instances.get(id.0).is_some_and(|i| i.old_unicast)
     }
 
     /// The unicast peers of instance `id` (empty: multicast).

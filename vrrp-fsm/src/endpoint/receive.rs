@@ -7,13 +7,25 @@
 //! vrid-error; a version other than the router's is a global version-error (RFC 9568 §7.1,
 //! as keepalived counts it); a source outside the unicast peers is the router's
 //! unknown-peer drop.
+//!
+//! TTL / hop limit: 255 (RFC 9568 §7.1, a global ip-ttl-error otherwise), except on a
+//! unicast router (one with `unicast_peer`s): keepalived checks none there, and its IPv6
+//! unicast adverts go out with the kernel's default hop limit (64). Such an advert is
+//! accepted as keepalived accepts it, and counted (`unicast_ttl_not_255`).
+//!
+//! Checksum: any of the three v3/IPv4 forms is accepted. A unicast router that hears the
+//! pre-1.3.6 form (`old_unicast_checksum_rcvd`) answers in that form from then on, as
+//! keepalived 2.2.7 does (`CHKSUM_COMPATIBILITY_AUTO`), so an old keepalived accepts it.
 
 use std::net::IpAddr;
 
-use vrrp_proto::{decode, ip, ChecksumPolicy, Family, GlobalCounter, Vrid};
+use vrrp_proto::{
+    decode, ip, ChecksumForm, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL,
+};
 
-use super::{Datagram, Endpoint};
-use crate::output::State;
+use super::{Datagram, Endpoint, EndpointEvent, EventKind};
+use crate::config::UnicastChecksum;
+use crate::output::{Event, State};
 use crate::router::Discard;
 use crate::time::Instant;
 
@@ -21,10 +33,18 @@ impl Endpoint {
     /// A datagram from a raw socket. Drain the queues afterwards (see the module docs).
     pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let received = match (d.src, d.dst) {
-            (IpAddr::V6(s), IpAddr::V6(dst)) => ip::check_ipv6(d.bytes, s, dst, d.hop_limit),
-            _ => ip::parse_ipv4(d.bytes),
+            // The kernel checked the rest of the IPv6 header; the hop limit is ours to check.
+            (IpAddr::V6(_), IpAddr::V6(_)) => Ok((
+                ip::Received {
+                    src: d.src,
+                    dst: d.dst,
+                    payload: d.bytes,
+                },
+                d.hop_limit,
+            )),
+            _ => ip::parse_ipv4_any_ttl(d.bytes),
         };
-        let r = match received {
+        let (r, ttl) = match received {
             Ok(r) => r,
             Err(e) => return self.counters.count(&e, None),
         };
@@ -32,6 +52,10 @@ impl Endpoint {
             IpAddr::V4(_) => Family::V4,
             IpAddr::V6(_) => Family::V6,
         };
+        let ttl_not_255 = ttl != REQUIRED_TTL;
+        if ttl_not_255 && !self.is_unicast(d.interface, family, r.payload) {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
+        }
         let decoded = match decode(r.payload, r.src, r.dst, ChecksumPolicy::Either) {
             Ok(decoded) => decoded,
             Err(e) => {
@@ -72,6 +96,22 @@ impl Endpoint {
             inst.router.counters_mut().unknown_peer += 1;
             return;
         }
+        if ttl_not_255 {
+            inst.router.counters_mut().unicast_ttl_not_255 += 1;
+        }
+        // keepalived's old unicast checksum (224.0.0.18 in the pseudo-header, what
+        // keepalived before 1.3.6 sends and accepts): counted, and answered in kind from
+        // now on, as keepalived 2.2.7 does (it never switches back). Before the router
+        // sees the advert, so that an advert it sends in reply is already in that form.
+        if decoded.checksum_form == ChecksumForm::OldUnicast && !inst.peers.peers().is_empty() {
+            inst.router.counters_mut().old_unicast_checksum_rcvd += 1;
+            let auto = inst.router.config().unicast_checksum() == UnicastChecksum::Auto;
+            if auto && !inst.old_unicast {
+                inst.old_unicast = true;
+                let kind = EventKind::Router(Event::OldUnicastChecksum { src: r.src });
+                self.events.push_back(EndpointEvent { instance: id, kind });
+            }
+        }
         // Discards, lower priorities and dual masters are counted by the router; what it
         // has to say about them comes out as events.
         let accepted = inst.router.handle_advert(now, r.src, &advert);
@@ -83,5 +123,16 @@ impl Endpoint {
             inst.master = Some(r.src);
         }
         self.drain(now, &[id]);
+    }
+
+    /// Whether the VRRP message `payload` names a unicast router (one with peers) on
+    /// `interface`: the one case where a TTL / hop limit other than 255 is not an error.
+    fn is_unicast(&self, interface: crate::InterfaceId, family: Family, payload: &[u8]) -> bool {
+        payload
+            .get(1)
+            .and_then(|v| Vrid::new(*v))
+            .and_then(|vrid| self.demux.peek((interface, family, vrid)))
+            .and_then(|id| self.instances.get(id.0))
+            .is_some_and(|i| !i.peers.peers().is_empty())
     }
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Print the VRRP adverts of a pcap, one per line, for the end-to-end tests' wire checks.
 
-Usage: /usr/bin/python3 adverts.py PCAP
+Usage: /usr/bin/python3 adverts.py [--long] PCAP
 Line: SRC DST TTL VERSION TYPE VRID PRIORITY COUNT FORMS ADDR...
+With --long each line starts with TIME INTERVAL AUTH: the capture time (seconds since the
+epoch), the advert interval field (v2: seconds; v3: centiseconds, the reserved bits
+dropped) and, for v2, AUTHTYPE:HEX of the 8 authentication bytes ("-" for v3).
 FORMS: checksum forms the message satisfies (vrrp-proto/tests/vectors/vecfmt.py), comma
 separated, or "none". Fields are read from the bytes here, by scapy's IP layers and plain
 slicing, independently of vrrp-proto.
@@ -19,7 +22,12 @@ from scapy.all import IP, IPv6, rdpcap  # noqa: E402
 
 from vecfmt import checksum_forms  # noqa: E402
 
-for pkt in rdpcap(sys.argv[1]):
+args = sys.argv[1:]
+long_form = args[:1] == ["--long"]
+if long_form:
+    args = args[1:]
+
+for pkt in rdpcap(args[0]):
     if IP in pkt and pkt[IP].proto == 112:
         ip, ttl, width = pkt[IP], pkt[IP].ttl, 4
     elif IPv6 in pkt and pkt[IPv6].nh == 112:
@@ -38,4 +46,14 @@ for pkt in rdpcap(sys.argv[1]):
         if 8 + (i + 1) * width <= len(body)
     ]
     forms = ",".join(checksum_forms(pkt)) or "none"
-    print(ip.src, ip.dst, ttl, version, kind, vrid, prio, count, forms, *addrs)
+    head = []
+    if long_form:
+        if version == 2:
+            interval = body[5]
+            tail = body[8 + count * width:]
+            auth = f"{body[4]}:{tail.hex()}"
+        else:
+            interval = int.from_bytes(body[4:6], "big") & 0x0FFF
+            auth = "-"
+        head = [f"{float(pkt.time):.6f}", interval, auth]
+    print(*head, ip.src, ip.dst, ttl, version, kind, vrid, prio, count, forms, *addrs)

@@ -40,6 +40,9 @@ pub trait LanExt {
     /// Stop capture `i` (named `name`) and return its VRRP adverts as `adverts.py` prints
     /// them: SRC DST TTL VERSION TYPE VRID PRIORITY COUNT FORMS ADDR...
     fn adverts(&mut self, i: usize, name: &str) -> Vec<Vec<String>>;
+    /// [`LanExt::adverts`] with `adverts.py --long`: each line starts with TIME INTERVAL
+    /// AUTH (capture time, the advert interval field, v2 authentication or "-").
+    fn adverts_long(&mut self, i: usize, name: &str) -> Vec<Vec<String>>;
 }
 
 impl LanExt for Lan {
@@ -74,25 +77,35 @@ impl LanExt for Lan {
     }
 
     fn adverts(&mut self, i: usize, name: &str) -> Vec<Vec<String>> {
-        // Packets sent just before are still on their way through the bridge.
-        sleep(Duration::from_millis(500));
-        self.stop(i);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vrrp-net/tests/lan/adverts.py");
-        let out = Command::new("/usr/bin/python3")
-            .arg(script)
-            .arg(self.dir.join(format!("{name}.pcap")))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "adverts.py: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| l.split_whitespace().map(str::to_string).collect())
-            .collect()
+        read_adverts(self, i, name, &[])
     }
+
+    fn adverts_long(&mut self, i: usize, name: &str) -> Vec<Vec<String>> {
+        read_adverts(self, i, name, &["--long"])
+    }
+}
+
+/// Stop capture `i` and run `adverts.py FLAGS DIR/name.pcap`; its lines, split into words.
+fn read_adverts(lan: &mut Lan, i: usize, name: &str, flags: &[&str]) -> Vec<Vec<String>> {
+    // Packets sent just before are still on their way through the bridge.
+    sleep(Duration::from_millis(500));
+    lan.stop(i);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vrrp-net/tests/lan/adverts.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .args(flags)
+        .arg(lan.dir.join(format!("{name}.pcap")))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "adverts.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
 }
 
 /// Poll `cond` every 20 ms for at most `limit` (a bound on waiting, not a speed assertion).

@@ -291,6 +291,7 @@ impl Builder {
             use_vmac: None,
             accept: None,
             lower_prio_no_advert: None,
+            unicast_checksum: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
@@ -361,6 +362,9 @@ impl Builder {
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
+                "old_unicast_checksum" => {
+                    i.unicast_checksum = router::unicast_checksum(s, &mut self.warnings)
+                }
                 "smtp_alert" | "native_ipv6" | "debug" => {}
                 _ => unknown.push(s),
             }

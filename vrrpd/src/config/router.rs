@@ -7,7 +7,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use vrrp_fsm::{ConfigBuilder, ConfigError as Refusal, InitialState, Track, Vips};
+use vrrp_fsm::{ConfigBuilder, ConfigError as Refusal, InitialState, Track, UnicastChecksum, Vips};
 use vrrp_proto::{Auth, Centiseconds, Family, Priority, Version, Vrid};
 
 use super::error::{ConfigError, Warning};
@@ -65,6 +65,8 @@ pub(super) struct Draft {
     pub(super) use_vmac: Option<Option<String>>,
     pub(super) accept: Option<bool>,
     pub(super) lower_prio_no_advert: Option<bool>,
+    /// `old_unicast_checksum [never]`, with the line it is on.
+    pub(super) unicast_checksum: Option<(UnicastChecksum, Loc)>,
     pub(super) loc: Loc,
 }
 
@@ -127,7 +129,24 @@ pub(super) fn check(
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
         .garp_master_refresh(d.garp_master_refresh)
-        .track_primary(!d.dont_track_primary);
+        .track_primary(!d.dont_track_primary)
+        .unicast_checksum(
+            d.unicast_checksum
+                .as_ref()
+                .map_or(UnicastChecksum::Auto, |c| c.0),
+        );
+    if let Some((_, loc)) = &d.unicast_checksum {
+        // keepalived: only a VRRPv3/IPv4 unicast checksum has a choice of destinations.
+        if version != Version::V3 || family != Family::V4 || d.unicast_peers.is_empty() {
+            warnings.push(Warning {
+                loc: loc.clone(),
+                message: format!(
+                    "({name}) old_unicast_checksum has no effect: only VRRPv3 IPv4 unicast \
+                     adverts have it"
+                ),
+            });
+        }
+    }
     let (b, script_tracks) = tracks(b, &d, scripts);
     let (b, file_tracks) =
         file_tracks(b, &d, files, d.track_interfaces.len() + script_tracks.len());
@@ -310,4 +329,37 @@ fn refusal(d: &Draft, version: Version, r: Refusal) -> ConfigError {
         other => format!("vrrp_instance {name}: {other}"),
     };
     ConfigError::invalid(&d.loc, msg)
+}
+
+/// keepalived `old_unicast_checksum`: the old VRRPv3/IPv4 unicast checksum from the start;
+/// `old_unicast_checksum never`: never switch to it. Another word is warned about and
+/// ignored, as keepalived does ("Unknown old_unicast_chksum mode").
+pub(super) fn unicast_checksum(
+    s: &Statement,
+    warnings: &mut Vec<Warning>,
+) -> Option<(UnicastChecksum, Loc)> {
+    let warn = |warnings: &mut Vec<Warning>, message: String| {
+        warnings.push(Warning {
+            loc: s.loc.clone(),
+            message,
+        })
+    };
+    if let Some(extra) = s.args.get(1) {
+        warn(
+            warnings,
+            format!("old_unicast_checksum: extra word '{extra}' ignored"),
+        );
+    }
+    let mode = match s.args.first().map(String::as_str) {
+        None => UnicastChecksum::Old,
+        Some("never") => UnicastChecksum::Never,
+        Some(other) => {
+            warn(
+                warnings,
+                format!("unknown old_unicast_checksum mode '{other}' ignored (expected 'never')"),
+            );
+            return None;
+        }
+    };
+    Some((mode, s.loc.clone()))
 }

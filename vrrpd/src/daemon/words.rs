@@ -257,5 +257,8 @@ fn say_event(logs: &mut PacketLogs, name: &str, ours: u8, quiet: bool, event: Ev
             "({name}) Changing effective priority from {} to {}",
             old.0, new.0
         ),
+        Event::OldUnicastChecksum { src } => info!(
+            "({name}) Setting unicast VRRPv3 checksum to old version (heard from {src})"
+        ),
     }
 }
