@@ -135,7 +135,7 @@ words() {
 	has "buf\[0\] == '\$' && (def = check_definition" && echo 'language $NAME=value vrrp'
 	has 'multiline_param_def = true' && echo 'language $NAME=multi-line vrrp'
 	has "'{'" && echo 'language ${NAME} vrrp'
-	has 'max_params' && echo 'language $NAME(params) vrrp'
+	has 'max_params' && echo 'language ${NAME}-parameters vrrp'
 	for d in $(printf '%s\n' "$p" | grep -o 'add_std_definition("[A-Z_]*"' | sed 's/.*("//; s/"$//'); do
 		echo "language \$$d vrrp"
 	done

@@ -1,0 +1,417 @@
+//! The compatibility table (docs/keepalived-compat.md) against the parser.
+//!
+//! Every row of the table is a keyword of keepalived 2.2.7 (docs/keepalived-2.2.7-keywords.txt,
+//! read from keepalived's source by docs/extract-keywords.sh) with a mark and a probe: a few
+//! lines using the keyword. Each probe is put in a minimal keepalived.conf, in the section
+//! the keyword belongs to, and read as `vrrpd -t` reads it (config::load, then the script
+//! checks). What the parser does is compared with the mark:
+//! - `implemented`, `implemented differently`: accepted, no warning, no error;
+//! - `warned`: accepted with a warning naming one of the probe's lines (or the line of the
+//!   block around it, when the whole block is skipped with a warning);
+//! - `refused`: an error naming one of the probe's lines.
+//!
+//! The same configuration without the probe must be accepted (else the row's section
+//! template is wrong). A probe ending in `=> VALUE` also checks that `router_id` was read as
+//! VALUE (the config-language rows: a `$NAME` left unexpanded would otherwise pass).
+//! The test fails with the list of disagreeing rows; `COMPAT_TABLE_DUMP=1` prints what the
+//! parser does with every row.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use vrrp_lab::WorkDir;
+use vrrpd::config::Loc;
+
+const MARKS: [&str; 4] = ["implemented", "implemented differently", "warned", "refused"];
+
+/// What every template has: a script, a tracked file and a tracked process for the rows
+/// that name one, and an instance for the rows that need one.
+const BASE: &str = "vrrp_script chk {
+    script /bin/true
+}
+track_file tf {
+    file {dir}/tf
+}
+vrrp_track_process tp {
+    process sshd
+}
+vrrp_instance VI_1 {
+    interface lo
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.1/24
+    }
+}
+";
+
+/// The configuration a row of `section` is probed in: `@@` is replaced by the probe. A
+/// line `?KEYWORD ...` is one the block needs: it is left out (an empty line) when the row
+/// probes KEYWORD itself, so that the probe does not give it twice.
+fn template(section: &str) -> Option<String> {
+    let instance = |inner: &str| {
+        BASE.replacen(
+            "    }\n}\n",
+            &format!("    }}\n{inner}\n}}\n"),
+            1,
+        )
+    };
+    let before = |block: &str| format!("{block}\n{BASE}");
+    Some(match section {
+        "top-level" | "language" => format!("@@\n{BASE}"),
+        "global_defs" => before("global_defs {\n@@\n}"),
+        "vrrp_instance" => instance("@@"),
+        "vrrp_instance.authentication" => {
+            instance("authentication {\n?auth_type PASS\n?auth_pass secret\n@@\n}")
+        }
+        "vrrp_instance.unicast_peer" => instance("unicast_peer {\n192.0.2.9\n@@\n}"),
+        // The same parser as virtual_ipaddress, with no check of the address family.
+        "virtual_ipaddress" => instance("virtual_ipaddress_excluded {\n@@\n}"),
+        "virtual_routes" | "virtual_routes.nexthop" => instance("virtual_routes {\n@@\n}"),
+        "virtual_rules" => instance("virtual_rules {\n@@\n}"),
+        "static_ipaddress" | "static_routes" | "static_rules" | "garp_group" => {
+            before(&format!("{section} {{\n@@\n}}"))
+        }
+        "vrrp_sync_group" => before("vrrp_sync_group G1 {\ngroup {\nVI_1\n}\n@@\n}"),
+        "vrrp_script" => before("vrrp_script chk0 {\n?script /bin/true\n@@\n}"),
+        "vrrp_track_process" => before("vrrp_track_process tp0 {\n?process sshd\n@@\n}"),
+        "track_file" | "vrrp_track_file" => {
+            before(&format!("{section} tf0 {{\n?file {{dir}}/tf\n@@\n}}"))
+        }
+        "track_group" => before("track_group tg {\n@@\n}"),
+        _ => return None,
+    })
+}
+
+/// `template` with its `?KEYWORD` lines kept, or left out when they give `keyword`.
+fn needed_lines(template: &str, keyword: Option<&str>) -> String {
+    template
+        .lines()
+        .map(|l| match l.strip_prefix('?') {
+            Some(rest) if Some(rest.split(' ').next().unwrap_or("")) == keyword => "",
+            Some(rest) => rest,
+            None => l,
+        })
+        .fold(String::new(), |text, l| text + l + "\n")
+}
+
+/// A row of the table.
+#[derive(Debug)]
+struct Row {
+    section: String,
+    keyword: String,
+    mark: String,
+    probe: String,
+    /// What `router_id` must read as (`=> VALUE` at the end of the probe).
+    router_id: Option<String>,
+    /// Line in docs/keepalived-compat.md.
+    line: usize,
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The table's rows: `## SECTION` headings, then `| \`KEYWORD\` | MARK | \`PROBE\` | why |`.
+fn table(text: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let mut section = None;
+    for (n, line) in text.lines().enumerate() {
+        if let Some(s) = line.strip_prefix("## ") {
+            section = Some(s.trim().to_string());
+            continue;
+        }
+        if !line.starts_with("| `") {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [keyword, mark, probe, ..] = cells.as_slice() else {
+            return Err(format!("line {}: not a row: {line}", n + 1));
+        };
+        let unquote = |s: &str| s.strip_prefix('`').and_then(|s| s.strip_suffix('`')).map(str::to_string);
+        let (Some(keyword), Some(probe)) = (unquote(keyword), unquote(probe)) else {
+            return Err(format!("line {}: keyword and probe must be in backquotes", n + 1));
+        };
+        let Some(section) = section.clone() else {
+            return Err(format!("line {}: row before any ## section", n + 1));
+        };
+        let probe = probe.replace("\\n", "\n");
+        let (probe, router_id) = match probe.rsplit_once(" => ") {
+            Some((p, id)) => (p.to_string(), Some(id.to_string())),
+            None => (probe, None),
+        };
+        rows.push(Row {
+            section,
+            keyword,
+            mark: mark.to_string(),
+            probe,
+            router_id,
+            line: n + 1,
+        });
+    }
+    Ok(rows)
+}
+
+/// keepalived's keywords: (section, keyword).
+fn keywords() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("docs/keepalived-2.2.7-keywords.txt")).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut w = l.split(' ');
+            (w.next().unwrap().to_string(), w.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// What the parser did with a probe.
+#[derive(Debug)]
+enum Seen {
+    /// No warning, no error; `router_id` as read.
+    Accepted(Option<String>),
+    /// Warnings naming the probe's lines (`unknown`: only "unknown keyword" ones).
+    Warned { unknown: bool, messages: Vec<String> },
+    /// An error; `at_probe`: it names one of the probe's lines.
+    Refused { at_probe: bool, message: String },
+    /// The configuration without the probe is not accepted, or the row cannot be probed.
+    Broken(String),
+}
+
+impl Seen {
+    fn agrees(&self, mark: &str) -> bool {
+        match self {
+            Seen::Accepted(_) => mark.starts_with("implemented"),
+            Seen::Warned { .. } => mark == "warned",
+            Seen::Refused { at_probe, .. } => mark == "refused" && *at_probe,
+            Seen::Broken(_) => false,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Seen::Accepted(_) => "accepted without a warning".into(),
+            Seen::Warned { unknown, messages } => format!(
+                "warned{}: {}",
+                if *unknown { " (as an unknown keyword)" } else { "" },
+                messages.join(" / ")
+            ),
+            Seen::Refused { at_probe: true, message } => format!("refused: {message}"),
+            Seen::Refused { at_probe: false, message } => {
+                format!("refused, but the error does not name the keyword's line: {message}")
+            }
+            Seen::Broken(why) => format!("cannot be probed: {why}"),
+        }
+    }
+}
+
+/// Warnings and the error of reading `path` as `vrrpd -t` does.
+fn read(path: &Path) -> (Vec<(Loc, String)>, Option<(Loc, String)>, Option<String>) {
+    match vrrpd::config::load(path) {
+        Err(e) => (Vec::new(), Some((e.loc.clone(), e.to_string())), None),
+        Ok(mut built) => {
+            let error = match vrrpd::daemon::check_scripts(&built.config) {
+                Ok(w) => {
+                    built.warnings.extend(w);
+                    None
+                }
+                Err(e) => Some((e.loc.clone(), e.to_string())),
+            };
+            let warnings = built
+                .warnings
+                .iter()
+                .map(|w| (w.loc.clone(), w.message.clone()))
+                .collect();
+            (warnings, error, built.config.global.router_id.clone())
+        }
+    }
+}
+
+/// Lines (1-based) of `text` before the `@@` line that open a block still open there.
+fn openers(text: &str) -> Vec<usize> {
+    let mut open = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim() == "@@" {
+            break;
+        }
+        for c in line.chars() {
+            match c {
+                '{' => open.push(n + 1),
+                '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open
+}
+
+fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
+    let Some(template) = template(&row.section) else {
+        return Seen::Broken(format!("no template for section {}", row.section));
+    };
+    let template = template.replace("{dir}", &dir.display().to_string());
+    let probe = row.probe.replace("{dir}", &dir.display().to_string());
+    let at = template.lines().position(|l| l.trim() == "@@").unwrap() + 1;
+    let lines = at..at + probe.lines().count().max(1);
+    let openers = openers(&template);
+    let base_path = dir.join(format!("base-{n}.conf"));
+    std::fs::write(&base_path, needed_lines(&template, None).replace("@@", "")).unwrap();
+    let (base_warnings, base_error, _) = read(&base_path);
+    if let Some((_, e)) = base_error {
+        return Seen::Broken(format!("the template alone is refused: {e}"));
+    }
+    let path = dir.join(format!("row-{n}.conf"));
+    let text = needed_lines(&template, Some(&row.keyword)).replace("@@", &probe);
+    std::fs::write(&path, text).unwrap();
+    let (warnings, error, router_id) = read(&path);
+    let here = |loc: &Loc| loc.file.as_path() == path && lines.contains(&loc.line);
+    if let Some((loc, message)) = error {
+        return Seen::Refused {
+            at_probe: here(&loc),
+            message,
+        };
+    }
+    let base: BTreeSet<(usize, String)> = base_warnings
+        .into_iter()
+        .map(|(l, m)| (l.line, m))
+        .collect();
+    // A new warning on a line of the probe, or a "skipped" on the line of a block around
+    // it (the whole block is skipped with a warning).
+    let messages: Vec<String> = warnings
+        .into_iter()
+        .filter(|(loc, m)| {
+            (here(loc) && !base.contains(&(loc.line, m.clone())))
+                || (loc.file.as_path() == path
+                    && openers.contains(&loc.line)
+                    && m.contains("skipped"))
+        })
+        .map(|(loc, m)| format!("line {}: {m}", loc.line))
+        .collect();
+    if messages.is_empty() {
+        return Seen::Accepted(router_id);
+    }
+    let unknown = messages.iter().all(|m| m.contains("unknown"));
+    Seen::Warned { unknown, messages }
+}
+
+#[test]
+fn the_compatibility_table_agrees_with_the_parser() {
+    let doc = repo().join("docs/keepalived-compat.md");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let rows = table(&text).unwrap();
+    let mut problems = Vec::new();
+
+    // Every keyword of keepalived's list has exactly one row, and every row is one of them.
+    let listed: Vec<(String, String)> = keywords();
+    let listed_set: BTreeSet<&(String, String)> = listed.iter().collect();
+    let mut seen_rows = BTreeSet::new();
+    for r in &rows {
+        let key = (r.section.clone(), r.keyword.clone());
+        if !seen_rows.insert(key.clone()) {
+            problems.push(format!("line {}: {} {}: row given twice", r.line, r.section, r.keyword));
+        }
+        if !listed_set.contains(&key) {
+            problems.push(format!(
+                "line {}: {} {}: not a keyword of keepalived 2.2.7 (docs/keepalived-2.2.7-keywords.txt)",
+                r.line, r.section, r.keyword
+            ));
+        }
+        if !MARKS.contains(&r.mark.as_str()) {
+            problems.push(format!(
+                "line {}: {} {}: mark '{}' is none of {MARKS:?}",
+                r.line, r.section, r.keyword, r.mark
+            ));
+        }
+        let words = r.probe.split(|c: char| c.is_whitespace() || c == '{' || c == '}');
+        if r.section != "language" && !words.clone().any(|w| w == r.keyword) {
+            problems.push(format!(
+                "line {}: {} {}: the probe does not use the keyword",
+                r.line, r.section, r.keyword
+            ));
+        }
+    }
+    for (section, keyword) in &listed {
+        if !seen_rows.contains(&(section.clone(), keyword.clone())) {
+            problems.push(format!("{section} {keyword}: keepalived keyword missing from the table"));
+        }
+    }
+
+    // The counts, in the table's header and in README.md.
+    let count = |m: &str| rows.iter().filter(|r| r.mark == m).count();
+    let counts = format!(
+        "Counts: {} implemented, {} implemented differently, {} warned, {} refused ({} keywords).",
+        count(MARKS[0]),
+        count(MARKS[1]),
+        count(MARKS[2]),
+        count(MARKS[3]),
+        rows.len()
+    );
+    println!("{counts}");
+    for file in [doc.clone(), repo().join("README.md")] {
+        if !std::fs::read_to_string(&file).unwrap().contains(&counts) {
+            problems.push(format!("{}: does not say \"{counts}\"", file.display()));
+        }
+    }
+
+    // What the parser does with each row.
+    let dir = WorkDir::create(&format!("compat-table-{}", std::process::id())).unwrap();
+    std::fs::write(dir.path().join("tf"), "0\n").unwrap();
+    std::fs::write(
+        dir.path().join("inc.conf"),
+        "global_defs {\n    router_id from_include\n}\n",
+    )
+    .unwrap();
+    let dump = std::env::var_os("COMPAT_TABLE_DUMP").is_some();
+    let mut unknown = Vec::new();
+    for (n, r) in rows.iter().enumerate() {
+        let seen = probe(dir.path(), n, r);
+        if dump {
+            println!("{}\t{}\t{}\t{}", r.section, r.keyword, r.mark, seen.describe());
+        }
+        if !seen.agrees(&r.mark) {
+            let silently = matches!(seen, Seen::Accepted(_)) && r.mark == "refused";
+            problems.push(format!(
+                "line {}: {} {}: table says {}, parser: {}{}",
+                r.line,
+                r.section,
+                r.keyword,
+                r.mark,
+                seen.describe(),
+                if silently { " (SILENTLY ACCEPTED)" } else { "" }
+            ));
+        }
+        let dir_text = dir.path().display().to_string();
+        let want = r.router_id.as_ref().map(|w| w.replace("{dir}", &dir_text));
+        if let (Seen::Accepted(Some(got)), "language") = (&seen, r.section.as_str()) {
+            if got.contains('$') || got.contains('~') || got.contains('@') {
+                problems.push(format!(
+                    "line {}: {} {}: accepted but not expanded: router_id {got:?}",
+                    r.line, r.section, r.keyword
+                ));
+            }
+        }
+        if let (Seen::Accepted(got), Some(want)) = (&seen, &want) {
+            if got.as_ref() != Some(want) {
+                problems.push(format!(
+                    "line {}: {} {}: accepted but read differently: router_id {got:?}, keepalived reads {want:?}",
+                    r.line, r.section, r.keyword
+                ));
+            }
+        }
+        if let Seen::Warned { unknown: true, .. } = seen {
+            unknown.push(format!("{} {}", r.section, r.keyword));
+        }
+    }
+    println!(
+        "{} keywords keepalived knows are warned about as unknown: {}",
+        unknown.len(),
+        unknown.join(", ")
+    );
+    assert!(
+        problems.is_empty(),
+        "{} row(s) of docs/keepalived-compat.md disagree with the parser:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
