@@ -21,7 +21,12 @@ use std::path::{Path, PathBuf};
 use vrrp_lab::WorkDir;
 use vrrpd::config::Loc;
 
-const MARKS: [&str; 4] = ["implemented", "implemented differently", "warned", "refused"];
+const MARKS: [&str; 4] = [
+    "implemented",
+    "implemented differently",
+    "warned",
+    "refused",
+];
 
 /// What every template has: a script, a tracked file and a tracked process for the rows
 /// that name one, and an instance for the rows that need one.
@@ -49,13 +54,7 @@ vrrp_instance VI_1 {
 /// line `?KEYWORD ...` is one the block needs: it is left out (an empty line) when the row
 /// probes KEYWORD itself, so that the probe does not give it twice.
 fn template(section: &str) -> Option<String> {
-    let instance = |inner: &str| {
-        BASE.replacen(
-            "    }\n}\n",
-            &format!("    }}\n{inner}\n}}\n"),
-            1,
-        )
-    };
+    let instance = |inner: &str| BASE.replacen("    }\n}\n", &format!("    }}\n{inner}\n}}\n"), 1);
     let before = |block: &str| format!("{block}\n{BASE}");
     Some(match section {
         "top-level" | "language" => format!("@@\n{BASE}"),
@@ -128,9 +127,16 @@ fn table(text: &str) -> Result<Vec<Row>, String> {
         let [keyword, mark, probe, ..] = cells.as_slice() else {
             return Err(format!("line {}: not a row: {line}", n + 1));
         };
-        let unquote = |s: &str| s.strip_prefix('`').and_then(|s| s.strip_suffix('`')).map(str::to_string);
+        let unquote = |s: &str| {
+            s.strip_prefix('`')
+                .and_then(|s| s.strip_suffix('`'))
+                .map(str::to_string)
+        };
         let (Some(keyword), Some(probe)) = (unquote(keyword), unquote(probe)) else {
-            return Err(format!("line {}: keyword and probe must be in backquotes", n + 1));
+            return Err(format!(
+                "line {}: keyword and probe must be in backquotes",
+                n + 1
+            ));
         };
         let Some(section) = section.clone() else {
             return Err(format!("line {}: row before any ## section", n + 1));
@@ -170,7 +176,10 @@ enum Seen {
     /// No warning, no error; `router_id` as read.
     Accepted(Option<String>),
     /// Warnings naming the probe's lines (`unknown`: only "unknown keyword" ones).
-    Warned { unknown: bool, messages: Vec<String> },
+    Warned {
+        unknown: bool,
+        messages: Vec<String>,
+    },
     /// An error; `at_probe`: it names one of the probe's lines.
     Refused { at_probe: bool, message: String },
     /// The configuration without the probe is not accepted, or the row cannot be probed.
@@ -192,11 +201,21 @@ impl Seen {
             Seen::Accepted(_) => "accepted without a warning".into(),
             Seen::Warned { unknown, messages } => format!(
                 "warned{}: {}",
-                if *unknown { " (as an unknown keyword)" } else { "" },
+                if *unknown {
+                    " (as an unknown keyword)"
+                } else {
+                    ""
+                },
                 messages.join(" / ")
             ),
-            Seen::Refused { at_probe: true, message } => format!("refused: {message}"),
-            Seen::Refused { at_probe: false, message } => {
+            Seen::Refused {
+                at_probe: true,
+                message,
+            } => format!("refused: {message}"),
+            Seen::Refused {
+                at_probe: false,
+                message,
+            } => {
                 format!("refused, but the error does not name the keyword's line: {message}")
             }
             Seen::Broken(why) => format!("cannot be probed: {why}"),
@@ -276,15 +295,15 @@ fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
         .into_iter()
         .map(|(l, m)| (l.line, m))
         .collect();
-    // A new warning on a line of the probe, or a "skipped" on the line of a block around
-    // it (the whole block is skipped with a warning).
+    // A new warning on a line of the probe, or, on the line of a block around it, one that
+    // says the whole block is skipped.
     let messages: Vec<String> = warnings
         .into_iter()
         .filter(|(loc, m)| {
             (here(loc) && !base.contains(&(loc.line, m.clone())))
                 || (loc.file.as_path() == path
                     && openers.contains(&loc.line)
-                    && m.contains("skipped"))
+                    && (m.contains("skipped") || m.contains("unknown block")))
         })
         .map(|(loc, m)| format!("line {}: {m}", loc.line))
         .collect();
@@ -309,7 +328,10 @@ fn the_compatibility_table_agrees_with_the_parser() {
     for r in &rows {
         let key = (r.section.clone(), r.keyword.clone());
         if !seen_rows.insert(key.clone()) {
-            problems.push(format!("line {}: {} {}: row given twice", r.line, r.section, r.keyword));
+            problems.push(format!(
+                "line {}: {} {}: row given twice",
+                r.line, r.section, r.keyword
+            ));
         }
         if !listed_set.contains(&key) {
             problems.push(format!(
@@ -323,7 +345,9 @@ fn the_compatibility_table_agrees_with_the_parser() {
                 r.line, r.section, r.keyword, r.mark
             ));
         }
-        let words = r.probe.split(|c: char| c.is_whitespace() || c == '{' || c == '}');
+        let words = r
+            .probe
+            .split(|c: char| c.is_whitespace() || c == '{' || c == '}');
         if r.section != "language" && !words.clone().any(|w| w == r.keyword) {
             problems.push(format!(
                 "line {}: {} {}: the probe does not use the keyword",
@@ -333,7 +357,9 @@ fn the_compatibility_table_agrees_with_the_parser() {
     }
     for (section, keyword) in &listed {
         if !seen_rows.contains(&(section.clone(), keyword.clone())) {
-            problems.push(format!("{section} {keyword}: keepalived keyword missing from the table"));
+            problems.push(format!(
+                "{section} {keyword}: keepalived keyword missing from the table"
+            ));
         }
     }
 
@@ -367,7 +393,13 @@ fn the_compatibility_table_agrees_with_the_parser() {
     for (n, r) in rows.iter().enumerate() {
         let seen = probe(dir.path(), n, r);
         if dump {
-            println!("{}\t{}\t{}\t{}", r.section, r.keyword, r.mark, seen.describe());
+            println!(
+                "{}\t{}\t{}\t{}",
+                r.section,
+                r.keyword,
+                r.mark,
+                seen.describe()
+            );
         }
         if !seen.agrees(&r.mark) {
             let silently = matches!(seen, Seen::Accepted(_)) && r.mark == "refused";
