@@ -223,8 +223,11 @@ impl Seen {
     }
 }
 
-/// Warnings and the error of reading `path` as `vrrpd -t` does.
-fn read(path: &Path) -> (Vec<(Loc, String)>, Option<(Loc, String)>, Option<String>) {
+/// A message and the place it names.
+type Message = (Loc, String);
+
+/// Warnings, the error and `router_id` of reading `path` as `vrrpd -t` does.
+fn read(path: &Path) -> (Vec<Message>, Option<Message>, Option<String>) {
     match vrrpd::config::load(path) {
         Err(e) => (Vec::new(), Some((e.loc.clone(), e.to_string())), None),
         Ok(mut built) => {
@@ -314,14 +317,30 @@ fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
     Seen::Warned { unknown, messages }
 }
 
-#[test]
-fn the_compatibility_table_agrees_with_the_parser() {
-    let doc = repo().join("docs/keepalived-compat.md");
-    let text = std::fs::read_to_string(&doc).unwrap();
-    let rows = table(&text).unwrap();
-    let mut problems = Vec::new();
+fn doc() -> PathBuf {
+    repo().join("docs/keepalived-compat.md")
+}
 
-    // Every keyword of keepalived's list has exactly one row, and every row is one of them.
+fn rows() -> Vec<Row> {
+    table(&std::fs::read_to_string(doc()).unwrap()).unwrap()
+}
+
+fn fail_with(problems: &[String], what: &str) {
+    assert!(
+        problems.is_empty(),
+        "{} row(s) of docs/keepalived-compat.md {what}:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// Every keyword of keepalived's list has exactly one row with a known mark and a probe
+/// using it, and every row is one of them; the counts in the table and in README.md are
+/// the table's.
+#[test]
+fn every_keepalived_keyword_has_one_row_and_the_counts_are_current() {
+    let rows = rows();
+    let mut problems = Vec::new();
     let listed: Vec<(String, String)> = keywords();
     let listed_set: BTreeSet<&(String, String)> = listed.iter().collect();
     let mut seen_rows = BTreeSet::new();
@@ -345,10 +364,10 @@ fn the_compatibility_table_agrees_with_the_parser() {
                 r.line, r.section, r.keyword, r.mark
             ));
         }
-        let words = r
+        let mut words = r
             .probe
             .split(|c: char| c.is_whitespace() || c == '{' || c == '}');
-        if r.section != "language" && !words.clone().any(|w| w == r.keyword) {
+        if r.section != "language" && !words.any(|w| w == r.keyword) {
             problems.push(format!(
                 "line {}: {} {}: the probe does not use the keyword",
                 r.line, r.section, r.keyword
@@ -362,8 +381,6 @@ fn the_compatibility_table_agrees_with_the_parser() {
             ));
         }
     }
-
-    // The counts, in the table's header and in README.md.
     let count = |m: &str| rows.iter().filter(|r| r.mark == m).count();
     let counts = format!(
         "Counts: {} implemented, {} implemented differently, {} warned, {} refused ({} keywords).",
@@ -374,13 +391,19 @@ fn the_compatibility_table_agrees_with_the_parser() {
         rows.len()
     );
     println!("{counts}");
-    for file in [doc.clone(), repo().join("README.md")] {
+    for file in [doc(), repo().join("README.md")] {
         if !std::fs::read_to_string(&file).unwrap().contains(&counts) {
             problems.push(format!("{}: does not say \"{counts}\"", file.display()));
         }
     }
+    fail_with(&problems, "do not match keepalived's keyword list");
+}
 
-    // What the parser does with each row.
+/// What the parser does with each row's probe is what the row's mark says.
+#[test]
+fn every_row_agrees_with_the_parser() {
+    let rows = rows();
+    let mut problems = Vec::new();
     let dir = WorkDir::create(&format!("compat-table-{}", std::process::id())).unwrap();
     std::fs::write(dir.path().join("tf"), "0\n").unwrap();
     std::fs::write(
@@ -388,6 +411,7 @@ fn the_compatibility_table_agrees_with_the_parser() {
         "global_defs {\n    router_id from_include\n}\n",
     )
     .unwrap();
+    let dir_text = dir.path().display().to_string();
     let dump = std::env::var_os("COMPAT_TABLE_DUMP").is_some();
     let mut unknown = Vec::new();
     for (n, r) in rows.iter().enumerate() {
@@ -401,36 +425,36 @@ fn the_compatibility_table_agrees_with_the_parser() {
                 seen.describe()
             );
         }
+        let row = format!("line {}: {} {}", r.line, r.section, r.keyword);
+        let want = r.router_id.as_ref().map(|w| w.replace("{dir}", &dir_text));
+        let misread = match (&seen, &want) {
+            (Seen::Accepted(got), Some(want)) if got.as_ref() != Some(want) => Some(format!(
+                "{row}: accepted but read differently: router_id {got:?}, keepalived reads {want:?}"
+            )),
+            (Seen::Accepted(Some(got)), None)
+                if r.section == "language" && got.contains(['$', '~', '@']) =>
+            {
+                Some(format!(
+                    "{row}: accepted but not expanded: router_id {got:?}"
+                ))
+            }
+            _ => None,
+        };
         if !seen.agrees(&r.mark) {
-            let silently = matches!(seen, Seen::Accepted(_)) && r.mark == "refused";
+            let note = match (&seen, r.mark.as_str()) {
+                (Seen::Accepted(_), "refused") => " (SILENTLY ACCEPTED)",
+                (Seen::Accepted(_), _) if misread.is_none() => {
+                    " (implemented, if vrrpd applies it)"
+                }
+                _ => "",
+            };
             problems.push(format!(
-                "line {}: {} {}: table says {}, parser: {}{}",
-                r.line,
-                r.section,
-                r.keyword,
+                "{row}: table says {}, parser: {}{note}",
                 r.mark,
-                seen.describe(),
-                if silently { " (SILENTLY ACCEPTED)" } else { "" }
+                seen.describe()
             ));
         }
-        let dir_text = dir.path().display().to_string();
-        let want = r.router_id.as_ref().map(|w| w.replace("{dir}", &dir_text));
-        if let (Seen::Accepted(Some(got)), "language") = (&seen, r.section.as_str()) {
-            if got.contains('$') || got.contains('~') || got.contains('@') {
-                problems.push(format!(
-                    "line {}: {} {}: accepted but not expanded: router_id {got:?}",
-                    r.line, r.section, r.keyword
-                ));
-            }
-        }
-        if let (Seen::Accepted(got), Some(want)) = (&seen, &want) {
-            if got.as_ref() != Some(want) {
-                problems.push(format!(
-                    "line {}: {} {}: accepted but read differently: router_id {got:?}, keepalived reads {want:?}",
-                    r.line, r.section, r.keyword
-                ));
-            }
-        }
+        problems.extend(misread);
         if let Seen::Warned { unknown: true, .. } = seen {
             unknown.push(format!("{} {}", r.section, r.keyword));
         }
@@ -440,10 +464,5 @@ fn the_compatibility_table_agrees_with_the_parser() {
         unknown.len(),
         unknown.join(", ")
     );
-    assert!(
-        problems.is_empty(),
-        "{} row(s) of docs/keepalived-compat.md disagree with the parser:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    fail_with(&problems, "disagree with the parser");
 }
