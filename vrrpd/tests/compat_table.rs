@@ -14,11 +14,14 @@
 //! template is wrong). A probe ending in `=> VALUE` also checks that `router_id` was read as
 //! VALUE (the config-language rows: a `$NAME` left unexpanded would otherwise pass).
 //! The test fails with the list of disagreeing rows; `COMPAT_TABLE_DUMP=1` prints what the
-//! parser does with every row.
+//! parser does with every row. Those VALUEs are themselves checked against keepalived 2.2.7:
+//! each such probe is run under keepalived (root, in a namespace), whose configuration dump
+//! must show that `router_id`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use vrrp_lab::WorkDir;
+use std::time::{Duration, Instant};
+use vrrp_lab::{spawn_in, Netns, Skip, WorkDir};
 use vrrpd::config::Loc;
 
 const MARKS: [&str; 4] = [
@@ -465,4 +468,107 @@ fn every_row_agrees_with_the_parser() {
         unknown.join(", ")
     );
     fail_with(&problems, "disagree with the parser");
+}
+
+/// keepalived 2.2.7's `Router ID = ...` for configuration file `conf` (its configuration
+/// dump, `-d`), run in `ns` until the dump is out; its log goes to `log`.
+fn keepalived_router_id(ns: &Netns, dir: &Path, conf: &Path, log: &Path) -> Option<String> {
+    let pid = |name: &str| dir.join(name).display().to_string();
+    let args: Vec<String> = ["-n", "-l", "-D", "-d", "-f"]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([conf.display().to_string()])
+        .chain(["-p".into(), pid("ka.pid"), "-r".into(), pid("ka-vrrp.pid")])
+        .chain(["-c".into(), pid("ka-check.pid")])
+        .collect();
+    let file = std::fs::File::create(log).unwrap();
+    let mut child = spawn_in(ns.name(), Path::new("keepalived"), &args, file).unwrap();
+    let found = |text: &str| {
+        text.lines()
+            .find_map(|l| l.split_once(" Router ID = ").map(|(_, id)| id.to_string()))
+    };
+    let start = Instant::now();
+    let mut id = None;
+    while start.elapsed() < Duration::from_secs(10) {
+        id = found(&std::fs::read_to_string(log).unwrap_or_default());
+        if id.is_some() || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // keepalived (-n: this very process) stops its children on SIGTERM.
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let stop = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if stop.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    id.or_else(|| found(&std::fs::read_to_string(log).unwrap_or_default()))
+}
+
+/// The `=> VALUE` of each row is what keepalived 2.2.7 reads: the same probe, in the same
+/// template, run under keepalived.
+#[test]
+fn the_expected_values_are_what_keepalived_reads() {
+    let test = "the_expected_values_are_what_keepalived_reads";
+    if !Skip::check(test)
+        .root("network namespaces")
+        .program("keepalived")
+        .ok()
+    {
+        return;
+    }
+    let ns = Netns::unique("compat").unwrap();
+    ns.veth_local("d0", "d1").unwrap();
+    for dev in ["lo", "d0", "d1"] {
+        ns.set_link(dev, true).unwrap();
+    }
+    let dir = WorkDir::create(&format!("compat-ka-{}", std::process::id())).unwrap();
+    std::fs::write(dir.path().join("tf"), "0\n").unwrap();
+    std::fs::write(
+        dir.path().join("inc.conf"),
+        "global_defs {\n    router_id from_include\n}\n",
+    )
+    .unwrap();
+    let dir_text = dir.path().display().to_string();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (n, r) in rows().iter().enumerate() {
+        let Some(want) = &r.router_id else { continue };
+        let want = want.replace("{dir}", &dir_text);
+        // keepalived refuses a loopback interface for VRRP.
+        let text = template(&r.section)
+            .unwrap()
+            .replace("interface lo", "interface d0");
+        let text = needed_lines(&text, Some(&r.keyword))
+            .replace("@@", &r.probe)
+            .replace("{dir}", &dir_text);
+        let conf = dir.path().join(format!("ka-{n}.conf"));
+        std::fs::write(&conf, text).unwrap();
+        let log = dir.path().join(format!("ka-{n}.log"));
+        let got = keepalived_router_id(&ns, dir.path(), &conf, &log);
+        checked += 1;
+        if got.as_deref() != Some(want.as_str()) {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            let said: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains("Line ") || l.contains("rror"))
+                .take(3)
+                .collect();
+            problems.push(format!(
+                "line {}: {} {}: the table expects router_id {want:?}, keepalived 2.2.7 reads {got:?} {said:?}",
+                r.line, r.section, r.keyword
+            ));
+        }
+    }
+    println!("{checked} expected values checked against keepalived 2.2.7");
+    assert!(checked > 0, "no row of the table has an expected value");
+    fail_with(&problems, "expect what keepalived does not read");
 }
