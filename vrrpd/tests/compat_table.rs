@@ -337,6 +337,44 @@ fn fail_with(problems: &[String], what: &str) {
     );
 }
 
+/// docs/keepalived-2.2.7-keywords.txt is what docs/extract-keywords.sh reads from
+/// keepalived's source now (a git mirror: `KEEPALIVED_GIT`, by default the project's).
+#[test]
+fn the_keyword_list_is_what_keepalived_source_says() {
+    let git = std::env::var("KEEPALIVED_GIT")
+        .unwrap_or_else(|_| "/work/.mirror/acassen+keepalived/repo".into());
+    if !Skip::check("the_keyword_list_is_what_keepalived_source_says")
+        .program("git")
+        .require(
+            Path::new(&git).is_dir(),
+            &format!("no keepalived git mirror at {git} (set KEEPALIVED_GIT)"),
+        )
+        .ok()
+    {
+        return;
+    }
+    let out = std::process::Command::new(repo().join("docs/extract-keywords.sh"))
+        .env("KEEPALIVED_GIT", &git)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "extract-keywords.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let now = String::from_utf8(out.stdout).unwrap();
+    let checked_in =
+        std::fs::read_to_string(repo().join("docs/keepalived-2.2.7-keywords.txt")).unwrap();
+    assert!(
+        now.lines().count() > 400,
+        "too few keywords extracted:\n{now}"
+    );
+    assert_eq!(
+        now, checked_in,
+        "regenerate: docs/extract-keywords.sh > docs/keepalived-2.2.7-keywords.txt"
+    );
+}
+
 /// Every keyword of keepalived's list has exactly one row with a known mark and a probe
 /// using it, and every row is one of them; the counts in the table and in README.md are
 /// the table's.
