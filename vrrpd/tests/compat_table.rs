@@ -24,6 +24,10 @@ use std::time::{Duration, Instant};
 use vrrp_lab::{spawn_in, Netns, Skip, WorkDir};
 use vrrpd::config::Loc;
 
+/// What a row's note says when its keyword, accepted, leaves the configuration as it was
+/// (it sets what is the default anyway).
+const NO_EFFECT: &str = "no effect by itself";
+
 const MARKS: [&str; 4] = [
     "implemented",
     "implemented differently",
@@ -106,6 +110,8 @@ struct Row {
     probe: String,
     /// What `router_id` must read as (`=> VALUE` at the end of the probe).
     router_id: Option<String>,
+    /// The "why / notes" cell.
+    note: String,
     /// Line in docs/keepalived-compat.md.
     line: usize,
 }
@@ -127,7 +133,7 @@ fn table(text: &str) -> Result<Vec<Row>, String> {
             continue;
         }
         let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-        let [keyword, mark, probe, ..] = cells.as_slice() else {
+        let [keyword, mark, probe, note @ ..] = cells.as_slice() else {
             return Err(format!("line {}: not a row: {line}", n + 1));
         };
         let unquote = |s: &str| {
@@ -155,6 +161,7 @@ fn table(text: &str) -> Result<Vec<Row>, String> {
             mark: mark.to_string(),
             probe,
             router_id,
+            note: note.join(" | "),
             line: n + 1,
         });
     }
@@ -176,8 +183,12 @@ fn keywords() -> Vec<(String, String)> {
 /// What the parser did with a probe.
 #[derive(Debug)]
 enum Seen {
-    /// No warning, no error; `router_id` as read.
-    Accepted(Option<String>),
+    /// No warning, no error; `router_id` as read; `changes`: the configuration read differs
+    /// from the one without the probe (else the keyword is read and dropped).
+    Accepted {
+        router_id: Option<String>,
+        changes: bool,
+    },
     /// Warnings naming the probe's lines (`unknown`: only "unknown keyword" ones).
     Warned {
         unknown: bool,
@@ -192,7 +203,7 @@ enum Seen {
 impl Seen {
     fn agrees(&self, mark: &str) -> bool {
         match self {
-            Seen::Accepted(_) => mark.starts_with("implemented"),
+            Seen::Accepted { .. } => mark.starts_with("implemented"),
             Seen::Warned { .. } => mark == "warned",
             Seen::Refused { at_probe, .. } => mark == "refused" && *at_probe,
             Seen::Broken(_) => false,
@@ -201,7 +212,10 @@ impl Seen {
 
     fn describe(&self) -> String {
         match self {
-            Seen::Accepted(_) => "accepted without a warning".into(),
+            Seen::Accepted { changes: true, .. } => "accepted without a warning".into(),
+            Seen::Accepted { changes: false, .. } => {
+                "accepted without a warning, the configuration read unchanged".into()
+            }
             Seen::Warned { unknown, messages } => format!(
                 "warned{}: {}",
                 if *unknown {
@@ -229,10 +243,23 @@ impl Seen {
 /// A message and the place it names.
 type Message = (Loc, String);
 
-/// Warnings, the error and `router_id` of reading `path` as `vrrpd -t` does.
-fn read(path: &Path) -> (Vec<Message>, Option<Message>, Option<String>) {
+/// What reading a configuration file as `vrrpd -t` does gives.
+struct Read {
+    warnings: Vec<Message>,
+    error: Option<Message>,
+    router_id: Option<String>,
+    /// The configuration read (Debug), its file name and line numbers left out.
+    config: String,
+}
+
+fn read(path: &Path) -> Read {
     match vrrpd::config::load(path) {
-        Err(e) => (Vec::new(), Some((e.loc.clone(), e.to_string())), None),
+        Err(e) => Read {
+            warnings: Vec::new(),
+            error: Some((e.loc.clone(), e.to_string())),
+            router_id: None,
+            config: String::new(),
+        },
         Ok(mut built) => {
             let error = match vrrpd::daemon::check_scripts(&built.config) {
                 Ok(w) => {
@@ -246,9 +273,28 @@ fn read(path: &Path) -> (Vec<Message>, Option<Message>, Option<String>) {
                 .iter()
                 .map(|w| (w.loc.clone(), w.message.clone()))
                 .collect();
-            (warnings, error, built.config.global.router_id.clone())
+            let config = format!("{:?}", built.config).replace(&path.display().to_string(), "");
+            Read {
+                warnings,
+                error,
+                router_id: built.config.global.router_id.clone(),
+                config: without_line_numbers(&config),
+            }
         }
     }
+}
+
+/// `text` with the digits after each `line: ` left out.
+fn without_line_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("line: ") {
+        let (head, tail) = rest.split_at(at + "line: ".len());
+        out.push_str(head);
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Lines (1-based) of `text` before the `@@` line that open a block still open there.
@@ -282,14 +328,19 @@ fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
     let openers = openers(&template);
     let base_path = dir.join(format!("base-{n}.conf"));
     std::fs::write(&base_path, needed_lines(&template, None).replace("@@", "")).unwrap();
-    let (base_warnings, base_error, _) = read(&base_path);
-    if let Some((_, e)) = base_error {
+    let base = read(&base_path);
+    if let Some((_, e)) = base.error {
         return Seen::Broken(format!("the template alone is refused: {e}"));
     }
     let path = dir.join(format!("row-{n}.conf"));
     let text = needed_lines(&template, Some(&row.keyword)).replace("@@", &probe);
     std::fs::write(&path, text).unwrap();
-    let (warnings, error, router_id) = read(&path);
+    let Read {
+        warnings,
+        error,
+        router_id,
+        config,
+    } = read(&path);
     let here = |loc: &Loc| loc.file.as_path() == path && lines.contains(&loc.line);
     if let Some((loc, message)) = error {
         return Seen::Refused {
@@ -297,7 +348,9 @@ fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
             message,
         };
     }
-    let base: BTreeSet<(usize, String)> = base_warnings
+    let base_config = base.config;
+    let base: BTreeSet<(usize, String)> = base
+        .warnings
         .into_iter()
         .map(|(l, m)| (l.line, m))
         .collect();
@@ -314,7 +367,16 @@ fn probe(dir: &Path, n: usize, row: &Row) -> Seen {
         .map(|(loc, m)| format!("line {}: {m}", loc.line))
         .collect();
     if messages.is_empty() {
-        return Seen::Accepted(router_id);
+        // A keyword the block needs (`?KEYWORD` in the template) is in the configuration
+        // compared with too: there, the probe may well give the same value.
+        let needed = template.lines().any(|l| {
+            l.strip_prefix('?')
+                .is_some_and(|l| l.split(' ').next() == Some(&row.keyword))
+        });
+        return Seen::Accepted {
+            router_id,
+            changes: needed || config != base_config,
+        };
     }
     let unknown = messages.iter().all(|m| m.contains("unknown"));
     Seen::Warned { unknown, messages }
@@ -446,7 +508,9 @@ fn every_row_agrees_with_the_parser() {
     let rows = rows();
     let mut problems = Vec::new();
     let dir = WorkDir::create(&format!("compat-table-{}", std::process::id())).unwrap();
-    std::fs::write(dir.path().join("tf"), "0\n").unwrap();
+    for file in ["tf", "tf2"] {
+        std::fs::write(dir.path().join(file), "0\n").unwrap();
+    }
     std::fs::write(
         dir.path().join("inc.conf"),
         "global_defs {\n    router_id from_include\n}\n",
@@ -469,22 +533,26 @@ fn every_row_agrees_with_the_parser() {
         let row = format!("line {}: {} {}", r.line, r.section, r.keyword);
         let want = r.router_id.as_ref().map(|w| w.replace("{dir}", &dir_text));
         let misread = match (&seen, &want) {
-            (Seen::Accepted(got), Some(want)) if got.as_ref() != Some(want) => Some(format!(
-                "{row}: accepted but read differently: router_id {got:?}, keepalived reads {want:?}"
-            )),
-            (Seen::Accepted(Some(got)), None)
-                if r.section == "language" && got.contains(['$', '~', '@']) =>
-            {
+            (Seen::Accepted { router_id: got, .. }, Some(want)) if got.as_ref() != Some(want) => {
                 Some(format!(
-                    "{row}: accepted but not expanded: router_id {got:?}"
-                ))
+                "{row}: accepted but read differently: router_id {got:?}, keepalived reads {want:?}"
+            ))
             }
+            (
+                Seen::Accepted {
+                    router_id: Some(got),
+                    ..
+                },
+                None,
+            ) if r.section == "language" && got.contains(['$', '~', '@']) => Some(format!(
+                "{row}: accepted but not expanded: router_id {got:?}"
+            )),
             _ => None,
         };
         if !seen.agrees(&r.mark) {
             let note = match (&seen, r.mark.as_str()) {
-                (Seen::Accepted(_), "refused") => " (SILENTLY ACCEPTED)",
-                (Seen::Accepted(_), _) if misread.is_none() => {
+                (Seen::Accepted { .. }, "refused") => " (SILENTLY ACCEPTED)",
+                (Seen::Accepted { .. }, _) if misread.is_none() => {
                     " (implemented, if vrrpd applies it)"
                 }
                 _ => "",
@@ -496,6 +564,16 @@ fn every_row_agrees_with_the_parser() {
             ));
         }
         problems.extend(misread);
+        // Accepted, applied: then the configuration read is not the same without it
+        // (unless the row says the keyword has no effect by itself, as `preempt`).
+        if let Seen::Accepted { changes: false, .. } = seen {
+            if r.mark.starts_with("implemented") && !r.note.to_lowercase().contains(NO_EFFECT) {
+                problems.push(format!(
+                    "{row}: table says {}, but the configuration read is the same without it: read and dropped (silently ignored), or the probe gives the default (then say \"{NO_EFFECT}\" in the row)",
+                    r.mark
+                ));
+            }
+        }
         if let Seen::Warned { unknown: true, .. } = seen {
             unknown.push(format!("{} {}", r.section, r.keyword));
         }
@@ -569,7 +647,9 @@ fn the_expected_values_are_what_keepalived_reads() {
         ns.set_link(dev, true).unwrap();
     }
     let dir = WorkDir::create(&format!("compat-ka-{}", std::process::id())).unwrap();
-    std::fs::write(dir.path().join("tf"), "0\n").unwrap();
+    for file in ["tf", "tf2"] {
+        std::fs::write(dir.path().join(file), "0\n").unwrap();
+    }
     std::fs::write(
         dir.path().join("inc.conf"),
         "global_defs {\n    router_id from_include\n}\n",
