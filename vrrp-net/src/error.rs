@@ -153,6 +153,8 @@ pub enum NetlinkOp {
     },
     /// Listing the interfaces.
     ListLinks,
+    /// Looking one interface up (by name or index).
+    GetLink,
     /// Creating a VMAC (macvlan) interface.
     AddMacvlan {
         /// Its name.
@@ -214,6 +216,7 @@ impl fmt::Display for NetlinkOp {
                 write!(f, "list addresses on ifindex {ifindex}")
             }
             NetlinkOp::ListLinks => f.write_str("list links"),
+            NetlinkOp::GetLink => f.write_str("look up a link"),
             NetlinkOp::AddMacvlan { name, parent } => {
                 write!(f, "add macvlan {name} on ifindex {parent}")
             }

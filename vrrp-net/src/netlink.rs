@@ -174,20 +174,46 @@ impl Netlink {
             .collect())
     }
 
-    /// The interface called `name`.
+    /// The interface called `name`: one RTM_GETLINK for that name, not a dump of every link
+    /// (a daemon starting a thousand instances looks a thousand names up).
     pub fn link_by_name(&mut self, name: &str) -> Result<LinkEntry, NetError> {
-        self.links()?
-            .into_iter()
-            .find(|l| l.name == name)
-            .ok_or_else(|| NetError::NoInterface(Interface::Name(name.to_owned())))
+        if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+            // No interface can have it (the kernel would answer EINVAL, not ENODEV).
+            return Err(NetError::NoInterface(Interface::Name(name.to_owned())));
+        }
+        let mut msg = LinkMessage::default();
+        msg.attributes.push(LinkAttribute::IfName(name.to_owned()));
+        self.one_link(msg, Interface::Name(name.to_owned()))
     }
 
-    /// The interface with index `ifindex`.
+    /// The interface with index `ifindex`: one RTM_GETLINK for that index.
     pub fn link_by_index(&mut self, ifindex: u32) -> Result<LinkEntry, NetError> {
-        self.links()?
-            .into_iter()
-            .find(|l| l.ifindex == ifindex)
-            .ok_or(NetError::NoInterface(Interface::Index(ifindex)))
+        let mut msg = LinkMessage::default();
+        msg.header.index = ifindex;
+        self.one_link(msg, Interface::Index(ifindex))
+    }
+
+    /// Ask for one link; the kernel's "no such device" is [`NetError::NoInterface`].
+    fn one_link(&mut self, msg: LinkMessage, which: Interface) -> Result<LinkEntry, NetError> {
+        let replies = match self.request(
+            RouteNetlinkMessage::GetLink(msg),
+            NLM_F_ACK,
+            NetlinkOp::GetLink,
+        ) {
+            Err(NetError::Netlink { source, .. })
+                if source.raw_os_error() == Some(libc::ENODEV) =>
+            {
+                return Err(NetError::NoInterface(which))
+            }
+            r => r?,
+        };
+        replies
+            .iter()
+            .find_map(|m| match m {
+                RouteNetlinkMessage::NewLink(l) => Some(link_entry(l)),
+                _ => None,
+            })
+            .ok_or(NetError::NoInterface(which))
     }
 
     /// Send one request and collect its replies until the ACK (or DONE for a dump).

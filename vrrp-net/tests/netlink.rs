@@ -104,6 +104,16 @@ fn link_lookups_name_index_mac_primary_address() {
             nl.link_by_name("nosuch0"),
             Err(NetError::NoInterface(_))
         ));
+        assert!(matches!(
+            nl.link_by_name("a-name-longer-than-ifnamsiz"),
+            Err(NetError::NoInterface(_))
+        ));
+        assert!(matches!(
+            nl.link_by_index(by_name.ifindex + 1000),
+            Err(NetError::NoInterface(_))
+        ));
+        // Lookups answer for that link only, whatever else the namespace holds.
+        assert_eq!(nl.link_by_name("lo").unwrap().ifindex, 1);
 
         // A secondary in the same subnet does not become the primary.
         ip(&["addr", "add", "192.0.2.50/24", "dev", A_IF]);

@@ -438,26 +438,7 @@ fn stall_conf() -> String {
     c
 }
 
-/// `vrrpd status --json` of node `n` (control socket of its first run).
-fn status(run: &Run, n: Node) -> serde_json::Value {
-    let sock = run
-        .lan
-        .dir
-        .path()
-        .join(format!("vrrpd-{}-1.sock", n.name()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(["status", "--json", "--control"])
-        .arg(&sock)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "vrrpd status: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
+/// Adverts sent by each instance, from a status document.
 fn adverts_sent(s: &serde_json::Value) -> Vec<u64> {
     s["instances"]
         .as_array()
@@ -496,10 +477,10 @@ fn a_stalled_reader_never_stops_the_adverts() {
     wait_log(&run, ONE, "Entering FAULT STATE", n);
     run.lan.a.set_link("eth0", true).unwrap();
     wait_log(&run, ONE, "Entering MASTER STATE", 2 * n);
-    let before = status(&run, ONE);
+    let before = run.vrrpd_status(ONE);
     let t0 = Instant::now();
     sleep(Duration::from_secs(3));
-    let after = status(&run, ONE);
+    let after = run.vrrpd_status(ONE);
     let elapsed = t0.elapsed();
     let (a, b) = (adverts_sent(&before), adverts_sent(&after));
     let dropped = after["fifo_lines_dropped"].as_u64().unwrap();
@@ -533,7 +514,9 @@ fn a_stalled_reader_never_stops_the_adverts() {
             Ok(k) if k > 0 => got.extend_from_slice(&buf[..k]),
             _ => sleep(Duration::from_millis(200)),
         }
-        written = status(&run, ONE)["fifo_lines_written"].as_u64().unwrap();
+        written = run.vrrpd_status(ONE)["fifo_lines_written"]
+            .as_u64()
+            .unwrap();
         if got.iter().filter(|&&c| c == b'\n').count() as u64 >= written {
             break;
         }
@@ -811,6 +794,134 @@ fn removed_instance_line_same_as_keepalived() {
         "{test}: keepalived: no {want:?}\n{}",
         k.logs()
     );
+    let report = differences(&k, &v);
+    assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
+}
+
+/// Three instances with notify scripts recorded by `rec.sh` (`rec.sh.log`): VI_2 says
+/// `notify_deleted` (with a script), VI_3 does not (its `notify_fault` and `notify_stop`
+/// are there to see which runs); `removed_hooks_sequence` drops both at a reload.
+const REMOVED_HOOKS: &str = "global_defs {\n  vrrp_notify_fifo @DIR@/vrrp-@N@.fifo\n  \
+     notify_fifo @DIR@/global-@N@.fifo\n}\n\
+     vrrp_instance VI_1 {\n  state @STATE@\n  interface eth0\n  virtual_router_id 51\n  \
+     priority @PRIORITY@\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n\
+     vrrp_instance VI_2 {\n  state @STATE@\n  interface eth0\n  virtual_router_id 52\n  \
+     priority @PRIORITY@\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.102/24\n  }\n  \
+     notify_deleted \"@DIR@/rec.sh deleted-@N@\"\n  notify \"@DIR@/rec.sh generic-@N@\"\n}\n\
+     vrrp_instance VI_3 {\n  state @STATE@\n  interface eth0\n  virtual_router_id 53\n  \
+     priority @PRIORITY@\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.103/24\n  }\n  \
+     notify_fault \"@DIR@/rec.sh fault-@N@\"\n  notify_stop \"@DIR@/rec.sh stop-@N@\"\n  \
+     notify \"@DIR@/rec.sh generic-@N@\"\n}\n";
+
+/// The recorder of [`REMOVED_HOOKS`]: one line per run, its arguments.
+const RECORDER: &str = "#!/bin/sh\necho \"$*\" >> \"$0.log\"\n";
+
+/// What `rec.sh` recorded in `run`, sorted (keepalived runs scripts concurrently), once
+/// the count has not changed for a second (scripts finish after the phase settles).
+fn recorded(run: &Run) -> Vec<String> {
+    let p = run.lan.dir.path().join("rec.sh.log");
+    let read = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_to_string(&p)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut last = read();
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        sleep(Duration::from_secs(1));
+        let now = read();
+        if now == last || Instant::now() > end {
+            return now;
+        }
+        last = now;
+    }
+}
+
+/// node1 alone: start; a reload of a configuration without VI_2 and VI_3; stop. The
+/// scripts' record is taken after the reload (`rec.sh.after-reload`).
+fn removed_hooks_sequence(run: &mut Run) {
+    let dir = run.lan.dir.path().to_owned();
+    let rec = dir.join("rec.sh");
+    std::fs::write(&rec, RECORDER).unwrap();
+    std::fs::set_permissions(&rec, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut r = Readers::open(run);
+    run.start(ONE);
+    run.wait_state(ONE, "MASTER", 1);
+    r.phase(run, "start (node1 master)");
+    let conf = dir.join("node1.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let cut = text.find("vrrp_instance VI_2").unwrap();
+    std::fs::write(&conf, &text[..cut]).unwrap();
+    run.reload(ONE);
+    r.phase(run, "reload without VI_2, VI_3");
+    std::fs::write(dir.join("rec.sh.after-reload"), recorded(run).join("\n")).unwrap();
+    run.stop(ONE);
+    r.phase(run, "stop");
+}
+
+/// Instances removed by a reload, as keepalived 2.2.7's `clear_diff_vrrp` announces them:
+/// with `notify_deleted`, DELETED (its script, the generic `notify ... DELETED`, the FIFO
+/// line); without it, FAULT for the generic `notify` and the FIFO but `notify_fault` not
+/// run (keepalived picks the state's script before it turns DELETED into FAULT), and no
+/// STOP. Script runs and FIFO lines the same as keepalived's.
+#[test]
+fn removed_instances_hooks_same_as_keepalived() {
+    let test = "removed_instances_hooks_same_as_keepalived";
+    if !can_run(test) {
+        return;
+    }
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let d = [Daemon::Keepalived, Daemon::Vrrpd];
+    let (k, v) = runs(
+        "ffd",
+        REMOVED_HOOKS,
+        MASTER_BACKUP,
+        &["VI_1", "VI_2", "VI_3"],
+        removed_hooks_sequence,
+        d,
+    );
+    print_lines(&k);
+    print_lines(&v);
+    let after = |run: &Run| -> Vec<String> {
+        std::fs::read_to_string(run.lan.dir.path().join("rec.sh.after-reload"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (ka, va) = (after(&k), after(&v));
+    eprintln!("{test}: keepalived ran {ka:#?}\nvrrpd ran {va:#?}");
+    for want in [
+        "deleted-1",
+        "generic-1 INSTANCE VI_2 DELETED 150",
+        "generic-1 INSTANCE VI_3 FAULT 150",
+    ] {
+        assert!(
+            ka.iter().any(|l| l == want),
+            "{test}: keepalived did not run {want:?}: {ka:?}\n{}",
+            k.logs()
+        );
+    }
+    assert!(
+        !ka.iter()
+            .any(|l| l.starts_with("stop-") || l.starts_with("fault-")),
+        "{test}: keepalived ran notify_stop or notify_fault at the reload: {ka:?}"
+    );
+    for want in [
+        "INSTANCE \"VI_2\" DELETED 150",
+        "INSTANCE \"VI_3\" FAULT 150",
+    ] {
+        assert!(
+            lines(&k, 1, ONE, "vrrp").iter().any(|l| l == want),
+            "{test}: keepalived: no {want:?}\n{}",
+            k.logs()
+        );
+    }
+    assert_eq!(ka, va, "{test}: script runs differ\n{}", v.logs());
     let report = differences(&k, &v);
     assert!(report.is_empty(), "{test}:\n{report}\n{}", v.logs());
 }

@@ -355,3 +355,43 @@ fn daemon_refuses_unknown_users_at_start() {
         assert!(out.contains(&want), "{name}: no '{want}' in:\n{out}");
     }
 }
+
+/// `notify_deleted [SCRIPT [USER [GROUP]]]` (instances only, as keepalived): the keyword
+/// alone, or with its script; a second notify line of a kind is reported at its line and
+/// the first kept (keepalived's "already specified - ignoring"); in a sync group
+/// `notify_deleted` is an unknown keyword, warned.
+#[test]
+fn notify_deleted_and_repeated_notify_lines_as_keepalived() {
+    let parse = |text: &str| vrrpd::config::parse(Path::new("t.conf"), text).unwrap();
+    let b = parse(&conf("", "  notify_deleted\n", ""));
+    let n = &b.config.instances[0].notify;
+    assert!(n.report_deleted && n.deleted.is_none(), "{n:?}");
+
+    let b = parse(&conf(
+        "",
+        "  notify_deleted \"/bin/echo gone\"\n  notify_master /bin/true\n  \
+         notify_master /bin/false\n  notify_deleted /bin/false\n",
+        "  notify_deleted\n",
+    ));
+    let n = &b.config.instances[0].notify;
+    assert!(n.report_deleted, "{n:?}");
+    assert_eq!(
+        n.deleted.as_deref().map(|l| l.command.as_str()),
+        Some("/bin/echo gone")
+    );
+    assert_eq!(
+        n.master.as_deref().map(|l| l.command.as_str()),
+        Some("/bin/true")
+    );
+    let warnings: Vec<String> = b.warnings.iter().map(|w| w.to_string()).collect();
+    // Lines: 5 notify_deleted, 6 and 7 notify_master, 8 notify_deleted; the group's at 19.
+    assert_eq!(
+        warnings,
+        [
+            "t.conf:7: warning: notify_master script already specified - ignoring /bin/false",
+            "t.conf:8: warning: notify_deleted already specified - ignoring /bin/false",
+            "t.conf:19: warning: unknown keyword 'notify_deleted' in vrrp_sync_group ignored",
+        ]
+    );
+    assert!(!b.config.sync_groups[0].notify.report_deleted);
+}

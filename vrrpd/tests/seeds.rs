@@ -94,11 +94,11 @@ fn seed_000_unicast_nopreempt_equal_priority() {
         );
         assert_eq!(i.vips[0].prefix, 32);
         assert_eq!(
-            i.notify.master.as_deref(),
+            i.notify.master.as_deref().map(|l| l.command.as_str()),
             Some("/etc/keepalived/notify_action.sh MASTER")
         );
         assert_eq!(
-            i.notify.stop.as_deref(),
+            i.notify.stop.as_deref().map(|l| l.command.as_str()),
             Some("/etc/keepalived/notify_action.sh STOP")
         );
         assert_eq!(i.router.garp_master_delay().map(|d| d.as_secs()), Some(1));
@@ -123,7 +123,11 @@ fn seed_001_unicast_without_src_and_sync_group() {
     let b = good("001-sync-group.good.conf");
     assert_eq!(b.config.sync_groups[0].name, "G1");
     assert_eq!(
-        b.config.sync_groups[0].notify.master.as_deref(),
+        b.config.sync_groups[0]
+            .notify
+            .master
+            .as_deref()
+            .map(|l| l.command.as_str()),
         Some("/etc/keepalived/vip.py")
     );
     assert_eq!(b.warnings.len(), 1);
@@ -150,7 +154,7 @@ fn seed_003_and_004_instances() {
     let n = &good("004-notify.good.conf").config.instances[0];
     assert_eq!(n.vips[0].dev.as_deref(), Some("eth0"));
     assert_eq!(
-        n.notify.generic.as_deref(),
+        n.notify.generic.as_deref().map(|l| l.command.as_str()),
         Some("/usr/local/bin/keepalivednotify.sh")
     );
     let elk = good("004-elk.good.conf").config;

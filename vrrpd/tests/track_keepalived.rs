@@ -58,6 +58,19 @@ fn track_sequence(run: &mut Run) {
     run.wait_instances(TWO, &vi1, "MASTER", 1);
     run.wait_instances(ONE, &vi1, "BACKUP", 1);
     run.snapshot("VI_1 weighted file -60 on node1: node2 holds VI_1");
+    if matches!(run.daemon, Daemon::Vrrpd) {
+        // vrrpd status shows each tracked file with the value last read.
+        let s = run.vrrpd_status(ONE);
+        let tf = s["track_files"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["name"] == "tf"))
+            .unwrap_or_else(|| panic!("no track file tf in status: {s}"));
+        assert_eq!(tf["value"], -60, "{tf}");
+        assert!(
+            tf["path"].as_str().unwrap().ends_with("node1.weight"),
+            "{tf}"
+        );
+    }
 
     run.replace_file("node1.weight", "0\n");
     run.wait_instances(ONE, &vi1, "MASTER", 2);

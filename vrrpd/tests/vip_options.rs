@@ -203,6 +203,19 @@ fn every_option_lands_as_keepalived_puts_it_and_leaves_with_mastership() {
     wait_state(&s, "a", "MASTER");
     s.wait(LIMIT, "addresses added", || present(&a) == ALL.len());
     assert_as_keepalived(&a);
+    // vrrpd status lists the excluded addresses, with their interface when not a0.
+    let excluded = Scene::vi1(&s.status("a"))["excluded_vips"].clone();
+    assert_eq!(
+        excluded,
+        serde_json::json!([
+            "2001:db8::10/128",
+            "2001:db8::11/64",
+            "2001:db8::12/64",
+            "2001:db8::13/64 dev x0",
+            "198.51.100.20/24 dev x0"
+        ]),
+        "status excluded_vips"
+    );
     // Gratuitous ARPs / NAs for the addresses on x0 (VIPs and excluded) go out of x0, as
     // keepalived sends them ("Sending gratuitous ARP on x0 for 192.0.2.11"); those of the
     // addresses on a0 do not.

@@ -423,9 +423,12 @@ impl Builder {
         };
         let mut unknown = Vec::new();
         for s in stmt.children() {
-            // keepalived has no `notify_master_rx_lower_pri` for a group: unknown there.
-            if s.keyword != "notify_master_rx_lower_pri"
-                && notify_keyword(&mut group.notify, s, &mut self.warnings)?
+            // keepalived has no `notify_master_rx_lower_pri` or `notify_deleted` for a group:
+            // unknown there.
+            if !matches!(
+                s.keyword.as_str(),
+                "notify_master_rx_lower_pri" | "notify_deleted"
+            ) && notify_keyword(&mut group.notify, s, &mut self.warnings)?
             {
                 continue;
             }
@@ -603,10 +606,27 @@ fn notify_keyword(
         "notify_stop" => &mut n.stop,
         "notify" => &mut n.generic,
         "notify_master_rx_lower_pri" => &mut n.master_rx_lower_pri,
+        "notify_deleted" => {
+            // keepalived: the script is optional; the keyword alone says "DELETED".
+            if n.report_deleted {
+                warnings.push(already_specified(s, "notify_deleted"));
+                return Ok(true);
+            }
+            n.report_deleted = true;
+            if s.args.is_empty() {
+                return Ok(true);
+            }
+            &mut n.deleted
+        }
         _ => return Ok(false),
     };
+    if slot.is_some() {
+        // keepalived keeps the first line and reports the others.
+        warnings.push(already_specified(s, &format!("{} script", s.keyword)));
+        return Ok(true);
+    }
     let (line, warning) = crate::scripts::notify::parse_line(s)?;
-    *slot = Some(line);
+    *slot = Some(Box::new(line));
     if let Some(message) = warning {
         warnings.push(Warning {
             loc: s.loc.clone(),
@@ -614,6 +634,17 @@ fn notify_keyword(
         });
     }
     Ok(true)
+}
+
+/// keepalived's report of a second `notify*` line of the same kind (the first is kept).
+fn already_specified(s: &Statement, what: &str) -> Warning {
+    Warning {
+        loc: s.loc.clone(),
+        message: format!(
+            "{what} already specified - ignoring {}",
+            s.args.first().map_or("", String::as_str)
+        ),
+    }
 }
 
 /// `vrrp_startup_delay SECONDS`, as keepalived reads it: from 0.001 to 4294 seconds

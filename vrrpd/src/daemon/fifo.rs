@@ -56,6 +56,8 @@ pub enum Word {
     Fault,
     /// `STOP`.
     Stop,
+    /// `DELETED`: removed by a reload, with `notify_deleted`.
+    Deleted,
     /// `MASTER_RX_LOWER_PRI`.
     MasterRxLowerPri,
     /// `MASTER_PRIORITY`: the effective priority of a master changed.
@@ -81,6 +83,7 @@ impl Word {
             Word::Backup => "BACKUP",
             Word::Fault => "FAULT",
             Word::Stop => "STOP",
+            Word::Deleted => "DELETED",
             Word::MasterRxLowerPri => "MASTER_RX_LOWER_PRI",
             Word::MasterPriority => "MASTER_PRIORITY",
             Word::BackupPriority => "BACKUP_PRIORITY",

@@ -161,6 +161,9 @@ pub fn check_scripts(config: &Config) -> Result<Vec<Warning>, PrepareError> {
     Prepared::new(config, &instances).map(|p| p.warnings)
 }
 
+/// The instance scripts of the configuration a reload replaced.
+pub struct Retired(HashMap<String, NotifyScripts>);
+
 /// Notify hooks and checks of the configuration in force.
 pub struct Hooks {
     instances: HashMap<String, NotifyScripts>,
@@ -195,11 +198,13 @@ impl Hooks {
     /// error nothing changes. A check whose `vrrp_script` block and prepared command (the
     /// program found, the user) did not change keeps running with its status.
     /// `instances` are the configuration's `vrrp_instance`s (the plans own them).
+    /// Returns the previous configuration's instance scripts: a removed instance is
+    /// announced with its old scripts ([`Hooks::on_removed`]).
     pub fn reload(
         &mut self,
         config: &Config,
         instances: &[&VrrpInstance],
-    ) -> Result<(), PrepareError> {
+    ) -> Result<Retired, PrepareError> {
         let p = Prepared::new(config, instances)?;
         for w in &p.warnings {
             warn!("{w}");
@@ -221,10 +226,10 @@ impl Hooks {
             c.stop();
         }
         self.rx_logs.retain(|k, _| p.instances.contains_key(k));
-        self.instances = p.instances;
+        let retired = std::mem::replace(&mut self.instances, p.instances);
         self.groups.set(p.groups);
         self.checks = checks;
-        Ok(())
+        Ok(Retired(retired))
     }
 
     /// Instance `name` entered `to` with effective priority `priority`.
@@ -268,6 +273,18 @@ impl Hooks {
     pub fn on_stop(&mut self, name: &str, priority: u8) {
         if let Some(n) = self.instances.get(name) {
             let jobs = n.transition_jobs(Subject::Instance, name, NotifyState::Stop, priority);
+            self.runner.submit(name, jobs);
+        }
+    }
+
+    /// Instance `name` was removed by a reload, as keepalived's `clear_diff_vrrp` announces
+    /// it: its `notify_deleted` script if any, then the generic `notify` with `state`
+    /// (DELETED with `notify_deleted`, else FAULT; keepalived picks the state's own script
+    /// while the state is DELETED, so `notify_fault` does not run).
+    pub fn on_removed(&mut self, old: &Retired, name: &str, state: NotifyState, priority: u8) {
+        if let Some(n) = old.0.get(name) {
+            let mut jobs = n.transition_jobs(Subject::Instance, name, state, priority);
+            jobs.retain(|j| matches!(j.hook, Hook::Deleted | Hook::Generic));
             self.runner.submit(name, jobs);
         }
     }

@@ -590,6 +590,7 @@ impl Daemon {
                 counters: self.processes.counters,
                 blocks: self.processes.status(),
             },
+            track_files: self.track_files.status(&self.config),
         }
     }
 

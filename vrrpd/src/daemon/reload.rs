@@ -14,6 +14,7 @@ use vrrp_net::Instance;
 use super::plan;
 use super::{Daemon, Slot};
 use crate::config::{self, VrrpInstance};
+use crate::scripts::NotifyState;
 
 impl Daemon {
     /// Reload from the configuration file.
@@ -43,9 +44,10 @@ impl Daemon {
         if let Err(e) = super::fifo::check(&built.config) {
             return self.reload_failed(e);
         }
-        if let Err(e) = self.hooks.reload(&built.config, &models) {
-            return self.reload_failed(e);
-        }
+        let retired = match self.hooks.reload(&built.config, &models) {
+            Ok(r) => r,
+            Err(e) => return self.reload_failed(e),
+        };
         // keepalived closes the FIFOs and opens them again at every reload.
         if let Err(e) = self.fifos.reload(&built.config, &models) {
             error!("notify FIFOs: {e}");
@@ -73,14 +75,24 @@ impl Daemon {
                 kept.push(slot);
             } else {
                 info!("({}) removed by reload", slot.name);
-                let effective = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
+                let router = self.runner.router(slot.index);
+                let effective = router.map_or(0, |r| r.priority().0);
+                let faulty = router.is_some_and(|r| r.state() == vrrp_fsm::State::Fault);
                 self.runner.remove(slot.index, &mut out);
-                let prio = self.runner.router(slot.index).map_or(0, |r| r.priority().0);
-                self.hooks.on_stop(&slot.name, prio);
-                // keepalived 2.2.7 writes a deleted instance as FAULT, with its effective
-                // priority (without `notify_deleted`, which vrrpd does not have).
-                self.fifos
-                    .instance(&slot.name, super::fifo::Word::Fault, effective);
+                // keepalived 2.2.7 (clear_diff_vrrp): a removed instance is announced
+                // DELETED with `notify_deleted`; without it FAULT, unless it already was in
+                // FAULT (then nothing). Its effective priority; no STOP.
+                let deleted = slot.notify.as_ref().is_some_and(|n| n.report_deleted);
+                if deleted || !faulty {
+                    let (state, word) = if deleted {
+                        (NotifyState::Deleted, super::fifo::Word::Deleted)
+                    } else {
+                        (NotifyState::Fault, super::fifo::Word::Fault)
+                    };
+                    self.hooks
+                        .on_removed(&retired, &slot.name, state, effective);
+                    self.fifos.instance(&slot.name, word, effective);
+                }
                 self.forget(slot.index);
                 freed.push(slot.index);
             }

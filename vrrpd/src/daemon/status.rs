@@ -30,6 +30,23 @@ pub struct Status {
     pub scripts: ScriptStatus,
     /// `vrrp_track_process` blocks and the tracker's counts.
     pub processes: ProcessTracking,
+    /// `track_file` blocks some instance tracks, with the value last read.
+    pub track_files: Vec<TrackFileStatus>,
+}
+
+/// One watched `track_file` block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackFileStatus {
+    /// The block's name.
+    pub name: String,
+    /// `file PATH`.
+    pub path: String,
+    /// The number the file held when last read (0: missing, unreadable or empty).
+    pub value: i64,
+    /// `weight N` of the block.
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
 }
 
 /// `vrrp_track_process`: the tracker's counts and every block's count and quorum.
@@ -85,6 +102,9 @@ pub struct InstanceStatus {
     pub master: Option<String>,
     /// Virtual addresses with prefix.
     pub vips: Vec<String>,
+    /// `virtual_ipaddress_excluded` (and VIPs that did not fit in an advert), with prefix
+    /// and, when not the instance's, their interface (`ADDR/P dev IF`).
+    pub excluded_vips: Vec<String>,
     /// Configured advert interval, ms.
     pub advert_interval_ms: u64,
     /// Master_Adver_Interval in use, ms (v3 backups learn it).
@@ -267,6 +287,15 @@ pub fn instances(
                         format!("{a}/{p}")
                     })
                     .collect(),
+                excluded_vips: info
+                    .spec
+                    .excluded
+                    .iter()
+                    .map(|v| match &v.dev {
+                        Some(dev) => format!("{}/{} dev {dev}", v.addr, v.prefix_len),
+                        None => format!("{}/{}", v.addr, v.prefix_len),
+                    })
+                    .collect(),
                 advert_interval_ms: ms(cfg.advert_interval()),
                 master_adver_interval_ms: ms(r.master_adver_interval()),
                 master_down_interval_ms: ms(r.master_down_interval()),
@@ -325,7 +354,7 @@ pub fn dump_text(s: &Status) -> String {
             " VRRP Instance = {}\n   State = {}\n   Interface = {}\n   Virtual Router ID = {}\n   \
              Version = {}\n   Base priority = {}\n   Effective priority = {}\n   \
              Master = {}\n   Advert interval = {} ms\n   Master down interval = {} ms\n   \
-             Virtual IP = {}\n",
+             Virtual IP = {}\n   Excluded virtual IP = {}\n",
             i.name,
             i.state,
             i.interface,
@@ -337,8 +366,20 @@ pub fn dump_text(s: &Status) -> String {
             i.advert_interval_ms,
             i.master_down_interval_ms,
             i.vips.join(" "),
+            i.excluded_vips.join(", "),
         );
         dump_counters(&mut t, "   ", i.counters.iter());
+    }
+    if !s.track_files.is_empty() {
+        // keepalived's dump_track_file.
+        t += "------< VRRP Track files >------\n";
+        for f in &s.track_files {
+            let reverse = if f.reverse { " reverse" } else { "" };
+            t += &format!(
+                " Track file = {}\n   File = {}\n   Status = {}\n   Weight = {}{reverse}\n",
+                f.name, f.path, f.value, f.weight
+            );
+        }
     }
     if !s.processes.blocks.is_empty() {
         t += "------< VRRP Track processes >------\n";
@@ -435,6 +476,7 @@ mod tests {
                 source: "192.0.2.1".into(),
                 master: Some("192.0.2.1".into()),
                 vips: vec!["192.0.2.100/32".into()],
+                excluded_vips: vec!["198.51.100.7/24 dev eth1".into()],
                 advert_interval_ms: 1000,
                 master_adver_interval_ms: 1000,
                 master_down_interval_ms: 3609,
@@ -482,7 +524,40 @@ mod tests {
                 },
                 blocks: vec![],
             },
+            track_files: vec![TrackFileStatus {
+                name: "chk".into(),
+                path: "/run/chk".into(),
+                value: -7,
+                weight: 10,
+                reverse: true,
+            }],
         }
+    }
+
+    /// Tracked files show in status JSON and in the dump as keepalived dumps them.
+    #[test]
+    fn track_files_in_status_and_dump() {
+        let s = one_instance(InstanceCounters::default());
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["track_files"][0]["name"], "chk");
+        assert_eq!(json["track_files"][0]["value"], -7);
+        assert_eq!(json["track_files"][0]["reverse"], true);
+        assert_eq!(
+            json["instances"][0]["excluded_vips"][0],
+            "198.51.100.7/24 dev eth1"
+        );
+        let text = dump_text(&s);
+        assert!(
+            text.contains("   Excluded virtual IP = 198.51.100.7/24 dev eth1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "------< VRRP Track files >------\n Track file = chk\n   File = /run/chk\n   \
+                 Status = -7\n   Weight = 10 reverse\n"
+            ),
+            "{text}"
+        );
     }
 
     /// Every entry of every counter table shows in status JSON, in the metrics text and in

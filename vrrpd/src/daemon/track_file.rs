@@ -123,6 +123,24 @@ impl TrackFiles {
         Ok(())
     }
 
+    /// Every watched file as `vrrpd status` and the SIGUSR1 dump show it: its block's
+    /// name, path and weight from `config`, and the value last read.
+    pub fn status(&self, config: &Config) -> Vec<super::status::TrackFileStatus> {
+        self.files
+            .iter()
+            .filter_map(|w| {
+                let f = config.track_files.iter().find(|f| f.name == w.name)?;
+                Some(super::status::TrackFileStatus {
+                    name: w.name.clone(),
+                    path: w.path.display().to_string(),
+                    value: w.value,
+                    weight: f.weight,
+                    reverse: f.reverse,
+                })
+            })
+            .collect()
+    }
+
     /// Every file's current value, by `track_file` name.
     pub fn values(&self) -> Vec<(String, i64)> {
         self.files

@@ -45,6 +45,8 @@ pub enum Hook {
     Generic,
     /// `notify_master_rx_lower_pri`.
     MasterRxLowerPri,
+    /// `notify_deleted` (an instance removed by a reload).
+    Deleted,
 }
 
 impl Hook {
@@ -57,6 +59,7 @@ impl Hook {
             Hook::Stop => "notify_stop",
             Hook::Generic => "notify",
             Hook::MasterRxLowerPri => "notify_master_rx_lower_pri",
+            Hook::Deleted => "notify_deleted",
         }
     }
 }
@@ -72,6 +75,8 @@ pub enum NotifyState {
     Fault,
     /// STOP (the daemon is shutting down).
     Stop,
+    /// DELETED (removed by a reload, with `notify_deleted`).
+    Deleted,
 }
 
 impl NotifyState {
@@ -82,6 +87,7 @@ impl NotifyState {
             NotifyState::Backup => "BACKUP",
             NotifyState::Fault => "FAULT",
             NotifyState::Stop => "STOP",
+            NotifyState::Deleted => "DELETED",
         }
     }
 
@@ -92,6 +98,7 @@ impl NotifyState {
             NotifyState::Backup => Hook::Backup,
             NotifyState::Fault => Hook::Fault,
             NotifyState::Stop => Hook::Stop,
+            NotifyState::Deleted => Hook::Deleted,
         }
     }
 }
@@ -133,6 +140,7 @@ pub struct NotifyScripts {
     stop: Option<CommandSpec>,
     generic: Option<CommandSpec>,
     master_rx_lower_pri: Option<CommandSpec>,
+    deleted: Option<CommandSpec>,
 }
 
 impl NotifyScripts {
@@ -146,18 +154,19 @@ impl NotifyScripts {
         owner: &str,
         env: &ScriptEnv,
     ) -> Result<NotifyScripts, ScriptError> {
-        let p =
-            |hook: Hook, line: &Option<NotifyLine>| -> Result<Option<CommandSpec>, ScriptError> {
-                line.as_ref()
-                    .map(|l| {
-                        env.prepare(
-                            &format!("{owner} {}", hook.keyword()),
-                            &l.command,
-                            l.user.as_ref(),
-                        )
-                    })
-                    .transpose()
-            };
+        let p = |hook: Hook,
+                 line: &Option<Box<NotifyLine>>|
+         -> Result<Option<CommandSpec>, ScriptError> {
+            line.as_ref()
+                .map(|l| {
+                    env.prepare(
+                        &format!("{owner} {}", hook.keyword()),
+                        &l.command,
+                        l.user.as_ref(),
+                    )
+                })
+                .transpose()
+        };
         Ok(NotifyScripts {
             master: p(Hook::Master, &notify.master)?,
             backup: p(Hook::Backup, &notify.backup)?,
@@ -165,6 +174,7 @@ impl NotifyScripts {
             stop: p(Hook::Stop, &notify.stop)?,
             generic: p(Hook::Generic, &notify.generic)?,
             master_rx_lower_pri: p(Hook::MasterRxLowerPri, &notify.master_rx_lower_pri)?,
+            deleted: p(Hook::Deleted, &notify.deleted)?,
         })
     }
 
@@ -177,6 +187,7 @@ impl NotifyScripts {
             Hook::Stop => self.stop.as_ref(),
             Hook::Generic => self.generic.as_ref(),
             Hook::MasterRxLowerPri => self.master_rx_lower_pri.as_ref(),
+            Hook::Deleted => self.deleted.as_ref(),
         }
     }
 

@@ -259,6 +259,26 @@ impl Run {
         self.notes.push(what);
     }
 
+    /// `vrrpd status --json` of node `n`'s current vrrpd (a vrrpd run only).
+    pub fn vrrpd_status(&self, n: Node) -> serde_json::Value {
+        assert!(
+            matches!(self.daemon, Daemon::Vrrpd),
+            "status of a keepalived run"
+        );
+        let sock = self.file(n, self.runs[n.i()], "sock");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(["status", "--json", "--control"])
+            .arg(&sock)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "vrrpd status: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     /// Start the daemon on node `n` with its configuration (a new log file).
     pub fn start(&mut self, n: Node) {
         self.runs[n.i()] += 1;
