@@ -73,16 +73,21 @@ if ls /etc/systemd/system/*.wants/vrrpd.service >/dev/null 2>&1; then
 fi
 
 unit=$(grep '/systemd/system/vrrpd.service$' "$files") || fail "no vrrpd.service installed"
+template=$(grep '/systemd/system/vrrpd@.service$' "$files") || fail "no vrrpd@.service installed"
 for want in /usr/sbin/vrrpd /usr/share/man/man8/vrrpd.8.gz \
     /usr/share/man/man5/vrrpd.keepalived.conf.5.gz \
     /usr/share/bash-completion/completions/vrrpd /usr/share/zsh/vendor-completions/_vrrpd \
     /usr/share/fish/vendor_completions.d/vrrpd.fish /usr/share/doc/vrrpd/copyright \
+    /usr/share/doc/vrrpd/keepalived-compat.md \
     /usr/share/doc/vrrpd/changelog.Debian.gz; do
     grep -qx "$want" "$files" || fail "$want is not in the package"
 done
 
-echo "-- systemd-analyze verify $unit"
+echo "-- systemd-analyze verify $unit $template"
 systemd-analyze verify "$unit"
+# A template is verified as one of its instances.
+systemd-analyze verify "$(dirname "$template")/vrrpd@node1.service" ||
+    fail "systemd-analyze verify vrrpd@node1.service"
 grep -q '^ExecStartPre=/usr/sbin/vrrpd -t ' "$unit" || fail "unit: no ExecStartPre config check"
 grep -q '^Conflicts=keepalived.service' "$unit" || fail "unit: no Conflicts=keepalived.service"
 grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$unit" || fail "unit: no SIGHUP reload"
