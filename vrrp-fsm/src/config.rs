@@ -135,6 +135,9 @@ pub struct Config {
     pub(crate) tracks: Vec<Track>,
     pub(crate) strict: bool,
     pub(crate) lower_prio_no_advert: bool,
+    pub(crate) higher_prio_send_advert: bool,
+    pub(crate) garp_lower_prio_repeat: u32,
+    pub(crate) garp_lower_prio_delay: Option<Duration>,
     pub(crate) track_primary: bool,
 }
 
@@ -167,6 +170,9 @@ impl Config {
             tracks: Vec::new(),
             strict: false,
             lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            garp_lower_prio_repeat: 0,
+            garp_lower_prio_delay: None,
             track_primary: true,
         })
     }
@@ -209,6 +215,16 @@ impl Config {
     /// keepalived `lower_prio_no_advert`: a master does not answer a lower-priority advert.
     pub fn lower_prio_no_advert(&self) -> bool {
         self.lower_prio_no_advert
+    }
+    /// keepalived `higher_prio_send_advert`: a master preempted by a higher-priority advert
+    /// sends one advert of its own before stepping down.
+    pub fn higher_prio_send_advert(&self) -> bool {
+        self.higher_prio_send_advert
+    }
+    /// keepalived `garp_lower_prio_repeat` (0: none) and `garp_lower_prio_delay` (None:
+    /// no second burst).
+    pub fn garp_lower_prio(&self) -> (u32, Option<Duration>) {
+        (self.garp_lower_prio_repeat, self.garp_lower_prio_delay)
     }
     /// False with keepalived `nopreempt`.
     pub fn preempt(&self) -> bool {
@@ -344,6 +360,23 @@ impl ConfigBuilder {
         self.0.lower_prio_no_advert = on;
         self
     }
+    /// keepalived `higher_prio_send_advert`: a master hearing an advert that beats it sends
+    /// one advert of its own (its priority) before going Backup, so that a peer that
+    /// missed the preemption hears the old master once more (off by default, as in
+    /// keepalived).
+    pub fn higher_prio_send_advert(mut self, on: bool) -> Self {
+        self.0.higher_prio_send_advert = on;
+        self
+    }
+    /// keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay`: a master hearing a
+    /// lower-priority advert sends `repeat` gratuitous ARPs / NAs per VIP at once (0: none,
+    /// the default here; keepalived's default is its `vrrp_garp_master_repeat`), and as
+    /// many again `delay` later (None or zero: no second burst).
+    pub fn garp_lower_prio(mut self, repeat: u32, delay: Option<Duration>) -> Self {
+        self.0.garp_lower_prio_repeat = repeat;
+        self.0.garp_lower_prio_delay = delay.filter(|d| !d.is_zero());
+        self
+    }
     /// keepalived `dont_track_primary` is `track_primary(false)`: the router's own link
     /// ([`crate::Router::handle_link`]) no longer puts it in FAULT.
     pub fn track_primary(mut self, on: bool) -> Self {
@@ -386,6 +419,9 @@ impl ConfigBuilder {
         }
         check_garp_repeat(c.garp_repeat)?;
         check_garp_repeat(c.garp_refresh_repeat)?;
+        if c.garp_lower_prio_repeat > 0 {
+            check_garp_repeat(c.garp_lower_prio_repeat)?;
+        }
         Ok(c)
     }
 }

@@ -55,6 +55,8 @@ pub struct Router {
     preempt_at: Option<Instant>,
     garp_delay_at: Option<Instant>,
     garp_refresh_at: Option<Instant>,
+    /// keepalived `garp_lower_prio_delay`: the second burst after a lower-priority advert.
+    garp_lower_at: Option<Instant>,
     /// When, as Master, it last heard an advert it wins (dual-master episodes).
     won_heard_at: Option<Instant>,
     /// keepalived `vrrp_startup_delay`: until then, Master_Down_Timer runs from this time.
@@ -79,6 +81,7 @@ impl Router {
             preempt_at: None,
             garp_delay_at: None,
             garp_refresh_at: None,
+            garp_lower_at: None,
             won_heard_at: None,
             startup_hold: None,
             out: VecDeque::new(),
@@ -160,6 +163,7 @@ impl Router {
             self.master_down_timer,
             self.garp_delay_at,
             self.garp_refresh_at,
+            self.garp_lower_at,
         ]
         .into_iter()
         .flatten()
@@ -237,6 +241,11 @@ impl Router {
             // keepalived `garp_master_delay`: the second burst.
             self.garp_delay_at = None;
             self.announce(self.cfg.garp_repeat);
+        }
+        if due(self.garp_lower_at, now) {
+            // keepalived `garp_lower_prio_delay`: the second burst.
+            self.garp_lower_at = None;
+            self.announce(self.cfg.garp_lower_prio_repeat);
         }
         if due(self.garp_refresh_at, now) {
             // keepalived `garp_master_refresh` (a deadline left by a configuration that
@@ -516,6 +525,10 @@ impl Router {
             // same), not a dual master.
             self.out
                 .push_back(Output::Event(Event::Preempted { src, priority }));
+            // keepalived `higher_prio_send_advert`: one advert of ours on the way out.
+            if self.cfg.higher_prio_send_advert {
+                self.send_advert(self.priority);
+            }
             if let VersionFields::V3 { interval } = adv.fields {
                 self.master_adver_interval = interval.as_duration();
             }
@@ -533,6 +546,13 @@ impl Router {
         if !self.cfg.lower_prio_no_advert {
             self.send_advert(self.priority);
             self.adver_timer = Some(now + self.cfg.advert_interval());
+        }
+        // keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay`: claim the VIPs
+        // again at once, and once more after the delay (one pending burst, moved on by each
+        // such advert; keepalived schedules one per advert).
+        if self.cfg.garp_lower_prio_repeat > 0 {
+            self.announce(self.cfg.garp_lower_prio_repeat);
+            self.garp_lower_at = self.cfg.garp_lower_prio_delay.map(|d| now + d);
         }
         Err(Discard::LowerPriority)
     }
@@ -673,6 +693,7 @@ impl Router {
         self.preempt_at = None;
         self.garp_delay_at = None;
         self.garp_refresh_at = None;
+        self.garp_lower_at = None;
     }
 
     fn send_advert(&mut self, priority: Priority) {

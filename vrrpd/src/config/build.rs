@@ -22,28 +22,64 @@ const SKIPPED_BLOCKS: &[&str] = &[
     "garp_group",
 ];
 
-/// keepalived keywords accepted and deliberately ignored (email alerts, LVS, tuning knobs
-/// with no meaning here). They produce no warning.
-const IGNORED_GLOBAL: &[&str] = &[
+/// keepalived keywords of its email alerts, LVS and checker processes: they mean nothing to a
+/// VRRP-only daemon, and each line is warned about ("not applicable to vrrpd").
+const NOT_APPLICABLE_GLOBAL: &[&str] = &[
     "notification_email",
     "notification_email_from",
     "smtp_server",
     "smtp_connect_timeout",
     "smtp_helo_name",
+    "smtp_alert",
+    "smtp_alert_vrrp",
+    "smtp_alert_checker",
+    "no_email_faults",
+    "no_checker_emails",
     "lvs_id",
+    "lvs_flush",
+    "lvs_flush_onstop",
+    "lvs_flush_on_stop",
     "lvs_sync_daemon",
     "lvs_timeouts",
-    "vrrp_iptables",
-    "vrrp_check_unicast_src",
-    "vrrp_priority",
+    "lvs_process_name",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "nftables_ipvs",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "checker_process_name",
     "checker_priority",
-    "max_auto_priority",
-    "vrrp_no_swap",
     "checker_no_swap",
-    "dynamic_interfaces",
-    "vrrp_higher_prio_send_advert",
+    "checker_rt_priority",
+    "checker_cpu_affinity",
+    "checker_rlimit_rttime",
+    "checker_rlimit_rtime",
+    "checker_log_all_failures",
+    "rs_init_notifies",
+    "bfd_process_name",
+    "bfd_priority",
+    "bfd_no_swap",
+    "bfd_rt_priority",
+    "bfd_cpu_affinity",
+    "bfd_rlimit_rttime",
+    "bfd_rlimit_rtime",
 ];
 
+/// keepalived keywords of `global_defs` vrrpd reads but does not apply, with why (warned
+/// at their line).
+const NOT_APPLIED_GLOBAL: &[(&str, &str)] = &[
+    ("vrrp_iptables", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("vrrp_ipsets", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("nftables", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("nftables_priority", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("nftables_ifindex", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("nftables_counters", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
+    ("vrrp_priority", "vrrpd does not set its own scheduling priority: set it in the service (Nice=)"),
+    ("vrrp_rt_priority", "vrrpd does not set its own scheduling priority: set it in the service (CPUSchedulingPolicy=)"),
+    ("max_auto_priority", "vrrpd does not raise its own scheduling priority"),
+    ("vrrp_no_swap", "vrrpd does not lock its memory: set it in the service (MemorySwapMax=0)"),
+    ("dynamic_interfaces", "vrrpd follows interfaces deleted and created again while it runs, but an interface missing at start is still refused"),
+];
 /// Everything built: the config and the warnings on the way.
 #[derive(Debug)]
 pub struct Built {
@@ -142,6 +178,12 @@ impl Builder {
                 "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
                 "vrrp_garp_master_repeat" => g.garp_master_repeat = router::garp_repeat(s)?,
                 "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
+                "vrrp_garp_lower_prio_repeat" => {
+                    g.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
+                }
+                "vrrp_garp_lower_prio_delay" => {
+                    g.garp_lower_prio_delay = Some(seconds_arg(s, 1000.0)?)
+                }
                 "vrrp_v3_checksum_as_v2" | "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
                 "script_user" => g.script_user = Some(user_group(s)?),
                 "enable_script_security" => g.enable_script_security = true,
@@ -159,8 +201,16 @@ impl Builder {
                         late.push((s, w));
                     }
                 }
-                kw if IGNORED_GLOBAL.contains(&kw) => {}
-                _ => unknown.push(s),
+                "vrrp_higher_prio_send_advert" => g.higher_prio_send_advert = bool_arg(s)?,
+                // vrrpd always drops a unicast advert from a source that is not a peer.
+                "vrrp_check_unicast_src" => no_args(s)?,
+                kw if NOT_APPLICABLE_GLOBAL.contains(&kw) => {
+                    late.push((s, not_applicable(kw)));
+                }
+                kw => match NOT_APPLIED_GLOBAL.iter().find(|(k, _)| *k == kw) {
+                    Some((_, why)) => late.push((s, format!("'{kw}' ignored: {why}"))),
+                    None => unknown.push(s),
+                },
             }
         }
         for s in unknown {
@@ -288,27 +338,22 @@ impl Builder {
             use_vmac: None,
             accept: None,
             lower_prio_no_advert: None,
+            higher_prio_send_advert: None,
+            strict_mode: None,
+            garp_lower_prio_repeat: None,
+            garp_lower_prio_delay: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
+        let mut late = Vec::new();
+        let mut native_ipv6 = None;
         let mut unicast_block = None;
         for s in stmt.children() {
             if notify_keyword(&mut i.notify, s, &mut self.warnings)? {
                 continue;
             }
             match s.keyword.as_str() {
-                "state" => {
-                    i.state = match one_arg(s)? {
-                        "MASTER" => InitialState::Master,
-                        "BACKUP" => InitialState::Backup,
-                        other => {
-                            return Err(ConfigError::invalid(
-                                &s.loc,
-                                format!("state must be MASTER or BACKUP, found '{other}'"),
-                            ))
-                        }
-                    }
-                }
+                "state" => i.state = state(s, i.state, &i.name, &mut late)?,
                 "interface" => i.interface = one_arg(s)?.to_string(),
                 "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
                 "priority" => i.priority = router::priority(s)?,
@@ -322,7 +367,7 @@ impl Builder {
                 "preempt_delay" => {
                     i.preempt_delay = seconds_arg(s, MAX_PREEMPT_DELAY.as_secs_f64())?
                 }
-                "authentication" => i.auth = authentication(s)?,
+                "authentication" => i.auth = authentication(s, &i.name, &mut self.warnings)?,
                 "virtual_ipaddress" => i.vips = addresses(s, &mut self.warnings)?,
                 "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s, &mut self.warnings)?,
                 "virtual_routes" => i.routes = route::routes(s, &mut self.warnings)?,
@@ -358,7 +403,19 @@ impl Builder {
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
-                "smtp_alert" | "native_ipv6" | "debug" => {}
+                "strict_mode" => i.strict_mode = Some(bool_arg(s)?),
+                "garp_lower_prio_repeat" => {
+                    i.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
+                }
+                "garp_lower_prio_delay" => i.garp_lower_prio_delay = Some(seconds_arg(s, 1000.0)?),
+                "higher_prio_send_advert" => i.higher_prio_send_advert = Some(bool_arg(s)?),
+                "smtp_alert" => late.push((s, not_applicable("smtp_alert"))),
+                "debug" => late.push((
+                    s,
+                    "'debug' ignored: vrrpd's log detail is set with -D".to_string(),
+                )),
+                // keepalived: IPv6 and VRRPv3; vrrpd takes both from the VIPs.
+                "native_ipv6" => native_ipv6 = Some(s),
                 _ => unknown.push(s),
             }
         }
@@ -384,8 +441,22 @@ impl Builder {
                 ));
             }
         }
+        if let Some(s) = native_ipv6 {
+            if i.vips.iter().any(|v| v.addr.is_ipv4()) {
+                late.push((
+                    s,
+                    format!(
+                        "({}) Cannot specify native_ipv6 with IPv4 addresses",
+                        i.name
+                    ),
+                ));
+            }
+        }
         for s in unknown {
             self.unknown(s, "vrrp_instance");
+        }
+        for (s, w) in late {
+            self.warn(s, w);
         }
         self.drafts.push(i);
         Ok(())
@@ -464,7 +535,10 @@ impl Builder {
                     });
                     group.tracking_weight = true
                 }
-                "smtp_alert" => {}
+                "smtp_alert" => self.warnings.push(Warning {
+                    loc: s.loc.clone(),
+                    message: not_applicable("smtp_alert"),
+                }),
                 "track_process" => group.track_processes = process::refs(s)?,
                 _ => unknown.push(s),
             }
@@ -513,22 +587,6 @@ impl Builder {
             &c.processes,
             &mut self.warnings,
         );
-        if c.global.vrrp_strict {
-            // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
-            for i in self
-                .drafts
-                .iter()
-                .filter(|i| i.lower_prio_no_advert == Some(false))
-            {
-                self.warnings.push(Warning {
-                    loc: i.loc.clone(),
-                    message: format!(
-                        "({}) Strict mode requires no lower priority advert. resetting",
-                        i.name
-                    ),
-                });
-            }
-        }
         c.instances.reserve_exact(self.drafts.len());
         for d in self.drafts {
             c.instances.push(router::check(d, c, &mut self.warnings)?);
@@ -558,6 +616,34 @@ impl Builder {
             warnings: self.warnings,
         })
     }
+}
+
+/// `state MASTER|BACKUP`, as keepalived reads it: `BACKUP` after `MASTER` is ignored,
+/// anything else (`master`, say) means BACKUP; both with keepalived's warning.
+fn state<'a>(
+    s: &'a Statement,
+    before: InitialState,
+    name: &str,
+    late: &mut Vec<(&'a Statement, String)>,
+) -> Result<InitialState, ConfigError> {
+    Ok(match one_arg(s)? {
+        "MASTER" => InitialState::Master,
+        "BACKUP" if before == InitialState::Master => {
+            late.push((
+                s,
+                format!("({name}) state previously set as MASTER - ignoring BACKUP"),
+            ));
+            InitialState::Master
+        }
+        "BACKUP" => InitialState::Backup,
+        other => {
+            late.push((
+                s,
+                format!("({name}) unknown state '{other}', defaulting to BACKUP"),
+            ));
+            InitialState::Backup
+        }
+    })
 }
 
 /// `version` / `vrrp_version`: 2 or 3.
@@ -635,6 +721,11 @@ fn startup_delay(s: &Statement) -> Result<(Duration, Option<String>), ConfigErro
     Ok((d, warning))
 }
 
+/// A keyword of keepalived's other processes (email alerts, LVS, checkers, BFD).
+fn not_applicable(kw: &str) -> String {
+    format!("'{kw}' is not applicable to vrrpd (VRRP only); ignored")
+}
+
 fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {
     let d = seconds_arg(s, 86_400.0)?;
     Ok((!d.is_zero()).then_some(d))
@@ -649,13 +740,36 @@ pub(super) fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
     }
 }
 
-fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, ConfigError> {
+/// `authentication { auth_type PASS|AH; auth_pass TEXT }`, as keepalived reads it: an
+/// unknown `auth_type`, or none, or no `auth_pass`, means no authentication, with
+/// keepalived's warning; a password over 8 bytes is cut, with its warning.
+fn authentication(
+    stmt: &Statement,
+    name: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<(AuthKind, String)>, ConfigError> {
     let mut kind = None;
-    let mut pass = None;
+    let mut pass: Option<String> = None;
+    let mut warn = |s: &Statement, message: String| {
+        warnings.push(Warning {
+            loc: s.loc.clone(),
+            message,
+        })
+    };
     for s in stmt.children() {
         match s.keyword.as_str() {
-            "auth_type" => kind = Some((one_arg(s)?.to_string(), s)),
-            "auth_pass" => pass = Some(one_arg(s)?.to_string()),
+            "auth_type" => match one_arg(s)? {
+                "PASS" => kind = Some(AuthKind::Pass),
+                "AH" => kind = Some(AuthKind::Ah),
+                other => warn(s, format!("({name}) unknown authentication type '{other}'")),
+            },
+            "auth_pass" => {
+                let text = one_arg(s)?;
+                if text.len() > 8 {
+                    warn(s, "Truncating auth_pass to 8 characters".to_string());
+                }
+                pass = Some(text.to_string());
+            }
             _ => {
                 return Err(ConfigError::invalid(
                     &s.loc,
@@ -664,25 +778,22 @@ fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, Config
             }
         }
     }
-    let Some((kind, kind_stmt)) = kind else {
-        return Err(ConfigError::invalid(
-            &stmt.loc,
-            "authentication has no auth_type",
-        ));
+    let Some(kind) = kind else {
+        warn(
+            stmt,
+            format!("({name}) authentication without a known auth_type: no authentication"),
+        );
+        return Ok(None);
     };
-    let Some(pass) = pass else {
-        return Err(ConfigError::invalid(
-            &stmt.loc,
-            "authentication has no auth_pass",
-        ));
-    };
-    match kind.as_str() {
-        "PASS" => Ok(Some((AuthKind::Pass, pass))),
-        "AH" => Ok(Some((AuthKind::Ah, pass))),
-        other => Err(ConfigError::invalid(
-            &kind_stmt.loc,
-            format!("auth_type must be PASS or AH, found '{other}'"),
-        )),
+    match pass.filter(|p| !p.is_empty()) {
+        Some(pass) => Ok(Some((kind, pass))),
+        None => {
+            warn(
+                stmt,
+                format!("({name}) Authentication specified but no password given. Ignoring"),
+            );
+            Ok(None)
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod router;
 mod rtnames;
 mod rule;
 pub mod source;
+mod strict;
 mod track;
 pub mod tree;
 pub mod values;

@@ -80,6 +80,13 @@ pub struct GlobalDefs {
     /// `vrrp_lower_prio_no_advert [<BOOL>]`: default of the instances'
     /// `lower_prio_no_advert` (keepalived: false).
     pub lower_prio_no_advert: bool,
+    /// `vrrp_higher_prio_send_advert [<BOOL>]`: default of the instances'
+    /// `higher_prio_send_advert` (keepalived: false).
+    pub higher_prio_send_advert: bool,
+    /// `vrrp_garp_lower_prio_repeat N` (None: `vrrp_garp_master_repeat`, as keepalived).
+    pub garp_lower_prio_repeat: Option<u32>,
+    /// `vrrp_garp_lower_prio_delay SECONDS` (None: `vrrp_garp_master_delay`, as keepalived).
+    pub garp_lower_prio_delay: Option<Duration>,
     /// `vrrp_netlink_monitor_rcv_bufs BYTES`: the link monitor's receive buffer (None: the
     /// kernel's default, `net.core.rmem_default`; keepalived sets 64 KiB).
     pub netlink_monitor_rcv_bufs: Option<u32>,
@@ -111,6 +118,9 @@ impl Default for GlobalDefs {
             script_user: None,
             enable_script_security: false,
             lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            garp_lower_prio_repeat: None,
+            garp_lower_prio_delay: None,
             netlink_monitor_rcv_bufs: None,
             netlink_monitor_rcv_bufs_force: false,
             startup_delay: None,

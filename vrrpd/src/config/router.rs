@@ -65,6 +65,11 @@ pub(super) struct Draft {
     pub(super) use_vmac: Option<Option<String>>,
     pub(super) accept: Option<bool>,
     pub(super) lower_prio_no_advert: Option<bool>,
+    pub(super) higher_prio_send_advert: Option<bool>,
+    /// `strict_mode [BOOL]` (None: `vrrp_strict` of global_defs).
+    pub(super) strict_mode: Option<bool>,
+    pub(super) garp_lower_prio_repeat: Option<u32>,
+    pub(super) garp_lower_prio_delay: Option<Duration>,
     pub(super) loc: Loc,
 }
 
@@ -87,8 +92,8 @@ pub(super) fn check(
             d.name
         ));
     };
-    let strict = global.vrrp_strict;
     let (version, family) = families::settle(&mut d, global, warnings)?;
+    let settled = super::strict::settle(&mut d, global, version, warnings)?;
     let vips = vips(&d.vips, family);
     let name = &d.name;
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
@@ -116,13 +121,13 @@ pub(super) fn check(
         .preempt_delay(d.preempt_delay)
         .initial_state(d.state)
         .auth(auth)
-        .accept_mode(d.accept.unwrap_or(!strict))
-        .strict(strict)
-        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
-        .lower_prio_no_advert(
-            strict
-                || d.lower_prio_no_advert
-                    .unwrap_or(global.lower_prio_no_advert),
+        .accept_mode(settled.accept)
+        .strict(settled.strict)
+        .lower_prio_no_advert(settled.lower_prio_no_advert)
+        .higher_prio_send_advert(settled.higher_prio_send_advert)
+        .garp_lower_prio(
+            settled.garp_lower_prio_repeat,
+            Some(settled.garp_lower_prio_delay),
         )
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
@@ -261,6 +266,16 @@ pub(super) fn garp_repeat(s: &Statement) -> Result<u32, ConfigError> {
         .ok()
         .filter(|n| vrrp_fsm::check_garp_repeat(*n).is_ok())
         .ok_or_else(|| not_in_range(s, text, 1, vrrp_fsm::MAX_GARP_REPEAT))
+}
+
+/// `garp_lower_prio_repeat N` (or the global `vrrp_garp_lower_prio_repeat`): 0 (none) or
+/// what [`vrrp_fsm::check_garp_repeat`] allows, refused at its line.
+pub(super) fn garp_lower_repeat(s: &Statement) -> Result<u32, ConfigError> {
+    let text = one_arg(s)?;
+    text.parse()
+        .ok()
+        .filter(|n| *n == 0 || vrrp_fsm::check_garp_repeat(*n).is_ok())
+        .ok_or_else(|| not_in_range(s, text, 0, vrrp_fsm::MAX_GARP_REPEAT))
 }
 
 /// `advert_int` in RFC 9568's 12-bit centiseconds (None above 40.95 s).
