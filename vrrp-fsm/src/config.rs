@@ -105,6 +105,10 @@ pub enum ConfigError {
     /// keepalived `garp_master_repeat` is at least 1; vrrpd's bound is [`MAX_GARP_REPEAT`].
     #[error("garp repeat {0} outside 1..={max}", max = MAX_GARP_REPEAT)]
     GarpRepeat(u32),
+    /// keepalived `vrrp_mcast_group4/6`, `mcast_dst_ip`: not a multicast address of the
+    /// virtual addresses' family.
+    #[error("advert group is not a multicast address of the virtual addresses' family")]
+    MulticastGroup,
     /// Reconfiguring may not change VRID, version or family: that is a new router.
     #[error("reconfigure changed VRID, version or family")]
     IdentityChanged,
@@ -138,6 +142,9 @@ pub struct Config {
     pub(crate) higher_prio_send_advert: bool,
     pub(crate) garp_lower_prio_repeat: u32,
     pub(crate) garp_lower_prio_delay: Option<Duration>,
+    pub(crate) multicast_group: Option<IpAddr>,
+    pub(crate) unicast_ttl: u8,
+    pub(crate) peer_ttl: Vec<(IpAddr, u8, u8)>,
     pub(crate) track_primary: bool,
 }
 
@@ -173,6 +180,9 @@ impl Config {
             higher_prio_send_advert: false,
             garp_lower_prio_repeat: 0,
             garp_lower_prio_delay: None,
+            multicast_group: None,
+            unicast_ttl: vrrp_proto::REQUIRED_TTL,
+            peer_ttl: Vec::new(),
             track_primary: true,
         })
     }
@@ -225,6 +235,29 @@ impl Config {
     /// no second burst).
     pub fn garp_lower_prio(&self) -> (u32, Option<Duration>) {
         (self.garp_lower_prio_repeat, self.garp_lower_prio_delay)
+    }
+    /// The group multicast adverts go to and are heard on: 224.0.0.18 / ff02::12 (RFC 9568
+    /// §5.1.1.2 / §5.1.2.2), unless keepalived's `vrrp_mcast_group4/6` or `mcast_dst_ip`
+    /// chose another.
+    pub fn multicast_group(&self) -> IpAddr {
+        self.multicast_group.unwrap_or(match self.vips.family() {
+            Family::V4 => IpAddr::V4(vrrp_proto::MULTICAST_V4),
+            Family::V6 => IpAddr::V6(vrrp_proto::MULTICAST_V6),
+        })
+    }
+    /// TTL / hop limit of adverts sent to unicast peers (keepalived `unicast_ttl`; 255
+    /// unless set; multicast adverts always go with 255).
+    pub fn unicast_ttl(&self) -> u8 {
+        self.unicast_ttl
+    }
+    /// Whether a unicast advert from `src` with TTL / hop limit `ttl` is taken: within the
+    /// peer's `min_ttl`..=`max_ttl` (keepalived `unicast_peer { ADDR min_ttl N max_ttl N }`;
+    /// any TTL when the peer has no range).
+    pub fn peer_ttl_accepts(&self, src: IpAddr, ttl: u8) -> bool {
+        self.peer_ttl
+            .iter()
+            .find(|(a, _, _)| *a == src)
+            .map_or(true, |&(_, lo, hi)| (lo..=hi).contains(&ttl))
     }
     /// False with keepalived `nopreempt`.
     pub fn preempt(&self) -> bool {
@@ -377,6 +410,24 @@ impl ConfigBuilder {
         self.0.garp_lower_prio_delay = delay.filter(|d| !d.is_zero());
         self
     }
+    /// keepalived `vrrp_mcast_group4/6` / `mcast_dst_ip`: the multicast group adverts go to
+    /// and are heard on (None: 224.0.0.18 / ff02::12). Must be a multicast address of the
+    /// VIPs' family.
+    pub fn multicast_group(mut self, group: Option<IpAddr>) -> Self {
+        self.0.multicast_group = group;
+        self
+    }
+    /// keepalived `unicast_ttl`: TTL / hop limit of adverts to unicast peers (1 to 255).
+    pub fn unicast_ttl(mut self, ttl: u8) -> Self {
+        self.0.unicast_ttl = ttl;
+        self
+    }
+    /// keepalived `unicast_peer { ADDR min_ttl N max_ttl N }`: adverts from `peer` are taken
+    /// only with a TTL / hop limit in `min..=max`.
+    pub fn peer_ttl(mut self, peer: IpAddr, min: u8, max: u8) -> Self {
+        self.0.peer_ttl.push((peer, min, max));
+        self
+    }
     /// keepalived `dont_track_primary` is `track_primary(false)`: the router's own link
     /// ([`crate::Router::handle_link`]) no longer puts it in FAULT.
     pub fn track_primary(mut self, on: bool) -> Self {
@@ -407,6 +458,11 @@ impl ConfigBuilder {
             return Err(ConfigError::AddressCount(c.vips.len()));
         }
         check_family(c.primary, &c.vips)?;
+        if let Some(g) = c.multicast_group {
+            if !g.is_multicast() || g.is_ipv4() != (c.vips.family() == Family::V4) {
+                return Err(ConfigError::MulticastGroup);
+            }
+        }
         if c.preempt_delay > MAX_PREEMPT_DELAY {
             return Err(ConfigError::PreemptDelayTooLong);
         }

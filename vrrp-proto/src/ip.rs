@@ -58,6 +58,14 @@ fn check_fixed_header(bytes: &[u8], header_len: usize, version: u8) -> Result<()
 /// Validate a whole IPv4 datagram carrying VRRP: version 4, IHL, total length, not a
 /// fragment, protocol 112, TTL 255. Bytes beyond the total length (link padding) are ignored.
 pub fn parse_ipv4(bytes: &[u8]) -> Result<Received<'_>, Error> {
+    let (received, ttl) = parse_ipv4_any_ttl(bytes)?;
+    check_ttl(ttl)?;
+    Ok(received)
+}
+
+/// [`parse_ipv4`] without the TTL check, the TTL returned: for an advert sent to a unicast
+/// address, whose TTL keepalived does not require to be 255 (its `unicast_ttl`).
+pub fn parse_ipv4_any_ttl(bytes: &[u8]) -> Result<(Received<'_>, u8), Error> {
     check_fixed_header(bytes, IPV4_HEADER_LEN, 4)?;
     let ihl = bytes[0] & 0x0f;
     let header_len = usize::from(ihl) * 4;
@@ -79,14 +87,14 @@ pub fn parse_ipv4(bytes: &[u8]) -> Result<Received<'_>, Error> {
     if bytes[9] != IPPROTO_VRRP {
         return Err(Error::NotVrrp(bytes[9]));
     }
-    check_ttl(bytes[8])?;
     let src = Ipv4Addr::new(bytes[12], bytes[13], bytes[14], bytes[15]);
     let dst = Ipv4Addr::new(bytes[16], bytes[17], bytes[18], bytes[19]);
-    Ok(Received {
+    let received = Received {
         src: IpAddr::V4(src),
         dst: IpAddr::V4(dst),
         payload: &bytes[header_len..declared],
-    })
+    };
+    Ok((received, bytes[8]))
 }
 
 /// Validate a VRRP message received on an IPv6 raw socket, with the source, destination
@@ -251,6 +259,8 @@ mod tests {
         let mut b = ok;
         b[8] = 64;
         assert_eq!(parse_ipv4(&b), Err(Error::TtlNot255(64)));
+        let (r, ttl) = parse_ipv4_any_ttl(&b).unwrap();
+        assert_eq!((r.payload.len(), ttl), (20, 64));
         let mut b = ok;
         b[9] = 17;
         assert_eq!(parse_ipv4(&b), Err(Error::NotVrrp(17)));

@@ -290,7 +290,7 @@ fn fuzzer_findings_are_refused_at_the_right_line() {
         "{HEAD}  unicast_src_ip 2001:db8::1\n  unicast_peer {{\n    2001:db8::2\n  }}\n{VIP}}}\n"
     ));
     assert!(
-        e.contains("unicast_src_ip 2001:db8::1 is not of the virtual addresses' family"),
+        e.contains("source address 2001:db8::1 (unicast_src_ip / mcast_src_ip) is not of the virtual addresses' family"),
         "{e}"
     );
     // C4: more than 255 VIPs.

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use vrrp_proto::{decode, ip, ChecksumPolicy, Family, GlobalCounter, Vrid};
+use vrrp_proto::{decode, ip, ChecksumPolicy, Error, Family, GlobalCounter, Vrid, REQUIRED_TTL};
 
 use super::{Datagram, Endpoint};
 use crate::output::State;
@@ -21,13 +21,21 @@ impl Endpoint {
     /// A datagram from a raw socket. Drain the queues afterwards (see the module docs).
     pub fn handle_datagram(&mut self, now: Instant, d: Datagram<'_>) {
         let received = match (d.src, d.dst) {
-            (IpAddr::V6(s), IpAddr::V6(dst)) => ip::check_ipv6(d.bytes, s, dst, d.hop_limit),
-            _ => ip::parse_ipv4(d.bytes),
+            (IpAddr::V6(s), IpAddr::V6(dst)) => {
+                ip::check_ipv6(d.bytes, s, dst, REQUIRED_TTL).map(|r| (r, d.hop_limit))
+            }
+            _ => ip::parse_ipv4_any_ttl(d.bytes),
         };
-        let r = match received {
+        let (r, ttl) = match received {
             Ok(r) => r,
             Err(e) => return self.counters.count(&e, None),
         };
+        // RFC 9568 §7.1: TTL / hop limit 255. keepalived holds multicast adverts to it; a
+        // unicast one may come with the peer's `unicast_ttl` (checked below, per peer).
+        let unicast = !r.dst.is_multicast();
+        if !unicast && ttl != REQUIRED_TTL {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
+        }
         let family = match r.src {
             IpAddr::V4(_) => Family::V4,
             IpAddr::V6(_) => Family::V6,
@@ -71,6 +79,19 @@ impl Endpoint {
         if !inst.peers.accept(r.src) {
             inst.router.counters_mut().unknown_peer += 1;
             return;
+        }
+        let cfg = inst.router.config();
+        if !unicast && r.dst != cfg.multicast_group() {
+            // Another group joined on this socket (keepalived's `vrrp_mcast_group4/6`).
+            inst.router.counters_mut().not_mine += 1;
+            return;
+        }
+        let ttl_ok = match inst.peers.peers() {
+            [] => ttl == REQUIRED_TTL,
+            _ => cfg.peer_ttl_accepts(r.src, ttl),
+        };
+        if !ttl_ok {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
         }
         // Discards, lower priorities and dual masters are counted by the router; what it
         // has to say about them comes out as events.

@@ -187,6 +187,7 @@ impl Runner {
             link.ifindex,
             mac(&link),
             family,
+            cfg.multicast_group(),
         )?;
         self.link.seed(&link);
         let now = self.now();
@@ -337,6 +338,14 @@ impl Runner {
             track_interfaces: tracks,
         };
         let family = endpoint_spec.config.family();
+        let group = endpoint_spec.config.multicast_group();
+        if let Some(info) = self.infos[id.0].as_ref() {
+            if let Err(error) = self.ports.join(info.port, group) {
+                let link = info.spec.interface.clone();
+                let note = InstanceNote::RebindFailed { link, error };
+                out.push(Happening::Instance { instance: id, note });
+            }
+        }
         let res = self.endpoint.reconfigure(now, id, endpoint_spec);
         let mut old_vips = Vec::new();
         if res.is_ok() {

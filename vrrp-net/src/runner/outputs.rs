@@ -40,6 +40,7 @@ impl Runner {
                 tag: t.instance.0,
                 src: t.src,
                 dst: t.dst,
+                ttl: t.ttl,
                 len: t.len,
             })
         }) {}

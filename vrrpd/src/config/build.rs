@@ -10,7 +10,7 @@ use super::values::*;
 use super::{process, route, rule};
 use std::time::Duration;
 use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
-use vrrp_proto::{Priority, Version, Vrid};
+use vrrp_proto::{Family, Priority, Version, Vrid};
 
 /// Top-level blocks keepalived has that vrrpd does not implement: skipped with a warning.
 const SKIPPED_BLOCKS: &[&str] = &[
@@ -173,8 +173,35 @@ impl Builder {
                 "vrrp_version" => g.vrrp_version = version(s)?,
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = true,
-                "vrrp_garp_interval" => g.garp_interval = seconds_arg(s, 1000.0)?,
-                "vrrp_gna_interval" => g.gna_interval = seconds_arg(s, 1000.0)?,
+                "vrrp_garp_interval" | "vrrp_gna_interval" => {
+                    let d = seconds_arg(s, 1000.0)?;
+                    if s.keyword == "vrrp_garp_interval" {
+                        g.garp_interval = d;
+                    } else {
+                        g.gna_interval = d;
+                    }
+                    if !d.is_zero() {
+                        late.push((s, format!("'{}' not applied: vrrpd sends the gratuitous ARPs / NAs of a burst back to back", s.keyword)));
+                    }
+                }
+                "vrrp_garp_master_refresh_repeat" => {
+                    g.garp_master_refresh_repeat = router::garp_repeat(s)?
+                }
+                "vrrp_mcast_group4" => {
+                    g.mcast_group4 = Some(super::wire::group(s, Some(Family::V4), false)?)
+                }
+                "vrrp_mcast_group6" => {
+                    let a = super::wire::group(s, Some(Family::V6), false)?;
+                    if let Some(w) = super::wire::group6_warning(a) {
+                        late.push((s, w));
+                    }
+                    g.mcast_group6 = Some(a);
+                }
+                "vrrp_min_garp" => {
+                    if bool_arg(s)? {
+                        min_garp(g);
+                    }
+                }
                 "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
                 "vrrp_garp_master_repeat" => g.garp_master_repeat = router::garp_repeat(s)?,
                 "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
@@ -324,6 +351,9 @@ impl Builder {
             rules: Vec::new(),
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
+            peer_ttl: Vec::new(),
+            unicast_ttl: None,
+            mcast_dst_ip: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             track_files: Vec::new(),
@@ -333,6 +363,7 @@ impl Builder {
             garp_master_delay: g.garp_master_delay,
             garp_master_repeat: g.garp_master_repeat,
             garp_master_refresh: g.garp_master_refresh,
+            garp_master_refresh_repeat: g.garp_master_refresh_repeat,
             notify_master_refresh: None,
             notify_priority_changes: None,
             use_vmac: None,
@@ -348,6 +379,7 @@ impl Builder {
         let mut late = Vec::new();
         let mut native_ipv6 = None;
         let mut unicast_block = None;
+        let mut unicast_src = false;
         for s in stmt.children() {
             if notify_keyword(&mut i.notify, s, &mut self.warnings)? {
                 continue;
@@ -374,9 +406,23 @@ impl Builder {
                 "virtual_rules" => {
                     i.rules = rule::rules(s, &mut self.rule_priority, &mut self.warnings)?
                 }
-                "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
+                "unicast_src_ip" => {
+                    i.unicast_src_ip = Some(ip(s, one_arg(s)?)?);
+                    unicast_src = true;
+                }
+                "mcast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
+                "mcast_dst_ip" => i.mcast_dst_ip = Some(super::wire::group(s, None, true)?),
+                "unicast_ttl" => i.unicast_ttl = Some(super::wire::ttl(s)?),
                 "unicast_peer" => {
-                    i.unicast_peers = peers(s)?;
+                    i.unicast_peers.clear();
+                    i.peer_ttl.clear();
+                    for line in s.children() {
+                        let (addr, range) = super::wire::peer(line, &mut self.warnings)?;
+                        i.unicast_peers.push(addr);
+                        if let Some((min, max)) = range {
+                            i.peer_ttl.push((addr, min, max));
+                        }
+                    }
                     unicast_block = Some(s.loc.clone());
                 }
                 "notify_master_refresh" => i.notify_master_refresh = refresh(s)?,
@@ -399,6 +445,9 @@ impl Builder {
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
                 "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
+                "garp_master_refresh_repeat" => {
+                    i.garp_master_refresh_repeat = router::garp_repeat(s)?
+                }
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
@@ -431,7 +480,7 @@ impl Builder {
                     ),
                 ));
             }
-            if i.unicast_src_ip.is_some() {
+            if unicast_src {
                 return Err(ConfigError::invalid(
                     &stmt.loc,
                     format!(
@@ -721,6 +770,19 @@ fn startup_delay(s: &Statement) -> Result<(Duration, Option<String>), ConfigErro
     Ok((d, warning))
 }
 
+/// `vrrp_min_garp`: one gratuitous ARP / NA on becoming master, no second burst, no
+/// refresh; as keepalived, only where the value is still the default.
+fn min_garp(g: &mut GlobalDefs) {
+    let d = GlobalDefs::default();
+    if g.garp_master_repeat == d.garp_master_repeat {
+        g.garp_master_repeat = 1;
+    }
+    if g.garp_master_delay == d.garp_master_delay {
+        g.garp_master_delay = Duration::ZERO;
+    }
+    g.garp_master_refresh = None;
+}
+
 /// A keyword of keepalived's other processes (email alerts, LVS, checkers, BFD).
 fn not_applicable(kw: &str) -> String {
     format!("'{kw}' is not applicable to vrrpd (VRRP only); ignored")
@@ -795,14 +857,4 @@ fn authentication(
             Ok(None)
         }
     }
-}
-
-fn peers(stmt: &Statement) -> Result<Vec<std::net::IpAddr>, ConfigError> {
-    stmt.children()
-        .iter()
-        .map(|s| {
-            list_line(s)?;
-            ip(s, &s.keyword)
-        })
-        .collect()
 }

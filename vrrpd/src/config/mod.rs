@@ -24,6 +24,7 @@ mod strict;
 mod track;
 pub mod tree;
 pub mod values;
+mod wire;
 
 pub use build::Built;
 pub use error::{ConfigError, ErrorKind, Warning};

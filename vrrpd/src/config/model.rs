@@ -71,6 +71,8 @@ pub struct GlobalDefs {
     pub garp_master_repeat: u32,
     /// `vrrp_garp_master_refresh` default for instances (None = off).
     pub garp_master_refresh: Option<Duration>,
+    /// `vrrp_garp_master_refresh_repeat` default for instances.
+    pub garp_master_refresh_repeat: u32,
     /// `vrrp_v3_checksum_as_v2`-style: v3/IPv4 checksum without pseudo-header.
     pub v3_checksum_as_v2: bool,
     /// `script_user USER [GROUP]`.
@@ -87,6 +89,10 @@ pub struct GlobalDefs {
     pub garp_lower_prio_repeat: Option<u32>,
     /// `vrrp_garp_lower_prio_delay SECONDS` (None: `vrrp_garp_master_delay`, as keepalived).
     pub garp_lower_prio_delay: Option<Duration>,
+    /// `vrrp_mcast_group4 ADDR`: the group IPv4 multicast instances use (None: 224.0.0.18).
+    pub mcast_group4: Option<IpAddr>,
+    /// `vrrp_mcast_group6 ADDR`: the group IPv6 multicast instances use (None: ff02::12).
+    pub mcast_group6: Option<IpAddr>,
     /// `vrrp_netlink_monitor_rcv_bufs BYTES`: the link monitor's receive buffer (None: the
     /// kernel's default, `net.core.rmem_default`; keepalived sets 64 KiB).
     pub netlink_monitor_rcv_bufs: Option<u32>,
@@ -114,6 +120,7 @@ impl Default for GlobalDefs {
             garp_master_delay: Duration::from_secs(5),
             garp_master_repeat: 5,
             garp_master_refresh: None,
+            garp_master_refresh_repeat: 1,
             v3_checksum_as_v2: false,
             script_user: None,
             enable_script_security: false,
@@ -121,6 +128,8 @@ impl Default for GlobalDefs {
             higher_prio_send_advert: false,
             garp_lower_prio_repeat: None,
             garp_lower_prio_delay: None,
+            mcast_group4: None,
+            mcast_group6: None,
             netlink_monitor_rcv_bufs: None,
             netlink_monitor_rcv_bufs_force: false,
             startup_delay: None,
@@ -291,7 +300,8 @@ pub struct VrrpInstance {
     /// keepalived does (down: FAULT) unless every address there says `no_track`; with their
     /// track index in the router (after the `track_script` ones).
     pub address_links: Vec<(String, usize)>,
-    /// `unicast_src_ip`.
+    /// `unicast_src_ip` or `mcast_src_ip`: the source of the adverts (None: the
+    /// interface's first address of the family).
     pub unicast_src_ip: Option<IpAddr>,
     /// `unicast_peer`; empty means multicast.
     pub unicast_peers: Vec<IpAddr>,

@@ -48,8 +48,15 @@ pub(super) struct Draft {
     pub(super) excluded_vips: Vec<VirtualAddress>,
     pub(super) routes: Vec<RouteLine>,
     pub(super) rules: Vec<RuleLine>,
+    /// `unicast_src_ip` or `mcast_src_ip` (keepalived keeps one source, the last written).
     pub(super) unicast_src_ip: Option<IpAddr>,
     pub(super) unicast_peers: Vec<IpAddr>,
+    /// `unicast_peer { ADDR min_ttl N max_ttl N }`: the peers with a TTL range.
+    pub(super) peer_ttl: Vec<(IpAddr, u8, u8)>,
+    /// `unicast_ttl N`.
+    pub(super) unicast_ttl: Option<u8>,
+    /// `mcast_dst_ip ADDR`.
+    pub(super) mcast_dst_ip: Option<IpAddr>,
     pub(super) track_interfaces: Vec<Tracked>,
     pub(super) track_scripts: Vec<Tracked>,
     pub(super) track_files: Vec<Tracked>,
@@ -60,6 +67,7 @@ pub(super) struct Draft {
     pub(super) garp_master_delay: Duration,
     pub(super) garp_master_repeat: u32,
     pub(super) garp_master_refresh: Option<Duration>,
+    pub(super) garp_master_refresh_repeat: u32,
     pub(super) notify_master_refresh: Option<Duration>,
     pub(super) notify_priority_changes: Option<bool>,
     pub(super) use_vmac: Option<Option<String>>,
@@ -113,7 +121,8 @@ pub(super) fn check(
         Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
+    let (group, ttl) = super::wire::settle(&d, global, family, warnings);
+    let mut b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
         .version(version)
         .priority(d.priority)
         .advert_interval(interval)
@@ -132,7 +141,13 @@ pub(super) fn check(
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
         .garp_master_refresh(d.garp_master_refresh)
-        .track_primary(!d.dont_track_primary);
+        .garp_master_refresh_repeat(d.garp_master_refresh_repeat)
+        .track_primary(!d.dont_track_primary)
+        .multicast_group(group)
+        .unicast_ttl(ttl);
+    for &(peer, min, max) in &d.peer_ttl {
+        b = b.peer_ttl(peer, min, max);
+    }
     let (b, script_tracks) = tracks(b, &d, scripts);
     let (b, file_tracks) =
         file_tracks(b, &d, files, d.track_interfaces.len() + script_tracks.len());
@@ -319,7 +334,7 @@ fn refusal(d: &Draft, version: Version, r: Refusal) -> ConfigError {
             format!("vrrp_instance {name}: {n} virtual addresses, at most 255")
         }
         Refusal::FamilyMismatch => format!(
-            "vrrp_instance {name}: unicast_src_ip {} is not of the virtual addresses' family",
+            "vrrp_instance {name}: source address {} (unicast_src_ip / mcast_src_ip) is not of the virtual addresses' family",
             d.unicast_src_ip.map_or_else(String::new, |a| a.to_string())
         ),
         other => format!("vrrp_instance {name}: {other}"),
