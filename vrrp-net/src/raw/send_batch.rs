@@ -225,24 +225,20 @@ fn send_run(
             ControlMessage::Ipv6PacketInfo(&info6)
         }
     };
-    // The sockets send with 255; another TTL (keepalived's `unicast_ttl`) goes per message.
+    // The TTL goes with each message (255, or keepalived's `unicast_ttl`). Always both
+    // messages: `sendmmsg` hands the kernel the whole preallocated control buffer.
     let ttl = libc::c_int::from(first.ttl);
     let ttl_cmsg = match first.src {
         IpAddr::V4(_) => ControlMessage::Ipv4Ttl(&ttl),
         IpAddr::V6(_) => ControlMessage::Ipv6HopLimit(&ttl),
     };
-    let with_ttl = [cmsg, ttl_cmsg];
-    let cmsgs = if first.ttl == vrrp_proto::REQUIRED_TTL {
-        &with_ttl[..1]
-    } else {
-        &with_ttl[..]
-    };
+    let cmsgs = [cmsg, ttl_cmsg];
     let sent = sendmmsg(
         sock.sock.as_raw_fd(),
         headers,
         iovs[..n].iter(),
         &addrs[..n],
-        cmsgs,
+        &cmsgs,
         MsgFlags::empty(),
     )
     .map_err(|e| err(e.into()))?;
