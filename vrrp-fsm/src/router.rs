@@ -57,6 +57,8 @@ pub struct Router {
     garp_refresh_at: Option<Instant>,
     /// keepalived `garp_lower_prio_delay`: the second burst after a lower-priority advert.
     garp_lower_at: Option<Instant>,
+    /// When the last `garp_lower_prio_repeat` burst went (one per advert interval at most).
+    garp_lower_burst: Option<Instant>,
     /// When, as Master, it last heard an advert it wins (dual-master episodes).
     won_heard_at: Option<Instant>,
     /// keepalived `vrrp_startup_delay`: until then, Master_Down_Timer runs from this time.
@@ -82,6 +84,7 @@ impl Router {
             garp_delay_at: None,
             garp_refresh_at: None,
             garp_lower_at: None,
+            garp_lower_burst: None,
             won_heard_at: None,
             startup_hold: None,
             out: VecDeque::new(),
@@ -548,9 +551,14 @@ impl Router {
             self.adver_timer = Some(now + self.cfg.advert_interval());
         }
         // keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay`: claim the VIPs
-        // again at once, and once more after the delay (one pending burst, moved on by each
-        // such advert; keepalived schedules one per advert).
-        if self.cfg.garp_lower_prio_repeat > 0 {
+        // again at once, and once more after the delay. keepalived does both for every such
+        // advert; here at most one burst per Advertisement_Interval (a flood of adverts is
+        // not answered by a flood of ARPs), and one pending second burst, moved on by each.
+        let recent = self
+            .garp_lower_burst
+            .is_some_and(|t| now < t + self.cfg.advert_interval());
+        if self.cfg.garp_lower_prio_repeat > 0 && !recent {
+            self.garp_lower_burst = Some(now);
             self.announce(self.cfg.garp_lower_prio_repeat);
             self.garp_lower_at = self.cfg.garp_lower_prio_delay.map(|d| now + d);
         }
