@@ -142,6 +142,7 @@ pub struct Config {
     pub(crate) higher_prio_send_advert: bool,
     pub(crate) garp_lower_prio_repeat: u32,
     pub(crate) garp_lower_prio_delay: Option<Duration>,
+    pub(crate) skip_check_adv_addr: bool,
     pub(crate) multicast_group: Option<IpAddr>,
     pub(crate) unicast_ttl: u8,
     pub(crate) peer_ttl: Vec<(IpAddr, u8, u8)>,
@@ -180,6 +181,7 @@ impl Config {
             higher_prio_send_advert: false,
             garp_lower_prio_repeat: 0,
             garp_lower_prio_delay: None,
+            skip_check_adv_addr: false,
             multicast_group: None,
             unicast_ttl: vrrp_proto::REQUIRED_TTL,
             peer_ttl: Vec::new(),
@@ -244,6 +246,10 @@ impl Config {
             Family::V4 => IpAddr::V4(vrrp_proto::MULTICAST_V4),
             Family::V6 => IpAddr::V6(vrrp_proto::MULTICAST_V6),
         })
+    }
+    /// keepalived `skip_check_adv_addr`.
+    pub fn skip_check_adv_addr(&self) -> bool {
+        self.skip_check_adv_addr
     }
     /// TTL / hop limit of adverts sent to unicast peers (keepalived `unicast_ttl`; 255
     /// unless set; multicast adverts always go with 255).
@@ -408,6 +414,12 @@ impl ConfigBuilder {
     pub fn garp_lower_prio(mut self, repeat: u32, delay: Option<Duration>) -> Self {
         self.0.garp_lower_prio_repeat = repeat;
         self.0.garp_lower_prio_delay = delay.filter(|d| !d.is_zero());
+        self
+    }
+    /// keepalived `skip_check_adv_addr`: a Backup does not check the address list of adverts
+    /// from the master it heard last (neither counted nor, in strict mode, dropped).
+    pub fn skip_check_adv_addr(mut self, on: bool) -> Self {
+        self.0.skip_check_adv_addr = on;
         self
     }
     /// keepalived `vrrp_mcast_group4/6` / `mcast_dst_ip`: the multicast group adverts go to

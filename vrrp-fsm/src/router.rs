@@ -61,6 +61,8 @@ pub struct Router {
     garp_lower_burst: Option<Instant>,
     /// When, as Master, it last heard an advert it wins (dual-master episodes).
     won_heard_at: Option<Instant>,
+    /// The source of the last advert this Backup took (keepalived `skip_check_adv_addr`).
+    backup_heard: Option<IpAddr>,
     /// keepalived `vrrp_startup_delay`: until then, Master_Down_Timer runs from this time.
     startup_hold: Option<Instant>,
     out: VecDeque<Output>,
@@ -86,6 +88,7 @@ impl Router {
             garp_lower_at: None,
             garp_lower_burst: None,
             won_heard_at: None,
+            backup_heard: None,
             startup_hold: None,
             out: VecDeque::new(),
             counters: RouterCounters::default(),
@@ -454,7 +457,12 @@ impl Router {
         // An advert without addresses (VRRPv2 from keepalived's VIP-less instance) is taken
         // only by a router without VIPs of its own, as the RFC's count >= 1 would have it
         // dropped otherwise.
-        if !self.same_addresses(adv) {
+        // keepalived `skip_check_adv_addr`: a Backup does not look again at the addresses of
+        // the master it last heard.
+        let skip = self.cfg.skip_check_adv_addr
+            && self.state == State::Backup
+            && self.backup_heard == Some(src);
+        if !skip && !self.same_addresses(adv) {
             self.counters.address_list_errors += 1;
             if self.cfg.strict || adv.addresses.is_empty() {
                 return Err(Discard::AddressList);
@@ -472,9 +480,10 @@ impl Router {
     fn backup_rx(
         &mut self,
         now: Instant,
-        _src: IpAddr,
+        src: IpAddr,
         adv: &Advertisement<'_>,
     ) -> Result<(), Discard> {
+        self.backup_heard = Some(src);
         if adv.priority == Priority::SHUTDOWN {
             // RFC 9568 §6.4.2: priority 0: Master_Down_Timer = Skew_Time.
             self.arm_master_down(now, self.skew_time());

@@ -448,6 +448,33 @@ fn keepalived_garp_lower_prio_repeat_and_delay() {
     }
 }
 
+#[test]
+fn keepalived_skip_check_adv_addr_trusts_the_known_master() {
+    static OTHER: [std::net::Ipv4Addr; 1] = [std::net::Ipv4Addr::new(192, 0, 2, 99)];
+    let mut wrong = v3(200, 100);
+    wrong.addresses = vrrp_proto::Addresses::V4(&OTHER);
+    for skip in [false, true] {
+        let cfg = base(1, 100)
+            .strict(true)
+            .skip_check_adv_addr(skip)
+            .build()
+            .unwrap();
+        let mut r = started(cfg, at(0));
+        assert_eq!(r.handle_advert(at(100), addr(2), &v3(200, 100)), Ok(()));
+        // The master it heard, now with another address list; and a stranger with it.
+        let known = r.handle_advert(at(1100), addr(2), &wrong);
+        let stranger = r.handle_advert(at(1200), addr(3), &wrong);
+        assert_eq!(stranger, Err(vrrp_fsm::Discard::AddressList));
+        if skip {
+            assert_eq!(known, Ok(()));
+            assert_eq!(r.counters().address_list_errors, 1, "the stranger's only");
+        } else {
+            assert_eq!(known, Err(vrrp_fsm::Discard::AddressList));
+            assert_eq!(r.counters().address_list_errors, 2);
+        }
+    }
+}
+
 /// Drain every router, feeding state changes to the group, until quiet.
 fn settle(g: &SyncGroup, rs: &mut [Router], now: vrrp_fsm::Instant) -> Vec<(usize, Output)> {
     let mut all = Vec::new();

@@ -194,6 +194,13 @@ fn advert_and_garp_options_with_keepalived_defaults() {
     ));
     assert!(!p[0].router.higher_prio_send_advert());
     assert_eq!(p[0].router.garp_lower_prio().0, 0);
+    let (p, _) = planned(&conf("  vrrp_skip_check_adv_addr", ""));
+    assert!(p[0].router.skip_check_adv_addr());
+    let (p, w) = planned(&conf("", "  skip_check_adv_addr\n  check_unicast_src"));
+    assert!(p[0].router.skip_check_adv_addr());
+    assert!(w.is_empty(), "{w:?}");
+    let (p, _) = planned(&conf("", ""));
+    assert!(!p[0].router.skip_check_adv_addr());
     let (p, _) = planned(&conf("  vrrp_min_garp", ""));
     assert_eq!(p[0].router.garp_master_repeat(), 1);
     assert_eq!(p[0].router.garp_master_delay(), None);

@@ -371,6 +371,7 @@ impl Builder {
             lower_prio_no_advert: None,
             higher_prio_send_advert: None,
             strict_mode: None,
+            skip_check_adv_addr: g.skip_check_adv_addr,
             garp_lower_prio_repeat: None,
             garp_lower_prio_delay: None,
             loc: stmt.loc.clone(),
@@ -453,6 +454,9 @@ impl Builder {
                 "no_accept" => i.accept = Some(false),
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
                 "strict_mode" => i.strict_mode = Some(bool_arg(s)?),
+                "skip_check_adv_addr" => i.skip_check_adv_addr = bool_arg(s)?,
+                // keepalived: turns unicast's source check on; vrrpd always checks it.
+                "check_unicast_src" => no_args(s)?,
                 "garp_lower_prio_repeat" => {
                     i.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
                 }

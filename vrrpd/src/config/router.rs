@@ -76,6 +76,8 @@ pub(super) struct Draft {
     pub(super) higher_prio_send_advert: Option<bool>,
     /// `strict_mode [BOOL]` (None: `vrrp_strict` of global_defs).
     pub(super) strict_mode: Option<bool>,
+    /// `skip_check_adv_addr [BOOL]` (default: global_defs' `vrrp_skip_check_adv_addr`).
+    pub(super) skip_check_adv_addr: bool,
     pub(super) garp_lower_prio_repeat: Option<u32>,
     pub(super) garp_lower_prio_delay: Option<Duration>,
     pub(super) loc: Loc,
@@ -143,6 +145,7 @@ pub(super) fn check(
         .garp_master_refresh(d.garp_master_refresh)
         .garp_master_refresh_repeat(d.garp_master_refresh_repeat)
         .track_primary(!d.dont_track_primary)
+        .skip_check_adv_addr(d.skip_check_adv_addr)
         .multicast_group(group)
         .unicast_ttl(ttl);
     for &(peer, min, max) in &d.peer_ttl {
