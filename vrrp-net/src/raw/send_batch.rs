@@ -238,7 +238,7 @@ fn send_run(
         headers,
         iovs[..n].iter(),
         &addrs[..n],
-        &cmsgs,
+        cmsgs,
         MsgFlags::empty(),
     )
     .map_err(|e| err(e.into()))?;
