@@ -205,12 +205,12 @@ fn advert_and_garp_options_with_keepalived_defaults() {
     assert_eq!(p[0].router.garp_master_repeat(), 1);
     assert_eq!(p[0].router.garp_master_delay(), None);
     let (_, w) = planned(&conf(
-        "  vrrp_garp_interval 0.001\n  vrrp_gna_interval 0",
+        "  vrrp_garp_interval 0.001\n  vrrp_gna_interval 1.5",
         "",
     ));
     assert_eq!(
         w,
-        ["t.conf:2: warning: 'vrrp_garp_interval' not applied: vrrpd sends the gratuitous ARPs / NAs of a burst back to back"]
+        ["t.conf:3: warning: The vrrp_gna_interval is very large - 1.5 seconds"]
     );
 }
 

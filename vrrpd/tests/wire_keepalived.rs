@@ -15,6 +15,8 @@
 //!    (`vrrp_garp_lower_prio_repeat` / `_delay`, by default the master burst's); and, hearing a
 //!    higher priority, whether it sends one last advert (`higher_prio_send_advert`). The
 //!    two daemons must agree, and match keepalived's meaning.
+//! 4. `vrrp_garp_interval`: the gratuitous ARPs of a new master go the interval apart under
+//!    both daemons.
 //!
 //! Needs root, keepalived, tcpdump and scapy for /usr/bin/python3 (else SKIP).
 
@@ -431,5 +433,54 @@ fn lower_and_higher_priority_adverts_as_keepalived() {
         };
         assert_eq!(theirs, want, "keepalived 2.2.7 with {global:?}");
         assert_eq!(ours, theirs, "vrrpd as keepalived, with {global:?}");
+    }
+}
+
+/// The gratuitous ARPs for the VIP a master sends in its first 3 s, under `daemon` with
+/// `global`: their times (s, from the first).
+fn garps_on_taking_over(daemon: &str, global: &str, tag: &str) -> Option<Vec<f64>> {
+    let name = format!("wire 4 ({daemon}, {global:?})");
+    let mut sc = Scene::new(&name, tag)?;
+    if skip_without_tools(&name) {
+        return None;
+    }
+    let file = sc.write("a.conf", &conf(global, "MASTER", "a0", 150, ""));
+    let a = sc.a();
+    let cap = text_capture(&mut sc, "garp");
+    if daemon == "vrrpd" {
+        sc.start_vrrpd(&file, "1");
+    } else {
+        start_keepalived_in(&mut sc, &a, &file, "1");
+    }
+    sc.wait(LIMIT, "VIP on the master", || sc.vip_a());
+    sleep(Duration::from_secs(3));
+    sc.lan.stop(cap);
+    let times: Vec<f64> = seen(&sc, "garp")
+        .iter()
+        .filter(|p| p.line.contains("ARP") && p.line.contains("192.0.2.100"))
+        .map(|p| p.t)
+        .collect();
+    let first = times.first().copied().unwrap_or(0.0);
+    let rel: Vec<f64> = times.iter().map(|t| t - first).collect();
+    println!("{name}: gratuitous ARPs at {rel:.3?} s");
+    Some(rel)
+}
+
+/// `vrrp_garp_interval`: keepalived's and vrrpd's bursts go out the same number of ARPs, at
+/// least the interval apart (a lower bound the option promises, not a speed).
+#[test]
+fn garp_interval_spaces_the_burst() {
+    let global =
+        "  vrrp_garp_interval 0.2\n  vrrp_garp_master_repeat 3\n  vrrp_garp_master_delay 0";
+    let Some(theirs) = garps_on_taking_over("keepalived", global, "wik") else {
+        return;
+    };
+    let Some(ours) = garps_on_taking_over("vrrpd", global, "wiv") else {
+        return;
+    };
+    assert_eq!(theirs.len(), 3, "keepalived: {theirs:?}");
+    assert_eq!(ours.len(), theirs.len(), "vrrpd: {ours:?}");
+    for w in ours.windows(2).chain(theirs.windows(2)) {
+        assert!(w[1] - w[0] >= 0.19, "{ours:?} / {theirs:?}");
     }
 }

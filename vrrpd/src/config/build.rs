@@ -180,8 +180,13 @@ impl Builder {
                     } else {
                         g.gna_interval = d;
                     }
-                    if !d.is_zero() {
-                        late.push((s, format!("'{}' not applied: vrrpd sends the gratuitous ARPs / NAs of a burst back to back", s.keyword)));
+                    // keepalived's notice.
+                    if d >= Duration::from_secs(1) {
+                        let secs = one_arg(s)?;
+                        late.push((
+                            s,
+                            format!("The {} is very large - {secs} seconds", s.keyword),
+                        ));
                     }
                 }
                 "vrrp_garp_master_refresh_repeat" => {

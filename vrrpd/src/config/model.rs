@@ -61,9 +61,9 @@ pub struct GlobalDefs {
     pub vrrp_strict: bool,
     /// `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
-    /// `vrrp_garp_interval`: delay between gratuitous ARPs of one burst.
+    /// `vrrp_garp_interval`: least time between two gratuitous ARPs out of one interface.
     pub garp_interval: Duration,
-    /// `vrrp_gna_interval`: delay between unsolicited NAs of one burst.
+    /// `vrrp_gna_interval`: least time between two unsolicited NAs out of one interface.
     pub gna_interval: Duration,
     /// `vrrp_garp_master_delay` default for instances.
     pub garp_master_delay: Duration,
