@@ -466,7 +466,7 @@ fn garps_on_taking_over(daemon: &str, global: &str, tag: &str) -> Option<Vec<f64
     Some(rel)
 }
 
-/// `vrrp_garp_interval`: keepalived's and vrrpd's bursts go out the same number of ARPs, at
+/// `vrrp_garp_interval`: keepalived's and vrrpd's bursts send the same number of ARPs, at
 /// least the interval apart (a lower bound the option promises, not a speed).
 #[test]
 fn garp_interval_spaces_the_burst() {
@@ -478,8 +478,14 @@ fn garp_interval_spaces_the_burst() {
     let Some(ours) = garps_on_taking_over("vrrpd", global, "wiv") else {
         return;
     };
-    assert_eq!(theirs.len(), 3, "keepalived: {theirs:?}");
-    assert_eq!(ours.len(), theirs.len(), "vrrpd: {ours:?}");
+    // keepalived keeps one pending ARP per address: of the 3 repeats, one goes at once and
+    // one after the interval (measured: [0, 0.2]).
+    assert!(theirs.len() >= 2, "keepalived: {theirs:?}");
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "vrrpd: {ours:?}, keepalived: {theirs:?}"
+    );
     for w in ours.windows(2).chain(theirs.windows(2)) {
         assert!(w[1] - w[0] >= 0.19, "{ours:?} / {theirs:?}");
     }

@@ -2,6 +2,9 @@
 //! unsolicited NAs (IPv6) sent out of one interface go at least that far apart. With an
 //! interval, an announce is queued here, one message per entry, each due one interval after
 //! the previous one of its interface; the runner wakes at the earliest and sends what is due.
+//! As in keepalived (vrrp_arp.c: a pending flag per address), an address has at most one
+//! message waiting: a burst of N repeats on an interface that must wait is one message now
+//! (if the interface is free) and one later.
 //! Without (the default), messages go at once, back to back. The queue is bounded: what
 //! would exceed [`MAX_PACED`] is not queued and is reported as a failed announce.
 
@@ -80,6 +83,13 @@ impl Pacing {
         };
         let mut due = self.free_at[slot].1.max(now);
         for _ in 0..count {
+            // keepalived keeps one pending message per address (a flag): the repeats of a
+            // burst that must wait collapse into one.
+            let pending =
+                |e: &Entry| e.due > now && e.instance == instance && e.vip.addr == vip.addr;
+            if due > now && self.waiting.iter().any(pending) {
+                break;
+            }
             self.waiting.push(Entry {
                 due,
                 instance,
@@ -135,6 +145,7 @@ mod tests {
         let v4 = Vip::host("192.0.2.100".parse().unwrap());
         let v6 = Vip::host("2001:db8::100".parse().unwrap());
         assert_eq!(p.interval(v6.addr), Duration::ZERO);
+        // Three repeats: one now, one pending (keepalived's flag per address).
         assert!(p.queue(at(0), Out::Port(0), InstanceId(0), &v4, 3));
         // Another instance on the same interface waits behind; another interface does not.
         assert!(p.queue(at(0), Out::Port(0), InstanceId(1), &v4, 1));
@@ -143,8 +154,8 @@ mod tests {
         let got: Vec<usize> = p.take_due(at(0)).iter().map(|(i, _)| i.0).collect();
         assert_eq!(got, [0, 2]);
         assert_eq!(p.next_due(), Some(at(100)));
-        assert_eq!(p.take_due(at(250)).len(), 2);
-        assert_eq!(p.next_due(), Some(at(300)));
+        assert_eq!(p.take_due(at(150)).len(), 1);
+        assert_eq!(p.next_due(), Some(at(200)));
         p.forget(InstanceId(1));
         assert_eq!(p.next_due(), None);
         assert!(!p.queue(
