@@ -88,6 +88,44 @@ fn state_forms_as_keepalived_reads_them() {
 }
 
 #[test]
+fn priority_state_and_preemption_as_keepalived_settles_them() {
+    // `state MASTER` without `priority` is the address owner; priority 255 without `state`
+    // is MASTER. (conf() writes `priority 150`: these texts are written out.)
+    let text = |lines: &str| {
+        format!(
+            "vrrp_instance VI_1 {{\n  interface eth0\n  virtual_router_id 51\n{lines}\n  \
+             virtual_ipaddress {{\n    192.0.2.100/24\n  }}\n}}\n"
+        )
+    };
+    let (p, _) = planned(&text("  state MASTER"));
+    assert_eq!(p[0].router.priority().0, 255);
+    let (p, _) = planned(&text("  priority 255"));
+    assert_eq!(p[0].router.initial_state(), InitialState::Master);
+    let (p, _) = planned(&text("  state BACKUP"));
+    assert_eq!(p[0].router.priority().0, 100);
+    // nopreempt / preempt_delay that cannot work are cleared, with keepalived's words.
+    let (p, w) = planned(&text("  priority 255\n  nopreempt"));
+    assert!(p[0].router.preempt());
+    assert_eq!(
+        w,
+        ["t.conf:1: warning: (VI_1) nopreempt is incompatible with priority 255. resetting nopreempt"]
+    );
+    let (p, w) = planned(&text("  state BACKUP\n  nopreempt\n  preempt_delay 5"));
+    assert!(!p[0].router.preempt());
+    assert_eq!(p[0].router.preempt_delay(), Duration::ZERO);
+    assert_eq!(
+        w,
+        ["t.conf:1: warning: (VI_1) preempt_delay is incompatible with nopreempt mode - resetting"]
+    );
+    let (p, w) = planned(&text("  state MASTER\n  priority 100\n  preempt_delay 5"));
+    assert_eq!(p[0].router.preempt_delay(), Duration::ZERO);
+    assert_eq!(
+        w,
+        ["t.conf:1: warning: (VI_1) Warning - preempt delay will not work with initial state MASTER - clearing"]
+    );
+}
+
+#[test]
 fn source_group_and_ttl() {
     // mcast_src_ip: the adverts' source, still multicast.
     let (p, w) = planned(&conf("", "  mcast_src_ip 192.0.2.7"));

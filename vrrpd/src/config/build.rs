@@ -386,15 +386,22 @@ impl Builder {
         let mut native_ipv6 = None;
         let mut unicast_block = None;
         let mut unicast_src = false;
+        let (mut priority_written, mut state_written) = (false, false);
         for s in stmt.children() {
             if notify_keyword(&mut i.notify, s, &mut self.warnings)? {
                 continue;
             }
             match s.keyword.as_str() {
-                "state" => i.state = state(s, i.state, &i.name, &mut late)?,
+                "state" => {
+                    i.state = state(s, i.state, &i.name, &mut late)?;
+                    state_written = true;
+                }
                 "interface" => i.interface = one_arg(s)?.to_string(),
                 "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
-                "priority" => i.priority = router::priority(s)?,
+                "priority" => {
+                    i.priority = router::priority(s)?;
+                    priority_written = true;
+                }
                 "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
                 "version" => i.version = Some(version(s)?),
                 "nopreempt" => {
@@ -498,6 +505,14 @@ impl Builder {
                     ),
                 ));
             }
+        }
+        // keepalived: without `priority`, `state MASTER` means the address owner (255);
+        // without `state`, priority 255 means MASTER.
+        if !priority_written && i.state == InitialState::Master {
+            i.priority = Priority::OWNER;
+        }
+        if !state_written && i.priority == Priority::OWNER {
+            i.state = InitialState::Master;
         }
         if let Some(s) = native_ipv6 {
             if i.vips.iter().any(|v| v.addr.is_ipv4()) {

@@ -22,8 +22,8 @@ pub(super) struct Settled {
     pub(super) garp_lower_prio_delay: Duration,
 }
 
-/// Settle `d`'s strict mode and the options it governs; `d`'s authentication, state and
-/// `preempt_delay` are changed where keepalived changes them.
+/// Settle `d`'s strict mode and the options it governs; `d`'s authentication, state,
+/// `nopreempt` and `preempt_delay` are changed where keepalived changes them.
 pub(super) fn settle(
     d: &mut Draft,
     global: &GlobalDefs,
@@ -50,6 +50,7 @@ pub(super) fn settle(
             InitialState::Backup
         };
     }
+    preemption(d, &mut warn);
     if d.auth.is_some() {
         if strict {
             warn(format!(
@@ -144,4 +145,37 @@ pub(super) fn settle(
         garp_lower_prio_repeat,
         garp_lower_prio_delay,
     })
+}
+
+/// keepalived's rules on preemption (after the state is settled): `nopreempt` does not go
+/// with priority 255 nor with `state MASTER`, nor `preempt_delay` with either of those or
+/// with `nopreempt`; each is cleared with keepalived's warning.
+fn preemption(d: &mut Draft, warn: &mut impl FnMut(String)) {
+    let name = d.name.clone();
+    if d.priority == Priority::OWNER && !d.preempt {
+        warn(format!(
+            "({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
+        ));
+        d.preempt = true;
+    }
+    if d.state == InitialState::Master {
+        if !d.preempt {
+            warn(format!(
+                "({name}) Warning - nopreempt will not work with initial state MASTER - clearing"
+            ));
+            d.preempt = true;
+        }
+        if !d.preempt_delay.is_zero() {
+            warn(format!(
+                "({name}) Warning - preempt delay will not work with initial state MASTER - clearing"
+            ));
+            d.preempt_delay = Duration::ZERO;
+        }
+    }
+    if !d.preempt_delay.is_zero() && !d.preempt {
+        warn(format!(
+            "({name}) preempt_delay is incompatible with nopreempt mode - resetting"
+        ));
+        d.preempt_delay = Duration::ZERO;
+    }
 }
