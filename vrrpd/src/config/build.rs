@@ -190,7 +190,7 @@ impl Builder {
                     }
                 }
                 "vrrp_garp_master_refresh_repeat" => {
-                    g.garp_master_refresh_repeat = router::garp_repeat(s)?
+                    g.garp_master_refresh_repeat = garp_repeat(s, None, &mut late)?
                 }
                 "vrrp_mcast_group4" => {
                     g.mcast_group4 = Some(super::wire::group(s, Some(Family::V4), false)?)
@@ -208,7 +208,9 @@ impl Builder {
                     }
                 }
                 "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "vrrp_garp_master_repeat" => g.garp_master_repeat = router::garp_repeat(s)?,
+                "vrrp_garp_master_repeat" => {
+                    g.garp_master_repeat = garp_repeat(s, None, &mut late)?
+                }
                 "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
                 "vrrp_garp_lower_prio_repeat" => {
                     g.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
@@ -456,10 +458,12 @@ impl Builder {
                 }
                 "track_process" => i.track_processes = process::refs(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
+                "garp_master_repeat" => {
+                    i.garp_master_repeat = garp_repeat(s, Some(&i.name), &mut late)?
+                }
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
                 "garp_master_refresh_repeat" => {
-                    i.garp_master_refresh_repeat = router::garp_repeat(s)?
+                    i.garp_master_refresh_repeat = garp_repeat(s, Some(&i.name), &mut late)?
                 }
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
                 "accept" => i.accept = Some(true),
@@ -792,6 +796,24 @@ fn startup_delay(s: &Statement) -> Result<(Duration, Option<String>), ConfigErro
         )
     });
     Ok((d, warning))
+}
+
+/// `garp_master_repeat N` and its kin, by the router's rule (1 to
+/// [`vrrp_fsm::MAX_GARP_REPEAT`]); 0 is 1 with keepalived's warning (its pre-2.0.7 form).
+fn garp_repeat<'a>(
+    s: &'a Statement,
+    instance: Option<&str>,
+    late: &mut Vec<(&'a Statement, String)>,
+) -> Result<u32, ConfigError> {
+    if one_arg(s)? == "0" {
+        let who = instance.map_or(String::new(), |n| format!("({n}): "));
+        late.push((
+            s,
+            format!("{who}{} must be greater than 0, setting to 1", s.keyword),
+        ));
+        return Ok(1);
+    }
+    router::garp_repeat(s)
 }
 
 /// `vrrp_min_garp`: one gratuitous ARP / NA on becoming master, no second burst, no
