@@ -7,7 +7,7 @@ use super::router::{self, AuthKind, Draft};
 use super::track::{self, Kind};
 use super::tree::Statement;
 use super::values::*;
-use super::{process, route, rule};
+use super::{not_applied, process, route, rule};
 use std::time::Duration;
 use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
 use vrrp_proto::{Family, Priority, Version, Vrid};
@@ -22,64 +22,6 @@ const SKIPPED_BLOCKS: &[&str] = &[
     "garp_group",
 ];
 
-/// keepalived keywords of its email alerts, LVS and checker processes: they mean nothing to a
-/// VRRP-only daemon, and each line is warned about ("not applicable to vrrpd").
-const NOT_APPLICABLE_GLOBAL: &[&str] = &[
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_connect_timeout",
-    "smtp_helo_name",
-    "smtp_alert",
-    "smtp_alert_vrrp",
-    "smtp_alert_checker",
-    "no_email_faults",
-    "no_checker_emails",
-    "lvs_id",
-    "lvs_flush",
-    "lvs_flush_onstop",
-    "lvs_flush_on_stop",
-    "lvs_sync_daemon",
-    "lvs_timeouts",
-    "lvs_process_name",
-    "lvs_notify_fifo",
-    "lvs_notify_fifo_script",
-    "nftables_ipvs",
-    "nftables_ipvs_priority",
-    "nftables_ipvs_start_fwmark",
-    "checker_process_name",
-    "checker_priority",
-    "checker_no_swap",
-    "checker_rt_priority",
-    "checker_cpu_affinity",
-    "checker_rlimit_rttime",
-    "checker_rlimit_rtime",
-    "checker_log_all_failures",
-    "rs_init_notifies",
-    "bfd_process_name",
-    "bfd_priority",
-    "bfd_no_swap",
-    "bfd_rt_priority",
-    "bfd_cpu_affinity",
-    "bfd_rlimit_rttime",
-    "bfd_rlimit_rtime",
-];
-
-/// keepalived keywords of `global_defs` vrrpd reads but does not apply, with why (warned
-/// at their line).
-const NOT_APPLIED_GLOBAL: &[(&str, &str)] = &[
-    ("vrrp_iptables", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("vrrp_ipsets", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("nftables", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("nftables_priority", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("nftables_ifindex", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("nftables_counters", "vrrpd installs no firewall rules (no_accept and strict mode do not filter the VIPs' traffic)"),
-    ("vrrp_priority", "vrrpd does not set its own scheduling priority: set it in the service (Nice=)"),
-    ("vrrp_rt_priority", "vrrpd does not set its own scheduling priority: set it in the service (CPUSchedulingPolicy=)"),
-    ("max_auto_priority", "vrrpd does not raise its own scheduling priority"),
-    ("vrrp_no_swap", "vrrpd does not lock its memory: set it in the service (MemorySwapMax=0)"),
-    ("dynamic_interfaces", "vrrpd follows interfaces deleted and created again while it runs, but an interface missing at start is still refused"),
-];
 /// Everything built: the config and the warnings on the way.
 #[derive(Debug)]
 pub struct Built {
@@ -238,10 +180,13 @@ impl Builder {
                 "vrrp_higher_prio_send_advert" => g.higher_prio_send_advert = bool_arg(s)?,
                 // vrrpd always drops a unicast advert from a source that is not a peer.
                 "vrrp_check_unicast_src" => no_args(s)?,
-                kw if NOT_APPLICABLE_GLOBAL.contains(&kw) => {
-                    late.push((s, not_applicable(kw)));
+                kw if not_applied::NOT_APPLICABLE_GLOBAL.contains(&kw) => {
+                    late.push((s, not_applied::not_applicable(kw)));
                 }
-                kw => match NOT_APPLIED_GLOBAL.iter().find(|(k, _)| *k == kw) {
+                kw => match not_applied::NOT_APPLIED_GLOBAL
+                    .iter()
+                    .find(|(k, _)| *k == kw)
+                {
                     Some((_, why)) => late.push((s, format!("'{kw}' ignored: {why}"))),
                     None => unknown.push(s),
                 },
@@ -478,7 +423,7 @@ impl Builder {
                 }
                 "garp_lower_prio_delay" => i.garp_lower_prio_delay = Some(seconds_arg(s, 1000.0)?),
                 "higher_prio_send_advert" => i.higher_prio_send_advert = Some(bool_arg(s)?),
-                "smtp_alert" => late.push((s, not_applicable("smtp_alert"))),
+                "smtp_alert" => late.push((s, not_applied::not_applicable("smtp_alert"))),
                 "debug" => late.push((
                     s,
                     "'debug' ignored: vrrpd's log detail is set with -D".to_string(),
@@ -614,7 +559,7 @@ impl Builder {
                 }
                 "smtp_alert" => self.warnings.push(Warning {
                     loc: s.loc.clone(),
-                    message: not_applicable("smtp_alert"),
+                    message: not_applied::not_applicable("smtp_alert"),
                 }),
                 "track_process" => group.track_processes = process::refs(s)?,
                 _ => unknown.push(s),
@@ -827,11 +772,6 @@ fn min_garp(g: &mut GlobalDefs) {
         g.garp_master_delay = Duration::ZERO;
     }
     g.garp_master_refresh = None;
-}
-
-/// A keyword of keepalived's other processes (email alerts, LVS, checkers, BFD).
-fn not_applicable(kw: &str) -> String {
-    format!("'{kw}' is not applicable to vrrpd (VRRP only); ignored")
 }
 
 fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {

@@ -13,6 +13,7 @@ mod families;
 pub mod fifo;
 pub mod lexer;
 pub mod model;
+mod not_applied;
 mod process;
 pub mod read;
 mod route;
