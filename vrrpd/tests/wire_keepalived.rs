@@ -17,6 +17,7 @@
 //!    two daemons must agree, and match keepalived's meaning.
 //! 4. `vrrp_garp_interval`: the gratuitous ARPs of a new master go the interval apart under
 //!    both daemons.
+//! 5. `vrrp_mcast_group6 ff02::42`: test 1 over IPv6 (VRRPv3).
 //!
 //! Needs root, keepalived, tcpdump and scapy for /usr/bin/python3 (else SKIP).
 
@@ -488,5 +489,63 @@ fn garp_interval_spaces_the_burst() {
     );
     for w in ours.windows(2).chain(theirs.windows(2)) {
         assert!(w[1] - w[0] >= 0.19, "{ours:?} / {theirs:?}");
+    }
+}
+
+/// keepalived.conf for VRID 51, v3, IPv6 VIP 2001:db8::100/64 on `dev`, `global` inside
+/// global_defs.
+fn conf6(global: &str, state: &str, dev: &str, priority: u8) -> String {
+    format!(
+        "! written by vrrpd/tests/wire_keepalived.rs\nglobal_defs {{\n  router_id wire\n{global}\n}}\n\
+         vrrp_instance VI_1 {{\n  state {state}\n  interface {dev}\n  virtual_router_id 51\n  \
+         priority {priority}\n  advert_int 1\n  version 3\n  virtual_ipaddress {{\n    \
+         2001:db8::100/64\n  }}\n}}\n"
+    )
+}
+
+/// `vrrp_mcast_group6 ff02::42`: as test 1, over IPv6.
+#[test]
+fn multicast_group6() {
+    let name = "wire 5 (vrrp_mcast_group6)";
+    let Some(mut sc) = Scene::new(name, "w6") else {
+        return;
+    };
+    if skip_without_tools(name) {
+        return;
+    }
+    let group = "  vrrp_mcast_group6 ff02::42";
+    let ours = sc.write("vrrpd.conf", &conf6(group, "BACKUP", "a0", 100));
+    let theirs = sc.write("keepalived.conf", &conf6(group, "MASTER", "b0", 150));
+    let cap = sc.lan.capture("group6");
+    let k = sc.start_keepalived(&theirs, "1");
+    sc.wait(LIMIT, "VIP on keepalived (150)", || {
+        sc.lan.b.has_addr("b0", "2001:db8::100/64")
+    });
+    sc.start_vrrpd(&ours, "1");
+    sc.wait_status("1", LIMIT, "vrrpd BACKUP", |s| {
+        peer::text(&Scene::vi1(s), "/state") == "BACKUP"
+    });
+    sleep(SETTLE);
+    let s = Scene::vi1(&sc.status("1"));
+    assert_eq!(
+        peer::text(&s, "/state"),
+        "BACKUP",
+        "vrrpd hears keepalived on ff02::42: {s}"
+    );
+    sc.term(k, "keepalived", Duration::from_secs(30));
+    sc.wait(LIMIT, "VIP on vrrpd after keepalived stops", || {
+        sc.lan.a.has_addr("a0", "2001:db8::100/64")
+    });
+    sleep(Duration::from_secs(2));
+    let adverts = sc.lan.adverts(cap, "group6");
+    let ours: Vec<_> = adverts.iter().filter(|a| a[6] == "100").collect();
+    println!(
+        "{name}: {} adverts, {} from vrrpd",
+        adverts.len(),
+        ours.len()
+    );
+    assert!(!ours.is_empty(), "{adverts:?}");
+    for a in &adverts {
+        assert_eq!((a[1].as_str(), a[2].as_str()), ("ff02::42", "255"), "{a:?}");
     }
 }
