@@ -18,6 +18,7 @@
 //! 4. `vrrp_garp_interval`: the gratuitous ARPs of a new master go the interval apart under
 //!    both daemons.
 //! 5. `vrrp_mcast_group6 ff02::42`: test 1 over IPv6 (VRRPv3).
+//! 6. `vrrp_strict` on both: one master, failover on vrrpd's stop.
 //!
 //! Needs root, keepalived, tcpdump and scapy for /usr/bin/python3 (else SKIP).
 
@@ -548,4 +549,56 @@ fn multicast_group6() {
     for a in &adverts {
         assert_eq!((a[1].as_str(), a[2].as_str()), ("ff02::42", "255"), "{a:?}");
     }
+}
+
+/// `vrrp_strict` on both nodes (the same file but for the interface and priority): keepalived
+/// and vrrpd, each with strict mode's resets (authentication ignored, accept mode off),
+/// elect one master and fail over; vrrpd says at start that it installs no filter for the
+/// VIPs (keepalived does).
+#[test]
+fn strict_mode_pair() {
+    let name = "wire 6 (vrrp_strict)";
+    let Some(mut sc) = Scene::new(name, "ws") else {
+        return;
+    };
+    if skip_without_tools(name) {
+        return;
+    }
+    let ours = sc.write(
+        "vrrpd.conf",
+        &conf("  vrrp_strict", "BACKUP", "a0", 150, ""),
+    );
+    let theirs = sc.write(
+        "keepalived.conf",
+        &conf("  vrrp_strict", "BACKUP", "b0", 100, ""),
+    );
+    let cap = sc.lan.capture("strict");
+    let v = sc.start_vrrpd(&ours, "1");
+    sc.wait(LIMIT, "VIP on vrrpd (150)", || sc.vip_a());
+    sc.start_keepalived(&theirs, "1");
+    sc.wait(LIMIT, "keepalived enters BACKUP", || {
+        sc.read("keepalived-1.log")
+            .contains("(VI_1) Entering BACKUP STATE")
+    });
+    sleep(SETTLE);
+    assert!(!sc.vip_b(), "one master");
+    assert!(
+        sc.read("vrrpd-1.log")
+            .contains("no_accept: vrrpd installs no firewall rule"),
+        "{}",
+        sc.read("vrrpd-1.log")
+    );
+    sc.term(v, "vrrpd", Duration::from_secs(30));
+    sc.wait(LIMIT, "VIP on keepalived after vrrpd stops", || sc.vip_b());
+    sleep(Duration::from_secs(2));
+    let adverts = sc.lan.adverts(cap, "strict");
+    let ours = from(&adverts, peer::A_ADDR);
+    let theirs = from(&adverts, peer::B_ADDR);
+    println!(
+        "{name}: {} adverts from vrrpd, {} from keepalived",
+        ours.len(),
+        theirs.len()
+    );
+    assert!(!ours.is_empty() && !theirs.is_empty(), "{adverts:?}");
+    assert!(ours.iter().any(|a| a[6] == "0"), "vrrpd's priority 0");
 }
