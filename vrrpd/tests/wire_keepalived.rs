@@ -19,6 +19,8 @@
 //!    both daemons.
 //! 5. `vrrp_mcast_group6 ff02::42`: test 1 over IPv6 (VRRPv3).
 //! 6. `vrrp_strict` on both: one master, failover on vrrpd's stop.
+//! 7. `unicast_peer { ADDR min_ttl 10 }` against `unicast_ttl 9`: the adverts are dropped
+//!    and the lower priority takes over, under vrrpd and (roles swapped) under keepalived.
 //!
 //! Needs root, keepalived, tcpdump and scapy for /usr/bin/python3 (else SKIP).
 
@@ -601,4 +603,65 @@ fn strict_mode_pair() {
     );
     assert!(!ours.is_empty() && !theirs.is_empty(), "{adverts:?}");
     assert!(ours.iter().any(|a| a[6] == "0"), "vrrpd's priority 0");
+}
+
+/// `unicast_peer { ADDR min_ttl 10 }` against a peer sending with `unicast_ttl 9`: every
+/// advert from it is dropped, so the node takes over although the peer is master with a
+/// higher priority. The same under keepalived (the roles swapped): both read the range
+/// alike.
+#[test]
+fn unicast_peer_min_ttl_drops_out_of_range() {
+    let name = "wire 7 (unicast_peer min_ttl)";
+    let Some(mut sc) = Scene::new(name, "wm") else {
+        return;
+    };
+    if skip_without_tools(name) {
+        return;
+    }
+    let unicast = |src: &str, peer: &str, opts: &str| {
+        format!(
+            "  unicast_ttl 9\n  unicast_src_ip {src}\n  unicast_peer {{\n    {peer}{opts}\n  }}"
+        )
+    };
+    let (a, b) = (peer::A_ADDR, peer::B_ADDR);
+    // vrrpd (100) holds keepalived (150, TTL 9) to min_ttl 10.
+    let ours = conf("", "BACKUP", "a0", 100, &unicast(a, b, " min_ttl 10"));
+    let theirs = conf("", "MASTER", "b0", 150, &unicast(b, a, ""));
+    let ours = sc.write("vrrpd.conf", &ours);
+    let theirs = sc.write("keepalived.conf", &theirs);
+    let k = sc.start_keepalived(&theirs, "1");
+    sc.wait(LIMIT, "VIP on keepalived (150)", || sc.vip_b());
+    let v = sc.start_vrrpd(&ours, "1");
+    sc.wait(
+        LIMIT,
+        "vrrpd takes over (keepalived's adverts out of range)",
+        || sc.vip_a(),
+    );
+    let st = sc.status("1");
+    println!(
+        "{name}: vrrpd ip_ttl_errors {}",
+        peer::num(&st, "/global/ip_ttl_errors")
+    );
+    assert!(peer::num(&st, "/global/ip_ttl_errors") > 0, "{st}");
+    sc.term(v, "vrrpd", Duration::from_secs(30));
+    sc.term(k, "keepalived", Duration::from_secs(30));
+    // Roles swapped: keepalived (100) holds vrrpd (150, TTL 9) to min_ttl 10.
+    let ours = conf("", "MASTER", "a0", 150, &unicast(a, b, ""));
+    let theirs = conf("", "BACKUP", "b0", 100, &unicast(b, a, " min_ttl 10"));
+    let ours = sc.write("vrrpd-2.conf", &ours);
+    let theirs = sc.write("keepalived-2.conf", &theirs);
+    sc.start_vrrpd(&ours, "2");
+    sc.wait(LIMIT, "VIP on vrrpd (150)", || sc.vip_a());
+    sc.start_keepalived(&theirs, "2");
+    sc.wait(
+        LIMIT,
+        "keepalived takes over (vrrpd's adverts out of range)",
+        || sc.vip_b(),
+    );
+    assert!(
+        sc.read("keepalived-2.log")
+            .contains("TTL/HL 9 not in range 10 - 255"),
+        "{}",
+        sc.read("keepalived-2.log")
+    );
 }
