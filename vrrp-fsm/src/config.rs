@@ -109,6 +109,9 @@ pub enum ConfigError {
     /// virtual addresses' family.
     #[error("advert group is not a multicast address of the virtual addresses' family")]
     MulticastGroup,
+    /// keepalived `down_timer_adverts` is 1 to 100.
+    #[error("down_timer_adverts {0} outside 1..=100")]
+    DownTimerAdverts(u32),
     /// Reconfiguring may not change VRID, version or family: that is a new router.
     #[error("reconfigure changed VRID, version or family")]
     IdentityChanged,
@@ -143,6 +146,7 @@ pub struct Config {
     pub(crate) garp_lower_prio_repeat: u32,
     pub(crate) garp_lower_prio_delay: Option<Duration>,
     pub(crate) skip_check_adv_addr: bool,
+    pub(crate) down_timer_adverts: u32,
     pub(crate) multicast_group: Option<IpAddr>,
     pub(crate) unicast_ttl: u8,
     pub(crate) peer_ttl: Vec<(IpAddr, u8, u8)>,
@@ -182,6 +186,7 @@ impl Config {
             garp_lower_prio_repeat: 0,
             garp_lower_prio_delay: None,
             skip_check_adv_addr: false,
+            down_timer_adverts: 3,
             multicast_group: None,
             unicast_ttl: vrrp_proto::REQUIRED_TTL,
             peer_ttl: Vec::new(),
@@ -246,6 +251,11 @@ impl Config {
             Family::V4 => IpAddr::V4(vrrp_proto::MULTICAST_V4),
             Family::V6 => IpAddr::V6(vrrp_proto::MULTICAST_V6),
         })
+    }
+    /// keepalived `down_timer_adverts`: the adverts a Backup misses before the master is
+    /// down (RFC 9568 §6.1: 3).
+    pub fn down_timer_adverts(&self) -> u32 {
+        self.down_timer_adverts
     }
     /// keepalived `skip_check_adv_addr`.
     pub fn skip_check_adv_addr(&self) -> bool {
@@ -416,6 +426,12 @@ impl ConfigBuilder {
         self.0.garp_lower_prio_delay = delay.filter(|d| !d.is_zero());
         self
     }
+    /// keepalived `down_timer_adverts`: Master_Down_Interval is this many
+    /// Master_Adver_Intervals plus Skew_Time (RFC 9568 §6.1: 3; keepalived allows 1 to 100).
+    pub fn down_timer_adverts(mut self, n: u32) -> Self {
+        self.0.down_timer_adverts = n;
+        self
+    }
     /// keepalived `skip_check_adv_addr`: a Backup does not check the address list of adverts
     /// from the master it heard last (neither counted nor, in strict mode, dropped).
     pub fn skip_check_adv_addr(mut self, on: bool) -> Self {
@@ -487,6 +503,9 @@ impl ConfigBuilder {
         }
         check_garp_repeat(c.garp_repeat)?;
         check_garp_repeat(c.garp_refresh_repeat)?;
+        if !(1..=100).contains(&c.down_timer_adverts) {
+            return Err(ConfigError::DownTimerAdverts(c.down_timer_adverts));
+        }
         if c.garp_lower_prio_repeat > 0 {
             check_garp_repeat(c.garp_lower_prio_repeat)?;
         }

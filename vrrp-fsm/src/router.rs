@@ -124,7 +124,11 @@ impl Router {
     }
     /// Master_Down_Interval for the current priority and Master_Adver_Interval.
     pub fn master_down_interval(&self) -> Duration {
-        master_down_interval(self.cfg.version, self.priority, self.master_adver_interval)
+        let rfc = master_down_interval(self.cfg.version, self.priority, self.master_adver_interval);
+        // keepalived `down_timer_adverts`: that many intervals instead of the RFC's 3.
+        let n = self.cfg.down_timer_adverts;
+        rfc + self.master_adver_interval * n.saturating_sub(3)
+            - self.master_adver_interval * 3u32.saturating_sub(n)
     }
     /// Skew_Time for the current priority and Master_Adver_Interval.
     pub fn skew_time(&self) -> Duration {

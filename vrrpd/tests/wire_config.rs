@@ -239,6 +239,32 @@ fn advert_and_garp_options_with_keepalived_defaults() {
     assert!(w.is_empty(), "{w:?}");
     let (p, _) = planned(&conf("", ""));
     assert!(!p[0].router.skip_check_adv_addr());
+    // down_timer_adverts: Master_Down_Interval = N × interval + Skew_Time (v2, priority 150:
+    // (256 - 150) / 256 s).
+    let (p, _) = planned(&conf("  vrrp_down_timer_adverts 5", ""));
+    assert_eq!(p[0].router.down_timer_adverts(), 5);
+    let r = vrrp_fsm::Router::new(p[0].router.clone(), vrrp_fsm::Instant::from_micros(0));
+    assert_eq!(r.skew_time(), Duration::from_micros(414_062));
+    assert_eq!(
+        r.master_down_interval(),
+        Duration::from_secs(5) + r.skew_time()
+    );
+    let (p, _) = planned(&conf(
+        "  vrrp_down_timer_adverts 5",
+        "  down_timer_adverts 1",
+    ));
+    let r = vrrp_fsm::Router::new(p[0].router.clone(), vrrp_fsm::Instant::from_micros(0));
+    assert_eq!(
+        r.master_down_interval(),
+        Duration::from_secs(1) + r.skew_time()
+    );
+    let (p, w) = planned(&conf("  vrrp_strict", "  down_timer_adverts 2"));
+    assert_eq!(p[0].router.down_timer_adverts(), 3);
+    assert!(
+        w.iter()
+            .any(|w| w.contains("down_timer_adverts is incompatible with strict mode")),
+        "{w:?}"
+    );
     let (p, _) = planned(&conf("  vrrp_min_garp", ""));
     assert_eq!(p[0].router.garp_master_repeat(), 1);
     assert_eq!(p[0].router.garp_master_delay(), None);

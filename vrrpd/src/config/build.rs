@@ -134,6 +134,7 @@ impl Builder {
                 "vrrp_garp_master_refresh_repeat" => {
                     g.garp_master_refresh_repeat = garp_repeat(s, None, &mut late)?
                 }
+                "vrrp_down_timer_adverts" => g.down_timer_adverts = int_arg(s, 1u32, 100u32)?,
                 "vrrp_mcast_group4" => {
                     g.mcast_group4 = Some(super::wire::group(s, Some(Family::V4), false)?)
                 }
@@ -324,6 +325,7 @@ impl Builder {
             higher_prio_send_advert: None,
             strict_mode: None,
             skip_check_adv_addr: g.skip_check_adv_addr,
+            down_timer_adverts: g.down_timer_adverts,
             garp_lower_prio_repeat: None,
             garp_lower_prio_delay: None,
             loc: stmt.loc.clone(),
@@ -416,6 +418,7 @@ impl Builder {
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
                 "strict_mode" => i.strict_mode = Some(bool_arg(s)?),
                 "skip_check_adv_addr" => i.skip_check_adv_addr = bool_arg(s)?,
+                "down_timer_adverts" => i.down_timer_adverts = int_arg(s, 1u32, 100u32)?,
                 // keepalived: turns unicast's source check on; vrrpd always checks it.
                 "check_unicast_src" => no_args(s)?,
                 "garp_lower_prio_repeat" => {

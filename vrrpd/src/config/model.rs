@@ -89,6 +89,9 @@ pub struct GlobalDefs {
     pub garp_lower_prio_repeat: Option<u32>,
     /// `vrrp_garp_lower_prio_delay SECONDS` (None: `vrrp_garp_master_delay`, as keepalived).
     pub garp_lower_prio_delay: Option<Duration>,
+    /// `vrrp_down_timer_adverts N` (1 to 100, default 3): default of the instances'
+    /// `down_timer_adverts`.
+    pub down_timer_adverts: u32,
     /// `vrrp_mcast_group4 ADDR`: the group IPv4 multicast instances use (None: 224.0.0.18).
     pub mcast_group4: Option<IpAddr>,
     /// `vrrp_mcast_group6 ADDR`: the group IPv6 multicast instances use (None: ff02::12).
@@ -128,6 +131,7 @@ impl Default for GlobalDefs {
             higher_prio_send_advert: false,
             garp_lower_prio_repeat: None,
             garp_lower_prio_delay: None,
+            down_timer_adverts: 3,
             mcast_group4: None,
             mcast_group6: None,
             netlink_monitor_rcv_bufs: None,

@@ -78,6 +78,8 @@ pub(super) struct Draft {
     pub(super) strict_mode: Option<bool>,
     /// `skip_check_adv_addr [BOOL]` (default: global_defs' `vrrp_skip_check_adv_addr`).
     pub(super) skip_check_adv_addr: bool,
+    /// `down_timer_adverts N` (default: global_defs' `vrrp_down_timer_adverts`).
+    pub(super) down_timer_adverts: u32,
     pub(super) garp_lower_prio_repeat: Option<u32>,
     pub(super) garp_lower_prio_delay: Option<Duration>,
     pub(super) loc: Loc,
@@ -146,6 +148,7 @@ pub(super) fn check(
         .garp_master_refresh_repeat(d.garp_master_refresh_repeat)
         .track_primary(!d.dont_track_primary)
         .skip_check_adv_addr(d.skip_check_adv_addr)
+        .down_timer_adverts(d.down_timer_adverts)
         .multicast_group(group)
         .unicast_ttl(ttl);
     for &(peer, min, max) in &d.peer_ttl {

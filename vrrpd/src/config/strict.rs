@@ -79,6 +79,12 @@ pub(super) fn settle(
         ));
         d.preempt_delay = Duration::ZERO;
     }
+    if strict && d.down_timer_adverts != 3 {
+        warn(format!(
+            "({name}) down_timer_adverts is incompatible with strict mode - resetting"
+        ));
+        d.down_timer_adverts = 3;
+    }
     let mut accept = d.accept.unwrap_or(owner || !strict);
     if accept && !owner && strict && version == Version::V2 {
         warn(format!(
