@@ -105,6 +105,13 @@ pub enum ConfigError {
     /// keepalived `garp_master_repeat` is at least 1; vrrpd's bound is [`MAX_GARP_REPEAT`].
     #[error("garp repeat {0} outside 1..={max}", max = MAX_GARP_REPEAT)]
     GarpRepeat(u32),
+    /// keepalived `vrrp_mcast_group4/6`, `mcast_dst_ip`: not a multicast address of the
+    /// virtual addresses' family.
+    #[error("advert group is not a multicast address of the virtual addresses' family")]
+    MulticastGroup,
+    /// keepalived `down_timer_adverts` is 1 to 100.
+    #[error("down_timer_adverts {0} outside 1..=100")]
+    DownTimerAdverts(u32),
     /// Reconfiguring may not change VRID, version or family: that is a new router.
     #[error("reconfigure changed VRID, version or family")]
     IdentityChanged,
@@ -135,6 +142,14 @@ pub struct Config {
     pub(crate) tracks: Vec<Track>,
     pub(crate) strict: bool,
     pub(crate) lower_prio_no_advert: bool,
+    pub(crate) higher_prio_send_advert: bool,
+    pub(crate) garp_lower_prio_repeat: u32,
+    pub(crate) garp_lower_prio_delay: Option<Duration>,
+    pub(crate) skip_check_adv_addr: bool,
+    pub(crate) down_timer_adverts: u32,
+    pub(crate) multicast_group: Option<IpAddr>,
+    pub(crate) unicast_ttl: u8,
+    pub(crate) peer_ttl: Vec<(IpAddr, u8, u8)>,
     pub(crate) track_primary: bool,
     pub(crate) unicast_checksum: UnicastChecksum,
 }
@@ -183,6 +198,14 @@ impl Config {
             tracks: Vec::new(),
             strict: false,
             lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            garp_lower_prio_repeat: 0,
+            garp_lower_prio_delay: None,
+            skip_check_adv_addr: false,
+            down_timer_adverts: 3,
+            multicast_group: None,
+            unicast_ttl: vrrp_proto::REQUIRED_TTL,
+            peer_ttl: Vec::new(),
             track_primary: true,
             unicast_checksum: UnicastChecksum::Auto,
         })
@@ -226,6 +249,48 @@ impl Config {
     /// keepalived `lower_prio_no_advert`: a master does not answer a lower-priority advert.
     pub fn lower_prio_no_advert(&self) -> bool {
         self.lower_prio_no_advert
+    }
+    /// keepalived `higher_prio_send_advert`: a master preempted by a higher-priority advert
+    /// sends one advert of its own before stepping down.
+    pub fn higher_prio_send_advert(&self) -> bool {
+        self.higher_prio_send_advert
+    }
+    /// keepalived `garp_lower_prio_repeat` (0: none) and `garp_lower_prio_delay` (None:
+    /// no second burst).
+    pub fn garp_lower_prio(&self) -> (u32, Option<Duration>) {
+        (self.garp_lower_prio_repeat, self.garp_lower_prio_delay)
+    }
+    /// The group multicast adverts go to and are heard on: 224.0.0.18 / ff02::12 (RFC 9568
+    /// §5.1.1.2 / §5.1.2.2), unless keepalived's `vrrp_mcast_group4/6` or `mcast_dst_ip`
+    /// chose another.
+    pub fn multicast_group(&self) -> IpAddr {
+        self.multicast_group.unwrap_or(match self.vips.family() {
+            Family::V4 => IpAddr::V4(vrrp_proto::MULTICAST_V4),
+            Family::V6 => IpAddr::V6(vrrp_proto::MULTICAST_V6),
+        })
+    }
+    /// keepalived `down_timer_adverts`: the adverts a Backup misses before the master is
+    /// down (RFC 9568 §6.1: 3).
+    pub fn down_timer_adverts(&self) -> u32 {
+        self.down_timer_adverts
+    }
+    /// keepalived `skip_check_adv_addr`.
+    pub fn skip_check_adv_addr(&self) -> bool {
+        self.skip_check_adv_addr
+    }
+    /// TTL / hop limit of adverts sent to unicast peers (keepalived `unicast_ttl`; 255
+    /// unless set; multicast adverts always go with 255).
+    pub fn unicast_ttl(&self) -> u8 {
+        self.unicast_ttl
+    }
+    /// Whether a unicast advert from `src` with TTL / hop limit `ttl` is taken: within the
+    /// peer's `min_ttl`..=`max_ttl` (keepalived `unicast_peer { ADDR min_ttl N max_ttl N }`;
+    /// any TTL when the peer has no range).
+    pub fn peer_ttl_accepts(&self, src: IpAddr, ttl: u8) -> bool {
+        self.peer_ttl
+            .iter()
+            .find(|(a, _, _)| *a == src)
+            .map_or(true, |&(_, lo, hi)| (lo..=hi).contains(&ttl))
     }
     /// False with keepalived `nopreempt`.
     pub fn preempt(&self) -> bool {
@@ -366,6 +431,53 @@ impl ConfigBuilder {
         self.0.lower_prio_no_advert = on;
         self
     }
+    /// keepalived `higher_prio_send_advert`: a master hearing an advert that beats it sends
+    /// one advert of its own (its priority) before going Backup, so that a peer that
+    /// missed the preemption hears the old master once more (off by default, as in
+    /// keepalived).
+    pub fn higher_prio_send_advert(mut self, on: bool) -> Self {
+        self.0.higher_prio_send_advert = on;
+        self
+    }
+    /// keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay`: a master hearing a
+    /// lower-priority advert sends `repeat` gratuitous ARPs / NAs per VIP at once (0: none,
+    /// the default here; keepalived's default is its `vrrp_garp_master_repeat`), and as
+    /// many again `delay` later (None or zero: no second burst).
+    pub fn garp_lower_prio(mut self, repeat: u32, delay: Option<Duration>) -> Self {
+        self.0.garp_lower_prio_repeat = repeat;
+        self.0.garp_lower_prio_delay = delay.filter(|d| !d.is_zero());
+        self
+    }
+    /// keepalived `down_timer_adverts`: Master_Down_Interval is this many
+    /// Master_Adver_Intervals plus Skew_Time (RFC 9568 §6.1: 3; keepalived allows 1 to 100).
+    pub fn down_timer_adverts(mut self, n: u32) -> Self {
+        self.0.down_timer_adverts = n;
+        self
+    }
+    /// keepalived `skip_check_adv_addr`: a Backup does not check the address list of adverts
+    /// from the master it heard last (neither counted nor, in strict mode, dropped).
+    pub fn skip_check_adv_addr(mut self, on: bool) -> Self {
+        self.0.skip_check_adv_addr = on;
+        self
+    }
+    /// keepalived `vrrp_mcast_group4/6` / `mcast_dst_ip`: the multicast group adverts go to
+    /// and are heard on (None: 224.0.0.18 / ff02::12). Must be a multicast address of the
+    /// VIPs' family.
+    pub fn multicast_group(mut self, group: Option<IpAddr>) -> Self {
+        self.0.multicast_group = group;
+        self
+    }
+    /// keepalived `unicast_ttl`: TTL / hop limit of adverts to unicast peers (1 to 255).
+    pub fn unicast_ttl(mut self, ttl: u8) -> Self {
+        self.0.unicast_ttl = ttl;
+        self
+    }
+    /// keepalived `unicast_peer { ADDR min_ttl N max_ttl N }`: adverts from `peer` are taken
+    /// only with a TTL / hop limit in `min..=max`.
+    pub fn peer_ttl(mut self, peer: IpAddr, min: u8, max: u8) -> Self {
+        self.0.peer_ttl.push((peer, min, max));
+        self
+    }
     /// keepalived `dont_track_primary` is `track_primary(false)`: the router's own link
     /// ([`crate::Router::handle_link`]) no longer puts it in FAULT.
     pub fn track_primary(mut self, on: bool) -> Self {
@@ -401,6 +513,11 @@ impl ConfigBuilder {
             return Err(ConfigError::AddressCount(c.vips.len()));
         }
         check_family(c.primary, &c.vips)?;
+        if let Some(g) = c.multicast_group {
+            if !g.is_multicast() || g.is_ipv4() != (c.vips.family() == Family::V4) {
+                return Err(ConfigError::MulticastGroup);
+            }
+        }
         if c.preempt_delay > MAX_PREEMPT_DELAY {
             return Err(ConfigError::PreemptDelayTooLong);
         }
@@ -413,6 +530,12 @@ impl ConfigBuilder {
         }
         check_garp_repeat(c.garp_repeat)?;
         check_garp_repeat(c.garp_refresh_repeat)?;
+        if !(1..=100).contains(&c.down_timer_adverts) {
+            return Err(ConfigError::DownTimerAdverts(c.down_timer_adverts));
+        }
+        if c.garp_lower_prio_repeat > 0 {
+            check_garp_repeat(c.garp_lower_prio_repeat)?;
+        }
         Ok(c)
     }
 }

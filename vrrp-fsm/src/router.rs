@@ -55,8 +55,14 @@ pub struct Router {
     preempt_at: Option<Instant>,
     garp_delay_at: Option<Instant>,
     garp_refresh_at: Option<Instant>,
+    /// keepalived `garp_lower_prio_delay`: the second burst after a lower-priority advert.
+    garp_lower_at: Option<Instant>,
+    /// When the last `garp_lower_prio_repeat` burst went (one per advert interval at most).
+    garp_lower_burst: Option<Instant>,
     /// When, as Master, it last heard an advert it wins (dual-master episodes).
     won_heard_at: Option<Instant>,
+    /// The source of the last advert this Backup took (keepalived `skip_check_adv_addr`).
+    backup_heard: Option<IpAddr>,
     /// keepalived `vrrp_startup_delay`: until then, Master_Down_Timer runs from this time.
     startup_hold: Option<Instant>,
     out: VecDeque<Output>,
@@ -79,7 +85,10 @@ impl Router {
             preempt_at: None,
             garp_delay_at: None,
             garp_refresh_at: None,
+            garp_lower_at: None,
+            garp_lower_burst: None,
             won_heard_at: None,
+            backup_heard: None,
             startup_hold: None,
             out: VecDeque::new(),
             counters: RouterCounters::default(),
@@ -115,7 +124,11 @@ impl Router {
     }
     /// Master_Down_Interval for the current priority and Master_Adver_Interval.
     pub fn master_down_interval(&self) -> Duration {
-        master_down_interval(self.cfg.version, self.priority, self.master_adver_interval)
+        let rfc = master_down_interval(self.cfg.version, self.priority, self.master_adver_interval);
+        // keepalived `down_timer_adverts`: that many intervals instead of the RFC's 3.
+        let n = self.cfg.down_timer_adverts;
+        rfc + self.master_adver_interval * n.saturating_sub(3)
+            - self.master_adver_interval * 3u32.saturating_sub(n)
     }
     /// Skew_Time for the current priority and Master_Adver_Interval.
     pub fn skew_time(&self) -> Duration {
@@ -160,6 +173,7 @@ impl Router {
             self.master_down_timer,
             self.garp_delay_at,
             self.garp_refresh_at,
+            self.garp_lower_at,
         ]
         .into_iter()
         .flatten()
@@ -237,6 +251,11 @@ impl Router {
             // keepalived `garp_master_delay`: the second burst.
             self.garp_delay_at = None;
             self.announce(self.cfg.garp_repeat);
+        }
+        if due(self.garp_lower_at, now) {
+            // keepalived `garp_lower_prio_delay`: the second burst.
+            self.garp_lower_at = None;
+            self.announce(self.cfg.garp_lower_prio_repeat);
         }
         if due(self.garp_refresh_at, now) {
             // keepalived `garp_master_refresh` (a deadline left by a configuration that
@@ -442,7 +461,12 @@ impl Router {
         // An advert without addresses (VRRPv2 from keepalived's VIP-less instance) is taken
         // only by a router without VIPs of its own, as the RFC's count >= 1 would have it
         // dropped otherwise.
-        if !self.same_addresses(adv) {
+        // keepalived `skip_check_adv_addr`: a Backup does not look again at the addresses of
+        // the master it last heard.
+        let skip = self.cfg.skip_check_adv_addr
+            && self.state == State::Backup
+            && self.backup_heard == Some(src);
+        if !skip && !self.same_addresses(adv) {
             self.counters.address_list_errors += 1;
             if self.cfg.strict || adv.addresses.is_empty() {
                 return Err(Discard::AddressList);
@@ -460,9 +484,10 @@ impl Router {
     fn backup_rx(
         &mut self,
         now: Instant,
-        _src: IpAddr,
+        src: IpAddr,
         adv: &Advertisement<'_>,
     ) -> Result<(), Discard> {
+        self.backup_heard = Some(src);
         if adv.priority == Priority::SHUTDOWN {
             // RFC 9568 §6.4.2: priority 0: Master_Down_Timer = Skew_Time.
             self.arm_master_down(now, self.skew_time());
@@ -516,6 +541,10 @@ impl Router {
             // same), not a dual master.
             self.out
                 .push_back(Output::Event(Event::Preempted { src, priority }));
+            // keepalived `higher_prio_send_advert`: one advert of ours on the way out.
+            if self.cfg.higher_prio_send_advert {
+                self.send_advert(self.priority);
+            }
             if let VersionFields::V3 { interval } = adv.fields {
                 self.master_adver_interval = interval.as_duration();
             }
@@ -533,6 +562,18 @@ impl Router {
         if !self.cfg.lower_prio_no_advert {
             self.send_advert(self.priority);
             self.adver_timer = Some(now + self.cfg.advert_interval());
+        }
+        // keepalived `garp_lower_prio_repeat` / `garp_lower_prio_delay`: claim the VIPs
+        // again at once, and once more after the delay. keepalived does both for every such
+        // advert; here at most one burst per Advertisement_Interval (a flood of adverts is
+        // not answered by a flood of ARPs), and one pending second burst, moved on by each.
+        let recent = self
+            .garp_lower_burst
+            .is_some_and(|t| now < t + self.cfg.advert_interval());
+        if self.cfg.garp_lower_prio_repeat > 0 && !recent {
+            self.garp_lower_burst = Some(now);
+            self.announce(self.cfg.garp_lower_prio_repeat);
+            self.garp_lower_at = self.cfg.garp_lower_prio_delay.map(|d| now + d);
         }
         Err(Discard::LowerPriority)
     }
@@ -673,6 +714,7 @@ impl Router {
         self.preempt_at = None;
         self.garp_delay_at = None;
         self.garp_refresh_at = None;
+        self.garp_lower_at = None;
     }
 
     fn send_advert(&mut self, priority: Priority) {

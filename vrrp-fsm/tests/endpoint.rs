@@ -444,6 +444,107 @@ fn unicast_instance_sends_one_advert_per_peer() {
     }
 }
 
+/// keepalived: a unicast advert may come with any TTL (the peer's `unicast_ttl`), held to
+/// the peer's `min_ttl`..`max_ttl` when it has one; a multicast one needs 255. Ours go to
+/// peers with `unicast_ttl`.
+#[test]
+fn unicast_ttl_is_sent_and_peer_ranges_are_held() {
+    let mut s = spec(IF1, 51, v4(1), 100);
+    s.config = Config::builder(vrid(51), v4(1), Vips::V4(VIP4.to_vec()))
+        .priority(Priority(100))
+        .unicast_ttl(7)
+        .peer_ttl(v4(3), 200, 255)
+        .build()
+        .unwrap();
+    s.peers = vec![v4(2), v4(3)];
+    let (mut ep, ids) = started(vec![s]);
+    // From peer 2 (no range), TTL 64: taken.
+    receive(
+        &mut ep,
+        at(100),
+        IF1,
+        &advert_bytes(51, 200, v4(2), v4(1), 64),
+        v4(2),
+    );
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 1);
+    assert_eq!(ep.counters().ip_ttl_errors, 0);
+    // From peer 3 (200..=255), TTL 64: dropped, counted; TTL 200: taken.
+    receive(
+        &mut ep,
+        at(200),
+        IF1,
+        &advert_bytes(51, 200, v4(3), v4(1), 64),
+        v4(3),
+    );
+    assert_eq!(ep.counters().ip_ttl_errors, 1);
+    receive(
+        &mut ep,
+        at(300),
+        IF1,
+        &advert_bytes(51, 200, v4(3), v4(1), 200),
+        v4(3),
+    );
+    assert_eq!(ep.router(ids[0]).unwrap().counters().adverts_rcvd, 2);
+    // Our adverts (after a priority-0 from the master) carry unicast_ttl.
+    receive(
+        &mut ep,
+        at(400),
+        IF1,
+        &advert_bytes(51, 0, v4(3), v4(1), 200),
+        v4(3),
+    );
+    ep.handle_timeout(at(2000));
+    let sent = transmits(&mut ep);
+    assert!(!sent.is_empty());
+    assert!(sent.iter().all(|(t, _)| t.ttl == 7), "{sent:?}");
+}
+
+/// keepalived's `vrrp_mcast_group4` / `mcast_dst_ip`: adverts go to that group, and only
+/// adverts sent to it are heard.
+#[test]
+fn another_multicast_group_is_used_both_ways() {
+    let other = IpAddr::V4(Ipv4Addr::new(224, 0, 0, 42));
+    let mut s = spec(IF1, 51, v4(1), 255);
+    s.config = Config::builder(vrid(51), v4(1), Vips::V4(VIP4.to_vec()))
+        .priority(Priority(255))
+        .multicast_group(Some(other))
+        .build()
+        .unwrap();
+    let mut ep = Endpoint::new(ChecksumForm::PseudoHeader);
+    let id = ep.add(at(0), s).unwrap();
+    ep.start(at(0), id).unwrap();
+    let sent = transmits(&mut ep);
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].0.dst, sent[0].0.ttl), (other, 255));
+    let heard = |ep: &mut Endpoint, dst: IpAddr, t: u64| {
+        let bytes = advert_bytes(51, 100, v4(9), dst, 255);
+        let d = Datagram {
+            interface: IF1,
+            src: v4(9),
+            dst,
+            hop_limit: 255,
+            bytes: &bytes,
+        };
+        ep.handle_datagram(at(t), d);
+        ep.router(id).unwrap().counters().master_rx_lower_pri
+    };
+    assert_eq!(
+        heard(&mut ep, group(v4(9)), 100),
+        0,
+        "224.0.0.18 is not ours"
+    );
+    assert_eq!(ep.router(id).unwrap().counters().not_mine, 1);
+    assert_eq!(heard(&mut ep, other, 200), 1);
+    // A group of the other family, or a unicast address, is refused.
+    let bad = |g: IpAddr| {
+        Config::builder(vrid(51), v4(1), Vips::V4(VIP4.to_vec()))
+            .multicast_group(Some(g))
+            .build()
+    };
+    assert_eq!(bad(v6(1)), Err(vrrp_fsm::ConfigError::MulticastGroup));
+    assert_eq!(bad(v4(7)), Err(vrrp_fsm::ConfigError::MulticastGroup));
+}
+
 #[test]
 fn each_drop_kind_has_its_counter() {
     let (mut ep, ids) = started(vec![spec(IF1, 51, v4(1), 100)]);

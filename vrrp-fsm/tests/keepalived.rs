@@ -376,6 +376,105 @@ fn keepalived_lower_prio_no_advert_master_does_not_answer() {
     assert_eq!(r.counters().dual_master, 1, "one flood, one episode");
 }
 
+/// A master (priority 200) preempted by a priority-250 advert: the adverts it sends at
+/// that moment, and its state after.
+fn preempted_master(higher_prio_send_advert: bool) -> (Vec<Output>, State) {
+    let cfg = base(1, 200)
+        .higher_prio_send_advert(higher_prio_send_advert)
+        .build()
+        .unwrap();
+    let mut r = started(cfg, at(0));
+    run(&mut r, at(4000));
+    assert_eq!(r.state(), State::Master);
+    assert_eq!(r.handle_advert(at(4100), addr(2), &v3(250, 100)), Ok(()));
+    let sent = drain(&mut r)
+        .into_iter()
+        .filter(|o| matches!(o, Output::SendAdvert { .. }))
+        .collect();
+    (sent, r.state())
+}
+
+#[test]
+fn keepalived_higher_prio_send_advert_answers_before_stepping_down() {
+    // keepalived's default: a preempted master steps down without a word.
+    let (sent, state) = preempted_master(false);
+    assert_eq!(sent, vec![]);
+    assert_eq!(state, State::Backup);
+    // `higher_prio_send_advert`: one advert of its own priority first, then Backup.
+    let (sent, state) = preempted_master(true);
+    assert_eq!(
+        sent,
+        vec![Output::SendAdvert {
+            priority: Priority(200)
+        }]
+    );
+    assert_eq!(state, State::Backup);
+}
+
+#[test]
+fn keepalived_garp_lower_prio_repeat_and_delay() {
+    // A master hearing a lower-priority advert announces its VIP `repeat` times at once
+    // and again after `delay`; without the option it announces nothing.
+    let announces = |outs: &[(vrrp_fsm::Instant, Output)], from: u64| {
+        outs.iter()
+            .filter(|(t, o)| *t >= at(from) && matches!(o, Output::Announce { .. }))
+            .map(|(t, o)| match o {
+                Output::Announce { count, .. } => (*t, *count),
+                _ => unreachable!(),
+            })
+            .collect::<Vec<_>>()
+    };
+    for (repeat, delay, want) in [
+        (0, None, vec![]),
+        (3, None, vec![(at(4000), 3)]),
+        (2, Some(ms(1500)), vec![(at(4000), 2), (at(5500), 2)]),
+    ] {
+        let cfg = base(1, 200)
+            .garp_master_delay(None)
+            .garp_lower_prio(repeat, delay)
+            .build()
+            .unwrap();
+        let mut r = started(cfg, at(0));
+        let mut outs = run(&mut r, at(4000));
+        assert_eq!(r.state(), State::Master);
+        let _ = r.handle_advert(at(4000), addr(2), &v3(100, 100));
+        outs.extend(drain(&mut r).into_iter().map(|o| (at(4000), o)));
+        outs.extend(run(&mut r, at(8000)));
+        assert_eq!(
+            announces(&outs, 4000),
+            want,
+            "repeat {repeat} delay {delay:?}"
+        );
+    }
+}
+
+#[test]
+fn keepalived_skip_check_adv_addr_trusts_the_known_master() {
+    static OTHER: [std::net::Ipv4Addr; 1] = [std::net::Ipv4Addr::new(192, 0, 2, 99)];
+    let mut wrong = v3(200, 100);
+    wrong.addresses = vrrp_proto::Addresses::V4(&OTHER);
+    for skip in [false, true] {
+        let cfg = base(1, 100)
+            .strict(true)
+            .skip_check_adv_addr(skip)
+            .build()
+            .unwrap();
+        let mut r = started(cfg, at(0));
+        assert_eq!(r.handle_advert(at(100), addr(2), &v3(200, 100)), Ok(()));
+        // The master it heard, now with another address list; and a stranger with it.
+        let known = r.handle_advert(at(1100), addr(2), &wrong);
+        let stranger = r.handle_advert(at(1200), addr(3), &wrong);
+        assert_eq!(stranger, Err(vrrp_fsm::Discard::AddressList));
+        if skip {
+            assert_eq!(known, Ok(()));
+            assert_eq!(r.counters().address_list_errors, 1, "the stranger's only");
+        } else {
+            assert_eq!(known, Err(vrrp_fsm::Discard::AddressList));
+            assert_eq!(r.counters().address_list_errors, 2);
+        }
+    }
+}
+
 /// Drain every router, feeding state changes to the group, until quiet.
 fn settle(g: &SyncGroup, rs: &mut [Router], now: vrrp_fsm::Instant) -> Vec<(usize, Output)> {
     let mut all = Vec::new();

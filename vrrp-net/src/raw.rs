@@ -113,6 +113,23 @@ impl VrrpSocket {
         })
     }
 
+    /// Join multicast group `group` too (keepalived's `vrrp_mcast_group4/6`, `mcast_dst_ip`;
+    /// the VRRP group is joined at [`VrrpSocket::open`]). Joining the VRRP group again, or a
+    /// group of the other family, does nothing.
+    pub fn join(&self, group: IpAddr) -> Result<(), NetError> {
+        let err = |e| NetError::socket("join group", &self.ifname, e);
+        match (group, self.family) {
+            (IpAddr::V4(g), Family::V4) if g != MULTICAST_V4 && g.is_multicast() => self
+                .sock
+                .join_multicast_v4_n(&g, &InterfaceIndexOrAddress::Index(self.ifindex))
+                .map_err(err),
+            (IpAddr::V6(g), Family::V6) if g != MULTICAST_V6 && g.is_multicast() => {
+                self.sock.join_multicast_v6(&g, self.ifindex).map_err(err)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The family this socket carries.
     pub fn family(&self) -> Family {
         self.family

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::config::{Config, InitialState, Loc, Warning};
+use crate::config::{Config, Loc, Warning};
 use crate::scripts::{resolve_program, security, split_command};
 
 fn warn(out: &mut Vec<Warning>, loc: &Loc, message: String) {
@@ -21,17 +21,6 @@ fn warn(out: &mut Vec<Warning>, loc: &Loc, message: String) {
 pub fn static_checks(c: &Config) -> Vec<Warning> {
     let mut out = Vec::new();
     for (n, i) in c.instances.iter().enumerate() {
-        // keepalived ignores nopreempt unless the initial state is BACKUP.
-        if !i.router.preempt() && i.router.initial_state() != InitialState::Backup {
-            warn(
-                &mut out,
-                &i.loc,
-                format!(
-                    "vrrp_instance {}: nopreempt has no effect with state MASTER (use state BACKUP on every node)",
-                    i.name
-                ),
-            );
-        }
         let (vrid, family) = (i.router.vrid(), i.router.family());
         if let Some(o) = c.instances[..n].iter().find(|o| {
             o.interface == i.interface && o.router.vrid() == vrid && o.router.family() == family

@@ -27,11 +27,25 @@ fn out_of_range_values_name_their_line() {
         e.starts_with("t.conf:3: 'virtual_router_id' must be"),
         "{e}"
     );
-    let e = err(&format!("{HEAD}  state ACTIVE\n{VIP}}}\n"));
-    assert_eq!(
-        e,
-        "t.conf:4: state must be MASTER or BACKUP, found 'ACTIVE'"
-    );
+    // keepalived reads an unknown state (`master`, `ACTIVE`) as BACKUP, with a warning.
+    for word in ["ACTIVE", "master"] {
+        let b = config::parse(
+            Path::new("t.conf"),
+            &format!("{HEAD}  state {word}\n{VIP}}}\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            b.config.instances[0].router.initial_state(),
+            vrrp_fsm::InitialState::Backup
+        );
+        let w: Vec<String> = b.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            w,
+            [format!(
+                "t.conf:4: warning: (VI_1) unknown state '{word}', defaulting to BACKUP"
+            )]
+        );
+    }
 }
 
 /// The priority and GARP-burst rules are vrrp-fsm's (`check_priority`,
@@ -43,7 +57,7 @@ fn router_rules_are_refused_at_the_values_line() {
         e,
         "t.conf:4: 'priority' must be an integer from 1 to 255, found '0'"
     );
-    for n in ["0", "1001", "x"] {
+    for n in ["1001", "x"] {
         let e = err(&format!("{HEAD}  garp_master_repeat {n}\n{VIP}}}\n"));
         assert_eq!(
             e,
@@ -52,12 +66,20 @@ fn router_rules_are_refused_at_the_values_line() {
             )
         );
     }
-    let e = err(&format!(
-        "global_defs {{\n  vrrp_garp_master_repeat 0\n}}\n{HEAD}{VIP}}}\n"
-    ));
+    // 0 is keepalived's old form of 1: taken, with its warning.
+    let b = config::parse(
+        Path::new("t.conf"),
+        &format!("global_defs {{\n  vrrp_garp_master_repeat 0\n}}\n{HEAD}  garp_master_refresh_repeat 0\n{VIP}}}\n"),
+    )
+    .unwrap();
+    assert_eq!(b.config.instances[0].router.garp_master_repeat(), 1);
+    let w: Vec<String> = b.warnings.iter().map(|w| w.to_string()).collect();
     assert_eq!(
-        e,
-        "t.conf:2: 'vrrp_garp_master_repeat' must be an integer from 1 to 1000, found '0'"
+        w,
+        [
+            "t.conf:2: warning: vrrp_garp_master_repeat must be greater than 0, setting to 1",
+            "t.conf:7: warning: (VI_1): garp_master_refresh_repeat must be greater than 0, setting to 1"
+        ]
     );
 }
 
@@ -106,9 +128,35 @@ fn authentication_rules() {
     let ah = "  authentication {\n    auth_type AH\n    auth_pass x\n  }\n";
     let e = err(&format!("{HEAD}{ah}{VIP}}}\n"));
     assert!(e.contains("auth_type AH is not supported"), "{e}");
-    let bad = "  authentication {\n    auth_type MD5\n    auth_pass x\n  }\n";
-    let e = err(&format!("{HEAD}{bad}{VIP}}}\n"));
-    assert_eq!(e, "t.conf:5: auth_type must be PASS or AH, found 'MD5'");
+    // keepalived: an unknown type leaves authentication off, with its warning; so does a
+    // missing password; a long one is cut to 8 bytes.
+    let warned = |auth: &str| {
+        let b = config::parse(Path::new("t.conf"), &format!("{HEAD}{auth}{VIP}}}\n")).unwrap();
+        let w: Vec<String> = b.warnings.iter().map(|w| w.to_string()).collect();
+        (b.config.instances[0].router.auth(), w)
+    };
+    let (auth, w) = warned("  authentication {\n    auth_type MD5\n    auth_pass x\n  }\n");
+    assert_eq!(auth, vrrp_proto::Auth::None);
+    assert_eq!(
+        w,
+        [
+            "t.conf:4: warning: (VI_1) authentication without a known auth_type: no authentication",
+            "t.conf:5: warning: (VI_1) unknown authentication type 'MD5'"
+        ]
+    );
+    let (auth, w) = warned("  authentication {\n    auth_type PASS\n  }\n");
+    assert_eq!(auth, vrrp_proto::Auth::None);
+    assert_eq!(
+        w,
+        ["t.conf:4: warning: (VI_1) Authentication specified but no password given. Ignoring"]
+    );
+    let (auth, w) =
+        warned("  authentication {\n    auth_type PASS\n    auth_pass 123456789\n  }\n");
+    assert_eq!(auth, vrrp_proto::Auth::SimplePassword(*b"12345678"));
+    assert_eq!(
+        w,
+        ["t.conf:6: warning: Truncating auth_pass to 8 characters"]
+    );
 }
 
 #[test]
@@ -250,7 +298,7 @@ fn fuzzer_findings_are_refused_at_the_right_line() {
         "{HEAD}  unicast_src_ip 2001:db8::1\n  unicast_peer {{\n    2001:db8::2\n  }}\n{VIP}}}\n"
     ));
     assert!(
-        e.contains("unicast_src_ip 2001:db8::1 is not of the virtual addresses' family"),
+        e.contains("source address 2001:db8::1 (unicast_src_ip / mcast_src_ip) is not of the virtual addresses' family"),
         "{e}"
     );
     // C4: more than 255 VIPs.
@@ -472,10 +520,16 @@ fn fifos_and_devices_are_refused_promptly() {
 #[test]
 fn router_rules_are_worded_at_the_instance_line() {
     let pass = "  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n";
-    let e = err(&format!("{HEAD}  version 3\n{pass}{VIP}}}\n"));
+    // keepalived ignores authentication under VRRPv3, with its warning.
+    let b = config::parse(
+        Path::new("t.conf"),
+        &format!("{HEAD}  version 3\n{pass}{VIP}}}\n"),
+    )
+    .unwrap();
+    assert_eq!(b.config.instances[0].router.auth(), vrrp_proto::Auth::None);
     assert_eq!(
-        e,
-        "t.conf:1: vrrp_instance VI_1: VRRPv3 has no authentication (RFC 9568 §9)"
+        b.warnings[0].to_string(),
+        "t.conf:1: warning: (VI_1) VRRP version 3 does not support authentication. Ignoring."
     );
     // keepalived runs a VRRPv2 instance without VIPs (with a warning), not a VRRPv3 one.
     let empty = "  virtual_ipaddress {\n  }\n}\n";

@@ -26,12 +26,22 @@ fn messages(w: &[config::Warning]) -> Vec<String> {
 
 #[test]
 fn nopreempt_with_state_master_is_flagged() {
-    let c = parse(&instance("VI_1", "  state MASTER\n  nopreempt\n"));
-    let w = messages(&static_checks(&c));
-    assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].starts_with("l.conf:1: warning: vrrp_instance VI_1: nopreempt has no effect"));
-    let ok = parse(&instance("VI_1", "  state BACKUP\n  nopreempt\n"));
-    assert!(static_checks(&ok).is_empty());
+    // keepalived clears it, with its warning (config/strict.rs): reading the file says so.
+    let text = instance("VI_1", "  state MASTER\n  priority 100\n  nopreempt\n");
+    let b = config::parse(Path::new("l.conf"), &text).unwrap();
+    assert_eq!(
+        messages(&b.warnings),
+        ["l.conf:1: warning: (VI_1) Warning - nopreempt will not work with initial state MASTER - clearing"]
+    );
+    assert!(b.config.instances[0].router.preempt());
+    assert!(static_checks(&b.config).is_empty());
+    let ok = config::parse(
+        Path::new("l.conf"),
+        &instance("VI_1", "  state BACKUP\n  nopreempt\n"),
+    )
+    .unwrap();
+    assert!(ok.warnings.is_empty());
+    assert!(static_checks(&ok.config).is_empty());
 }
 
 #[test]

@@ -105,8 +105,34 @@ fn seed_000_unicast_nopreempt_equal_priority() {
         assert_eq!(i.router.garp_master_refresh().map(|d| d.as_secs()), Some(5));
         assert_eq!(i.track_interfaces[0].name, "eth0");
         assert_eq!(i.script_tracks[0].script, "checkhaproxy");
-        // Email settings are keepalived keywords we ignore silently: no warnings at all.
-        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        // Email settings mean nothing to vrrpd: each is warned about at its line, never
+        // dropped in silence; nothing else is warned about.
+        let w: Vec<(usize, &str)> = b
+            .warnings
+            .iter()
+            .map(|w| (w.loc.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                (
+                    3,
+                    "'notification_email' is not applicable to vrrpd (VRRP only); ignored"
+                ),
+                (
+                    8,
+                    "'notification_email_from' is not applicable to vrrpd (VRRP only); ignored"
+                ),
+                (
+                    9,
+                    "'smtp_server' is not applicable to vrrpd (VRRP only); ignored"
+                ),
+                (
+                    10,
+                    "'smtp_connect_timeout' is not applicable to vrrpd (VRRP only); ignored"
+                ),
+            ]
+        );
     }
 }
 

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_mangen::Man;
 use roff::{bold, italic, roman, Roff};
-use vrrpd::config::build::{IGNORED_GLOBAL, SKIPPED_BLOCKS};
+use vrrpd::config::build::SKIPPED_BLOCKS;
+use vrrpd::config::not_applied::{NOT_APPLICABLE_GLOBAL, NOT_APPLIED_GLOBAL};
 use vrrpd::config::read::{MAX_FILES, MAX_FILE_SIZE};
 use vrrpd::config::tree::MAX_INCLUDE_DEPTH;
 use vrrpd::daemon::{control, files};
@@ -133,7 +134,19 @@ pub fn conf_page() -> String {
     CONF_TEMPLATE
         .replace("@VERSION@", VERSION)
         .replace("@SKIPPED_BLOCKS@", &keyword_list(SKIPPED_BLOCKS))
-        .replace("@IGNORED_GLOBAL@", &keyword_list(IGNORED_GLOBAL))
+        .replace(
+            "@NOT_APPLICABLE_GLOBAL@",
+            &keyword_list(NOT_APPLICABLE_GLOBAL),
+        )
+        .replace(
+            "@NOT_APPLIED_GLOBAL@",
+            &keyword_list(
+                &NOT_APPLIED_GLOBAL
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>(),
+            ),
+        )
         .replace("@MAX_FILES@", &MAX_FILES.to_string())
         .replace("@MAX_DEPTH@", &MAX_INCLUDE_DEPTH.to_string())
         .replace("@MAX_FILE_MIB@", &(MAX_FILE_SIZE >> 20).to_string())

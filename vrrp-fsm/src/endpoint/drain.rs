@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use vrrp_proto::{ChecksumForm, Family, Priority, MULTICAST_V4, MULTICAST_V6};
+use vrrp_proto::{ChecksumForm, Priority, REQUIRED_TTL};
 
 use super::slack::timer_slack;
 use super::{Endpoint, EndpointEvent, EventKind, Instances, Transmit};
@@ -22,16 +22,9 @@ pub(super) struct Queued {
     interface: InterfaceId,
     src: IpAddr,
     dst: IpAddr,
+    ttl: u8,
     start: usize,
     len: usize,
-}
-
-/// The VRRP multicast group of `family`.
-fn group(family: Family) -> IpAddr {
-    match family {
-        Family::V4 => IpAddr::V4(MULTICAST_V4),
-        Family::V6 => IpAddr::V6(MULTICAST_V6),
-    }
 }
 
 impl Endpoint {
@@ -58,6 +51,7 @@ impl Endpoint {
                 interface: q.interface,
                 src: q.src,
                 dst: q.dst,
+                ttl: q.ttl,
                 len: q.len,
             });
         }
@@ -181,10 +175,12 @@ impl Endpoint {
         };
         let advert = inst.router.advert(priority);
         let src = inst.router.config().primary();
-        let multicast = [group(inst.router.config().family())];
-        let dsts = match inst.peers.peers() {
-            [] => &multicast[..],
-            peers => peers,
+        let cfg = inst.router.config();
+        let multicast = [cfg.multicast_group()];
+        // RFC 9568 §5.1.1.3 / §5.1.2.3: TTL 255; keepalived's `unicast_ttl` to peers.
+        let (dsts, ttl) = match inst.peers.peers() {
+            [] => (&multicast[..], REQUIRED_TTL),
+            peers => (peers, cfg.unicast_ttl()),
         };
         let len = advert.buffer_len();
         let form = if inst.old_unicast {
@@ -203,6 +199,7 @@ impl Endpoint {
                         interface: inst.interface,
                         src,
                         dst,
+                        ttl,
                         start,
                         len: n,
                     });

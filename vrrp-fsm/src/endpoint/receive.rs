@@ -48,6 +48,12 @@ impl Endpoint {
             Ok(r) => r,
             Err(e) => return self.counters.count(&e, None),
         };
+        // RFC 9568 §7.1: TTL / hop limit 255. keepalived holds multicast adverts to it; a
+        // unicast one may come with the peer's `unicast_ttl` (checked below, per peer).
+        let unicast = !r.dst.is_multicast();
+        if !unicast && ttl != REQUIRED_TTL {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
+        }
         let family = match r.src {
             IpAddr::V4(_) => Family::V4,
             IpAddr::V6(_) => Family::V6,
@@ -95,6 +101,19 @@ impl Endpoint {
         if !inst.peers.accept(r.src) {
             inst.router.counters_mut().unknown_peer += 1;
             return;
+        }
+        let cfg = inst.router.config();
+        if !unicast && r.dst != cfg.multicast_group() {
+            // Another group joined on this socket (keepalived's `vrrp_mcast_group4/6`).
+            inst.router.counters_mut().not_mine += 1;
+            return;
+        }
+        let ttl_ok = match inst.peers.peers() {
+            [] => ttl == REQUIRED_TTL,
+            _ => cfg.peer_ttl_accepts(r.src, ttl),
+        };
+        if !ttl_ok {
+            return self.counters.count(&Error::TtlNot255(ttl), None);
         }
         if ttl_not_255 {
             inst.router.counters_mut().unicast_ttl_not_255 += 1;

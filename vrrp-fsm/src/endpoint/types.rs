@@ -50,6 +50,9 @@ pub struct Transmit {
     pub src: IpAddr,
     /// IP destination: the multicast group or one unicast peer.
     pub dst: IpAddr,
+    /// IPv4 TTL / IPv6 hop limit to send it with (255, or keepalived's `unicast_ttl` to a
+    /// unicast peer).
+    pub ttl: u8,
     /// Bytes of the VRRP message (no IP header) at the start of the buffer.
     pub len: usize,
 }

@@ -27,6 +27,7 @@ struct Queued {
     tag: usize,
     src: IpAddr,
     dst: IpAddr,
+    ttl: u8,
     start: usize,
     end: usize,
 }
@@ -42,6 +43,8 @@ pub struct Outgoing {
     pub src: IpAddr,
     /// IP destination.
     pub dst: IpAddr,
+    /// TTL / hop limit (255 but for keepalived's `unicast_ttl`).
+    pub ttl: u8,
     /// Bytes written.
     pub len: usize,
 }
@@ -67,7 +70,7 @@ impl SendQueue {
             queued: Vec::new(),
             headers: MultiHeaders::preallocate(
                 SEND_BATCH,
-                Some(nix::cmsg_space!(libc::in6_pktinfo)),
+                Some(nix::cmsg_space!(libc::in6_pktinfo, libc::c_int)),
             ),
         }
     }
@@ -96,6 +99,7 @@ impl SendQueue {
                     tag: o.tag,
                     src: o.src,
                     dst: o.dst,
+                    ttl: o.ttl,
                     start,
                     end: start + len,
                 });
@@ -132,6 +136,7 @@ impl SendQueue {
                         tag,
                         src,
                         dst,
+                        ttl: vrrp_proto::REQUIRED_TTL,
                         start,
                         end: start + n,
                     });
@@ -148,8 +153,8 @@ impl SendQueue {
         Ok(())
     }
 
-    /// Send everything queued, in order: consecutive datagrams for the same socket and
-    /// source go out in one `sendmmsg`. `socket_of` gives the socket of a key; each datagram
+    /// Send everything queued, in order: consecutive datagrams for the same socket, source
+    /// and TTL go out in one `sendmmsg`. `socket_of` gives the socket of a key; each datagram
     /// that cannot be sent is reported to `failed` with its tag, and the rest still go.
     pub fn flush<'s>(
         &mut self,
@@ -162,7 +167,9 @@ impl SendQueue {
             let run = self.queued[i..]
                 .iter()
                 .take(SEND_BATCH)
-                .take_while(|q| q.socket == first.socket && q.src == first.src)
+                .take_while(|q| {
+                    q.socket == first.socket && q.src == first.src && q.ttl == first.ttl
+                })
                 .count();
             let sock = socket_of(first.socket);
             match send_run(
@@ -183,7 +190,7 @@ impl SendQueue {
     }
 }
 
-/// One `sendmmsg` of `run` (same socket and source); how many were sent. An error is the
+/// One `sendmmsg` of `run` (same socket, source and TTL); how many were sent. An error is the
 /// first datagram's.
 fn send_run(
     sock: &VrrpSocket,
@@ -218,12 +225,20 @@ fn send_run(
             ControlMessage::Ipv6PacketInfo(&info6)
         }
     };
+    // The TTL goes with each message (255, or keepalived's `unicast_ttl`). Always both
+    // messages: `sendmmsg` hands the kernel the whole preallocated control buffer.
+    let ttl = libc::c_int::from(first.ttl);
+    let ttl_cmsg = match first.src {
+        IpAddr::V4(_) => ControlMessage::Ipv4Ttl(&ttl),
+        IpAddr::V6(_) => ControlMessage::Ipv6HopLimit(&ttl),
+    };
+    let cmsgs = [cmsg, ttl_cmsg];
     let sent = sendmmsg(
         sock.sock.as_raw_fd(),
         headers,
         iovs[..n].iter(),
         &addrs[..n],
-        [cmsg],
+        cmsgs,
         MsgFlags::empty(),
     )
     .map_err(|e| err(e.into()))?;

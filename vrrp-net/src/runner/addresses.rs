@@ -245,7 +245,8 @@ impl Runner {
     }
 
     /// `count` gratuitous ARPs / unsolicited NAs for `vip` of instance `i`, on the interface
-    /// it is on, from that interface's MAC (the VMAC's on a VMAC).
+    /// it is on, from that interface's MAC (the VMAC's on a VMAC): at once, or spaced out
+    /// by keepalived's `vrrp_garp_interval` / `vrrp_gna_interval` (pacing.rs).
     pub(super) fn announce_address(
         &mut self,
         i: InstanceId,
@@ -253,6 +254,39 @@ impl Runner {
         count: u32,
         out: &mut Vec<Happening>,
     ) {
+        if self.pacing.interval(vip.addr).is_zero() {
+            return self.announce_now(i, vip, count, out);
+        }
+        let Some(info) = self.info(i) else {
+            return;
+        };
+        let via = match placed_on(&info.spec, vip, info.family) {
+            Some(name) => super::pacing::Out::Link(name.to_owned()),
+            None => super::pacing::Out::Port(info.port),
+        };
+        let now = self.now();
+        if !self.pacing.queue(now, via, i, vip, count) {
+            let e = NetError::Build {
+                what: "gratuitous ARP / NA",
+                detail: format!(
+                    "more than {} waiting for vrrp_garp_interval / vrrp_gna_interval",
+                    super::pacing::MAX_PACED
+                ),
+            };
+            self.announce_failed(i, vip.addr, e, out);
+        }
+    }
+
+    /// Send the paced messages that are due.
+    pub(super) fn send_paced(&mut self, out: &mut Vec<Happening>) {
+        let now = self.now();
+        for (i, vip) in self.pacing.take_due(now) {
+            self.announce_now(i, &vip, 1, out);
+        }
+    }
+
+    /// [`Runner::announce_address`], at once.
+    fn announce_now(&mut self, i: InstanceId, vip: &Vip, count: u32, out: &mut Vec<Happening>) {
         let Some(info) = self.info(i) else {
             return;
         };

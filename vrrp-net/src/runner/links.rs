@@ -163,20 +163,21 @@ impl Runner {
             return false;
         };
         let (family, vrid) = (r.config().family(), r.config().vrid());
+        let group = r.config().multicast_group();
         let registry = self.poll.registry();
-        let port =
-            match self
-                .ports
-                .acquire(registry, &link.name, link.ifindex, super::mac(link), family)
-            {
-                Ok(p) => p,
-                Err(error) => {
-                    let link = link.name.clone();
-                    let note = InstanceNote::RebindFailed { link, error };
-                    out.push(Happening::Instance { instance: i, note });
-                    return false;
-                }
-            };
+        let mac = super::mac(link);
+        let port = match self
+            .ports
+            .acquire(registry, &link.name, link.ifindex, mac, family, group)
+        {
+            Ok(p) => p,
+            Err(error) => {
+                let link = link.name.clone();
+                let note = InstanceNote::RebindFailed { link, error };
+                out.push(Happening::Instance { instance: i, note });
+                return false;
+            }
+        };
         let now = self.now();
         if let Err(vrrp_fsm::EndpointError::VridTaken(by)) =
             self.endpoint

@@ -20,6 +20,7 @@ mod instance;
 mod links;
 mod notes;
 mod outputs;
+mod pacing;
 mod ports;
 mod routes;
 mod vmacs;
@@ -96,6 +97,8 @@ pub struct Runner {
     excluded_due: Vec<(InstanceId, bool)>,
     /// keepalived `vrrp_startup_delay`: instances started before then are held until then.
     startup_hold: Option<Instant>,
+    /// keepalived `vrrp_garp_interval` / `vrrp_gna_interval` (pacing.rs).
+    pacing: pacing::Pacing,
 }
 
 impl Runner {
@@ -135,7 +138,15 @@ impl Runner {
             addr_links: AddrLinks::default(),
             excluded_due: Vec::new(),
             startup_hold: None,
+            pacing: pacing::Pacing::default(),
         })
+    }
+
+    /// keepalived `vrrp_garp_interval` / `vrrp_gna_interval`: the least time between two
+    /// gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) out of one interface (zero, the
+    /// default: a burst goes back to back).
+    pub fn set_announce_intervals(&mut self, garp: Duration, gna: Duration) {
+        self.pacing.set(garp, gna);
     }
 
     /// The address VRRP sends from on `ifname` (first IPv4 address / IPv6 link-local).
@@ -187,6 +198,7 @@ impl Runner {
             link.ifindex,
             mac(&link),
             family,
+            cfg.multicast_group(),
         )?;
         self.link.seed(&link);
         let now = self.now();
@@ -297,6 +309,7 @@ impl Runner {
         // The priority-0 advert and the VIP removals go out before the socket is released.
         self.drain_endpoint(out);
         self.deferred.retain(|h| h.instance() != Some(id));
+        self.pacing.forget(id);
         let Some(port) = self.infos[id.0]
             .as_mut()
             .map(|i| std::mem::replace(&mut i.port, NO_PORT))
@@ -337,6 +350,14 @@ impl Runner {
             track_interfaces: tracks,
         };
         let family = endpoint_spec.config.family();
+        let group = endpoint_spec.config.multicast_group();
+        if let Some(info) = self.infos[id.0].as_ref() {
+            if let Err(error) = self.ports.join(info.port, group) {
+                let link = info.spec.interface.clone();
+                let note = InstanceNote::RebindFailed { link, error };
+                out.push(Happening::Instance { instance: id, note });
+            }
+        }
         let res = self.endpoint.reconfigure(now, id, endpoint_spec);
         let mut old_vips = Vec::new();
         if res.is_ok() {
@@ -482,7 +503,10 @@ impl Runner {
     ) -> Result<(), NetError> {
         let waiting = !self.deferred.is_empty() || self.timeouts_left;
         out.append(&mut self.deferred);
-        let deadline = self.endpoint.poll_timeout();
+        let deadline = [self.endpoint.poll_timeout(), self.pacing.next_due()]
+            .into_iter()
+            .flatten()
+            .min();
         if !waiting {
             // A burst of adverts is arriving: let it queue up (coalesce.rs).
             let now = self.now();
@@ -523,6 +547,7 @@ impl Runner {
         let now = self.now();
         self.timeouts_left = self.endpoint.handle_timeout_at_most(now, TIMEOUT_BATCH);
         self.drain_endpoint(out);
+        self.send_paced(out);
         self.coalesce.note_read(now, read);
         Ok(())
     }

@@ -40,6 +40,7 @@ impl Runner {
                 tag: t.instance.0,
                 src: t.src,
                 dst: t.dst,
+                ttl: t.ttl,
                 len: t.len,
             })
         }) {}
@@ -131,6 +132,8 @@ impl Runner {
             }
             EventKind::RemoveVip(addr) => {
                 let vip = info.spec.vip(addr);
+                // No paced gratuitous ARP / NA for an address no longer held.
+                self.pacing.forget(i);
                 self.take_address(i, &vip, out);
             }
             EventKind::Announce { addr, count } => {

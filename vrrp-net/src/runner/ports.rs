@@ -24,6 +24,9 @@ pub(crate) struct Port {
     pub(crate) mac: [u8; 6],
     /// Instances using this port.
     users: usize,
+    /// Groups joined besides the VRRP group (keepalived's `vrrp_mcast_group4/6`); left
+    /// when the socket closes.
+    groups: Vec<std::net::IpAddr>,
 }
 
 /// An announcer and the number of ports using it.
@@ -40,9 +43,38 @@ pub(crate) struct Ports {
 }
 
 impl Ports {
-    /// The port for (`ifindex`, `family`), opened and registered if new; counts one more
-    /// user of it (give it back with [`Ports::release`]).
+    /// The port for (`ifindex`, `family`), opened and registered if new, joined to `group`;
+    /// counts one more user of it (give it back with [`Ports::release`]).
     pub(crate) fn acquire(
+        &mut self,
+        registry: &Registry,
+        ifname: &str,
+        ifindex: u32,
+        mac: [u8; 6],
+        family: Family,
+        group: std::net::IpAddr,
+    ) -> Result<usize, NetError> {
+        let p = self.open(registry, ifname, ifindex, mac, family)?;
+        if let Err(e) = self.join(p, group) {
+            self.release(registry, p);
+            return Err(e);
+        }
+        Ok(p)
+    }
+
+    /// Port `p` joins `group` if it has not yet.
+    pub(crate) fn join(&mut self, p: usize, group: std::net::IpAddr) -> Result<(), NetError> {
+        let Some(port) = self.ports.get_mut(p) else {
+            return Ok(());
+        };
+        if !port.groups.contains(&group) {
+            port.sock.join(group)?;
+            port.groups.push(group);
+        }
+        Ok(())
+    }
+
+    fn open(
         &mut self,
         registry: &Registry,
         ifname: &str,
@@ -80,6 +112,7 @@ impl Ports {
             announcer,
             mac,
             users: 1,
+            groups: Vec::new(),
         });
         // The slot decides the token: a reused slot's token was deregistered with its socket.
         let registered = registry.register(

@@ -7,10 +7,10 @@ use super::router::{self, AuthKind, Draft};
 use super::track::{self, Kind};
 use super::tree::Statement;
 use super::values::*;
-use super::{process, route, rule};
+use super::{not_applied, process, route, rule};
 use std::time::Duration;
 use vrrp_fsm::{MAX_PREEMPT_DELAY, MAX_WEIGHT};
-use vrrp_proto::{Priority, Version, Vrid};
+use vrrp_proto::{Family, Priority, Version, Vrid};
 
 /// Top-level blocks keepalived has that vrrpd does not implement: skipped with a warning.
 pub const SKIPPED_BLOCKS: &[&str] = &[
@@ -20,28 +20,6 @@ pub const SKIPPED_BLOCKS: &[&str] = &[
     "linkbeat_use_polling",
     "bfd_instance",
     "garp_group",
-];
-
-/// keepalived keywords accepted and deliberately ignored (email alerts, LVS, tuning knobs
-/// with no meaning here). They produce no warning.
-pub const IGNORED_GLOBAL: &[&str] = &[
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_connect_timeout",
-    "smtp_helo_name",
-    "lvs_id",
-    "lvs_sync_daemon",
-    "lvs_timeouts",
-    "vrrp_iptables",
-    "vrrp_check_unicast_src",
-    "vrrp_priority",
-    "checker_priority",
-    "max_auto_priority",
-    "vrrp_no_swap",
-    "checker_no_swap",
-    "dynamic_interfaces",
-    "vrrp_higher_prio_send_advert",
 ];
 
 /// Everything built: the config and the warnings on the way.
@@ -140,11 +118,52 @@ impl Builder {
                 "vrrp_version" => g.vrrp_version = version(s)?,
                 "vrrp_strict" => g.vrrp_strict = true,
                 "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = true,
-                "vrrp_garp_interval" => g.garp_interval = seconds_arg(s, 1000.0)?,
-                "vrrp_gna_interval" => g.gna_interval = seconds_arg(s, 1000.0)?,
+                "vrrp_garp_interval" | "vrrp_gna_interval" => {
+                    let d = seconds_arg(s, 1000.0)?;
+                    if s.keyword == "vrrp_garp_interval" {
+                        g.garp_interval = d;
+                    } else {
+                        g.gna_interval = d;
+                    }
+                    // keepalived's notice.
+                    if d >= Duration::from_secs(1) {
+                        let secs = one_arg(s)?;
+                        late.push((
+                            s,
+                            format!("The {} is very large - {secs} seconds", s.keyword),
+                        ));
+                    }
+                }
+                "vrrp_garp_master_refresh_repeat" => {
+                    g.garp_master_refresh_repeat = garp_repeat(s, None, &mut late)?
+                }
+                "vrrp_down_timer_adverts" => g.down_timer_adverts = int_arg(s, 1u32, 100u32)?,
+                "vrrp_mcast_group4" => {
+                    g.mcast_group4 = Some(super::wire::group(s, Some(Family::V4), false)?)
+                }
+                "vrrp_mcast_group6" => {
+                    let a = super::wire::group(s, Some(Family::V6), false)?;
+                    if let Some(w) = super::wire::group6_warning(a) {
+                        late.push((s, w));
+                    }
+                    g.mcast_group6 = Some(a);
+                }
+                "vrrp_min_garp" => {
+                    if bool_arg(s)? {
+                        min_garp(g);
+                    }
+                }
                 "vrrp_garp_master_delay" => g.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "vrrp_garp_master_repeat" => g.garp_master_repeat = router::garp_repeat(s)?,
+                "vrrp_garp_master_repeat" => {
+                    g.garp_master_repeat = garp_repeat(s, None, &mut late)?
+                }
                 "vrrp_garp_master_refresh" => g.garp_master_refresh = refresh(s)?,
+                "vrrp_garp_lower_prio_repeat" => {
+                    g.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
+                }
+                "vrrp_garp_lower_prio_delay" => {
+                    g.garp_lower_prio_delay = Some(seconds_arg(s, 1000.0)?)
+                }
                 "vrrp_v3_checksum_as_v2" | "v3_checksum_as_v2" => g.v3_checksum_as_v2 = true,
                 "script_user" => g.script_user = Some(user_group(s)?),
                 "enable_script_security" => g.enable_script_security = true,
@@ -162,8 +181,19 @@ impl Builder {
                         late.push((s, w));
                     }
                 }
-                kw if IGNORED_GLOBAL.contains(&kw) => {}
-                _ => unknown.push(s),
+                "vrrp_higher_prio_send_advert" => g.higher_prio_send_advert = bool_arg(s)?,
+                // vrrpd always drops a unicast advert from a source that is not a peer.
+                "vrrp_check_unicast_src" => no_args(s)?,
+                kw if not_applied::NOT_APPLICABLE_GLOBAL.contains(&kw) => {
+                    late.push((s, not_applied::not_applicable(kw)));
+                }
+                kw => match not_applied::NOT_APPLIED_GLOBAL
+                    .iter()
+                    .find(|(k, _)| *k == kw)
+                {
+                    Some((_, why)) => late.push((s, format!("'{kw}' ignored: {why}"))),
+                    None => unknown.push(s),
+                },
             }
         }
         for s in unknown {
@@ -277,6 +307,9 @@ impl Builder {
             rules: Vec::new(),
             unicast_src_ip: None,
             unicast_peers: Vec::new(),
+            peer_ttl: Vec::new(),
+            unicast_ttl: None,
+            mcast_dst_ip: None,
             track_interfaces: Vec::new(),
             track_scripts: Vec::new(),
             track_files: Vec::new(),
@@ -286,36 +319,42 @@ impl Builder {
             garp_master_delay: g.garp_master_delay,
             garp_master_repeat: g.garp_master_repeat,
             garp_master_refresh: g.garp_master_refresh,
+            garp_master_refresh_repeat: g.garp_master_refresh_repeat,
             notify_master_refresh: None,
             notify_priority_changes: None,
             use_vmac: None,
             accept: None,
             lower_prio_no_advert: None,
             unicast_checksum: None,
+            higher_prio_send_advert: None,
+            strict_mode: None,
+            skip_check_adv_addr: g.skip_check_adv_addr,
+            down_timer_adverts: g.down_timer_adverts,
+            garp_lower_prio_repeat: None,
+            garp_lower_prio_delay: None,
             loc: stmt.loc.clone(),
         };
         let mut unknown = Vec::new();
+        let mut late = Vec::new();
+        let mut native_ipv6 = None;
         let mut unicast_block = None;
+        let mut unicast_src = false;
+        let (mut priority_written, mut state_written) = (false, false);
         for s in stmt.children() {
             if notify_keyword(&mut i.notify, s, &mut self.warnings)? {
                 continue;
             }
             match s.keyword.as_str() {
                 "state" => {
-                    i.state = match one_arg(s)? {
-                        "MASTER" => InitialState::Master,
-                        "BACKUP" => InitialState::Backup,
-                        other => {
-                            return Err(ConfigError::invalid(
-                                &s.loc,
-                                format!("state must be MASTER or BACKUP, found '{other}'"),
-                            ))
-                        }
-                    }
+                    i.state = state(s, i.state, &i.name, &mut late)?;
+                    state_written = true;
                 }
                 "interface" => i.interface = one_arg(s)?.to_string(),
                 "virtual_router_id" => i.vrid = Vrid::new(int_arg(s, 1u8, 255u8)?),
-                "priority" => i.priority = router::priority(s)?,
+                "priority" => {
+                    i.priority = router::priority(s)?;
+                    priority_written = true;
+                }
                 "advert_int" => i.advert_int = seconds_arg(s, 255.0)?,
                 "version" => i.version = Some(version(s)?),
                 "nopreempt" => {
@@ -326,16 +365,30 @@ impl Builder {
                 "preempt_delay" => {
                     i.preempt_delay = seconds_arg(s, MAX_PREEMPT_DELAY.as_secs_f64())?
                 }
-                "authentication" => i.auth = authentication(s)?,
+                "authentication" => i.auth = authentication(s, &i.name, &mut self.warnings)?,
                 "virtual_ipaddress" => i.vips = addresses(s, &mut self.warnings)?,
                 "virtual_ipaddress_excluded" => i.excluded_vips = addresses(s, &mut self.warnings)?,
                 "virtual_routes" => i.routes = route::routes(s, &mut self.warnings)?,
                 "virtual_rules" => {
                     i.rules = rule::rules(s, &mut self.rule_priority, &mut self.warnings)?
                 }
-                "unicast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
+                "unicast_src_ip" => {
+                    i.unicast_src_ip = Some(ip(s, one_arg(s)?)?);
+                    unicast_src = true;
+                }
+                "mcast_src_ip" => i.unicast_src_ip = Some(ip(s, one_arg(s)?)?),
+                "mcast_dst_ip" => i.mcast_dst_ip = Some(super::wire::group(s, None, true)?),
+                "unicast_ttl" => i.unicast_ttl = Some(super::wire::ttl(s)?),
                 "unicast_peer" => {
-                    i.unicast_peers = peers(s)?;
+                    i.unicast_peers.clear();
+                    i.peer_ttl.clear();
+                    for line in s.children() {
+                        let (addr, range) = super::wire::peer(line, &mut self.warnings)?;
+                        i.unicast_peers.push(addr);
+                        if let Some((min, max)) = range {
+                            i.peer_ttl.push((addr, min, max));
+                        }
+                    }
                     unicast_block = Some(s.loc.clone());
                 }
                 "notify_master_refresh" => i.notify_master_refresh = refresh(s)?,
@@ -356,8 +409,13 @@ impl Builder {
                 }
                 "track_process" => i.track_processes = process::refs(s)?,
                 "garp_master_delay" => i.garp_master_delay = seconds_arg(s, 1000.0)?,
-                "garp_master_repeat" => i.garp_master_repeat = router::garp_repeat(s)?,
+                "garp_master_repeat" => {
+                    i.garp_master_repeat = garp_repeat(s, Some(&i.name), &mut late)?
+                }
                 "garp_master_refresh" => i.garp_master_refresh = refresh(s)?,
+                "garp_master_refresh_repeat" => {
+                    i.garp_master_refresh_repeat = garp_repeat(s, Some(&i.name), &mut late)?
+                }
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
                 "accept" => i.accept = Some(true),
                 "no_accept" => i.accept = Some(false),
@@ -365,7 +423,23 @@ impl Builder {
                 "old_unicast_checksum" => {
                     i.unicast_checksum = router::unicast_checksum(s, &mut self.warnings)
                 }
-                "smtp_alert" | "native_ipv6" | "debug" => {}
+                "strict_mode" => i.strict_mode = Some(bool_arg(s)?),
+                "skip_check_adv_addr" => i.skip_check_adv_addr = bool_arg(s)?,
+                "down_timer_adverts" => i.down_timer_adverts = int_arg(s, 1u32, 100u32)?,
+                // keepalived: turns unicast's source check on; vrrpd always checks it.
+                "check_unicast_src" => no_args(s)?,
+                "garp_lower_prio_repeat" => {
+                    i.garp_lower_prio_repeat = Some(router::garp_lower_repeat(s)?)
+                }
+                "garp_lower_prio_delay" => i.garp_lower_prio_delay = Some(seconds_arg(s, 1000.0)?),
+                "higher_prio_send_advert" => i.higher_prio_send_advert = Some(bool_arg(s)?),
+                "smtp_alert" => late.push((s, not_applied::not_applicable("smtp_alert"))),
+                "debug" => late.push((
+                    s,
+                    "'debug' ignored: vrrpd's log detail is set with -D".to_string(),
+                )),
+                // keepalived: IPv6 and VRRPv3; vrrpd takes both from the VIPs.
+                "native_ipv6" => native_ipv6 = Some(s),
                 _ => unknown.push(s),
             }
         }
@@ -381,7 +455,7 @@ impl Builder {
                     ),
                 ));
             }
-            if i.unicast_src_ip.is_some() {
+            if unicast_src {
                 return Err(ConfigError::invalid(
                     &stmt.loc,
                     format!(
@@ -391,8 +465,30 @@ impl Builder {
                 ));
             }
         }
+        // keepalived: without `priority`, `state MASTER` means the address owner (255);
+        // without `state`, priority 255 means MASTER.
+        if !priority_written && i.state == InitialState::Master {
+            i.priority = Priority::OWNER;
+        }
+        if !state_written && i.priority == Priority::OWNER {
+            i.state = InitialState::Master;
+        }
+        if let Some(s) = native_ipv6 {
+            if i.vips.iter().any(|v| v.addr.is_ipv4()) {
+                late.push((
+                    s,
+                    format!(
+                        "({}) Cannot specify native_ipv6 with IPv4 addresses",
+                        i.name
+                    ),
+                ));
+            }
+        }
         for s in unknown {
             self.unknown(s, "vrrp_instance");
+        }
+        for (s, w) in late {
+            self.warn(s, w);
         }
         self.drafts.push(i);
         Ok(())
@@ -474,7 +570,10 @@ impl Builder {
                     });
                     group.tracking_weight = true
                 }
-                "smtp_alert" => {}
+                "smtp_alert" => self.warnings.push(Warning {
+                    loc: s.loc.clone(),
+                    message: not_applied::not_applicable("smtp_alert"),
+                }),
                 "track_process" => group.track_processes = process::refs(s)?,
                 _ => unknown.push(s),
             }
@@ -523,22 +622,6 @@ impl Builder {
             &c.processes,
             &mut self.warnings,
         );
-        if c.global.vrrp_strict {
-            // keepalived: strict mode cannot clear lower_prio_no_advert (it resets it).
-            for i in self
-                .drafts
-                .iter()
-                .filter(|i| i.lower_prio_no_advert == Some(false))
-            {
-                self.warnings.push(Warning {
-                    loc: i.loc.clone(),
-                    message: format!(
-                        "({}) Strict mode requires no lower priority advert. resetting",
-                        i.name
-                    ),
-                });
-            }
-        }
         c.instances.reserve_exact(self.drafts.len());
         for d in self.drafts {
             c.instances.push(router::check(d, c, &mut self.warnings)?);
@@ -568,6 +651,34 @@ impl Builder {
             warnings: self.warnings,
         })
     }
+}
+
+/// `state MASTER|BACKUP`, as keepalived reads it: `BACKUP` after `MASTER` is ignored,
+/// anything else (`master`, say) means BACKUP; both with keepalived's warning.
+fn state<'a>(
+    s: &'a Statement,
+    before: InitialState,
+    name: &str,
+    late: &mut Vec<(&'a Statement, String)>,
+) -> Result<InitialState, ConfigError> {
+    Ok(match one_arg(s)? {
+        "MASTER" => InitialState::Master,
+        "BACKUP" if before == InitialState::Master => {
+            late.push((
+                s,
+                format!("({name}) state previously set as MASTER - ignoring BACKUP"),
+            ));
+            InitialState::Master
+        }
+        "BACKUP" => InitialState::Backup,
+        other => {
+            late.push((
+                s,
+                format!("({name}) unknown state '{other}', defaulting to BACKUP"),
+            ));
+            InitialState::Backup
+        }
+    })
 }
 
 /// `version` / `vrrp_version`: 2 or 3.
@@ -673,6 +784,37 @@ fn startup_delay(s: &Statement) -> Result<(Duration, Option<String>), ConfigErro
     Ok((d, warning))
 }
 
+/// `garp_master_repeat N` and its kin, by the router's rule (1 to
+/// [`vrrp_fsm::MAX_GARP_REPEAT`]); 0 is 1 with keepalived's warning (its pre-2.0.7 form).
+fn garp_repeat<'a>(
+    s: &'a Statement,
+    instance: Option<&str>,
+    late: &mut Vec<(&'a Statement, String)>,
+) -> Result<u32, ConfigError> {
+    if one_arg(s)? == "0" {
+        let who = instance.map_or(String::new(), |n| format!("({n}): "));
+        late.push((
+            s,
+            format!("{who}{} must be greater than 0, setting to 1", s.keyword),
+        ));
+        return Ok(1);
+    }
+    router::garp_repeat(s)
+}
+
+/// `vrrp_min_garp`: one gratuitous ARP / NA on becoming master, no second burst, no
+/// refresh; as keepalived, only where the value is still the default.
+fn min_garp(g: &mut GlobalDefs) {
+    let d = GlobalDefs::default();
+    if g.garp_master_repeat == d.garp_master_repeat {
+        g.garp_master_repeat = 1;
+    }
+    if g.garp_master_delay == d.garp_master_delay {
+        g.garp_master_delay = Duration::ZERO;
+    }
+    g.garp_master_refresh = None;
+}
+
 fn refresh(s: &Statement) -> Result<Option<Duration>, ConfigError> {
     let d = seconds_arg(s, 86_400.0)?;
     Ok((!d.is_zero()).then_some(d))
@@ -687,13 +829,36 @@ pub(super) fn weight(s: &Statement) -> Result<(i32, bool), ConfigError> {
     }
 }
 
-fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, ConfigError> {
+/// `authentication { auth_type PASS|AH; auth_pass TEXT }`, as keepalived reads it: an
+/// unknown `auth_type`, or none, or no `auth_pass`, means no authentication, with
+/// keepalived's warning; a password over 8 bytes is cut, with its warning.
+fn authentication(
+    stmt: &Statement,
+    name: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<(AuthKind, String)>, ConfigError> {
     let mut kind = None;
-    let mut pass = None;
+    let mut pass: Option<String> = None;
+    let mut warn = |s: &Statement, message: String| {
+        warnings.push(Warning {
+            loc: s.loc.clone(),
+            message,
+        })
+    };
     for s in stmt.children() {
         match s.keyword.as_str() {
-            "auth_type" => kind = Some((one_arg(s)?.to_string(), s)),
-            "auth_pass" => pass = Some(one_arg(s)?.to_string()),
+            "auth_type" => match one_arg(s)? {
+                "PASS" => kind = Some(AuthKind::Pass),
+                "AH" => kind = Some(AuthKind::Ah),
+                other => warn(s, format!("({name}) unknown authentication type '{other}'")),
+            },
+            "auth_pass" => {
+                let text = one_arg(s)?;
+                if text.len() > 8 {
+                    warn(s, "Truncating auth_pass to 8 characters".to_string());
+                }
+                pass = Some(text.to_string());
+            }
             _ => {
                 return Err(ConfigError::invalid(
                     &s.loc,
@@ -702,34 +867,21 @@ fn authentication(stmt: &Statement) -> Result<Option<(AuthKind, String)>, Config
             }
         }
     }
-    let Some((kind, kind_stmt)) = kind else {
-        return Err(ConfigError::invalid(
-            &stmt.loc,
-            "authentication has no auth_type",
-        ));
+    let Some(kind) = kind else {
+        warn(
+            stmt,
+            format!("({name}) authentication without a known auth_type: no authentication"),
+        );
+        return Ok(None);
     };
-    let Some(pass) = pass else {
-        return Err(ConfigError::invalid(
-            &stmt.loc,
-            "authentication has no auth_pass",
-        ));
-    };
-    match kind.as_str() {
-        "PASS" => Ok(Some((AuthKind::Pass, pass))),
-        "AH" => Ok(Some((AuthKind::Ah, pass))),
-        other => Err(ConfigError::invalid(
-            &kind_stmt.loc,
-            format!("auth_type must be PASS or AH, found '{other}'"),
-        )),
+    match pass.filter(|p| !p.is_empty()) {
+        Some(pass) => Ok(Some((kind, pass))),
+        None => {
+            warn(
+                stmt,
+                format!("({name}) Authentication specified but no password given. Ignoring"),
+            );
+            Ok(None)
+        }
     }
-}
-
-fn peers(stmt: &Statement) -> Result<Vec<std::net::IpAddr>, ConfigError> {
-    stmt.children()
-        .iter()
-        .map(|s| {
-            list_line(s)?;
-            ip(s, &s.keyword)
-        })
-        .collect()
 }

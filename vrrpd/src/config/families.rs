@@ -22,7 +22,7 @@ const MTU: usize = 1500;
 ///   ... - ignoring");
 /// * IPv6 runs VRRPv3 whatever `vrrp_version` says; an instance saying `version 2` is
 ///   switched to 3 with keepalived's warning;
-/// * no VIP: refused with VRRPv3 or `vrrp_strict` ("No VIP specified; at least one is
+/// * no VIP: refused with VRRPv3 or strict mode ("No VIP specified; at least one is
 ///   required"), else run with a warning ("... at least one is sensible");
 /// * VIPs beyond what a 1500-byte advert holds (255 IPv4, 89 IPv6) move to the excluded
 ///   list with keepalived's warning.
@@ -69,7 +69,7 @@ pub(super) fn settle(
         (Family::V4, v) => v.unwrap_or(global.vrrp_version),
     };
     if d.vips.is_empty() {
-        if version == Version::V3 || global.vrrp_strict {
+        if version == Version::V3 || d.strict_mode.unwrap_or(global.vrrp_strict) {
             return Err(ConfigError::invalid(
                 &d.loc,
                 format!("({name}) No VIP specified; at least one is required"),
@@ -87,7 +87,11 @@ pub(super) fn settle(
     });
     if let Some(a) = first_v6.filter(|a| a.segments()[0] & 0xffc0 != 0xfe80) {
         if d.unicast_peers.is_empty() {
-            let verb = if global.vrrp_strict { "must" } else { "should" };
+            let verb = if d.strict_mode.unwrap_or(global.vrrp_strict) {
+                "must"
+            } else {
+                "should"
+            };
             warn(
                 &d.loc,
                 format!("({name}) the first IPv6 VIP address {verb} be link local ({a})"),

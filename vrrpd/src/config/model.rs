@@ -63,9 +63,9 @@ pub struct GlobalDefs {
     pub vrrp_strict: bool,
     /// `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
-    /// `vrrp_garp_interval`: delay between gratuitous ARPs of one burst.
+    /// `vrrp_garp_interval`: least time between two gratuitous ARPs out of one interface.
     pub garp_interval: Duration,
-    /// `vrrp_gna_interval`: delay between unsolicited NAs of one burst.
+    /// `vrrp_gna_interval`: least time between two unsolicited NAs out of one interface.
     pub gna_interval: Duration,
     /// `vrrp_garp_master_delay` default for instances.
     pub garp_master_delay: Duration,
@@ -73,6 +73,8 @@ pub struct GlobalDefs {
     pub garp_master_repeat: u32,
     /// `vrrp_garp_master_refresh` default for instances (None = off).
     pub garp_master_refresh: Option<Duration>,
+    /// `vrrp_garp_master_refresh_repeat` default for instances.
+    pub garp_master_refresh_repeat: u32,
     /// `vrrp_v3_checksum_as_v2`-style: v3/IPv4 checksum without pseudo-header.
     pub v3_checksum_as_v2: bool,
     /// `script_user USER [GROUP]`.
@@ -82,6 +84,20 @@ pub struct GlobalDefs {
     /// `vrrp_lower_prio_no_advert [<BOOL>]`: default of the instances'
     /// `lower_prio_no_advert` (keepalived: false).
     pub lower_prio_no_advert: bool,
+    /// `vrrp_higher_prio_send_advert [<BOOL>]`: default of the instances'
+    /// `higher_prio_send_advert` (keepalived: false).
+    pub higher_prio_send_advert: bool,
+    /// `vrrp_garp_lower_prio_repeat N` (None: `vrrp_garp_master_repeat`, as keepalived).
+    pub garp_lower_prio_repeat: Option<u32>,
+    /// `vrrp_garp_lower_prio_delay SECONDS` (None: `vrrp_garp_master_delay`, as keepalived).
+    pub garp_lower_prio_delay: Option<Duration>,
+    /// `vrrp_down_timer_adverts N` (1 to 100, default 3): default of the instances'
+    /// `down_timer_adverts`.
+    pub down_timer_adverts: u32,
+    /// `vrrp_mcast_group4 ADDR`: the group IPv4 multicast instances use (None: 224.0.0.18).
+    pub mcast_group4: Option<IpAddr>,
+    /// `vrrp_mcast_group6 ADDR`: the group IPv6 multicast instances use (None: ff02::12).
+    pub mcast_group6: Option<IpAddr>,
     /// `vrrp_netlink_monitor_rcv_bufs BYTES`: the link monitor's receive buffer (None: the
     /// kernel's default, `net.core.rmem_default`; keepalived sets 64 KiB).
     pub netlink_monitor_rcv_bufs: Option<u32>,
@@ -109,10 +125,17 @@ impl Default for GlobalDefs {
             garp_master_delay: Duration::from_secs(5),
             garp_master_repeat: 5,
             garp_master_refresh: None,
+            garp_master_refresh_repeat: 1,
             v3_checksum_as_v2: false,
             script_user: None,
             enable_script_security: false,
             lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            garp_lower_prio_repeat: None,
+            garp_lower_prio_delay: None,
+            down_timer_adverts: 3,
+            mcast_group4: None,
+            mcast_group6: None,
             netlink_monitor_rcv_bufs: None,
             netlink_monitor_rcv_bufs_force: false,
             startup_delay: None,
@@ -315,7 +338,8 @@ pub struct VrrpInstance {
     /// keepalived does (down: FAULT) unless every address there says `no_track`; with their
     /// track index in the router (after the `track_script` ones).
     pub address_links: Vec<(String, usize)>,
-    /// `unicast_src_ip`.
+    /// `unicast_src_ip` or `mcast_src_ip`: the source of the adverts (None: the
+    /// interface's first address of the family).
     pub unicast_src_ip: Option<IpAddr>,
     /// `unicast_peer`; empty means multicast.
     pub unicast_peers: Vec<IpAddr>,

@@ -48,8 +48,15 @@ pub(super) struct Draft {
     pub(super) excluded_vips: Vec<VirtualAddress>,
     pub(super) routes: Vec<RouteLine>,
     pub(super) rules: Vec<RuleLine>,
+    /// `unicast_src_ip` or `mcast_src_ip` (keepalived keeps one source, the last written).
     pub(super) unicast_src_ip: Option<IpAddr>,
     pub(super) unicast_peers: Vec<IpAddr>,
+    /// `unicast_peer { ADDR min_ttl N max_ttl N }`: the peers with a TTL range.
+    pub(super) peer_ttl: Vec<(IpAddr, u8, u8)>,
+    /// `unicast_ttl N`.
+    pub(super) unicast_ttl: Option<u8>,
+    /// `mcast_dst_ip ADDR`.
+    pub(super) mcast_dst_ip: Option<IpAddr>,
     pub(super) track_interfaces: Vec<Tracked>,
     pub(super) track_scripts: Vec<Tracked>,
     pub(super) track_files: Vec<Tracked>,
@@ -60,6 +67,7 @@ pub(super) struct Draft {
     pub(super) garp_master_delay: Duration,
     pub(super) garp_master_repeat: u32,
     pub(super) garp_master_refresh: Option<Duration>,
+    pub(super) garp_master_refresh_repeat: u32,
     pub(super) notify_master_refresh: Option<Duration>,
     pub(super) notify_priority_changes: Option<bool>,
     pub(super) use_vmac: Option<Option<String>>,
@@ -67,6 +75,15 @@ pub(super) struct Draft {
     pub(super) lower_prio_no_advert: Option<bool>,
     /// `old_unicast_checksum [never]`, with the line it is on.
     pub(super) unicast_checksum: Option<(UnicastChecksum, Loc)>,
+    pub(super) higher_prio_send_advert: Option<bool>,
+    /// `strict_mode [BOOL]` (None: `vrrp_strict` of global_defs).
+    pub(super) strict_mode: Option<bool>,
+    /// `skip_check_adv_addr [BOOL]` (default: global_defs' `vrrp_skip_check_adv_addr`).
+    pub(super) skip_check_adv_addr: bool,
+    /// `down_timer_adverts N` (default: global_defs' `vrrp_down_timer_adverts`).
+    pub(super) down_timer_adverts: u32,
+    pub(super) garp_lower_prio_repeat: Option<u32>,
+    pub(super) garp_lower_prio_delay: Option<Duration>,
     pub(super) loc: Loc,
 }
 
@@ -89,8 +106,8 @@ pub(super) fn check(
             d.name
         ));
     };
-    let strict = global.vrrp_strict;
     let (version, family) = families::settle(&mut d, global, warnings)?;
+    let settled = super::strict::settle(&mut d, global, version, warnings)?;
     let vips = vips(&d.vips, family);
     let name = &d.name;
     let fail = |msg: String| Err(ConfigError::invalid(&d.loc, msg));
@@ -110,7 +127,8 @@ pub(super) fn check(
         Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
+    let (group, ttl) = super::wire::settle(&d, global, family, warnings);
+    let mut b = vrrp_fsm::Config::builder(vrid, d.unicast_src_ip.unwrap_or(placeholder), vips)
         .version(version)
         .priority(d.priority)
         .advert_interval(interval)
@@ -118,23 +136,31 @@ pub(super) fn check(
         .preempt_delay(d.preempt_delay)
         .initial_state(d.state)
         .auth(auth)
-        .accept_mode(d.accept.unwrap_or(!strict))
-        .strict(strict)
-        // keepalived: the instance's value, else the global one; vrrp_strict forces it.
-        .lower_prio_no_advert(
-            strict
-                || d.lower_prio_no_advert
-                    .unwrap_or(global.lower_prio_no_advert),
+        .accept_mode(settled.accept)
+        .strict(settled.strict)
+        .lower_prio_no_advert(settled.lower_prio_no_advert)
+        .higher_prio_send_advert(settled.higher_prio_send_advert)
+        .garp_lower_prio(
+            settled.garp_lower_prio_repeat,
+            Some(settled.garp_lower_prio_delay),
         )
         .garp_master_delay(Some(d.garp_master_delay).filter(|d| !d.is_zero()))
         .garp_master_repeat(d.garp_master_repeat)
         .garp_master_refresh(d.garp_master_refresh)
+        .garp_master_refresh_repeat(d.garp_master_refresh_repeat)
         .track_primary(!d.dont_track_primary)
+        .skip_check_adv_addr(d.skip_check_adv_addr)
+        .down_timer_adverts(d.down_timer_adverts)
+        .multicast_group(group)
+        .unicast_ttl(ttl)
         .unicast_checksum(
             d.unicast_checksum
                 .as_ref()
                 .map_or(UnicastChecksum::Auto, |c| c.0),
         );
+    for &(peer, min, max) in &d.peer_ttl {
+        b = b.peer_ttl(peer, min, max);
+    }
     if let Some((_, loc)) = &d.unicast_checksum {
         // keepalived: only a VRRPv3/IPv4 unicast checksum has a choice of destinations.
         if version != Version::V3 || family != Family::V4 || d.unicast_peers.is_empty() {
@@ -282,6 +308,16 @@ pub(super) fn garp_repeat(s: &Statement) -> Result<u32, ConfigError> {
         .ok_or_else(|| not_in_range(s, text, 1, vrrp_fsm::MAX_GARP_REPEAT))
 }
 
+/// `garp_lower_prio_repeat N` (or the global `vrrp_garp_lower_prio_repeat`): 0 (none) or
+/// what [`vrrp_fsm::check_garp_repeat`] allows, refused at its line.
+pub(super) fn garp_lower_repeat(s: &Statement) -> Result<u32, ConfigError> {
+    let text = one_arg(s)?;
+    text.parse()
+        .ok()
+        .filter(|n| *n == 0 || vrrp_fsm::check_garp_repeat(*n).is_ok())
+        .ok_or_else(|| not_in_range(s, text, 0, vrrp_fsm::MAX_GARP_REPEAT))
+}
+
 /// `advert_int` in RFC 9568's 12-bit centiseconds (None above 40.95 s).
 fn centiseconds(d: Duration) -> Option<Centiseconds> {
     let cs = u16::try_from(d.as_millis() / 10).ok()?;
@@ -323,7 +359,7 @@ fn refusal(d: &Draft, version: Version, r: Refusal) -> ConfigError {
             format!("vrrp_instance {name}: {n} virtual addresses, at most 255")
         }
         Refusal::FamilyMismatch => format!(
-            "vrrp_instance {name}: unicast_src_ip {} is not of the virtual addresses' family",
+            "vrrp_instance {name}: source address {} (unicast_src_ip / mcast_src_ip) is not of the virtual addresses' family",
             d.unicast_src_ip.map_or_else(String::new, |a| a.to_string())
         ),
         other => format!("vrrp_instance {name}: {other}"),

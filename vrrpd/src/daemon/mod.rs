@@ -195,6 +195,8 @@ impl Daemon {
             ChecksumForm::PseudoHeader
         };
         let mut runner = Runner::new(form)?;
+        let g = &built.config.global;
+        runner.set_announce_intervals(g.garp_interval, g.gna_interval);
         if let Some(bytes) = built.config.global.netlink_monitor_rcv_bufs {
             let force = built.config.global.netlink_monitor_rcv_bufs_force;
             if let Err(e) = runner.set_link_monitor_buffer(bytes as usize, force) {

@@ -47,6 +47,8 @@ impl Daemon {
             log::warn!("{w}");
         }
         let runner = &mut self.runner;
+        let g = &built.config.global;
+        runner.set_announce_intervals(g.garp_interval, g.gna_interval);
         // One look-up per interface and family, not per instance: each is a dump of every
         // link and every address, and a master of 1000 instances has 1000 VIPs to dump.
         let planned = match plan::plan(&mut built.config, |ifname, family| {

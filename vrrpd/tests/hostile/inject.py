@@ -121,6 +121,8 @@ KINDS = {
     # Well-formed lower-priority adverts (priority 1, the right addresses), for floods:
     # VI_1 of the flood test (v2, VRID 51) and VI_3 (v3 multicast, VRID 53, 192.0.2.102).
     "prio1": (PEER, GROUP, 255, fix_v2(v2(prio=1))),
+    # A higher priority (vrrpd/tests/wire_keepalived.rs: `higher_prio_send_advert`).
+    "prio254": (PEER, GROUP, 255, fix_v2(v2(prio=254))),
     "prio1_v3": (PEER, GROUP, 255, fix_v3(v3(vrid=53, prio=1, addrs=("192.0.2.102",)), PEER, GROUP)),
     # VI_2: VRRPv3, unicast_src_ip 192.0.2.1, unicast_peer { 192.0.2.2 }, VRID 52.
     "v3_stranger": (STRANGER, DAEMON, 255, fix_v3(v3(), STRANGER, DAEMON)),
