@@ -258,7 +258,10 @@ fn advert_and_garp_options_with_keepalived_defaults() {
         r.master_down_interval(),
         Duration::from_secs(1) + r.skew_time()
     );
-    let (p, w) = planned(&conf("  vrrp_strict", "  down_timer_adverts 2"));
+    let (p, w) = planned(&conf(
+        "  vrrp_strict",
+        "  version 3\n  accept\n  down_timer_adverts 2",
+    ));
     assert_eq!(p[0].router.down_timer_adverts(), 3);
     assert!(
         w.iter()
@@ -280,9 +283,9 @@ fn advert_and_garp_options_with_keepalived_defaults() {
 
 #[test]
 fn strict_mode_checks_as_keepalived() {
-    let extra = "  state MASTER\n  preempt_delay 5\n  higher_prio_send_advert\n  \
-                 garp_lower_prio_repeat 3\n  authentication {\n    auth_type PASS\n    \
-                 auth_pass secret\n  }";
+    let extra = "  version 3\n  accept\n  state MASTER\n  preempt_delay 5\n  \
+                 higher_prio_send_advert\n  garp_lower_prio_repeat 3\n  authentication {\n    \
+                 auth_type PASS\n    auth_pass secret\n  }";
     let (p, w) = planned(&conf("  vrrp_strict", extra));
     let r = &p[0].router;
     assert!(r.strict());
@@ -292,12 +295,11 @@ fn strict_mode_checks_as_keepalived() {
     assert!(r.lower_prio_no_advert());
     assert!(!r.higher_prio_send_advert());
     assert_eq!(r.garp_lower_prio(), (0, None));
-    assert!(!r.accept_mode());
+    assert!(r.accept_mode(), "VRRPv3 keeps `accept` under strict mode");
     let expect = [
         "(VI_1) State MASTER must match being address owner",
         "(VI_1) Strict mode does not support authentication. Ignoring.",
         "(VI_1) preempt_delay is incompatible with strict mode - resetting",
-        "(VI_1) no_accept: vrrpd installs no firewall rule",
     ];
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     for want in expect {
@@ -313,36 +315,47 @@ fn strict_mode_checks_as_keepalived() {
             .any(|g| g.contains("Strict mode requires no repeat garps")),
         "{w:#?}"
     );
-    // Not strict by default; `strict_mode` in the instance turns it on for that one only,
-    // and says accept mode is off: vrrpd installs no filter.
-    let (p, w) = planned(&conf("", "  strict_mode"));
+    // Accept mode off (strict mode without `accept`, strict VRRPv2, `no_accept`) with
+    // VIPs: keepalived drops their traffic with nftables rules, vrrpd installs none and
+    // refuses, saying why and what to write.
+    // At the line that turned accept mode off (2: vrrp_strict, 8: the instance's line).
+    for (global, extra, why, line) in [
+        ("", "  strict_mode", "strict mode with VRRPv2", 8),
+        (
+            "  vrrp_strict",
+            "  version 3",
+            "strict mode without accept",
+            2,
+        ),
+        ("  vrrp_strict", "", "strict mode with VRRPv2", 2),
+        ("  vrrp_strict", "  accept", "strict mode with VRRPv2", 2),
+        ("", "  no_accept", "no_accept", 8),
+    ] {
+        let e = refused(&conf(global, extra));
+        assert!(
+            e.starts_with(&format!("t.conf:{line}: "))
+                && e.contains(&format!("(VI_1) accept mode is off ({why})"))
+                && e.contains("Write `accept`"),
+            "{global} {extra}: {e}"
+        );
+    }
+    // Not strict by default; `strict_mode` in the instance turns it on for that one only.
+    let (p, w) = planned(&conf("", "  strict_mode\n  version 3\n  accept"));
     assert!(p[0].router.strict());
-    assert!(
-        w.iter()
-            .any(|g| g.contains("no_accept: vrrpd installs no firewall rule")),
-        "{w:#?}"
-    );
+    assert!(w.is_empty(), "{w:?}");
     let (p, w) = planned(&conf("  vrrp_strict", "  strict_mode off"));
     assert!(!p[0].router.strict());
     assert!(w.is_empty(), "{w:?}");
     // Unicast peers: refused under strict mode.
     let e = refused(&conf(
         "  vrrp_strict",
-        "  unicast_peer {\n    192.0.2.2\n  }",
+        "  version 3\n  accept\n  unicast_peer {\n    192.0.2.2\n  }",
     ));
     assert!(
         e.ends_with("(VI_1) Unicast peers are not supported in strict mode"),
         "{e}"
     );
-    // `accept` under strict VRRPv2: reset, with keepalived's warning.
-    let (p, w) = planned(&conf("  vrrp_strict", "  accept"));
-    assert!(!p[0].router.accept_mode());
-    assert!(
-        w.iter().any(|g| g.contains(
-            "(VI_1) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"
-        )),
-        "{w:#?}"
-    );
+    // `accept` under strict VRRPv2 is reset with keepalived's warning, then refused (above).
     // The address owner keeps accept mode, and MASTER.
     let (p, _) = planned(&conf("  vrrp_strict", "  priority 255"));
     assert!(p[0].router.accept_mode());

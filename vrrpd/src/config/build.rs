@@ -116,7 +116,10 @@ impl Builder {
             match s.keyword.as_str() {
                 "router_id" => g.router_id = Some(one_arg(s)?.to_string()),
                 "vrrp_version" => g.vrrp_version = version(s)?,
-                "vrrp_strict" => g.vrrp_strict = true,
+                "vrrp_strict" => {
+                    g.vrrp_strict = true;
+                    g.vrrp_strict_loc = Some(s.loc.clone());
+                }
                 "vrrp_skip_check_adv_addr" => g.skip_check_adv_addr = true,
                 "vrrp_garp_interval" | "vrrp_gna_interval" => {
                     let d = seconds_arg(s, 1000.0)?;
@@ -324,10 +327,12 @@ impl Builder {
             notify_priority_changes: None,
             use_vmac: None,
             accept: None,
+            accept_loc: None,
             lower_prio_no_advert: None,
             unicast_checksum: None,
             higher_prio_send_advert: None,
             strict_mode: None,
+            strict_loc: None,
             skip_check_adv_addr: g.skip_check_adv_addr,
             down_timer_adverts: g.down_timer_adverts,
             garp_lower_prio_repeat: None,
@@ -417,13 +422,18 @@ impl Builder {
                     i.garp_master_refresh_repeat = garp_repeat(s, Some(&i.name), &mut late)?
                 }
                 "use_vmac" => i.use_vmac = Some(s.args.first().cloned()),
-                "accept" => i.accept = Some(true),
-                "no_accept" => i.accept = Some(false),
+                "accept" | "no_accept" => {
+                    i.accept = Some(s.keyword == "accept");
+                    i.accept_loc = Some(s.loc.clone());
+                }
                 "lower_prio_no_advert" => i.lower_prio_no_advert = Some(bool_arg(s)?),
                 "old_unicast_checksum" => {
                     i.unicast_checksum = router::unicast_checksum(s, &mut self.warnings)
                 }
-                "strict_mode" => i.strict_mode = Some(bool_arg(s)?),
+                "strict_mode" => {
+                    i.strict_mode = Some(bool_arg(s)?);
+                    i.strict_loc = Some(s.loc.clone());
+                }
                 "skip_check_adv_addr" => i.skip_check_adv_addr = bool_arg(s)?,
                 "down_timer_adverts" => i.down_timer_adverts = int_arg(s, 1u32, 100u32)?,
                 // keepalived: turns unicast's source check on; vrrpd always checks it.

@@ -61,6 +61,8 @@ pub struct GlobalDefs {
     pub vrrp_version: Version,
     /// `vrrp_strict`.
     pub vrrp_strict: bool,
+    /// Where `vrrp_strict` is written.
+    pub vrrp_strict_loc: Option<Loc>,
     /// `vrrp_skip_check_adv_addr`.
     pub skip_check_adv_addr: bool,
     /// `vrrp_garp_interval`: least time between two gratuitous ARPs out of one interface.
@@ -119,6 +121,7 @@ impl Default for GlobalDefs {
             router_id: None,
             vrrp_version: Version::V2,
             vrrp_strict: false,
+            vrrp_strict_loc: None,
             skip_check_adv_addr: false,
             garp_interval: Duration::ZERO,
             gna_interval: Duration::ZERO,

@@ -72,12 +72,16 @@ pub(super) struct Draft {
     pub(super) notify_priority_changes: Option<bool>,
     pub(super) use_vmac: Option<Option<String>>,
     pub(super) accept: Option<bool>,
+    /// Where `accept` / `no_accept` is written.
+    pub(super) accept_loc: Option<Loc>,
     pub(super) lower_prio_no_advert: Option<bool>,
     /// `old_unicast_checksum [never]`, with the line it is on.
     pub(super) unicast_checksum: Option<(UnicastChecksum, Loc)>,
     pub(super) higher_prio_send_advert: Option<bool>,
     /// `strict_mode [BOOL]` (None: `vrrp_strict` of global_defs).
     pub(super) strict_mode: Option<bool>,
+    /// Where `strict_mode` is written.
+    pub(super) strict_loc: Option<Loc>,
     /// `skip_check_adv_addr [BOOL]` (default: global_defs' `vrrp_skip_check_adv_addr`).
     pub(super) skip_check_adv_addr: bool,
     /// `down_timer_adverts N` (default: global_defs' `vrrp_down_timer_adverts`).

@@ -92,9 +92,28 @@ pub(super) fn settle(
         ));
         accept = false;
     }
-    if !accept && !owner {
-        warn(format!(
-            "({name}) no_accept: vrrpd installs no firewall rule dropping traffic to the VIPs (keepalived's nftables/iptables filter); while master they answer it, as with accept"
+    // keepalived enforces accept mode off with a firewall: nftables rules dropping every
+    // packet to the VIPs (its `vrrp_nftables.c`). vrrpd installs none, so it would answer
+    // what keepalived drops: refused, saying why and what to write instead.
+    if !accept && !owner && !(d.vips.is_empty() && d.excluded_vips.is_empty()) {
+        let why = match (d.accept, strict) {
+            (Some(false), _) => "no_accept",
+            (_, true) if version == Version::V2 => "strict mode with VRRPv2",
+            _ => "strict mode without accept",
+        };
+        // At the line that turned it off: `no_accept`, else what made the instance strict.
+        let at = match d.accept {
+            Some(false) => d.accept_loc.as_ref(),
+            _ => d.strict_loc.as_ref().or(global.vrrp_strict_loc.as_ref()),
+        };
+        return Err(ConfigError::invalid(
+            at.unwrap_or(&d.loc),
+            format!(
+                "({name}) accept mode is off ({why}): keepalived then installs nftables rules \
+                 dropping all traffic to the VIPs, which vrrpd does not do; refusing rather than \
+                 answer that traffic. Write `accept` in the instance (with VRRPv3 under strict \
+                 mode), or remove vrrp_strict / strict_mode / no_accept"
+            ),
         ));
     }
     let lower_prio_no_advert = match d.lower_prio_no_advert {
