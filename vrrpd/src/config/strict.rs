@@ -95,7 +95,8 @@ pub(super) fn settle(
     // keepalived enforces accept mode off with a firewall: nftables rules dropping every
     // packet to the VIPs (its `vrrp_nftables.c`). vrrpd installs none, so it would answer
     // what keepalived drops: refused, saying why and what to write instead.
-    if !accept && !owner && !(d.vips.is_empty() && d.excluded_vips.is_empty()) {
+    let has_addresses = !d.vips.is_empty() || !d.excluded_vips.is_empty();
+    if !accept && !owner && has_addresses {
         let why = match (d.accept, strict) {
             (Some(false), _) => "no_accept",
             (_, true) if version == Version::V2 => "strict mode with VRRPv2",
