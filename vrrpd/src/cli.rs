@@ -64,7 +64,7 @@ pub struct Args {
     pub log_detail: bool,
     /// Pid file (keepalived's -p), locked while the daemon runs: one daemon per pid file.
     /// Default /run/vrrpd/vrrpd.pid when neither -p nor -r is given
-    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].pid with a namespace, instance or -i).
+    /// (`/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].pid` with a namespace, instance or -i).
     #[arg(short = 'p', long = "pid")]
     pub pid: Option<PathBuf>,
     /// VRRP child pid file (keepalived's -r); vrrpd is one process, so it holds the same pid
@@ -78,7 +78,7 @@ pub struct Args {
     #[arg(short = 'P', long = "vrrp")]
     pub vrrp_only: bool,
     /// Control socket, for `status`, `drain` and `undrain`. Default /run/vrrpd/vrrpd.sock
-    /// (/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].sock with a namespace, instance or -i).
+    /// (`/run/vrrpd[/NETNS]/vrrpd[_INSTANCE][@ID].sock` with a namespace, instance or -i).
     #[arg(long = "control", global = true)]
     pub control: Option<PathBuf>,
     /// Serve Prometheus metrics over HTTP on ADDR:PORT (off by default; no root needed to read).

@@ -4,7 +4,7 @@
 //! keepalived 2.2.7 (core/main.c, core/pidfile.c, core/namespaces.c) puts its pid files in
 //! /run/keepalived/ when it has an `instance` name or a network namespace, names them
 //! `keepalived_INSTANCE.pid`, and in a namespace NS bind-mounts /run/keepalived/NS over
-//! /run/keepalived, so that from outside they are /run/keepalived/NS/keepalived[_INSTANCE].pid.
+//! /run/keepalived, so that from outside they are `/run/keepalived/NS/keepalived[_INSTANCE].pid`.
 //! vrrpd does the same in its own directory without a mount namespace:
 //! `/run/vrrpd[/NS]/vrrpd[_INSTANCE][@ID].pid` and `.sock`, and the dump
 //! `/run/vrrpd[/NS]/keepalived[_INSTANCE][@ID].data`. The `@ID` part (the `-i` config id,
