@@ -63,26 +63,6 @@ fn conf(global: &str, state: &str, dev: &str, priority: u8, extra: &str) -> Stri
     )
 }
 
-/// keepalived with `conf` in namespace `ns` (run `run`: its log and pid files).
-fn start_keepalived_in(sc: &mut Scene, ns: &str, conf: &Path, run: &str) -> usize {
-    let mut args: Vec<String> = ["-n", "-l", "-D", "-P", "-f"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.push(conf.display().to_string());
-    for (flag, file) in [("-p", "k"), ("-r", "v"), ("-c", "c")] {
-        args.push(flag.into());
-        args.push(sc.path(&format!("{file}-{run}.pid")).display().to_string());
-    }
-    lan::spawn(
-        &mut sc.lan,
-        ns,
-        Path::new("keepalived"),
-        &args,
-        &format!("keepalived-{run}.log"),
-    )
-}
-
 /// Adverts of a capture (`adverts.py` lines: SRC DST TTL VERSION TYPE VRID PRIORITY ...).
 fn from(adverts: &[Vec<String>], src: &str) -> Vec<Vec<String>> {
     adverts
@@ -385,7 +365,7 @@ fn react(daemon: &str, global: &str, tag: &str) -> Option<Reaction> {
     if daemon == "vrrpd" {
         sc.start_vrrpd(&file, "1");
     } else {
-        start_keepalived_in(&mut sc, &a, &file, "1");
+        sc.start_keepalived_in(&a, &file, "1");
     }
     sc.wait(LIMIT, "VIP on the master", || sc.vip_a());
     // Past the master's own second GARP burst (garp_master_delay 5).
@@ -454,7 +434,7 @@ fn garps_on_taking_over(daemon: &str, global: &str, tag: &str) -> Option<Vec<f64
     if daemon == "vrrpd" {
         sc.start_vrrpd(&file, "1");
     } else {
-        start_keepalived_in(&mut sc, &a, &file, "1");
+        sc.start_keepalived_in(&a, &file, "1");
     }
     sc.wait(LIMIT, "VIP on the master", || sc.vip_a());
     sleep(Duration::from_secs(3));

@@ -179,6 +179,12 @@ impl Scene {
     /// `keepalived -n -l -D -P -f CONF -p PID -r VRRP_PID -c CHECK_PID` in namespace B;
     /// log `keepalived-RUN.log`.
     pub fn start_keepalived(&mut self, conf: &Path, run: &str) -> usize {
+        let b = self.b();
+        self.start_keepalived_in(&b, conf, run)
+    }
+
+    /// [`Scene::start_keepalived`] in namespace `ns`.
+    pub fn start_keepalived_in(&mut self, ns: &str, conf: &Path, run: &str) -> usize {
         let mut args: Vec<String> = ["-n", "-l", "-D", "-P", "-f"]
             .iter()
             .map(|s| s.to_string())
@@ -192,10 +198,9 @@ impl Scene {
                     .to_string(),
             );
         }
-        let b = self.b();
         crate::lan::spawn(
             &mut self.lan,
-            &b,
+            ns,
             Path::new("keepalived"),
             &args,
             &format!("keepalived-{run}.log"),
