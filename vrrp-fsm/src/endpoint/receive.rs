@@ -108,11 +108,9 @@ impl Endpoint {
             inst.router.counters_mut().not_mine += 1;
             return;
         }
-        let ttl_ok = match inst.peers.peers() {
-            [] => ttl == REQUIRED_TTL,
-            _ => cfg.peer_ttl_accepts(r.src, ttl),
-        };
-        if !ttl_ok {
+        // A TTL other than 255 reached here only for a unicast router (checked above); its
+        // peer's `min_ttl` / `max_ttl` decide.
+        if !inst.peers.peers().is_empty() && !cfg.peer_ttl_accepts(r.src, ttl) {
             return self.counters.count(&Error::TtlNot255(ttl), None);
         }
         if ttl_not_255 {
